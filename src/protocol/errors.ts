@@ -1,0 +1,46 @@
+// Named errors for input that crossed a process boundary. Tests and counters match `.name`
+// (or `.reason`), never the message text.
+
+/** Why a heartbeat line was refused; also the `reason` label of the rejection counter. */
+export type RejectReason =
+  | 'not_json'
+  | 'not_object'
+  | 'invalid_utf8'
+  | 'invalid_head'
+  | 'invalid_height'
+  | 'invalid_nickname'
+  | 'invalid_miner_address'
+  | 'invalid_genesis_cid'
+  | 'line_too_long'
+  | 'duplicate_stream'
+
+export class InvalidHeartbeatError extends Error {
+  static name = 'InvalidHeartbeatError'
+  readonly reason: RejectReason
+
+  constructor (reason: RejectReason, detail: string) {
+    super(`invalid heartbeat (${reason}): ${detail}`)
+    this.name = 'InvalidHeartbeatError'
+    this.reason = reason
+  }
+}
+
+export class LineTooLongError extends Error {
+  static name = 'LineTooLongError'
+  readonly limit: number
+
+  constructor (limit: number) {
+    super(`line longer than ${limit} bytes without a newline`)
+    this.name = 'LineTooLongError'
+    this.limit = limit
+  }
+}
+
+export class InvalidFeedMessageError extends Error {
+  static name = 'InvalidFeedMessageError'
+
+  constructor (detail: string) {
+    super(`invalid feed message: ${detail}`)
+    this.name = 'InvalidFeedMessageError'
+  }
+}

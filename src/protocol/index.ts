@@ -1,0 +1,6 @@
+export * from './constants.ts'
+export * from './errors.ts'
+export * from './feed.ts'
+export * from './go-json.ts'
+export * from './heartbeat.ts'
+export * from './ndjson.ts'
