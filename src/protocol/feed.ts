@@ -75,7 +75,8 @@ function textOrNull (value: unknown, name: string, max: number): string | null {
   return value === null ? null : text(value, name, max)
 }
 
-function parseNodeRecord (value: unknown): NodeRecord {
+/** Checks one NodeRecord (from the feed, or from the relay's own file of known nodes). */
+export function parseNodeRecord (value: unknown): NodeRecord {
   if (!isRecord(value)) fail('node must be an object')
   if (typeof value.connected !== 'boolean') fail('node.connected must be a boolean')
   return {

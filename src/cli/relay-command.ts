@@ -1,0 +1,84 @@
+// `devnet-dashboard relay`: runs the relay until SIGINT/SIGTERM and prints what a person needs
+// to use it: the dashboard URL, the peer ID and the BeatTarget for devnet nodes.
+import { isIP } from 'node:net'
+import { resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { startRelay } from '../relay/index.ts'
+import { formatOptions, parseCount, parseOptions, parsePort, parseText } from './options.ts'
+import type { OptionSpec } from './options.ts'
+
+const specs = {
+  help: { flag: 'help', help: 'show this help', default: false, boolean: true, parse: () => true } satisfies OptionSpec<boolean>,
+  host: {
+    flag: 'host', env: 'DEVNET_HOST', valueName: '<ip>', default: '127.0.0.1',
+    help: 'address every listener binds (0.0.0.0 for all interfaces)',
+    parse: (raw: string) => { if (isIP(raw) === 0) throw new Error('must be an IPv4 or IPv6 address'); return raw }
+  } satisfies OptionSpec<string>,
+  httpPort: { flag: 'http-port', env: 'DEVNET_HTTP_PORT', valueName: '<port>', default: 8080, help: 'HTTP port: dashboard, /relay.json, /api/nodes, /metrics, /healthz', parse: parsePort } satisfies OptionSpec<number>,
+  tcpPort: { flag: 'tcp-port', env: 'DEVNET_TCP_PORT', valueName: '<port>', default: 4001, help: 'libp2p TCP port for devnet nodes', parse: parsePort } satisfies OptionSpec<number>,
+  wsPort: { flag: 'ws-port', env: 'DEVNET_WS_PORT', valueName: '<port>', default: 4002, help: 'libp2p WebSockets port for dashboards (and nodes)', parse: parsePort } satisfies OptionSpec<number>,
+  dataDir: { flag: 'data-dir', env: 'DEVNET_DATA_DIR', valueName: '<dir>', default: './data', help: 'where the relay keeps its key and known nodes', parse: parseText } satisfies OptionSpec<string>,
+  announce: {
+    flag: 'announce', env: 'DEVNET_ANNOUNCE', valueName: '<multiaddr>', default: [] as string[], repeatable: true,
+    help: 'a public address of this relay (NAT, DNS name), listed first; env: comma separated',
+    parse: (raw: string) => { multiaddr(raw); return raw }
+  } satisfies OptionSpec<string[]>,
+  sim: { flag: 'sim', env: 'DEVNET_SIM', valueName: '<nodes>', default: 0, help: 'also run a simulated devnet of this many nodes beating to this relay', parse: parseCount } satisfies OptionSpec<number>
+}
+
+export const RELAY_HELP = `usage: devnet-dashboard relay [options]
+
+Takes fil/heartbeat/1.0.0 streams from devnet nodes and shows them live in the dashboard.
+
+options:
+${formatOptions(specs)}`
+
+export async function runRelayCommand (argv: string[]): Promise<void> {
+  const options = parseOptions(specs, argv, process.env)
+  if (options.help) {
+    console.log(RELAY_HELP)
+    return
+  }
+  const dataDir = resolve(options.dataDir)
+  const relay = await startRelay({
+    host: options.host,
+    httpPort: options.httpPort,
+    tcpPort: options.tcpPort,
+    wsPort: options.wsPort,
+    dataDir,
+    announce: options.announce
+  })
+  const stops: Array<() => Promise<void>> = [async () => { await relay.stop() }]
+  const lines = [
+    `devnet-dashboard relay ${relay.peerId}`,
+    `  dashboard:  ${relay.httpUrl}/`,
+    `  data dir:   ${dataDir}`,
+    '  BeatTarget for devnet nodes (go-filecoin: heartbeat.beatTarget):',
+    ...relay.nodeAddrs.map(addr => `    ${addr}`),
+    '  dashboards dial:',
+    ...relay.browserAddrs.map(addr => `    ${addr}`)
+  ]
+  if (options.sim > 0) {
+    const { startEmbeddedSimulation } = await import('./embedded-sim.ts')
+    const target = relay.nodeAddrs.find(addr => addr.includes('/tcp/') && !addr.includes('/ws')) ?? relay.nodeAddrs[0] ?? ''
+    stops.unshift(await startEmbeddedSimulation(target, options.sim))
+    lines.push(`  simulated devnet: ${options.sim} nodes beating to ${target}`)
+  }
+  console.log(lines.join('\n'))
+
+  let stopping = false
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      console.log(`${signal} again: exiting without a clean stop`)
+      process.exit(1)
+    }
+    stopping = true
+    console.log(`${signal}: stopping`)
+    void (async () => {
+      for (const stop of stops) await stop()
+      process.exit(0)
+    })()
+  }
+  process.on('SIGINT', () => { shutdown('SIGINT') })
+  process.on('SIGTERM', () => { shutdown('SIGTERM') })
+}

@@ -1,0 +1,252 @@
+// Serves FEED_PROTOCOL to dashboards: hello, a snapshot of every node, then one message per
+// change. Each change is encoded once and the same bytes go to every subscriber that keeps up.
+// A subscriber whose stream pushes back (send() returns false) stops receiving messages and
+// instead collects the ids of nodes that changed; on drain it gets each one's latest full
+// state once. Its cost is therefore bounded by the number of known nodes whatever it does, and
+// one that does not drain within FEED_DRAIN_TIMEOUT_MS is closed.
+import { logger } from '@libp2p/logger'
+import { encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_VERSION } from '../protocol/index.ts'
+import { FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS } from './constants.ts'
+import type { RelayCounters } from './metrics.ts'
+import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
+import type { Connection, Stream } from '@libp2p/interface'
+
+const log = logger('devnet:relay:feed')
+
+export class SlowSubscriberError extends Error {
+  static name = 'SlowSubscriberError'
+  constructor (ms: number) {
+    super(`feed subscriber did not drain within ${ms} ms`)
+    this.name = 'SlowSubscriberError'
+  }
+}
+
+export class TooManySubscribersError extends Error {
+  static name = 'TooManySubscribersError'
+  constructor (max: number) {
+    super(`the relay already has ${max} feed subscribers`)
+    this.name = 'TooManySubscribersError'
+  }
+}
+
+export interface FeedServiceInit {
+  registry: NodeRegistry
+  counters: RelayCounters
+  relayPeerId: string
+  maxSubscribers?: number
+  drainTimeoutMs?: number
+  pingIntervalMs?: number
+  now?: () => number
+}
+
+class Subscriber {
+  readonly stream: Stream
+  readonly remote: string
+  /** 'catching-up' while the snapshot or a coalesced flush is being written */
+  mode: 'catching-up' | 'live' = 'catching-up'
+  /** nodes that changed while this subscriber was not live; flushed as full states */
+  readonly dirty = new Set<number>()
+  closed = false
+
+  constructor (stream: Stream, remote: string) {
+    this.stream = stream
+    this.remote = remote
+  }
+}
+
+export class FeedService {
+  readonly #registry: NodeRegistry
+  readonly #counters: RelayCounters
+  readonly #relayPeerId: string
+  readonly #maxSubscribers: number
+  readonly #drainTimeoutMs: number
+  readonly #pingIntervalMs: number
+  readonly #now: () => number
+  readonly #subscribers = new Set<Subscriber>()
+  /** each node's latest full state, encoded once, for coalesced flushes */
+  readonly #stateBytes = new Map<number, Uint8Array>()
+  #unsubscribe?: () => void
+  #pingTimer?: ReturnType<typeof setInterval>
+
+  constructor (init: FeedServiceInit) {
+    this.#registry = init.registry
+    this.#counters = init.counters
+    this.#relayPeerId = init.relayPeerId
+    this.#maxSubscribers = init.maxSubscribers ?? MAX_FEED_SUBSCRIBERS
+    this.#drainTimeoutMs = init.drainTimeoutMs ?? FEED_DRAIN_TIMEOUT_MS
+    this.#pingIntervalMs = init.pingIntervalMs ?? FEED_PING_INTERVAL_MS
+    this.#now = init.now ?? Date.now
+  }
+
+  get subscriberCount (): number {
+    return this.#subscribers.size
+  }
+
+  /** Bytes queued in subscribers' streams, not yet taken by the muxer. */
+  bufferedBytes (): number {
+    let total = 0
+    for (const subscriber of this.#subscribers) total += subscriber.stream.writeBufferLength
+    return total
+  }
+
+  /** Nodes waiting, across subscribers that are behind, to be sent as latest state. */
+  dirtyNodes (): number {
+    let total = 0
+    for (const subscriber of this.#subscribers) total += subscriber.dirty.size
+    return total
+  }
+
+  start (): void {
+    this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
+    this.#pingTimer = setInterval(() => {
+      this.#broadcast(undefined, encodeFeedMessage({ t: 'ping', serverTime: this.#now() }))
+    }, this.#pingIntervalMs)
+  }
+
+  stop (): void {
+    this.#unsubscribe?.()
+    clearInterval(this.#pingTimer)
+    for (const subscriber of this.#subscribers) this.#drop(subscriber)
+  }
+
+  async handleStream (stream: Stream, connection: Connection): Promise<void> {
+    const remote = connection.remotePeer.toString()
+    if (this.#subscribers.size >= this.#maxSubscribers) {
+      this.#counters.feedSubscribersRefused.inc({ reason: 'too_many_subscribers' })
+      log.error('refused feed subscriber %s: already %d subscribers', remote, this.#subscribers.size)
+      stream.abort(new TooManySubscribersError(this.#maxSubscribers))
+      return
+    }
+    const subscriber = new Subscriber(stream, remote)
+    this.#subscribers.add(subscriber)
+    // dashboards send nothing; whatever arrives is read and dropped so it cannot pile up
+    stream.addEventListener('message', () => {})
+    stream.addEventListener('close', () => { this.#drop(subscriber) })
+    log('feed subscriber %s via %a', remote, connection.remoteAddr)
+    try {
+      await this.#sendSnapshot(subscriber)
+      await this.#flush(subscriber)
+    } catch (err) {
+      this.#fail(subscriber, err as Error)
+    }
+  }
+
+  #onChange (change: RegistryChange): void {
+    const { node } = change
+    this.#stateBytes.delete(node.i)
+    const now = this.#now()
+    switch (change.kind) {
+      case 'node':
+        this.#broadcast(node.i, this.#fullState(node))
+        break
+      case 'beat':
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'hb', i: node.i, height: node.record.height, head: node.record.head, at: node.record.lastHeartbeatAt }))
+        break
+      case 'connected':
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'conn', i: node.i, at: now }))
+        break
+      case 'disconnected':
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'disc', i: node.i, at: now }))
+        break
+      case 'forgotten':
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'forget', i: node.i }))
+        break
+    }
+  }
+
+  #fullState (node: KnownNode): Uint8Array {
+    let bytes = this.#stateBytes.get(node.i)
+    if (bytes == null) {
+      bytes = encodeFeedMessage({ t: 'node', i: node.i, node: node.record })
+      this.#stateBytes.set(node.i, bytes)
+    }
+    return bytes
+  }
+
+  /** Sends the same bytes to every live subscriber; one that is catching up records the node
+   *  as dirty instead. `i` is undefined for messages about no node (pings), which a
+   *  subscriber that is behind simply skips. */
+  #broadcast (i: number | undefined, bytes: Uint8Array): void {
+    for (const subscriber of this.#subscribers) {
+      if (subscriber.mode === 'live') {
+        if (!this.#send(subscriber, bytes)) {
+          subscriber.mode = 'catching-up'
+          this.#flush(subscriber).catch(err => { this.#fail(subscriber, err as Error) })
+        }
+      } else if (i !== undefined) {
+        if (subscriber.dirty.has(i)) this.#counters.feedEventsCoalesced.inc()
+        else subscriber.dirty.add(i)
+      }
+    }
+  }
+
+  /** stream.send, false when the stream pushes back (the bytes are still queued). */
+  #send (subscriber: Subscriber, bytes: Uint8Array): boolean {
+    if (subscriber.closed) return true
+    try {
+      return subscriber.stream.send(bytes)
+    } catch (err) {
+      this.#fail(subscriber, err as Error)
+      return true
+    }
+  }
+
+  async #drain (subscriber: Subscriber): Promise<void> {
+    try {
+      await subscriber.stream.onDrain({ signal: AbortSignal.timeout(this.#drainTimeoutMs) })
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
+        this.#counters.feedSubscribersClosed.inc({ reason: 'slow' })
+        throw new SlowSubscriberError(this.#drainTimeoutMs)
+      }
+      throw err
+    }
+  }
+
+  async #sendSnapshot (subscriber: Subscriber): Promise<void> {
+    const nodes = [...this.#registry.nodes()]
+    const now = this.#now()
+    this.#send(subscriber, encodeFeedMessage({ t: 'hello', version: FEED_VERSION, relayPeerId: this.#relayPeerId, serverTime: now }))
+    this.#send(subscriber, encodeFeedMessage({ t: 'snapshot', serverTime: now, count: nodes.length }))
+    for (const node of nodes) {
+      if (subscriber.closed) return
+      // a node forgotten while we waited for a drain is not sent
+      if (this.#registry.getByIndex(node.i) !== node) continue
+      subscriber.dirty.delete(node.i)
+      const bytes = encodeFeedMessage({ t: 'node', i: node.i, node: node.record, history: node.history.points() })
+      if (!this.#send(subscriber, bytes)) await this.#drain(subscriber)
+    }
+    if (!this.#send(subscriber, encodeFeedMessage({ t: 'synced' }))) await this.#drain(subscriber)
+  }
+
+  /** Writes the latest state of every dirty node, waiting for drains, then goes live. */
+  async #flush (subscriber: Subscriber): Promise<void> {
+    if (subscriber.stream.writableNeedsDrain) await this.#drain(subscriber)
+    while (subscriber.dirty.size > 0) {
+      if (subscriber.closed) return
+      for (const i of subscriber.dirty) {
+        subscriber.dirty.delete(i)
+        const node = this.#registry.getByIndex(i)
+        const bytes = node != null ? this.#fullState(node) : encodeFeedMessage({ t: 'forget', i })
+        if (!this.#send(subscriber, bytes)) break
+      }
+      if (subscriber.stream.writableNeedsDrain) await this.#drain(subscriber)
+    }
+    subscriber.mode = 'live'
+  }
+
+  #fail (subscriber: Subscriber, err: Error): void {
+    if (subscriber.closed) return
+    log('closing feed subscriber %s: %s', subscriber.remote, err.message)
+    subscriber.stream.abort(err)
+    this.#drop(subscriber)
+  }
+
+  #drop (subscriber: Subscriber): void {
+    if (subscriber.closed) return
+    subscriber.closed = true
+    subscriber.dirty.clear()
+    this.#subscribers.delete(subscriber)
+    if (subscriber.stream.status === 'open') subscriber.stream.abort(new Error('relay stopping'))
+  }
+}

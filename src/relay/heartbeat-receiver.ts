@@ -1,0 +1,122 @@
+// Takes fil/heartbeat/1.0.0 streams: one JSON object per line, Go-encoded, never answered.
+// Rules (also in the README): a bad line (not UTF-8, not JSON, a field of the wrong type or
+// out of range) is dropped and counted, and the stream goes on, since the next beat heals the
+// node; a line over the cap resets the stream, since its framing is lost; a second concurrent
+// heartbeat stream on one connection is reset; a newer stream from the same peer on another
+// connection replaces the older one (a node that redialled before its old connection died).
+import { logger } from '@libp2p/logger'
+import { forEachLine } from '../p2p/lines.ts'
+import { decodeHeartbeatLine, decodeUtf8, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
+import type { RelayCounters } from './metrics.ts'
+import type { NodeRegistry } from './registry.ts'
+import type { Connection, Stream } from '@libp2p/interface'
+import type { RejectReason } from '../protocol/index.ts'
+
+const log = logger('devnet:relay:heartbeat')
+
+export class DuplicateStreamError extends Error {
+  static name = 'DuplicateStreamError'
+  constructor () {
+    super('this connection already has an open heartbeat stream')
+    this.name = 'DuplicateStreamError'
+  }
+}
+
+export class ReplacedStreamError extends Error {
+  static name = 'ReplacedStreamError'
+  constructor () {
+    super('replaced by a newer heartbeat stream from the same peer')
+    this.name = 'ReplacedStreamError'
+  }
+}
+
+export interface HeartbeatReceiverInit {
+  registry: NodeRegistry
+  counters: RelayCounters
+  maxLineBytes?: number
+  now?: () => number
+}
+
+export class HeartbeatReceiver {
+  readonly #registry: NodeRegistry
+  readonly #counters: RelayCounters
+  readonly #maxLineBytes: number
+  readonly #now: () => number
+  /** the open heartbeat stream of each connection, by connection id */
+  readonly #byConnection = new Map<string, Stream>()
+  /** the stream whose beats count for each peer: the newest */
+  readonly #byPeer = new Map<string, Stream>()
+
+  constructor (init: HeartbeatReceiverInit) {
+    this.#registry = init.registry
+    this.#counters = init.counters
+    this.#maxLineBytes = init.maxLineBytes ?? MAX_HEARTBEAT_LINE_BYTES
+    this.#now = init.now ?? Date.now
+  }
+
+  /** Open heartbeat streams now. */
+  get streamCount (): number {
+    return this.#byConnection.size
+  }
+
+  reject (peerId: string, reason: RejectReason, detail: string): void {
+    this.#counters.heartbeatsRejected.inc({ reason })
+    log.error('rejected heartbeat input from %s: %s (%s)', peerId, reason, detail)
+  }
+
+  async handleStream (stream: Stream, connection: Connection): Promise<void> {
+    const peerId = connection.remotePeer.toString()
+    if (this.#byConnection.has(connection.id)) {
+      this.reject(peerId, 'duplicate_stream', 'a second heartbeat stream on one connection')
+      stream.abort(new DuplicateStreamError())
+      return
+    }
+    this.#byConnection.set(connection.id, stream)
+    const previous = this.#byPeer.get(peerId)
+    this.#byPeer.set(peerId, stream)
+    if (previous != null) {
+      log('%s opened a newer heartbeat stream; closing the older one', peerId)
+      previous.abort(new ReplacedStreamError())
+    }
+    this.#registry.setConnected(peerId, true)
+    log('heartbeat stream from %s via %a', peerId, connection.remoteAddr)
+
+    try {
+      await forEachLine(stream, this.#maxLineBytes, line => { this.#onLine(peerId, stream, line) })
+      // the sender closed its end cleanly; close ours
+      await stream.close().catch(() => {})
+    } catch (err) {
+      if (err instanceof LineTooLongError) {
+        this.reject(peerId, 'line_too_long', err.message)
+        stream.abort(err)
+      } else if (!(err instanceof ReplacedStreamError)) {
+        log('heartbeat stream from %s ended: %s', peerId, (err as Error).message)
+      }
+    } finally {
+      this.#byConnection.delete(connection.id)
+      if (this.#byPeer.get(peerId) === stream) {
+        this.#byPeer.delete(peerId)
+        this.#registry.setConnected(peerId, false)
+      }
+    }
+  }
+
+  #onLine (peerId: string, stream: Stream, bytes: Uint8Array): void {
+    // a replaced stream's late lines must not overwrite the newer stream's state
+    if (this.#byPeer.get(peerId) !== stream) return
+    let text: string
+    try {
+      text = decodeUtf8(bytes)
+    } catch {
+      this.reject(peerId, 'invalid_utf8', 'the line is not valid UTF-8')
+      return
+    }
+    try {
+      this.#registry.heartbeat(peerId, decodeHeartbeatLine(text), this.#now())
+      this.#counters.heartbeatsAccepted.inc()
+    } catch (err) {
+      if (!(err instanceof InvalidHeartbeatError)) throw err
+      this.reject(peerId, err.reason, err.message)
+    }
+  }
+}

@@ -1,0 +1,155 @@
+// The relay's HTTP side: the built dashboard at /, /relay.json (how a page finds the relay),
+// /api/nodes, /healthz and /metrics. Read-only; every response is bounded by the state size.
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { extname, join, normalize, sep } from 'node:path'
+import { logger } from '@libp2p/logger'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+
+const log = logger('devnet:relay:http')
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8'
+}
+
+export interface HttpRoutes {
+  relayInfo: () => unknown
+  nodes: () => unknown
+  health: () => { ok: boolean, [key: string]: unknown }
+  metrics: () => string
+}
+
+export interface HttpServerInit {
+  host: string
+  port: number
+  staticDir: string
+  routes: HttpRoutes
+}
+
+function sendJson (res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'access-control-allow-origin': '*' })
+  res.end(text)
+}
+
+function sendText (res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' })
+  res.end(text)
+}
+
+async function serveStatic (staticDir: string, pathname: string, res: ServerResponse): Promise<void> {
+  let relative: string
+  try {
+    relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
+  } catch {
+    sendText(res, 400, 'bad path\n')
+    return
+  }
+  if (relative.split(sep).includes('..')) {
+    sendText(res, 400, 'bad path\n')
+    return
+  }
+  let file = join(staticDir, relative === '' ? 'index.html' : relative)
+  let info = await stat(file).catch(() => undefined)
+  if (info?.isDirectory() === true) {
+    file = join(file, 'index.html')
+    info = await stat(file).catch(() => undefined)
+  }
+  if (info == null || !info.isFile()) {
+    // the dashboard is one page: unknown paths without an extension get it, so links with
+    // parameters and paths keep working; a missing asset is a plain 404
+    if (extname(relative) === '') {
+      file = join(staticDir, 'index.html')
+      info = await stat(file).catch(() => undefined)
+    }
+    if (info == null || !info.isFile()) {
+      sendText(res, relative === '' || extname(relative) === '' ? 503 : 404,
+        relative === '' || extname(relative) === '' ? 'The dashboard is not built: run `npm run build` (npm start does it for you).\n' : 'not found\n')
+      return
+    }
+  }
+  // Vite's hashed assets never change; index.html must be re-read to pick up a new build
+  const immutable = relative.startsWith('assets' + sep)
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': info.size,
+    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'x-content-type-options': 'nosniff'
+  })
+  createReadStream(file).pipe(res)
+}
+
+async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://relay')
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD')
+    sendText(res, 405, 'method not allowed\n')
+    return
+  }
+  switch (url.pathname) {
+    case '/relay.json':
+      sendJson(res, 200, init.routes.relayInfo())
+      return
+    case '/api/nodes':
+      sendJson(res, 200, init.routes.nodes())
+      return
+    case '/healthz': {
+      const health = init.routes.health()
+      sendJson(res, health.ok ? 200 : 503, health)
+      return
+    }
+    case '/metrics':
+      sendText(res, 200, init.routes.metrics(), 'text/plain; version=0.0.4; charset=utf-8')
+      return
+    default:
+      await serveStatic(init.staticDir, url.pathname, res)
+  }
+}
+
+export class PortInUseError extends Error {
+  static name = 'PortInUseError'
+  constructor (port: number, option: string) {
+    super(`port ${port} (${option}) is already in use; pick another with ${option}`)
+    this.name = 'PortInUseError'
+  }
+}
+
+/** Starts listening; resolves with the server once bound, rejects with PortInUseError. */
+export async function startHttpServer (init: HttpServerInit): Promise<Server> {
+  const server = createServer((req, res) => {
+    handle(init, req, res).catch(err => {
+      log.error('HTTP %s %s failed: %e', req.method, req.url, err)
+      if (!res.headersSent) sendText(res, 500, 'internal error\n')
+      else res.destroy()
+    })
+  })
+  // a browser's keep-alive sockets must not hold the relay open on stop
+  server.keepAliveTimeout = 5_000
+  server.headersTimeout = 10_000
+  server.requestTimeout = 10_000
+  server.maxConnections = 1_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(init.port, '--http-port') : err)
+    })
+    server.listen(init.port, init.host, () => { resolve() })
+  })
+  return server
+}
+
+export async function stopHttpServer (server: Server): Promise<void> {
+  await new Promise<void>(resolve => {
+    server.close(() => { resolve() })
+    server.closeAllConnections()
+  })
+}

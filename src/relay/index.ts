@@ -1,0 +1,32 @@
+// Public face of the relay: startRelay() and what it returns. (Implementation in progress.)
+export interface RelayInit {
+  /** interface for every listener; default 127.0.0.1 */
+  host?: string
+  /** HTTP (dashboard, /relay.json, /api/nodes, /metrics, /healthz); 0 picks a free port */
+  httpPort?: number
+  /** libp2p TCP listener for devnet nodes; 0 picks a free port */
+  tcpPort?: number
+  /** libp2p WebSockets listener for browsers (and nodes); 0 picks a free port */
+  wsPort?: number
+  /** holds the relay's key and its known nodes */
+  dataDir: string
+  /** public multiaddrs (NAT, DNS names), listed first */
+  announce?: string[]
+  /** the built dashboard to serve at /; default <project>/dist */
+  staticDir?: string
+  /** how long a feed subscriber may push back before it is closed; default FEED_DRAIN_TIMEOUT_MS */
+  feedDrainTimeoutMs?: number
+}
+
+export interface Relay {
+  readonly peerId: string
+  /** e.g. http://127.0.0.1:8080 */
+  readonly httpUrl: string
+  /** multiaddrs ending in /p2p/<peer id> for devnet nodes (BeatTarget): announced, then TCP, then WS */
+  readonly nodeAddrs: string[]
+  /** WebSocket multiaddrs ending in /p2p/<peer id> for dashboards, announced ones first */
+  readonly browserAddrs: string[]
+  stop: () => Promise<void>
+}
+
+export { startRelay } from './relay.ts'

@@ -1,0 +1,183 @@
+// What the relay knows of each node, keyed by peer ID: the latest heartbeat, first and last
+// heard, connected now, and a bounded history. Every change is announced to listeners once,
+// which the feed turns into one encoded message for all subscribers.
+import { HistoryRing } from './history.ts'
+import { HISTORY_LIMIT, MAX_KNOWN_NODES } from './constants.ts'
+import type { Heartbeat, NodeRecord } from '../protocol/index.ts'
+
+export interface KnownNode {
+  /** the feed's short id for this node, unique for the relay's lifetime */
+  readonly i: number
+  readonly record: NodeRecord
+  readonly history: HistoryRing
+}
+
+export type RegistryChange =
+  /** first heartbeat of a node, or its nickname, miner or genesis changed: full state */
+  | { kind: 'node', node: KnownNode }
+  /** a heartbeat that changed nothing but height, head and time */
+  | { kind: 'beat', node: KnownNode }
+  | { kind: 'connected', node: KnownNode }
+  | { kind: 'disconnected', node: KnownNode }
+  /** dropped to stay under maxKnownNodes */
+  | { kind: 'forgotten', node: KnownNode }
+
+export interface ConsensusStats {
+  bestHeight: number
+  /** connected nodes at the best height on its most common head */
+  inConsensus: number
+  /** connected nodes at the best height on any other head */
+  inDispute: number
+}
+
+export interface RegistryInit {
+  maxKnownNodes?: number
+  historyLimit?: number
+}
+
+export class NodeRegistry {
+  readonly #nodes = new Map<string, KnownNode>()
+  readonly #byIndex = new Map<number, KnownNode>()
+  readonly #listeners = new Set<(change: RegistryChange) => void>()
+  readonly #maxKnownNodes: number
+  readonly #historyLimit: number
+  #nextIndex = 0
+  #connected = 0
+  /** set on every change, cleared by whoever persists the registry */
+  dirty = false
+
+  constructor (init: RegistryInit = {}) {
+    this.#maxKnownNodes = init.maxKnownNodes ?? MAX_KNOWN_NODES
+    this.#historyLimit = init.historyLimit ?? HISTORY_LIMIT
+  }
+
+  get size (): number {
+    return this.#nodes.size
+  }
+
+  get connectedCount (): number {
+    return this.#connected
+  }
+
+  get (peerId: string): KnownNode | undefined {
+    return this.#nodes.get(peerId)
+  }
+
+  getByIndex (i: number): KnownNode | undefined {
+    return this.#byIndex.get(i)
+  }
+
+  nodes (): IterableIterator<KnownNode> {
+    return this.#nodes.values()
+  }
+
+  onChange (listener: (change: RegistryChange) => void): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
+  }
+
+  /** Nodes remembered from an earlier run: known, offline until they beat or connect again. */
+  restore (records: Iterable<NodeRecord>): void {
+    for (const saved of records) {
+      if (this.#nodes.has(saved.peerId)) continue
+      const node = this.#add({ ...saved, connected: false })
+      node.history.push(saved.lastHeartbeatAt, saved.height, saved.head)
+    }
+    this.#evictIfFull()
+  }
+
+  heartbeat (peerId: string, hb: Heartbeat, now: number): void {
+    let node = this.#nodes.get(peerId)
+    if (node == null) {
+      node = this.#add({
+        peerId,
+        nickname: hb.nickname,
+        height: hb.height,
+        head: hb.head,
+        minerAddress: hb.minerAddress,
+        genesisCid: hb.genesisCid,
+        connected: true,
+        firstSeenAt: now,
+        lastHeartbeatAt: now
+      })
+      this.#connected++
+      node.history.push(now, hb.height, hb.head)
+      this.#evictIfFull()
+      this.#emit({ kind: 'node', node })
+      return
+    }
+    const record = node.record
+    const infoChanged = record.nickname !== hb.nickname || record.minerAddress !== hb.minerAddress ||
+      record.genesisCid !== hb.genesisCid || !record.connected
+    if (record.height !== hb.height || record.head !== hb.head) {
+      node.history.push(now, hb.height, hb.head)
+    }
+    if (!record.connected) {
+      record.connected = true
+      this.#connected++
+    }
+    record.nickname = hb.nickname
+    record.minerAddress = hb.minerAddress
+    record.genesisCid = hb.genesisCid
+    record.height = hb.height
+    record.head = hb.head
+    record.lastHeartbeatAt = now
+    this.#emit({ kind: infoChanged ? 'node' : 'beat', node })
+  }
+
+  /** A known node's heartbeat stream opened or closed. Unknown peers are ignored: a node is
+   *  known from its first valid heartbeat. */
+  setConnected (peerId: string, connected: boolean): void {
+    const node = this.#nodes.get(peerId)
+    if (node == null || node.record.connected === connected) return
+    node.record.connected = connected
+    this.#connected += connected ? 1 : -1
+    this.#emit({ kind: connected ? 'connected' : 'disconnected', node })
+  }
+
+  consensus (): ConsensusStats {
+    let bestHeight = 0
+    for (const { record } of this.#nodes.values()) {
+      if (record.connected && record.height > bestHeight) bestHeight = record.height
+    }
+    const heads = new Map<string, number>()
+    let atBest = 0
+    for (const { record } of this.#nodes.values()) {
+      if (record.connected && record.height === bestHeight) {
+        atBest++
+        heads.set(record.head, (heads.get(record.head) ?? 0) + 1)
+      }
+    }
+    const inConsensus = Math.max(0, ...heads.values())
+    return { bestHeight, inConsensus, inDispute: atBest - inConsensus }
+  }
+
+  #add (record: NodeRecord): KnownNode {
+    const node: KnownNode = { i: this.#nextIndex++, record, history: new HistoryRing(this.#historyLimit) }
+    this.#nodes.set(record.peerId, node)
+    this.#byIndex.set(node.i, node)
+    return node
+  }
+
+  /** Forgets the least recently heard offline nodes while over the cap. */
+  #evictIfFull (): void {
+    while (this.#nodes.size > this.#maxKnownNodes) {
+      let oldest: KnownNode | undefined
+      for (const node of this.#nodes.values()) {
+        if (!node.record.connected && (oldest == null || node.record.lastHeartbeatAt < oldest.record.lastHeartbeatAt)) {
+          oldest = node
+        }
+      }
+      // every node is connected: the connection cap, far below this one, bounds them
+      if (oldest == null) return
+      this.#nodes.delete(oldest.record.peerId)
+      this.#byIndex.delete(oldest.i)
+      this.#emit({ kind: 'forgotten', node: oldest })
+    }
+  }
+
+  #emit (change: RegistryChange): void {
+    this.dirty = true
+    for (const listener of this.#listeners) listener(change)
+  }
+}

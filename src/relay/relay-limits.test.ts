@@ -1,0 +1,134 @@
+// Bounds that only show under load: a feed subscriber that never reads, and a burst of
+// hundreds of nodes from one host (re)connecting at once.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { encodeHeartbeatLine } from '../protocol/index.ts'
+import { createPeer, FeedClient, getJson, getMetric, openHeartbeatStream, spawnRelayProcess, startTestRelay, waitFor } from './testing.ts'
+import type { NodeRecord } from '../protocol/index.ts'
+import type { Libp2p, Stream } from '@libp2p/interface'
+
+const enc = new TextEncoder()
+// a three-block tipset key, as long as a real one, so an unbounded queue would show quickly
+const head = (height: number): string => `{ bafy2bzacea${height}aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bafy2bzaceb${height}bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb bafy2bzacec${height}cccccccccccccccccccccccccccccccccccccccccccccccccc }`
+const line = (height: number, nickname: string): Uint8Array =>
+  enc.encode(encodeHeartbeatLine({ head: head(height), height, nickname, minerAddress: null, genesisCid: null }))
+
+async function connectAll (peers: Libp2p[], target: string): Promise<Stream[]> {
+  return Promise.all(peers.map(async peer => openHeartbeatStream(peer, target)))
+}
+
+describe('relay limits', () => {
+  // Stated bound: while a paused subscriber is behind, what the relay holds for it is its
+  // stream's queue (at most one message past the muxer's window: ≤ 64 KiB asserted) plus one
+  // dirty mark per node (≤ 100). Forwarding every event instead would queue ~7 MB here. The
+  // relay's RSS is printed and must grow by less than 48 MiB over the run.
+  it('keeps memory bounded for a subscriber that never reads while 100 nodes beat', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'devnet-mem-'))
+    const relay = await spawnRelayProcess(['--data-dir', dataDir])
+    const peers = await Promise.all(Array.from({ length: 100 }, async () => createPeer()))
+    const watcher = await createPeer()
+    try {
+      const tcp = relay.nodeAddrs.find(a => !a.includes('/ws')) ?? assert.fail('no TCP address')
+      const ws = relay.browserAddrs[0] ?? assert.fail('no WebSocket address')
+      const streams = await connectAll(peers, tcp)
+      const stuck = await FeedClient.open(watcher, ws, false)
+      const reader = await FeedClient.open(await createPeer(), ws)
+
+      let height = 1
+      const beatAll = (): void => { height++; streams.forEach((s, k) => { s.send(line(height, `node${k}`)) }) }
+      for (let k = 0; k < 20; k++) beatAll()
+      await waitFor('the reader to see all 100 nodes', () => reader.nodes.size === 100 && [...reader.nodes.values()].every(n => n.height === height))
+      const rssStart = await getMetric(relay.httpUrl, 'process_resident_memory_bytes')
+
+      let maxBuffered = 0
+      let maxDirty = 0
+      // 100 nodes every 50 ms: 2,000 heartbeats/s, ~0.6 MB/s that the stuck subscriber cannot take
+      const until = Date.now() + 12_000
+      while (Date.now() < until) {
+        beatAll()
+        await new Promise(resolve => setTimeout(resolve, 50)) // pacing the load, not synchronisation
+        const [buffered, dirty] = await Promise.all([
+          getMetric(relay.httpUrl, 'devnet_feed_buffered_bytes'),
+          getMetric(relay.httpUrl, 'devnet_feed_dirty_nodes')
+        ])
+        maxBuffered = Math.max(maxBuffered, buffered)
+        maxDirty = Math.max(maxDirty, dirty)
+      }
+      const finalHeight = height
+      await waitFor('the reading subscriber to catch up with every node', () => [...reader.nodes.values()].every(n => n.height === finalHeight), 30_000)
+      const rssEnd = await getMetric(relay.httpUrl, 'process_resident_memory_bytes')
+      const coalesced = await getMetric(relay.httpUrl, 'devnet_feed_events_coalesced_total')
+      const accepted = await getMetric(relay.httpUrl, 'devnet_heartbeats_accepted_total')
+
+      console.log(`# ${accepted} heartbeats; stuck subscriber: max queued ${maxBuffered} B, max dirty ${maxDirty} nodes, ${coalesced} events coalesced; relay RSS ${(rssStart / 2 ** 20).toFixed(1)} → ${(rssEnd / 2 ** 20).toFixed(1)} MiB`)
+      assert.ok(coalesced > 10_000, `the stuck subscriber fell behind and was coalesced (${coalesced})`)
+      assert.equal(stuck.stream.status, 'open', 'within the drain timeout the stuck subscriber is kept')
+      assert.ok(maxDirty <= 100, `dirty marks are bounded by the nodes (${maxDirty})`)
+      // the muxer window is 256 KiB to 2 MiB; one message past it is all the relay queues
+      assert.ok(maxBuffered <= 64 * 1024, `queued bytes stay bounded (${maxBuffered})`)
+      assert.ok(rssEnd - rssStart < 48 * 2 ** 20, `relay RSS grew ${((rssEnd - rssStart) / 2 ** 20).toFixed(1)} MiB`)
+    } finally {
+      await Promise.all([...peers, watcher].map(async p => { await p.stop() }))
+      await relay.kill()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('closes a subscriber that does not drain within the bound, and counts it', async () => {
+    const relay = await startTestRelay({ feedDrainTimeoutMs: 1_000 })
+    const sender = await createPeer()
+    const watcher = await createPeer()
+    try {
+      const stuck = await FeedClient.open(watcher, relay.browserAddrs[0] ?? '', false)
+      const stream = await openHeartbeatStream(sender, relay.nodeAddrs[0] ?? '')
+      let height = 0
+      await waitFor('the relay to close the stuck subscriber', async () => {
+        for (let k = 0; k < 200; k++) stream.send(line(++height, 'flood'))
+        return await getMetric(relay.httpUrl, 'devnet_feed_subscribers_closed_total{reason="slow"}') === 1
+      }, 30_000)
+      await waitFor('the subscriber stream to be reset', () => stuck.stream.status !== 'open')
+      assert.equal(await getMetric(relay.httpUrl, 'devnet_feed_subscribers'), 0)
+    } finally {
+      await sender.stop()
+      await watcher.stop()
+      await relay.destroy()
+    }
+  })
+
+  it('admits 500 nodes from one host connecting at once, and again after a relay restart', async () => {
+    const first = await startTestRelay()
+    const peers = await Promise.all(Array.from({ length: 500 }, async () => createPeer()))
+    try {
+      const target = first.nodeAddrs[0] ?? assert.fail('no address')
+      const streams = await connectAll(peers, target)
+      streams.forEach((s, k) => { s.send(line(1, `burst${k}`)) })
+      await waitFor('500 connected nodes', async () => await getMetric(first.httpUrl, 'devnet_nodes_connected') === 500, 60_000)
+
+      const ports = (addr: string): number => Number(/\/tcp\/(\d+)/.exec(addr)?.[1])
+      const tcpPort = ports(target)
+      const wsPort = ports(first.browserAddrs[0] ?? '')
+      await first.stop()
+      await waitFor('every node to see its connection close', () => peers.every(p => p.getConnections().length === 0), 30_000)
+
+      const second = await startTestRelay({ dataDir: first.dataDir, tcpPort, wsPort })
+      try {
+        assert.equal(await getMetric(second.httpUrl, 'devnet_nodes_connected'), 0)
+        assert.equal(await getMetric(second.httpUrl, 'devnet_nodes_known'), 500)
+        const again = await connectAll(peers, target)
+        again.forEach((s, k) => { s.send(line(2, `burst${k}`)) })
+        await waitFor('all 500 back online', async () => await getMetric(second.httpUrl, 'devnet_nodes_connected') === 500, 60_000)
+        const nodes = await getJson<NodeRecord[]>(`${second.httpUrl}/api/nodes`)
+        assert.equal(nodes.length, 500)
+        assert.ok(nodes.every(n => n.height === 2 && n.connected))
+      } finally {
+        await second.destroy()
+      }
+    } finally {
+      await Promise.all(peers.map(async p => { await p.stop() }))
+      await rm(first.dataDir, { recursive: true, force: true })
+    }
+  })
+})
