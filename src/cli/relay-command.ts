@@ -2,6 +2,7 @@
 // to use it: the dashboard URL, the peer ID and the BeatTarget for devnet nodes.
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
+import { enable } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { startRelay } from '../relay/index.ts'
 import { formatOptions, parseCount, parseOptions, parsePort, parseText } from './options.ts'
@@ -39,6 +40,9 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
     console.log(RELAY_HELP)
     return
   }
+  // rejections and failures are worth a line on stderr even without DEBUG; DEBUG=devnet:*
+  // (or any DEBUG) replaces this with the namespaces it names
+  if (process.env.DEBUG == null || process.env.DEBUG === '') enable('devnet:*:error')
   const dataDir = resolve(options.dataDir)
   const relay = await startRelay({
     host: options.host,

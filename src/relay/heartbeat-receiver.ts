@@ -14,6 +14,11 @@ import type { RejectReason } from '../protocol/index.ts'
 
 const log = logger('devnet:relay:heartbeat')
 
+// A peer sending garbage must not flood the log: one line per peer per window, with a count
+const REJECT_LOG_WINDOW_MS = 10_000
+// peers tracked for that; past it the table starts over (only log lines are lost)
+const MAX_REJECT_LOG_PEERS = 10_000
+
 export class DuplicateStreamError extends Error {
   static name = 'DuplicateStreamError'
   constructor () {
@@ -46,6 +51,8 @@ export class HeartbeatReceiver {
   readonly #byConnection = new Map<string, Stream>()
   /** the stream whose beats count for each peer: the newest */
   readonly #byPeer = new Map<string, Stream>()
+  /** per peer: when its last rejection was logged, and how many since went unlogged */
+  readonly #rejectLog = new Map<string, { at: number, unlogged: number }>()
 
   constructor (init: HeartbeatReceiverInit) {
     this.#registry = init.registry
@@ -59,9 +66,19 @@ export class HeartbeatReceiver {
     return this.#byConnection.size
   }
 
+  /** Counts a rejection under its reason and logs it, at most once per peer per window. */
   reject (peerId: string, reason: RejectReason, detail: string): void {
     this.#counters.heartbeatsRejected.inc({ reason })
-    log.error('rejected heartbeat input from %s: %s (%s)', peerId, reason, detail)
+    const now = this.#now()
+    const entry = this.#rejectLog.get(peerId)
+    if (entry != null && now - entry.at < REJECT_LOG_WINDOW_MS) {
+      entry.unlogged++
+      return
+    }
+    if (this.#rejectLog.size >= MAX_REJECT_LOG_PEERS) this.#rejectLog.clear()
+    const more = entry != null && entry.unlogged > 0 ? ` (and ${entry.unlogged} more rejections in the last ${REJECT_LOG_WINDOW_MS / 1000} s)` : ''
+    this.#rejectLog.set(peerId, { at: now, unlogged: 0 })
+    log.error('rejected heartbeat input from %s: %s: %s%s', peerId, reason, detail, more)
   }
 
   async handleStream (stream: Stream, connection: Connection): Promise<void> {

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
+import { startTestRelay } from './testing.ts'
+import type { TestRelay } from './testing.ts'
+
+/** A raw GET, so paths like /../x reach the server unnormalised. */
+async function rawGet (url: string, path: string): Promise<{ status: number, body: string, type: string }> {
+  const { hostname, port } = new URL(url)
+  return await new Promise((resolve, reject) => {
+    request({ hostname, port, path, method: 'GET' }, res => {
+      let body = ''
+      res.on('data', (chunk: Buffer) => { body += chunk.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type']) }) })
+    }).on('error', reject).end()
+  })
+}
+
+describe('relay HTTP', () => {
+  let relay: TestRelay
+  let site: string
+
+  before(async () => {
+    site = await mkdtemp(join(tmpdir(), 'devnet-site-'))
+    await mkdir(join(site, 'assets'))
+    await writeFile(join(site, 'index.html'), '<!doctype html><title>dashboard</title>')
+    await writeFile(join(site, 'assets', 'app-1234.js'), 'console.log(1)')
+    await writeFile(join(tmpdir(), 'devnet-secret.txt'), 'secret')
+    relay = await startTestRelay({ staticDir: site })
+  })
+  after(async () => {
+    await relay.destroy()
+    await rm(site, { recursive: true, force: true })
+  })
+
+  it('serves the dashboard at /, its assets, and the page for unknown app paths', async () => {
+    const index = await rawGet(relay.httpUrl, '/')
+    assert.equal(index.status, 200)
+    assert.match(index.type, /text\/html/)
+    assert.match(index.body, /dashboard/)
+    const asset = await rawGet(relay.httpUrl, '/assets/app-1234.js')
+    assert.equal(asset.status, 200)
+    assert.match(asset.type, /javascript/)
+    assert.equal((await rawGet(relay.httpUrl, '/wall?window=5m')).status, 200)
+    assert.equal((await rawGet(relay.httpUrl, '/assets/missing.js')).status, 404)
+  })
+
+  it('never serves a file outside the dashboard directory', async () => {
+    for (const path of ['/../devnet-secret.txt', '/%2e%2e/devnet-secret.txt', '/assets/../../devnet-secret.txt', '/assets/..%2f..%2fdevnet-secret.txt', '/..%5cdevnet-secret.txt']) {
+      const res = await rawGet(relay.httpUrl, path)
+      assert.notEqual(res.body, 'secret', path)
+    }
+  })
+
+  it('says how to build the dashboard when it is not built', async () => {
+    const bare = await startTestRelay({ staticDir: join(site, 'nothing-here') })
+    try {
+      const res = await rawGet(bare.httpUrl, '/')
+      assert.equal(res.status, 503)
+      assert.match(res.body, /npm run build/)
+    } finally {
+      await bare.destroy()
+    }
+  })
+
+  it('tells a page where the relay is in /relay.json, WebSocket addresses first', async () => {
+    const info = JSON.parse((await rawGet(relay.httpUrl, '/relay.json')).body) as { peerId: string, multiaddrs: string[], feedProtocol: string, feedVersion: number }
+    assert.equal(info.peerId, relay.peerId)
+    assert.equal(info.feedProtocol, FEED_PROTOCOL)
+    assert.equal(info.feedVersion, FEED_VERSION)
+    assert.match(info.multiaddrs[0] ?? '', /\/ws\/p2p\//)
+    assert.ok(info.multiaddrs.some(a => !a.includes('/ws')), 'TCP addresses for nodes are listed too')
+    assert.ok(info.multiaddrs.every(a => a.endsWith(`/p2p/${relay.peerId}`)))
+  })
+
+  it('lists announced addresses first', async () => {
+    const announced = await startTestRelay({ announce: ['/dns4/devnet.example/tcp/443/wss'] })
+    try {
+      const info = JSON.parse((await rawGet(announced.httpUrl, '/relay.json')).body) as { multiaddrs: string[] }
+      assert.equal(info.multiaddrs[0], `/dns4/devnet.example/tcp/443/wss/p2p/${announced.peerId}`)
+      assert.equal(announced.browserAddrs[0], info.multiaddrs[0])
+      assert.equal(announced.nodeAddrs[0], info.multiaddrs[0])
+    } finally {
+      await announced.destroy()
+    }
+  })
+
+  it('answers /healthz and /metrics in Prometheus text format', async () => {
+    const health = await rawGet(relay.httpUrl, '/healthz')
+    assert.equal(health.status, 200)
+    assert.equal((JSON.parse(health.body) as { ok: boolean }).ok, true)
+    const metrics = await rawGet(relay.httpUrl, '/metrics')
+    assert.match(metrics.type, /text\/plain; version=0\.0\.4/)
+    for (const name of ['devnet_nodes_connected', 'devnet_nodes_known', 'devnet_nodes_in_consensus', 'devnet_nodes_in_dispute', 'devnet_best_height', 'devnet_heartbeats_accepted_total', 'devnet_heartbeats_rejected_total', 'devnet_feed_subscribers', 'devnet_feed_events_coalesced_total']) {
+      assert.match(metrics.body, new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'), name)
+    }
+  })
+})

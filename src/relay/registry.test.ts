@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { NodeRegistry } from './registry.ts'
+import type { Heartbeat } from '../protocol/index.ts'
+import type { RegistryChange } from './registry.ts'
+
+const hb = (height: number, head = `{ h${height} }`, nickname = 'n'): Heartbeat => ({ head, height, nickname, minerAddress: null, genesisCid: null })
+
+describe('NodeRegistry', () => {
+  it('announces a new node in full, then plain beats, then full state when its nickname changes', () => {
+    const registry = new NodeRegistry()
+    const kinds: string[] = []
+    registry.onChange(change => kinds.push(change.kind))
+    registry.heartbeat('p1', hb(1), 1000)
+    registry.heartbeat('p1', hb(2), 2000)
+    registry.heartbeat('p1', hb(2, '{ h2 }', 'renamed'), 3000)
+    assert.deepEqual(kinds, ['node', 'beat', 'node'])
+    const node = registry.get('p1')
+    assert.equal(node?.record.nickname, 'renamed')
+    assert.equal(node?.record.firstSeenAt, 1000)
+    assert.equal(node?.record.lastHeartbeatAt, 3000)
+  })
+
+  it('records history only when height or head changes, and bounds it', () => {
+    const registry = new NodeRegistry({ historyLimit: 4 })
+    registry.heartbeat('p1', hb(1), 1)
+    registry.heartbeat('p1', hb(1), 2)
+    registry.heartbeat('p1', hb(1, '{ other }'), 3)
+    assert.deepEqual(registry.get('p1')?.history.points(), [[1, 1], [3, 1]])
+    for (let h = 2; h <= 10; h++) registry.heartbeat('p1', hb(h), 10 + h)
+    assert.deepEqual(registry.get('p1')?.history.points(), [[17, 7], [18, 8], [19, 9], [20, 10]])
+  })
+
+  it('counts consensus and dispute among connected nodes at the best height', () => {
+    const registry = new NodeRegistry()
+    registry.heartbeat('a', hb(10, '{ x }'), 1)
+    registry.heartbeat('b', hb(10, '{ x }'), 1)
+    registry.heartbeat('c', hb(10, '{ y }'), 1)
+    registry.heartbeat('d', hb(9, '{ z }'), 1)
+    registry.heartbeat('e', hb(11, '{ w }'), 1)
+    registry.setConnected('e', false)
+    assert.deepEqual(registry.consensus(), { bestHeight: 10, inConsensus: 2, inDispute: 1 })
+    assert.equal(registry.connectedCount, 4)
+  })
+
+  it('restores saved nodes as offline and announces them coming back', () => {
+    const registry = new NodeRegistry()
+    registry.restore([{ peerId: 'p', nickname: 'back', height: 5, head: '{ h5 }', minerAddress: null, genesisCid: null, connected: true, firstSeenAt: 1, lastHeartbeatAt: 2 }])
+    assert.equal(registry.get('p')?.record.connected, false)
+    assert.equal(registry.connectedCount, 0)
+    const changes: RegistryChange['kind'][] = []
+    registry.onChange(change => changes.push(change.kind))
+    registry.setConnected('p', true)
+    registry.heartbeat('p', hb(6, '{ h6 }', 'back'), 10)
+    assert.deepEqual(changes, ['connected', 'beat'])
+    assert.equal(registry.get('p')?.record.firstSeenAt, 1)
+  })
+
+  it('forgets the least recently heard offline node past its cap, never a connected one', () => {
+    const registry = new NodeRegistry({ maxKnownNodes: 2 })
+    const forgotten: string[] = []
+    registry.onChange(change => { if (change.kind === 'forgotten') forgotten.push(change.node.record.peerId) })
+    registry.heartbeat('old', hb(1), 1)
+    registry.heartbeat('older', hb(1), 0)
+    registry.setConnected('old', false)
+    registry.setConnected('older', false)
+    registry.heartbeat('new', hb(1), 5)
+    assert.deepEqual(forgotten, ['older'])
+    assert.equal(registry.size, 2)
+    assert.equal(registry.getByIndex(1), undefined)
+    registry.heartbeat('newer', hb(1), 6)
+    assert.deepEqual(forgotten, ['older', 'old'])
+    assert.ok(registry.get('new')?.record.connected)
+  })
+})
