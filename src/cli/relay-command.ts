@@ -3,8 +3,10 @@
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { enable } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { startRelay } from '../relay/index.ts'
+import { COOL_OFF_MS, MAX_BEATS_PER_SECOND, MAX_FEED_SUBSCRIBERS } from '../relay/constants.ts'
 import { formatOptions, parseCount, parseOptions, parsePort, parseText } from './options.ts'
 import type { OptionSpec } from './options.ts'
 
@@ -24,7 +26,40 @@ const specs = {
     help: 'a public address of this relay (NAT, DNS name), listed first; env: comma separated',
     parse: (raw: string) => { multiaddr(raw); return raw }
   } satisfies OptionSpec<string[]>,
+  allowNode: {
+    flag: 'allow-node', env: 'DEVNET_ALLOW_NODES', valueName: '<peer id>', default: [] as string[], repeatable: true,
+    help: 'only these peers may send heartbeats (with <data-dir>/allowed-nodes.txt); env: comma separated',
+    parse: parsePeerId
+  } satisfies OptionSpec<string[]>,
+  allowViewer: {
+    flag: 'allow-viewer', env: 'DEVNET_ALLOW_VIEWERS', valueName: '<peer id>', default: [] as string[], repeatable: true,
+    help: 'only these peers may subscribe to the feed (with <data-dir>/allowed-viewers.txt); env: comma separated',
+    parse: parsePeerId
+  } satisfies OptionSpec<string[]>,
+  maxViewers: { flag: 'max-viewers', env: 'DEVNET_MAX_VIEWERS', valueName: '<n>', default: MAX_FEED_SUBSCRIBERS, help: 'dashboards subscribed at once', parse: parseCount } satisfies OptionSpec<number>,
+  maxBeatsPerSecond: {
+    flag: 'max-beats-per-second', env: 'DEVNET_MAX_BEATS_PER_SECOND', valueName: '<n>', default: MAX_BEATS_PER_SECOND,
+    help: 'heartbeats a second per peer (burst: twice this); more are dropped and counted', parse: parsePositive
+  } satisfies OptionSpec<number>,
+  coolOff: {
+    flag: 'cool-off-seconds', env: 'DEVNET_COOL_OFF_SECONDS', valueName: '<s>', default: COOL_OFF_MS / 1000,
+    help: 'how long a peer that sent too many bad lines is refused', parse: parseCount
+  } satisfies OptionSpec<number>,
   sim: { flag: 'sim', env: 'DEVNET_SIM', valueName: '<nodes>', default: 0, help: 'also run a simulated devnet of this many nodes beating to this relay', parse: parseCount } satisfies OptionSpec<number>
+}
+
+function parsePeerId (raw: string): string {
+  try {
+    return peerIdFromString(raw).toString()
+  } catch {
+    throw new Error('must be a peer ID such as 12D3KooW…')
+  }
+}
+
+function parsePositive (raw: string): number {
+  const n = parseCount(raw)
+  if (n === 0) throw new Error('must be at least 1')
+  return n
 }
 
 export const RELAY_HELP = `usage: devnet-dashboard relay [options]
@@ -50,7 +85,12 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
     tcpPort: options.tcpPort,
     wsPort: options.wsPort,
     dataDir,
-    announce: options.announce
+    announce: options.announce,
+    allowNodes: options.allowNode,
+    allowViewers: options.allowViewer,
+    maxViewers: options.maxViewers,
+    maxBeatsPerSecond: options.maxBeatsPerSecond,
+    coolOffMs: options.coolOff * 1000
   })
   const stops: Array<() => Promise<void>> = [async () => { await relay.stop() }]
   const lines = [
@@ -62,6 +102,9 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
     '  dashboards dial:',
     ...relay.browserAddrs.map(addr => `    ${addr}`)
   ]
+  const { nodes, viewers } = relay.allowlists
+  lines.push(`  nodes allowed:   ${nodes == null ? 'any' : `${nodes} listed peers`}`)
+  lines.push(`  viewers allowed: ${viewers == null ? 'any' : `${viewers} listed peers`}, at most ${options.maxViewers} at once`)
   if (options.sim > 0) {
     const { startEmbeddedSimulation } = await import('./embedded-sim.ts')
     const target = relay.nodeAddrs.find(addr => addr.includes('/tcp/') && !addr.includes('/ws')) ?? relay.nodeAddrs[0] ?? ''

@@ -13,6 +13,9 @@ export type RejectReason =
   | 'invalid_genesis_cid'
   | 'line_too_long'
   | 'duplicate_stream'
+  | 'rate_limited'
+  | 'not_allowed'
+  | 'cooling_off'
 
 export class InvalidHeartbeatError extends Error {
   static name = 'InvalidHeartbeatError'

@@ -25,6 +25,18 @@ export const MAX_STREAMS_PER_CONNECTION = 64
 // (and counts) a second concurrent one, past this libp2p resets them uncounted
 export const MAX_HEARTBEAT_STREAMS_PER_CONNECTION = 4
 
+// go-filecoin beats every 3 s (alerts every 10 s); 10 a second per peer, with a burst of 20,
+// is far above any honest sender and caps what one peer can make the relay parse
+export const MAX_BEATS_PER_SECOND = 10
+
+// Bad lines a peer may send before it is disconnected and refused: enough to survive a
+// version skew that makes a few lines unreadable, refilled at one every 10 s
+export const BAD_LINE_BUDGET = 20
+export const BAD_LINE_REFILL_PER_SECOND = 0.1
+
+// How long a peer that used up its bad-line budget is refused
+export const COOL_OFF_MS = 5 * 60_000
+
 // Feed subscribers at once; each costs a stream and a dirty-set of at most the known nodes
 export const MAX_FEED_SUBSCRIBERS = 256
 
@@ -37,3 +49,6 @@ export const PERSIST_INTERVAL_MS = 5_000
 
 export const KNOWN_NODES_FILE = 'known-nodes.json'
 export const KEY_FILE = 'relay.key'
+// one peer ID per line, # comments; present means only those peers are let in
+export const ALLOWED_NODES_FILE = 'allowed-nodes.txt'
+export const ALLOWED_VIEWERS_FILE = 'allowed-viewers.txt'

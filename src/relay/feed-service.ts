@@ -29,10 +29,20 @@ export class TooManySubscribersError extends Error {
   }
 }
 
+export class ViewerNotAllowedError extends Error {
+  static name = 'ViewerNotAllowedError'
+  constructor () {
+    super('this peer is not on the relay\'s viewer allowlist')
+    this.name = 'ViewerNotAllowedError'
+  }
+}
+
 export interface FeedServiceInit {
   registry: NodeRegistry
   counters: RelayCounters
   relayPeerId: string
+  /** when set, only these peer IDs may subscribe */
+  allowedViewers?: ReadonlySet<string>
   maxSubscribers?: number
   drainTimeoutMs?: number
   pingIntervalMs?: number
@@ -58,6 +68,7 @@ export class FeedService {
   readonly #registry: NodeRegistry
   readonly #counters: RelayCounters
   readonly #relayPeerId: string
+  readonly #allowedViewers?: ReadonlySet<string>
   readonly #maxSubscribers: number
   readonly #drainTimeoutMs: number
   readonly #pingIntervalMs: number
@@ -72,6 +83,7 @@ export class FeedService {
     this.#registry = init.registry
     this.#counters = init.counters
     this.#relayPeerId = init.relayPeerId
+    if (init.allowedViewers != null) this.#allowedViewers = init.allowedViewers
     this.#maxSubscribers = init.maxSubscribers ?? MAX_FEED_SUBSCRIBERS
     this.#drainTimeoutMs = init.drainTimeoutMs ?? FEED_DRAIN_TIMEOUT_MS
     this.#pingIntervalMs = init.pingIntervalMs ?? FEED_PING_INTERVAL_MS
@@ -111,6 +123,12 @@ export class FeedService {
 
   async handleStream (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
+    if (this.#allowedViewers != null && !this.#allowedViewers.has(remote)) {
+      this.#counters.feedSubscribersRefused.inc({ reason: 'not_allowed' })
+      log.error('refused feed subscriber %s: not on the viewer allowlist', remote)
+      stream.abort(new ViewerNotAllowedError())
+      return
+    }
     if (this.#subscribers.size >= this.#maxSubscribers) {
       this.#counters.feedSubscribersRefused.inc({ reason: 'too_many_subscribers' })
       log.error('refused feed subscriber %s: already %d subscribers', remote, this.#subscribers.size)

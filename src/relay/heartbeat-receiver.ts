@@ -6,6 +6,8 @@
 // connection replaces the older one (a node that redialled before its old connection died).
 import { logger } from '@libp2p/logger'
 import { forEachLine } from '../p2p/lines.ts'
+import { PenaltyBox, TokenBucket } from './access.ts'
+import { BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND } from './constants.ts'
 import { decodeHeartbeatLine, decodeUtf8, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -35,17 +37,57 @@ export class ReplacedStreamError extends Error {
   }
 }
 
+export class NotAllowedError extends Error {
+  static name = 'NotAllowedError'
+  constructor () {
+    super('this peer is not on the relay\'s allowlist')
+    this.name = 'NotAllowedError'
+  }
+}
+
+export class CoolingOffError extends Error {
+  static name = 'CoolingOffError'
+  constructor (untilMs: number) {
+    super(`too many bad heartbeat lines; refused until ${new Date(untilMs).toISOString()}`)
+    this.name = 'CoolingOffError'
+  }
+}
+
 export interface HeartbeatReceiverInit {
   registry: NodeRegistry
   counters: RelayCounters
   maxLineBytes?: number
+  /** when set, only these peer IDs may send heartbeats */
+  allowedNodes?: ReadonlySet<string>
+  /** per-peer heartbeat rate; lines past it are dropped (burst: twice this) */
+  maxBeatsPerSecond?: number
+  /** bad lines a peer may send before it is cut off (refilled slowly) */
+  badLineBudget?: number
+  /** how long a cut-off peer is refused */
+  coolOffMs?: number
+  /** shared with the connection gater, which refuses banned peers' new connections */
+  penaltyBox?: PenaltyBox
   now?: () => number
+}
+
+/** What the receiver tracks for one open stream. */
+interface StreamState {
+  readonly peerId: string
+  readonly stream: Stream
+  readonly connection: Connection
+  readonly rate: TokenBucket
+  readonly badLines: TokenBucket
 }
 
 export class HeartbeatReceiver {
   readonly #registry: NodeRegistry
   readonly #counters: RelayCounters
   readonly #maxLineBytes: number
+  readonly #allowedNodes?: ReadonlySet<string>
+  readonly #maxBeatsPerSecond: number
+  readonly #badLineBudget: number
+  readonly #coolOffMs: number
+  readonly penaltyBox: PenaltyBox
   readonly #now: () => number
   /** the open heartbeat stream of each connection, by connection id */
   readonly #byConnection = new Map<string, Stream>()
@@ -58,6 +100,11 @@ export class HeartbeatReceiver {
     this.#registry = init.registry
     this.#counters = init.counters
     this.#maxLineBytes = init.maxLineBytes ?? MAX_HEARTBEAT_LINE_BYTES
+    if (init.allowedNodes != null) this.#allowedNodes = init.allowedNodes
+    this.#maxBeatsPerSecond = init.maxBeatsPerSecond ?? MAX_BEATS_PER_SECOND
+    this.#badLineBudget = init.badLineBudget ?? BAD_LINE_BUDGET
+    this.#coolOffMs = init.coolOffMs ?? COOL_OFF_MS
+    this.penaltyBox = init.penaltyBox ?? new PenaltyBox()
     this.#now = init.now ?? Date.now
   }
 
@@ -83,6 +130,16 @@ export class HeartbeatReceiver {
 
   async handleStream (stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
+    if (this.#allowedNodes != null && !this.#allowedNodes.has(peerId)) {
+      this.reject(peerId, 'not_allowed', 'not on the node allowlist')
+      stream.abort(new NotAllowedError())
+      return
+    }
+    if (this.penaltyBox.isBanned(peerId, this.#now())) {
+      this.reject(peerId, 'cooling_off', 'still cooling off after too many bad lines')
+      connection.abort(new CoolingOffError(this.#now() + this.#coolOffMs))
+      return
+    }
     if (this.#byConnection.has(connection.id)) {
       this.reject(peerId, 'duplicate_stream', 'a second heartbeat stream on one connection')
       stream.abort(new DuplicateStreamError())
@@ -98,15 +155,23 @@ export class HeartbeatReceiver {
     this.#registry.setConnected(peerId, true)
     log('heartbeat stream from %s via %a', peerId, connection.remoteAddr)
 
+    const now = this.#now()
+    const state: StreamState = {
+      peerId,
+      stream,
+      connection,
+      rate: new TokenBucket(this.#maxBeatsPerSecond, this.#maxBeatsPerSecond * 2, now),
+      badLines: new TokenBucket(BAD_LINE_REFILL_PER_SECOND, this.#badLineBudget, now)
+    }
     try {
-      await forEachLine(stream, this.#maxLineBytes, line => { this.#onLine(peerId, stream, line) })
+      await forEachLine(stream, this.#maxLineBytes, line => { this.#onLine(state, line) })
       // the sender closed its end cleanly; close ours
       await stream.close().catch(() => {})
     } catch (err) {
       if (err instanceof LineTooLongError) {
         this.reject(peerId, 'line_too_long', err.message)
         stream.abort(err)
-      } else if (!(err instanceof ReplacedStreamError)) {
+      } else if (!(err instanceof ReplacedStreamError) && !(err instanceof CoolingOffError)) {
         log('heartbeat stream from %s ended: %s', peerId, (err as Error).message)
       }
     } finally {
@@ -118,22 +183,39 @@ export class HeartbeatReceiver {
     }
   }
 
-  #onLine (peerId: string, stream: Stream, bytes: Uint8Array): void {
-    // a replaced stream's late lines must not overwrite the newer stream's state
-    if (this.#byPeer.get(peerId) !== stream) return
+  #onLine (state: StreamState, bytes: Uint8Array): void {
+    const { peerId, stream } = state
+    // a replaced or cut-off stream's late lines must not change any state
+    if (this.#byPeer.get(peerId) !== stream || stream.status !== 'open') return
+    const now = this.#now()
+    if (!state.rate.take(now)) {
+      this.reject(peerId, 'rate_limited', `more than ${this.#maxBeatsPerSecond} heartbeats a second`)
+      return
+    }
     let text: string
     try {
       text = decodeUtf8(bytes)
     } catch {
-      this.reject(peerId, 'invalid_utf8', 'the line is not valid UTF-8')
+      this.#badLine(state, 'invalid_utf8', 'the line is not valid UTF-8', now)
       return
     }
     try {
-      this.#registry.heartbeat(peerId, decodeHeartbeatLine(text), this.#now())
+      this.#registry.heartbeat(peerId, decodeHeartbeatLine(text), now)
       this.#counters.heartbeatsAccepted.inc()
     } catch (err) {
       if (!(err instanceof InvalidHeartbeatError)) throw err
-      this.reject(peerId, err.reason, err.message)
+      this.#badLine(state, err.reason, err.message, now)
     }
+  }
+
+  /** Counts a bad line; a peer that has used up its budget is cut off for the cool-off. */
+  #badLine (state: StreamState, reason: RejectReason, detail: string, now: number): void {
+    this.reject(state.peerId, reason, detail)
+    if (state.badLines.take(now)) return
+    const until = now + this.#coolOffMs
+    this.penaltyBox.ban(state.peerId, until, now)
+    this.#counters.peersCutOff.inc()
+    log.error('%s sent too many bad heartbeat lines; disconnected and refused for %d s', state.peerId, this.#coolOffMs / 1000)
+    state.connection.abort(new CoolingOffError(until))
   }
 }

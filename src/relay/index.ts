@@ -16,6 +16,17 @@ export interface RelayInit {
   staticDir?: string
   /** how long a feed subscriber may push back before it is closed; default FEED_DRAIN_TIMEOUT_MS */
   feedDrainTimeoutMs?: number
+  /** peer IDs allowed to send heartbeats, on top of <dataDir>/allowed-nodes.txt if present;
+   *  with neither, every peer may */
+  allowNodes?: string[]
+  /** peer IDs allowed to subscribe to the feed, on top of <dataDir>/allowed-viewers.txt */
+  allowViewers?: string[]
+  /** feed subscribers at once; default MAX_FEED_SUBSCRIBERS */
+  maxViewers?: number
+  /** heartbeats a second per peer before lines are dropped; default MAX_BEATS_PER_SECOND */
+  maxBeatsPerSecond?: number
+  /** how long a peer that sent too many bad lines is refused; default COOL_OFF_MS */
+  coolOffMs?: number
 }
 
 export interface Relay {
@@ -26,6 +37,8 @@ export interface Relay {
   readonly nodeAddrs: string[]
   /** WebSocket multiaddrs ending in /p2p/<peer id> for dashboards, announced ones first */
   readonly browserAddrs: string[]
+  /** how many peers each allowlist holds; undefined where there is none */
+  readonly allowlists: { nodes?: number, viewers?: number }
   stop: () => Promise<void>
 }
 

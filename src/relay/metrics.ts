@@ -69,6 +69,8 @@ export interface RelayCounters {
   feedEventsCoalesced: Counter
   feedSubscribersClosed: Counter
   feedSubscribersRefused: Counter
+  peersCutOff: Counter
+  connectionsRefused: Counter
 }
 
 export function relayCounters (metrics: MetricsRegistry): RelayCounters {
@@ -77,6 +79,8 @@ export function relayCounters (metrics: MetricsRegistry): RelayCounters {
     heartbeatsRejected: metrics.counter('devnet_heartbeats_rejected_total', 'Heartbeat lines or streams refused, by reason'),
     feedEventsCoalesced: metrics.counter('devnet_feed_events_coalesced_total', 'Feed events folded into latest-state-per-node for subscribers that were behind'),
     feedSubscribersClosed: metrics.counter('devnet_feed_subscribers_closed_total', 'Feed subscribers closed by the relay, by reason'),
-    feedSubscribersRefused: metrics.counter('devnet_feed_subscribers_refused_total', 'Feed subscriptions refused, by reason')
+    feedSubscribersRefused: metrics.counter('devnet_feed_subscribers_refused_total', 'Feed subscriptions refused, by reason'),
+    peersCutOff: metrics.counter('devnet_peers_cut_off_total', 'Peers disconnected for too many bad heartbeat lines'),
+    connectionsRefused: metrics.counter('devnet_connections_refused_total', 'Inbound connections refused, by reason')
   }
 }

@@ -27,7 +27,8 @@ describe('relay limits', () => {
   // relay's RSS is printed and must grow by less than 48 MiB over the run.
   it('keeps memory bounded for a subscriber that never reads while 100 nodes beat', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'devnet-mem-'))
-    const relay = await spawnRelayProcess(['--data-dir', dataDir])
+    // these nodes beat 20 times a second, past the default per-peer rate
+    const relay = await spawnRelayProcess(['--data-dir', dataDir, '--max-beats-per-second', '1000'])
     const peers = await Promise.all(Array.from({ length: 100 }, async () => createPeer()))
     const watcher = await createPeer()
     try {
@@ -78,7 +79,7 @@ describe('relay limits', () => {
   })
 
   it('closes a subscriber that does not drain within the bound, and counts it', async () => {
-    const relay = await startTestRelay({ feedDrainTimeoutMs: 1_000 })
+    const relay = await startTestRelay({ feedDrainTimeoutMs: 1_000, maxBeatsPerSecond: 100_000 })
     const sender = await createPeer()
     const watcher = await createPeer()
     try {

@@ -9,9 +9,12 @@ import { createLibp2p } from 'libp2p'
 import { devnetYamux } from '../p2p/muxer.ts'
 import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
 import {
-  INBOUND_CONNECTIONS_PER_HOST_PER_SECOND, MAX_CONNECTIONS, MAX_HEARTBEAT_STREAMS_PER_CONNECTION,
+  ALLOWED_NODES_FILE, ALLOWED_VIEWERS_FILE, INBOUND_CONNECTIONS_PER_HOST_PER_SECOND, MAX_CONNECTIONS, MAX_HEARTBEAT_STREAMS_PER_CONNECTION,
   MAX_PENDING_INBOUND_CONNECTIONS, MAX_STREAMS_PER_CONNECTION, PERSIST_INTERVAL_MS
 } from './constants.ts'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadPeerList, PenaltyBox } from './access.ts'
 import { FeedService } from './feed-service.ts'
 import { HeartbeatReceiver } from './heartbeat-receiver.ts'
 import { PortInUseError, startHttpServer, stopHttpServer } from './http-server.ts'
@@ -51,6 +54,11 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   registry.restore(await loadKnownNodes(init.dataDir))
   registry.dirty = false
 
+  const inDataDir = (name: string): string | undefined => existsSync(join(init.dataDir, name)) ? join(init.dataDir, name) : undefined
+  const allowedNodes = await loadPeerList(inDataDir(ALLOWED_NODES_FILE), init.allowNodes)
+  const allowedViewers = await loadPeerList(inDataDir(ALLOWED_VIEWERS_FILE), init.allowViewers)
+  const penaltyBox = new PenaltyBox()
+
   const family = ipFamily(host)
   let libp2p
   try {
@@ -60,6 +68,14 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
       transports: [tcp(), webSockets()],
       connectionEncrypters: [noise()],
       streamMuxers: [devnetYamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION })],
+      connectionGater: {
+        // a peer cut off for bad input is refused as soon as its identity is known
+        denyInboundEncryptedConnection: (remote) => {
+          const banned = penaltyBox.isBanned(remote.toString(), Date.now())
+          if (banned) counters.connectionsRefused.inc({ reason: 'cooling_off' })
+          return banned
+        }
+      },
       connectionManager: {
         maxConnections: MAX_CONNECTIONS,
         inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
@@ -76,11 +92,20 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   }
   const peerId = libp2p.peerId.toString()
 
-  const receiver = new HeartbeatReceiver({ registry, counters })
+  const receiver = new HeartbeatReceiver({
+    registry,
+    counters,
+    penaltyBox,
+    ...(allowedNodes != null ? { allowedNodes } : {}),
+    ...(init.maxBeatsPerSecond != null ? { maxBeatsPerSecond: init.maxBeatsPerSecond } : {}),
+    ...(init.coolOffMs != null ? { coolOffMs: init.coolOffMs } : {})
+  })
   const feed = new FeedService({
     registry,
     counters,
     relayPeerId: peerId,
+    ...(allowedViewers != null ? { allowedViewers } : {}),
+    ...(init.maxViewers != null ? { maxSubscribers: init.maxViewers } : {}),
     ...(init.feedDrainTimeoutMs != null ? { drainTimeoutMs: init.feedDrainTimeoutMs } : {})
   })
   feed.start()
@@ -110,6 +135,8 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   metrics.gauge('devnet_heartbeat_streams', 'Open heartbeat streams', () => receiver.streamCount)
   metrics.gauge('devnet_libp2p_connections', 'Open libp2p connections', () => libp2p.getConnections().length)
   metrics.gauge('process_resident_memory_bytes', 'Resident memory of the relay process', () => process.memoryUsage.rss())
+
+  metrics.gauge('devnet_peers_cooling_off', 'Peers refused for now after too many bad lines', () => penaltyBox.size)
 
   const startedAt = Date.now()
   const records = (): unknown[] => Array.from(registry.nodes(), node => node.record)
@@ -165,6 +192,10 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     httpUrl: `http://${httpHost}:${boundPort}`,
     nodeAddrs,
     browserAddrs,
+    allowlists: {
+      ...(allowedNodes != null ? { nodes: allowedNodes.size } : {}),
+      ...(allowedViewers != null ? { viewers: allowedViewers.size } : {})
+    },
     stop: async () => {
       stopping ??= (async () => {
         clearInterval(persistTimer)
