@@ -40,6 +40,13 @@ export const COOL_OFF_MS = 5 * 60_000
 // Feed subscribers at once; each costs a stream and a dirty-set of at most the known nodes
 export const MAX_FEED_SUBSCRIBERS = 256
 
+// Changes are gathered this long and sent as one write: one muxer frame and one encryption per
+// subscriber per batch instead of per change, for at most this much added latency
+export const FEED_BATCH_MS = 25
+
+// A batch that reaches this size goes out at once, so a burst never builds a large buffer
+export const FEED_BATCH_MAX_BYTES = 64 * 1024
+
 // A subscriber whose stream has not drained for this long is closed; it will resubscribe
 // and heal from the snapshot
 export const FEED_DRAIN_TIMEOUT_MS = 30_000

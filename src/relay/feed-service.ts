@@ -1,12 +1,14 @@
 // Serves FEED_PROTOCOL to dashboards: hello, a snapshot of every node, then one message per
-// change. Each change is encoded once and the same bytes go to every subscriber that keeps up.
+// change. Each change is encoded once; changes are gathered for FEED_BATCH_MS and the batch is
+// joined once, so every subscriber that keeps up gets the same bytes in one write (one muxer
+// frame, one encryption) instead of one per change.
 // A subscriber whose stream pushes back (send() returns false) stops receiving messages and
 // instead collects the ids of nodes that changed; on drain it gets each one's latest full
 // state once. Its cost is therefore bounded by the number of known nodes whatever it does, and
 // one that does not drain within FEED_DRAIN_TIMEOUT_MS is closed.
 import { logger } from '@libp2p/logger'
 import { encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_VERSION } from '../protocol/index.ts'
-import { FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS } from './constants.ts'
+import { FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS } from './constants.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
 import type { Connection, Stream } from '@libp2p/interface'
@@ -76,6 +78,11 @@ export class FeedService {
   readonly #subscribers = new Set<Subscriber>()
   /** each node's latest full state, encoded once, for coalesced flushes */
   readonly #stateBytes = new Map<number, Uint8Array>()
+  /** changes since the last batch went out: their bytes, and the nodes they concern */
+  #batch: Uint8Array[] = []
+  #batchBytes = 0
+  #batchNodes: number[] = []
+  #batchTimer?: ReturnType<typeof setTimeout>
   #unsubscribe?: () => void
   #pingTimer?: ReturnType<typeof setInterval>
 
@@ -118,6 +125,9 @@ export class FeedService {
   stop (): void {
     this.#unsubscribe?.()
     clearInterval(this.#pingTimer)
+    clearTimeout(this.#batchTimer)
+    this.#batch = []
+    this.#batchNodes = []
     for (const subscriber of this.#subscribers) this.#drop(subscriber)
   }
 
@@ -181,19 +191,41 @@ export class FeedService {
     return bytes
   }
 
-  /** Sends the same bytes to every live subscriber; one that is catching up records the node
-   *  as dirty instead. `i` is undefined for messages about no node (pings), which a
-   *  subscriber that is behind simply skips. */
+  /** Adds one encoded change to the batch. `i` is undefined for messages about no node
+   *  (pings), which a subscriber that is behind simply skips. */
   #broadcast (i: number | undefined, bytes: Uint8Array): void {
+    this.#batch.push(bytes)
+    this.#batchBytes += bytes.length
+    if (i !== undefined) this.#batchNodes.push(i)
+    if (this.#batchBytes >= FEED_BATCH_MAX_BYTES) {
+      this.#sendBatch()
+    } else if (this.#batchTimer == null) {
+      this.#batchTimer = setTimeout(() => { this.#sendBatch() }, FEED_BATCH_MS)
+    }
+  }
+
+  /** Sends the batch, joined once, to every live subscriber; one that is catching up records
+   *  the batch's nodes as dirty instead. */
+  #sendBatch (): void {
+    clearTimeout(this.#batchTimer)
+    this.#batchTimer = undefined
+    if (this.#batch.length === 0) return
+    const bytes = this.#batch.length === 1 ? this.#batch[0] ?? new Uint8Array() : concat(this.#batch, this.#batchBytes)
+    const nodes = this.#batchNodes
+    this.#batch = []
+    this.#batchBytes = 0
+    this.#batchNodes = []
     for (const subscriber of this.#subscribers) {
       if (subscriber.mode === 'live') {
         if (!this.#send(subscriber, bytes)) {
           subscriber.mode = 'catching-up'
           this.#flush(subscriber).catch(err => { this.#fail(subscriber, err as Error) })
         }
-      } else if (i !== undefined) {
-        if (subscriber.dirty.has(i)) this.#counters.feedEventsCoalesced.inc()
-        else subscriber.dirty.add(i)
+      } else {
+        for (const i of nodes) {
+          if (subscriber.dirty.has(i)) this.#counters.feedEventsCoalesced.inc()
+          else subscriber.dirty.add(i)
+        }
       }
     }
   }
@@ -267,4 +299,14 @@ export class FeedService {
     this.#subscribers.delete(subscriber)
     if (subscriber.stream.status === 'open') subscriber.stream.abort(new Error('relay stopping'))
   }
+}
+
+function concat (parts: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
 }
