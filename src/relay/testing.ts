@@ -151,6 +151,8 @@ export class FeedClient {
 }
 
 export interface RelayProcess {
+  /** the relay's own process (this launcher runs it directly under a modern Node) */
+  pid: number
   peerId: string
   httpUrl: string
   nodeAddrs: string[]
@@ -191,6 +193,7 @@ export async function spawnRelayProcess (args: string[], env: Record<string, str
     return out
   }
   return {
+    pid: child.pid ?? 0,
     peerId: /relay (\S+)/.exec(printed)?.[1] ?? '',
     httpUrl: (/dashboard:\s+(\S+)\//.exec(printed)?.[1]) ?? '',
     nodeAddrs: addrs('BeatTarget for devnet nodes'),

@@ -1,0 +1,90 @@
+// Shared pieces of the benchmarks: the relay as its own process pinned to one core, process
+// CPU and memory from /proc, percentiles, and a byte-counting TCP proxy.
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createConnection, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { spawnRelayProcess } from '../src/relay/testing.ts'
+import type { RelayProcess } from '../src/relay/testing.ts'
+import type { AddressInfo, Server, Socket } from 'node:net'
+
+const CLOCK_TICKS = 100 // USER_HZ on Linux
+
+/** Pins a process to one core (taskset), so the relay and the load get a core each. */
+export function pin (pid: number, core: number): void {
+  spawnSync('taskset', ['-pc', String(core), String(pid)], { stdio: 'ignore' })
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+
+export function rssBytes (pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024
+}
+
+export function percentile (sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
+}
+
+export interface BenchRelay extends RelayProcess {
+  pid: number
+  dataDir: string
+  stop: () => Promise<void>
+}
+
+/** The relay CLI in its own process on core 0, with a per-peer rate limit out of the way. */
+export async function startBenchRelay (extraArgs: string[] = []): Promise<BenchRelay> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'devnet-bench-'))
+  const relay = await spawnRelayProcess(['--data-dir', dataDir, '--max-beats-per-second', '1000000', '--max-viewers', '1000', ...extraArgs])
+  pin(relay.pid, 0)
+  return {
+    ...relay,
+    dataDir,
+    stop: async () => {
+      await relay.kill()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  }
+}
+
+/** A TCP proxy that counts every byte the upstream sends down: all framing included. */
+export interface CountingProxy {
+  port: number
+  downstreamBytes: () => number
+  close: () => Promise<void>
+}
+
+export async function countingProxy (upstreamPort: number): Promise<CountingProxy> {
+  let down = 0
+  const sockets = new Set<Socket>()
+  const server: Server = createServer(client => {
+    const upstream = createConnection({ host: '127.0.0.1', port: upstreamPort })
+    sockets.add(client)
+    sockets.add(upstream)
+    upstream.on('data', (chunk: Buffer) => { down += chunk.length })
+    client.pipe(upstream)
+    upstream.pipe(client)
+    const end = (): void => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream) }
+    client.on('error', end).on('close', end)
+    upstream.on('error', end).on('close', end)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    downstreamBytes: () => down,
+    close: async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>(resolve => server.close(() => { resolve() }))
+    }
+  }
+}
+
+export const MiB = 2 ** 20
