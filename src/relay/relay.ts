@@ -135,6 +135,8 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   metrics.gauge('devnet_heartbeat_streams', 'Open heartbeat streams', () => receiver.streamCount)
   metrics.gauge('devnet_libp2p_connections', 'Open libp2p connections', () => libp2p.getConnections().length)
   metrics.gauge('process_resident_memory_bytes', 'Resident memory of the relay process', () => process.memoryUsage.rss())
+  metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed)
+  metrics.gauge('nodejs_external_memory_bytes', 'Memory outside the V8 heap held by JS objects (buffers)', () => process.memoryUsage().external)
 
   metrics.gauge('devnet_peers_cooling_off', 'Peers refused for now after too many bad lines', () => penaltyBox.size)
 

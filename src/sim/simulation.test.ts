@@ -1,0 +1,215 @@
+// The simulator against the real relay: nodes dial it over TCP, beat through HeartbeatService,
+// and everything is checked where a dashboard would see it (the feed) and in /api/nodes.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { FeedClient, createPeer, getJson, startTestRelay, waitFor } from '../relay/testing.ts'
+import { NICKNAME_PATTERN } from './nicknames.ts'
+import { createSimulation } from './simulation.ts'
+import type { NodeRecord } from '../protocol/index.ts'
+import type { TestRelay } from '../relay/testing.ts'
+import type { Simulation, SimulationEvent, SimulationInit } from './simulation.ts'
+import type { Libp2p } from '@libp2p/interface'
+
+// fast enough that a scripted cycle takes seconds: 300 ms rounds, beats every 100 ms
+const FAST = { blockTime: '300ms', beatPeriod: '100ms', reconnectPeriod: '200ms', dialStaggerMs: 5 } satisfies Partial<SimulationInit>
+
+interface Run {
+  simulation: Simulation
+  events: SimulationEvent[]
+  feed: FeedClient
+}
+
+describe('the simulator against a real relay', () => {
+  let relay: TestRelay
+  let viewer: Libp2p
+  const runs: Simulation[] = []
+  const feeds: FeedClient[] = []
+
+  before(async () => {
+    relay = await startTestRelay()
+    viewer = await createPeer()
+  })
+
+  after(async () => {
+    await Promise.all(runs.map(async run => { await run.stop() }))
+    for (const feed of feeds) feed.stream.abort(new Error('test over'))
+    await viewer.stop()
+    await relay.destroy()
+  })
+
+  async function simulate (init: Omit<SimulationInit, 'target'>): Promise<Run> {
+    const events: SimulationEvent[] = []
+    const target = relay.nodeAddrs.find(addr => !addr.includes('/ws')) ?? ''
+    const simulation = createSimulation({ ...FAST, ...init, target, onEvent: event => { events.push(event) } })
+    runs.push(simulation)
+    const feed = await FeedClient.open(viewer, relay.browserAddrs[0] ?? '')
+    feeds.push(feed)
+    await simulation.start()
+    return { simulation, events, feed }
+  }
+
+  async function stop (run: Run): Promise<void> {
+    await run.simulation.stop()
+    run.feed.stream.abort(new Error('test over'))
+  }
+
+  function eventOf (events: SimulationEvent[], kind: SimulationEvent['kind'], phase: SimulationEvent['phase'], test: (event: SimulationEvent) => boolean = () => true): SimulationEvent | undefined {
+    return events.find(event => event.kind === kind && event.phase === phase && test(event))
+  }
+
+  it('N simulated nodes appear in the feed and in /api/nodes, beating go-filecoin heartbeats', async () => {
+    const n = 30
+    const run = await simulate({ nodes: n, scenario: 'steady', seed: 11 })
+    const peerIds = (): string[] => run.simulation.nodes().map(node => node.peerId)
+    await waitFor(`${n} nodes to have peer IDs`, () => peerIds().filter(id => id !== '').length === n)
+    const mine = new Set(peerIds())
+    await waitFor(`all ${n} simulated nodes connected and past genesis in the feed`, () => {
+      const seen = [...run.feed.nodes.values()].filter(node => mine.has(node.peerId) && node.connected && node.height > 0)
+      return seen.length === n
+    }, 20_000)
+    const api = await getJson<NodeRecord[]>(`${relay.httpUrl}/api/nodes`)
+    const ours = api.filter(node => mine.has(node.peerId))
+    assert.equal(ours.length, n, 'every simulated node is in /api/nodes')
+    const byPeer = new Map(run.simulation.nodes().map(node => [node.peerId, node.nickname]))
+    for (const node of ours) {
+      assert.equal(node.connected, true)
+      assert.equal(node.nickname, byPeer.get(node.peerId))
+      assert.match(node.nickname, NICKNAME_PATTERN)
+      assert.match(node.head, /^\{ (bafy[a-z2-7]+ )+\}$/)
+      assert.ok(node.minerAddress === null || /^t0\d+$/.test(node.minerAddress), `miner ${String(node.minerAddress)}`)
+      assert.match(node.genesisCid ?? '', /^bafy/)
+    }
+    assert.ok(ours.some(node => node.minerAddress === null), 'some nodes run no miner')
+    assert.ok(ours.some(node => node.minerAddress !== null), 'most nodes run a miner')
+    assert.equal(new Set(ours.map(node => node.genesisCid)).size, 1, 'one chain, one genesis')
+    // one shared chain: the heights move on for everyone
+    const height = Math.max(...ours.map(node => node.height))
+    await waitFor('the chain to move on past ' + height, () => [...run.feed.nodes.values()].filter(node => mine.has(node.peerId) && node.height > height).length === n, 10_000)
+    assert.equal(run.simulation.stats().connected, n)
+    await stop(run)
+    await waitFor('every node to show as disconnected after stop()', () =>
+      [...run.feed.nodes.values()].filter(node => mine.has(node.peerId) && node.connected).length === 0 || run.feed.stream.status !== 'open', 10_000)
+  })
+
+  it('fork scenario: two heads at one height, then a reorg to one', async () => {
+    const run = await simulate({ nodes: 6, scenario: 'fork', seed: 21 })
+    const begun = await waitFor('the fork to begin', () => eventOf(run.events, 'fork', 'begin'), 15_000)
+    assert.equal(begun.nodes.length, 2, '30% of 6 nodes fork')
+    const forked = new Set(begun.nodes.map(node => node.peerId))
+    // heads per height, from every heartbeat the feed carried
+    const headsAt = (): Map<number, Set<string>> => {
+      const map = new Map<number, Set<string>>()
+      for (const message of run.feed.messages) {
+        if (message.t !== 'hb') continue
+        const heads = map.get(message.height) ?? new Set<string>()
+        heads.add(message.head)
+        map.set(message.height, heads)
+      }
+      return map
+    }
+    const forkHeight = await waitFor('two heads at one height in the feed', () => {
+      for (const [height, heads] of headsAt()) if (height > begun.height && heads.size === 2) return height
+      return undefined
+    }, 15_000)
+    const ended = await waitFor('the reorg', () => eventOf(run.events, 'fork', 'end'), 15_000)
+    assert.ok(forkHeight <= ended.height)
+    // after the reorg, every node that beats at a new height reports the same head
+    await waitFor('all nodes, forked ones included, on the main branch past the reorg', () => {
+      const records = [...run.feed.nodes.values()].filter(node => run.simulation.nodes().some(n => n.peerId === node.peerId))
+      const past = records.filter(node => node.height > ended.height + 1)
+      return past.length === 6 && past.some(node => forked.has(node.peerId)) ? true : undefined
+    }, 15_000)
+    const later = [...headsAt()].filter(([height]) => height > ended.height + 1 && height < ended.height + 4)
+    assert.ok(later.length > 0)
+    for (const [height, heads] of later) assert.equal(heads.size, 1, `one head at height ${height} after the reorg`)
+    await stop(run)
+  })
+
+  it('restart scenario: a restarted node keeps its peer ID when the scenario says so, and gets a new one when not', async () => {
+    const run = await simulate({ nodes: 4, scenario: 'restart', seed: 31 })
+    const begun = await waitFor('a restart keeping the peer ID', () => eventOf(run.events, 'restart', 'begin', event => event.step?.keepPeerId === true), 15_000)
+    const peerId = begun.nodes[0]?.peerId ?? ''
+    await waitFor('the relay to see the node go', () => run.feed.byPeer(peerId)?.connected === false)
+    const back = await waitFor('the node to come back', () => eventOf(run.events, 'restart', 'end', event => event.step?.keepPeerId === true), 15_000)
+    assert.equal(back.nodes[0]?.peerId, peerId, 'same peer ID after the restart')
+    assert.equal(back.nodes[0]?.previousPeerId, undefined)
+    const at = Date.now()
+    await waitFor('the same peer ID connected and beating again', () => {
+      const node = run.feed.byPeer(peerId)
+      return node?.connected === true && node.lastHeartbeatAt >= at
+    }, 15_000)
+
+    const renewed = await waitFor('a restart with a new peer ID', () => eventOf(run.events, 'restart', 'end', event => event.step?.keepPeerId === false), 15_000)
+    const fresh = renewed.nodes[0]
+    assert.ok(fresh?.previousPeerId != null && fresh.previousPeerId !== fresh.peerId, 'a new peer ID')
+    await waitFor('the new peer ID beating', () => run.feed.byPeer(fresh.peerId)?.connected === true, 15_000)
+    assert.equal(run.feed.byPeer(fresh.previousPeerId)?.connected, false, 'the old peer ID shows as gone')
+    const api = await getJson<NodeRecord[]>(`${relay.httpUrl}/api/nodes`)
+    assert.equal(api.find(node => node.peerId === peerId)?.connected, true)
+    await stop(run)
+  })
+
+  it('stall scenario: the node stops beating but stays connected, then beats again', async () => {
+    const run = await simulate({ nodes: 3, scenario: 'stall', seed: 41 })
+    const begun = await waitFor('a stall', () => eventOf(run.events, 'stall', 'begin'), 15_000)
+    const stalled = begun.nodes[0]?.peerId ?? ''
+    const other = run.simulation.nodes().find(node => node.peerId !== stalled)?.peerId ?? ''
+    const beatsOf = (peerId: string, since: number): number => {
+      const i = [...run.feed.nodes].find(([, node]) => node.peerId === peerId)?.[0]
+      return run.feed.messages.slice(since).filter(message => message.t === 'hb' && message.i === i).length
+    }
+    // one beat may already be in flight when the stall begins
+    const mark = run.feed.messages.length
+    await waitFor('another node to beat 10 times', () => beatsOf(other, mark) >= 10)
+    assert.ok(beatsOf(stalled, mark) <= 1, 'the stalled node sends nothing')
+    assert.equal(run.feed.byPeer(stalled)?.connected, true, 'its connection stays open')
+    await waitFor('the stall to end', () => eventOf(run.events, 'stall', 'end'), 15_000)
+    const resumed = run.feed.messages.length
+    await waitFor('the stalled node to beat again', () => beatsOf(stalled, resumed) >= 1, 15_000)
+    await stop(run)
+  })
+
+  it('leave scenario: the node is gone for good and a new one joins', async () => {
+    const run = await simulate({ nodes: 3, scenario: 'leave', seed: 51 })
+    const left = await waitFor('a node to leave', () => eventOf(run.events, 'leave', 'begin'), 15_000)
+    const gone = left.nodes[0]?.peerId ?? ''
+    await waitFor('the relay to see it go', () => run.feed.byPeer(gone)?.connected === false)
+    const joined = await waitFor('a node to join', () => eventOf(run.events, 'join', 'begin'), 15_000)
+    const fresh = joined.nodes[0]?.peerId ?? ''
+    assert.notEqual(fresh, gone)
+    await waitFor('the new node beating', () => run.feed.byPeer(fresh)?.connected === true, 15_000)
+    assert.equal(run.feed.byPeer(gone)?.connected, false, 'the one that left never returns')
+    assert.ok(!run.simulation.nodes().some(node => node.peerId === gone))
+    await stop(run)
+  })
+})
+
+describe('a simulation replayed from its seed', () => {
+  it('has the same nicknames and peer IDs for the same seed, others for another', async () => {
+    // nothing listens here and the first dial is a ReconnectPeriod away: identities only
+    const target = '/ip4/127.0.0.1/tcp/9/p2p/12D3KooWGzBa1EGMzXTFGYc5ec6yEmEgnuqGbNb3mZGxhzYSqUnV'
+    const identities = async (seed: number): Promise<string[]> => {
+      const simulation = createSimulation({ target, nodes: 3, seed, scenario: 'steady', reconnectPeriod: '1h', dialStaggerMs: 0 })
+      await simulation.start()
+      try {
+        await waitFor('3 peer IDs', () => simulation.nodes().every(node => node.peerId !== '') && simulation.nodes().length === 3)
+        return simulation.nodes().map(node => `${node.nickname} ${node.peerId}`)
+      } finally {
+        await simulation.stop()
+      }
+    }
+    const first = await identities(5)
+    assert.deepEqual(await identities(5), first)
+    assert.notDeepEqual(await identities(6), first)
+    assert.equal(new Set(first.map(line => line.split(' ')[1])).size, 3, 'each node has its own peer ID')
+  })
+
+  it('refuses bad settings with named errors', () => {
+    const target = '/ip4/127.0.0.1/tcp/9/p2p/12D3KooWGzBa1EGMzXTFGYc5ec6yEmEgnuqGbNb3mZGxhzYSqUnV'
+    assert.throws(() => createSimulation({ target: '/ip4/127.0.0.1/tcp/9', nodes: 1 }), { name: 'InvalidTargetError' })
+    assert.throws(() => createSimulation({ target, nodes: -1 }), { name: 'InvalidSimulationError' })
+    assert.throws(() => createSimulation({ target, nodes: 1, scenario: 'chaos' }), { name: 'UnknownScenarioError' })
+    assert.throws(() => createSimulation({ target, nodes: 1, blockTime: '4' }), { name: 'InvalidSimulationError', message: /missing unit/ })
+    assert.throws(() => createSimulation({ target, nodes: 1, beatPeriod: '0s' }), { name: 'InvalidSimulationError', message: /BeatPeriod must be positive/ })
+  })
+})

@@ -1,0 +1,112 @@
+// Helpers for the tests in src/sim (not a test file itself). Waits poll a condition with a
+// bound, never sleep for a fixed time, and say what was missing when they give up.
+import { noise } from '@chainsafe/libp2p-noise'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { HEARTBEAT_PROTOCOL, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
+import { forEachLine } from '../p2p/lines.ts'
+import { devnetYamux } from '../p2p/muxer.ts'
+import type { HeartbeatLogSink } from './heartbeat-service.ts'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+
+export class WaitTimeoutError extends Error {
+  static name = 'WaitTimeoutError'
+
+  constructor (what: string, ms: number, detail: string) {
+    super(`timed out after ${ms} ms waiting for ${what}${detail !== '' ? `; ${detail}` : ''}`)
+    this.name = 'WaitTimeoutError'
+  }
+}
+
+/** Resolves once condition() is true; rejects naming `what` (and describe()) after timeoutMs. */
+export async function waitFor (what: string, condition: () => boolean, timeoutMs = 10_000, describe: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new WaitTimeoutError(what, timeoutMs, describe())
+    // yields to I/O between checks; the condition, not this delay, is what the test waits on
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+export interface RecordedLog extends HeartbeatLogSink {
+  readonly lines: Array<{ level: 'debug' | 'info' | 'warn' | 'error', message: string }>
+  count: (level: 'debug' | 'info' | 'warn' | 'error', match?: RegExp) => number
+}
+
+export function recordingLog (): RecordedLog {
+  const lines: RecordedLog['lines'] = []
+  return {
+    lines,
+    debug: message => { lines.push({ level: 'debug', message }) },
+    info: message => { lines.push({ level: 'info', message }) },
+    warn: message => { lines.push({ level: 'warn', message }) },
+    error: message => { lines.push({ level: 'error', message }) },
+    count: (level, match) => lines.filter(line => line.level === level && (match == null || match.test(line.message))).length
+  }
+}
+
+/** A libp2p node that dials only: what every heartbeat sender is. */
+export async function createSenderNode (privateKey?: PrivateKey): Promise<Libp2p> {
+  return await createLibp2p({
+    ...(privateKey != null ? { privateKey } : {}),
+    addresses: { listen: [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [devnetYamux()]
+  })
+}
+
+/**
+ * A real heartbeat aggregator on loopback that records every line, and can be stopped and
+ * started again on the same port with the same peer ID (a relay that goes away and returns).
+ */
+export class TestTarget {
+  readonly lines: string[] = []
+  /** set to reset every heartbeat stream after its first line */
+  resetAfterFirstLine = false
+  streamsOpened = 0
+  #key: PrivateKey | undefined
+  #port = 0
+  #node: Libp2p | undefined
+
+  get address (): string {
+    if (this.#node == null || this.#key == null) throw new Error('the test target has not started')
+    return `/ip4/127.0.0.1/tcp/${this.#port}/p2p/${this.#node.peerId.toString()}`
+  }
+
+  get running (): boolean {
+    return this.#node != null
+  }
+
+  async start (): Promise<void> {
+    this.#key ??= await generateKeyPair('Ed25519')
+    const node = await createLibp2p({
+      privateKey: this.#key,
+      addresses: { listen: [`/ip4/127.0.0.1/tcp/${this.#port}`] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [devnetYamux()]
+    })
+    await node.handle(HEARTBEAT_PROTOCOL, (stream) => {
+      this.streamsOpened++
+      const decoder = new TextDecoder()
+      let first = true
+      forEachLine(stream, MAX_HEARTBEAT_LINE_BYTES, line => {
+        this.lines.push(decoder.decode(line) + '\n')
+        if (first && this.resetAfterFirstLine) stream.abort(new Error('test target resets the stream'))
+        first = false
+      }).catch(() => {})
+    })
+    const addr = node.getMultiaddrs()[0]
+    if (addr == null) throw new Error('the test target did not listen')
+    this.#port = Number(addr.getComponents().find(c => c.name === 'tcp')?.value)
+    this.#node = node
+  }
+
+  async stop (): Promise<void> {
+    const node = this.#node
+    this.#node = undefined
+    await node?.stop()
+  }
+}
