@@ -22,6 +22,11 @@ export type RegistryChange =
   /** dropped to stay under maxKnownNodes */
   | { kind: 'forgotten', node: KnownNode }
 
+// Distinct head strings kept for sharing; nodes on one tipset then hold one copy of its key
+// in their state and history instead of one parsed copy per heartbeat. Past the bound the
+// table starts over (heads then stop being shared until they are seen again).
+const MAX_INTERNED_HEADS = 8_192
+
 export interface ConsensusStats {
   bestHeight: number
   /** connected nodes at the best height on its most common head */
@@ -38,6 +43,7 @@ export interface RegistryInit {
 export class NodeRegistry {
   readonly #nodes = new Map<string, KnownNode>()
   readonly #byIndex = new Map<number, KnownNode>()
+  readonly #heads = new Map<string, string>()
   readonly #listeners = new Set<(change: RegistryChange) => void>()
   readonly #maxKnownNodes: number
   readonly #historyLimit: number
@@ -86,7 +92,8 @@ export class NodeRegistry {
     this.#evictIfFull()
   }
 
-  heartbeat (peerId: string, hb: Heartbeat, now: number): void {
+  heartbeat (peerId: string, beat: Heartbeat, now: number): void {
+    const hb = { ...beat, head: this.#intern(beat.head) }
     let node = this.#nodes.get(peerId)
     if (node == null) {
       node = this.#add({
@@ -150,6 +157,14 @@ export class NodeRegistry {
     }
     const inConsensus = Math.max(0, ...heads.values())
     return { bestHeight, inConsensus, inDispute: atBest - inConsensus }
+  }
+
+  #intern (head: string): string {
+    const known = this.#heads.get(head)
+    if (known != null) return known
+    if (this.#heads.size >= MAX_INTERNED_HEADS) this.#heads.clear()
+    this.#heads.set(head, head)
+    return head
   }
 
   #add (record: NodeRecord): KnownNode {
