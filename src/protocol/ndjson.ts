@@ -35,7 +35,7 @@ export class LineSplitter {
         onLine(piece)
       } else {
         this.#parts.push(piece)
-        const line = concat(this.#parts, this.#pendingBytes + piece.length)
+        const line = concatBytes(this.#parts, this.#pendingBytes + piece.length)
         this.#reset()
         onLine(line)
       }
@@ -58,7 +58,8 @@ export class LineSplitter {
   }
 }
 
-function concat (parts: Uint8Array[], length: number): Uint8Array {
+/** Joins byte arrays whose total length is known. */
+export function concatBytes (parts: readonly Uint8Array[], length: number): Uint8Array {
   const out = new Uint8Array(length)
   let offset = 0
   for (const part of parts) {

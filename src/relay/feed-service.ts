@@ -7,7 +7,7 @@
 // state once. Its cost is therefore bounded by the number of known nodes whatever it does, and
 // one that does not drain within FEED_DRAIN_TIMEOUT_MS is closed.
 import { logger } from '@libp2p/logger'
-import { encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_VERSION } from '../protocol/index.ts'
+import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_VERSION } from '../protocol/index.ts'
 import { FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS } from './constants.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
@@ -210,7 +210,7 @@ export class FeedService {
     clearTimeout(this.#batchTimer)
     this.#batchTimer = undefined
     if (this.#batch.length === 0) return
-    const bytes = this.#batch.length === 1 ? this.#batch[0] ?? new Uint8Array() : concat(this.#batch, this.#batchBytes)
+    const bytes = this.#batch.length === 1 ? this.#batch[0] ?? new Uint8Array() : concatBytes(this.#batch, this.#batchBytes)
     const nodes = this.#batchNodes
     this.#batch = []
     this.#batchBytes = 0
@@ -301,12 +301,3 @@ export class FeedService {
   }
 }
 
-function concat (parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
