@@ -1,0 +1,63 @@
+import { useEffect, useLayoutEffect, useRef, useSyncExternalStore } from 'react'
+import type { DashboardStore } from '../store/store.ts'
+import { startFeedConnection } from './connection.ts'
+import type { FeedConnectionInit } from './connection.ts'
+import { HeightChart } from './HeightChart.tsx'
+import { NodeTable, rootRem } from './NodeTable.tsx'
+import { tableShare } from './table-layout.ts'
+import { useElementSize } from './useElementSize.ts'
+import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
+import { THEMES, themeVariables } from './theme.ts'
+import type { DashboardParams } from './url-params.ts'
+import { shortPeerId } from './format.ts'
+
+// "seconds ago", countdowns and the chart window move once a second
+const TICK_MS = 1000
+
+export interface AppProps {
+  store: DashboardStore
+  params: DashboardParams
+  /** everything the feed connection needs besides the store and the relay address */
+  connection: Omit<FeedConnectionInit, 'sink' | 'relay'>
+}
+
+export function App ({ store, params, connection }: AppProps) {
+  const view = useSyncExternalStore(store.subscribe, store.getSnapshot)
+  const theme = THEMES[params.theme]
+  const main = useRef<HTMLElement>(null)
+  const mainSize = useElementSize(main)
+  const share = mainSize.height > 0 ? tableShare(view.nodes.length, mainSize.width, mainSize.height, rootRem()) : 0.5
+
+  useLayoutEffect(() => {
+    const root = document.documentElement
+    root.dataset.theme = params.theme
+    for (const [name, value] of Object.entries(themeVariables(theme))) root.style.setProperty(name, value)
+  }, [params.theme, theme])
+
+  useEffect(() => {
+    const timer = setInterval(store.tick, TICK_MS)
+    const feed = startFeedConnection({ ...connection, sink: store, relay: params.relay })
+    return () => {
+      clearInterval(timer)
+      void feed.stop()
+    }
+  }, [store, params.relay, connection])
+
+  return (
+    // while the feed is down what is shown is the last known state, not the devnet now: it is
+    // greyed so nobody across the room reads it as live
+    <div className={view.connection.state === 'live' ? 'app' : 'app not-live'} data-live={view.connection.state === 'live'}>
+      <header className='topbar'>
+        <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
+        {params.filter !== '' && <span className='note'>filter: “{params.filter}”</span>}
+        {params.problems.map(problem => <span key={problem} className='note warn'>{problem}</span>)}
+        <ConnectionBadge connection={view.connection} localNow={view.localNow} />
+      </header>
+      <SummaryBar view={view} />
+      <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
+        <HeightChart view={view} theme={theme} />
+        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} />
+      </main>
+    </div>
+  )
+}

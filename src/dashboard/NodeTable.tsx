@@ -1,0 +1,100 @@
+import { memo, useRef } from 'react'
+import type { CSSProperties } from 'react'
+import type { NodeView } from '../store/view.ts'
+import { STATUS_WORDS } from '../store/view.ts'
+import { formatDuration, formatHeight, shortHead, shortPeerId } from './format.ts'
+import { STATUS_GLYPHS, headColor } from './theme.ts'
+import type { Theme } from './theme.ts'
+import { tableLayout } from './table-layout.ts'
+import { useElementSize } from './useElementSize.ts'
+
+export function rootRem (): number {
+  return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16
+}
+
+interface RowProps {
+  view: NodeView
+  /** relay clock, whole seconds, so rows re-render once a second and not per frame */
+  nowSecond: number
+  theme: Theme
+}
+
+/** Memoised on the node view, which the store replaces only when that node changed. */
+const NodeRow = memo(function NodeRow ({ view, nowSecond, theme }: RowProps) {
+  const { node, status, lag } = view
+  const silentMs = Math.max(0, nowSecond * 1000 - node.lastHeartbeatAt)
+  return (
+    <tr className={`row status-${status}${view.pinned ? ' pinned' : ''}`} data-peer-id={node.peerId} data-status={status}>
+      <td className='c-status'><span className='glyph'>{STATUS_GLYPHS[status]}</span> {STATUS_WORDS[status]}</td>
+      <td className='c-nick'>{view.pinned ? '★ ' : ''}{node.nickname === '' ? <span className='muted'>(no nickname)</span> : node.nickname}</td>
+      <td className='c-peer'>{shortPeerId(node.peerId)}</td>
+      <td className='c-height num'>{formatHeight(node.height)}</td>
+      <td className='c-lag num'>{lag === 0 ? '0' : `−${lag}`}</td>
+      <td className='c-head'>
+        <span className='chip' style={{ background: headColor(theme, view.headColor) }} />
+        {shortHead(node.head, 1)}
+      </td>
+      <td className='c-miner'>{node.minerAddress ?? <span className='muted'>none</span>}</td>
+      <td className='c-beat num'>{formatDuration(silentMs)}</td>
+    </tr>
+  )
+})
+
+/** What the rows that do not fit hold, so trouble below the fold is still on screen. */
+function hiddenText (hidden: readonly NodeView[]): string {
+  const counts = new Map<NodeView['status'], number>()
+  for (const view of hidden) counts.set(view.status, (counts.get(view.status) ?? 0) + 1)
+  const parts = (['offline', 'stale', 'behind', 'in-sync'] as const)
+    .filter(status => counts.has(status))
+    .map(status => `${counts.get(status) ?? 0} ${STATUS_WORDS[status]}`)
+  return `+ ${hidden.length} more not shown: ${parts.join(', ')} (narrow with ?filter= or ?pin=)`
+}
+
+function Header () {
+  return (
+    <thead>
+      <tr>
+        <th className='c-status'>Status</th>
+        <th className='c-nick'>Node</th>
+        <th className='c-peer'>Peer</th>
+        <th className='c-height num'>Height</th>
+        <th className='c-lag num'>Lag</th>
+        <th className='c-head'>Head</th>
+        <th className='c-miner'>Miner</th>
+        <th className='c-beat num'>Last beat</th>
+      </tr>
+    </thead>
+  )
+}
+
+export function NodeTable ({ nodes, now, theme, synced }: { nodes: readonly NodeView[], now: number, theme: Theme, synced: boolean }) {
+  const box = useRef<HTMLDivElement>(null)
+  const { width, height } = useElementSize(box)
+  const rem = rootRem()
+  const layout = tableLayout(nodes.length, width, height, rem)
+  const nowSecond = Math.floor(now / 1000)
+  const groups: Array<readonly NodeView[]> = []
+  for (let c = 0; c < layout.columns; c++) {
+    const slice = nodes.slice(c * layout.rowsPerColumn, (c + 1) * layout.rowsPerColumn)
+    if (slice.length > 0 || c === 0) groups.push(slice)
+  }
+  return (
+    <div className='table-box' ref={box} style={{ '--row-h': `${layout.rowHeight}px`, '--cell-font': `${layout.fontSize}px` } as CSSProperties} data-testid='node-table'>
+      {nodes.length === 0
+        ? <div className='empty'>{synced ? 'No nodes have sent a heartbeat yet' : 'Waiting for the relay…'}</div>
+        : (
+          <div className='table-columns' style={{ gridTemplateColumns: `repeat(${layout.columns}, minmax(0, 1fr))` }}>
+            {groups.map((group, c) => (
+              <table key={c} className='nodes'>
+                <Header />
+                <tbody>
+                  {group.map(view => <NodeRow key={view.node.peerId} view={view} nowSecond={nowSecond} theme={theme} />)}
+                </tbody>
+              </table>
+            ))}
+          </div>
+          )}
+      {layout.hidden > 0 && <div className='more'>{hiddenText(nodes.slice(nodes.length - layout.hidden))}</div>}
+    </div>
+  )
+}

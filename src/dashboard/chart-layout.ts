@@ -1,0 +1,102 @@
+// Pure helpers of the height chart: which points of a node fall in the window, the height
+// domain, and label placement that groups nodes whose labels would collide.
+import type { HeightHistory } from '../store/height-history.ts'
+import type { NodeView } from '../store/view.ts'
+
+export type Point = [at: number, height: number]
+
+/** Where a node's line ends: now while it beats, its last heartbeat once it is silent. */
+export function lineEnd (view: NodeView, now: number): number {
+  return view.status === 'in-sync' || view.status === 'behind' ? now : Math.min(now, view.node.lastHeartbeatAt)
+}
+
+/**
+ * The step points of a history inside [windowStart, end]: the point in force at the window's
+ * start (moved onto it), those inside, and the current height carried to the end.
+ */
+export function pointsInWindow (history: HeightHistory, windowStart: number, end: number): Point[] {
+  const points: Point[] = []
+  if (history.size === 0 || end < windowStart) return points
+  const first = Math.max(0, history.firstIndexFrom(windowStart) - 1)
+  for (let k = first; k < history.size; k++) {
+    // a beat stamped a little after `end` (the relay clock is estimated) still counts
+    points.push([Math.min(end, Math.max(history.atOf(k), windowStart)), history.heightOf(k)])
+  }
+  const last = points[points.length - 1]
+  if (last !== undefined && last[0] < end) points.push([end, last[1]])
+  return points
+}
+
+export interface ChartExtent {
+  /** padded by one height below and above; [0, 1] with nothing to show */
+  minHeight: number
+  maxHeight: number
+  /** the oldest point shown; now when nothing is */
+  firstAt: number
+}
+
+/** What the window holds: the height range and how far back data goes. */
+export function chartExtent (nodes: readonly NodeView[], windowStart: number, now: number): ChartExtent {
+  let min = Infinity
+  let max = -Infinity
+  let firstAt = now
+  for (const view of nodes) {
+    const points = pointsInWindow(view.node.history, windowStart, lineEnd(view, now))
+    for (const [at, height] of points) {
+      if (height < min) min = height
+      if (height > max) max = height
+      if (at < firstAt) firstAt = at
+    }
+  }
+  if (min === Infinity) return { minHeight: 0, maxHeight: 1, firstAt }
+  return { minHeight: Math.max(0, min - 1), maxHeight: max + 1, firstAt }
+}
+
+export interface ChartLabel {
+  /** px, centre of the text */
+  y: number
+  text: string
+  /** the nodes the label stands for, first one gives it its colour */
+  nodes: readonly NodeView[]
+}
+
+function nameOf (view: NodeView): string {
+  const name = view.node.nickname === '' ? `…${view.node.peerId.slice(-6)}` : view.node.nickname
+  // one long nickname must not push the others off the chart
+  return name.length > 15 ? `${name.slice(0, 14)}…` : name
+}
+
+/**
+ * One label per group of lines whose ends are closer than a label's height, placed without
+ * overlap inside [top, bottom]. A group of one shows its nickname, a larger group one
+ * nickname and how many more (the table has them all).
+ */
+export function layoutLabels (ends: ReadonlyArray<{ view: NodeView, y: number }>, labelHeight: number, top: number, bottom: number): ChartLabel[] {
+  const sorted = [...ends].sort((a, b) => a.y - b.y)
+  const groups: Array<{ y: number, nodes: NodeView[], lastY: number }> = []
+  for (const end of sorted) {
+    const group = groups[groups.length - 1]
+    if (group !== undefined && end.y - group.lastY < labelHeight) {
+      group.nodes.push(end.view)
+      group.lastY = end.y
+      group.y += (end.y - group.y) / group.nodes.length
+    } else {
+      groups.push({ y: end.y, nodes: [end.view], lastY: end.y })
+    }
+  }
+  // push overlapping groups apart, downwards, then back up if the last one fell off the bottom
+  const ys = groups.map(group => group.y)
+  for (let k = 1; k < ys.length; k++) ys[k] = Math.max(ys[k] ?? 0, (ys[k - 1] ?? 0) + labelHeight)
+  let limit = bottom - labelHeight / 2
+  for (let k = ys.length - 1; k >= 0; k--) {
+    ys[k] = Math.max(top + labelHeight / 2, Math.min(ys[k] ?? 0, limit))
+    limit = (ys[k] ?? 0) - labelHeight
+  }
+  return groups.map((group, k) => {
+    // the nodes that still beat name the group before the silent ones do
+    const named = [...group.nodes].sort((a, b) => Number(a.status === 'offline') - Number(b.status === 'offline'))
+    const name = named[0] === undefined ? '' : nameOf(named[0])
+    const text = named.length > 1 ? `${name} +${named.length - 1}` : name
+    return { y: ys[k] ?? group.y, text, nodes: named }
+  })
+}

@@ -1,0 +1,255 @@
+// The page's own libp2p node: WebSockets, noise and yamux only. It dials the relay, opens the
+// feed stream and hands each line to the store; after any loss it redials with backoff, and a
+// feed silent for longer than a few relay pings counts as lost.
+import { noise } from '@chainsafe/libp2p-noise'
+import { logger } from '@libp2p/logger'
+import { webSockets } from '@libp2p/websockets'
+import { createLibp2p } from 'libp2p'
+import type { Libp2p } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { PeerId, Stream } from '@libp2p/interface'
+import { parseTarget } from '../p2p/addresses.ts'
+import { forEachLine } from '../p2p/lines.ts'
+import { devnetYamux } from '../p2p/muxer.ts'
+import { FEED_PING_INTERVAL_MS, FEED_PROTOCOL, FEED_VERSION, MAX_FEED_LINE_BYTES } from '../protocol/constants.ts'
+import { decodeFeedLine } from '../protocol/feed.ts'
+import { decodeUtf8 } from '../protocol/ndjson.ts'
+import type { FeedMessage } from '../protocol/feed.ts'
+import type { ConnectionState } from '../store/view.ts'
+import { backoffDelay } from './backoff.ts'
+import { relayOnlyGater } from './gater.ts'
+import type { RelayTarget } from './gater.ts'
+
+const log = logger('devnet:dashboard:feed')
+
+// The relay pings every 5 s; three missed pings is a dead feed, not a slow one
+export const FEED_SILENCE_MS = 3 * FEED_PING_INTERVAL_MS
+// A dial to a LAN relay takes milliseconds; past this the relay is down or unreachable
+const DIAL_TIMEOUT_MS = 10_000
+
+export class FeedSilentError extends Error {
+  static name = 'FeedSilentError'
+  constructor () {
+    super(`the feed was silent for ${FEED_SILENCE_MS / 1000} s`)
+    this.name = 'FeedSilentError'
+  }
+}
+
+export class RelayAddressError extends Error {
+  static name = 'RelayAddressError'
+  constructor (detail: string) {
+    super(detail)
+    this.name = 'RelayAddressError'
+  }
+}
+
+export interface FeedConnectionInit {
+  /** where messages and connection states go (the store) */
+  sink: {
+    push: (message: FeedMessage) => void
+    setConnection: (connection: ConnectionState) => void
+  }
+  /** ?relay= from the URL; null: fetch relayJsonUrl */
+  relay: string | null
+  relayJsonUrl: string
+  /** the host that served the page, to prefer the matching relay address */
+  pageHostname: string
+  /** the relay speaks another feed version; returns true when the page is reloading */
+  onVersionMismatch: (relayVersion: number) => boolean
+  onVersionMatch: () => void
+  random?: () => number
+}
+
+/** A started feed connection; stop() releases the libp2p node, timers and the stream. */
+export interface FeedConnection {
+  stop: () => Promise<void>
+}
+
+export function startFeedConnection (init: FeedConnectionInit): FeedConnection {
+  const controller = new AbortController()
+  const connection = new Connection(init, controller.signal)
+  const running = connection.run().catch(err => { log.error('feed loop failed - %e', err) })
+  return {
+    stop: async () => {
+      controller.abort()
+      connection.abortStream()
+      // every wait in the loop ends on the abort; the node is stopped once nothing can use it
+      await running
+      await connection.close()
+    }
+  }
+}
+
+class Connection {
+  readonly #init: FeedConnectionInit
+  readonly #signal: AbortSignal
+  // the one address (and peer) the connection gater lets this page dial
+  #target: RelayTarget | null = null
+  #node: Libp2p | null = null
+  #stream: Stream | null = null
+
+  constructor (init: FeedConnectionInit, signal: AbortSignal) {
+    this.#init = init
+    this.#signal = signal
+  }
+
+  async run (): Promise<void> {
+    const { sink } = this.#init
+    let failures = 0
+    while (!this.#signal.aborted) {
+      sink.setConnection({ state: 'connecting', attempt: failures + 1 })
+      let reason = 'the feed ended'
+      let synced = false
+      try {
+        const target = await this.#resolveTarget()
+        synced = await this.#subscribe(target.peerId, target.multiaddr)
+      } catch (err) {
+        if (err instanceof VersionMismatch) {
+          sink.setConnection({ state: 'version-mismatch', pageVersion: FEED_VERSION, relayVersion: err.relayVersion })
+          return
+        }
+        reason = describe(err)
+        log('feed lost - %e', err)
+      }
+      if (this.#signal.aborted) return
+      // a subscription that got as far as a snapshot was a success: start the backoff over
+      failures = synced ? 1 : failures + 1
+      const delay = backoffDelay(failures, this.#init.random)
+      sink.setConnection({ state: 'lost', retryAt: Date.now() + delay, reason })
+      await sleep(delay, this.#signal)
+    }
+  }
+
+  abortStream (): void {
+    this.#stream?.abort(new Error('dashboard closed'))
+  }
+
+  async close (): Promise<void> {
+    const node = this.#node
+    this.#node = null
+    await node?.stop()
+  }
+
+  async #resolveTarget (): Promise<{ peerId: PeerId, multiaddr: Multiaddr }> {
+    const text = this.#init.relay ?? await this.#fetchRelayAddress()
+    try {
+      return parseTarget(text)
+    } catch (err) {
+      throw new RelayAddressError((err as Error).message)
+    }
+  }
+
+  /** Asks the host that served the page for the relay's WebSocket address. */
+  async #fetchRelayAddress (): Promise<string> {
+    const response = await fetch(this.#init.relayJsonUrl, { cache: 'no-store', signal: AbortSignal.any([this.#signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) })
+    if (!response.ok) throw new RelayAddressError(`${this.#init.relayJsonUrl} answered ${response.status}`)
+    const body: unknown = await response.json()
+    const addrs = typeof body === 'object' && body !== null && 'multiaddrs' in body && Array.isArray(body.multiaddrs)
+      ? body.multiaddrs.filter((addr: unknown): addr is string => typeof addr === 'string')
+      : []
+    const chosen = pickBrowserAddress(addrs, this.#init.pageHostname)
+    if (chosen === null) throw new RelayAddressError(`${this.#init.relayJsonUrl} lists no WebSocket address`)
+    return chosen
+  }
+
+  async #libp2p (): Promise<Libp2p> {
+    if (this.#node !== null) return this.#node
+    this.#node = await createLibp2p({
+      transports: [webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [devnetYamux()],
+      connectionGater: relayOnlyGater(() => this.#target),
+      // the feed's own pings and watchdog tell whether the relay is alive
+      connectionMonitor: { enabled: false }
+    })
+    return this.#node
+  }
+
+  /** Reads the feed until it ends; resolves true if it got as far as a full snapshot. */
+  async #subscribe (peerId: PeerId, addr: Multiaddr): Promise<boolean> {
+    const { sink } = this.#init
+    const node = await this.#libp2p()
+    this.#target = { peerId, multiaddr: addr }
+    const stream = await node.dialProtocol(addr, FEED_PROTOCOL, {
+      signal: AbortSignal.any([this.#signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)])
+    })
+    this.#stream = stream
+    let synced = false
+    let watchdog: ReturnType<typeof setTimeout> | undefined
+    const arm = (): void => {
+      clearTimeout(watchdog)
+      watchdog = setTimeout(() => { stream.abort(new FeedSilentError()) }, FEED_SILENCE_MS)
+    }
+    arm()
+    try {
+      await forEachLine(stream, MAX_FEED_LINE_BYTES, bytes => {
+        arm()
+        let message: FeedMessage
+        try {
+          message = decodeFeedLine(decodeUtf8(bytes))
+        } catch (err) {
+          // one bad line is the relay's bug; dropping it keeps the rest of the picture
+          log.error('dropped a feed line - %e', err)
+          return
+        }
+        if (message.t === 'hello') {
+          if (message.version !== FEED_VERSION) {
+            this.#init.onVersionMismatch(message.version)
+            throw new VersionMismatch(message.version)
+          }
+          this.#init.onVersionMatch()
+        }
+        sink.push(message)
+        if (message.t === 'synced' && !synced) {
+          synced = true
+          sink.setConnection({ state: 'live' })
+        }
+      })
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    } finally {
+      clearTimeout(watchdog)
+      this.#stream = null
+      // a fresh connection next time: after a relay restart the old one is dead anyway
+      await node.hangUp(peerId).catch(() => {})
+    }
+    return synced
+  }
+}
+
+class VersionMismatch extends Error {
+  readonly relayVersion: number
+  constructor (relayVersion: number) {
+    super(`the relay speaks feed version ${relayVersion}, this page ${FEED_VERSION}`)
+    this.name = 'VersionMismatch'
+    this.relayVersion = relayVersion
+  }
+}
+
+/** A ws/wss multiaddr from /relay.json, preferring one on the host that served the page. */
+export function pickBrowserAddress (addrs: readonly string[], pageHostname: string): string | null {
+  const websocket = addrs.filter(addr => /\/wss?\/p2p\//.test(addr) || /\/tls\/ws\/p2p\//.test(addr))
+  const onPageHost = websocket.find(addr => addr.split('/')[2] === pageHostname)
+  return onPageHost ?? websocket[0] ?? null
+}
+
+function describe (err: unknown): string {
+  if (err instanceof FeedSilentError || err instanceof RelayAddressError) return err.message
+  const name = (err as Error | undefined)?.name ?? ''
+  if (name === 'TimeoutError' || name === 'AbortError') return 'the relay did not answer'
+  if (name === 'TypeError') return 'the relay is unreachable'
+  return 'the connection to the relay failed'
+}
+
+async function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(done, ms)
+    function done (): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done)
+  })
+}

@@ -1,0 +1,38 @@
+// Short forms for a wall: what fits a table cell and reads from across a room.
+import { tipsetCids } from '../protocol/heartbeat.ts'
+
+// the tail of a CID or peer ID is where they differ (their heads are shared prefixes)
+const TAIL = 6
+
+export function shortPeerId (peerId: string): string {
+  return peerId.length <= TAIL + 1 ? peerId : `…${peerId.slice(-TAIL)}`
+}
+
+/** `{ bafy…abc bafy…def bafy…ghi }` → `abc def +1`; a node that could not read its head → `none`. */
+export function shortHead (head: string, shown = 2): string {
+  const cids = tipsetCids(head)
+  if (cids.length === 0) return 'none'
+  const tails = cids.slice(0, shown).map(cid => cid.length <= TAIL ? cid : cid.slice(-TAIL))
+  return cids.length > shown ? `${tails.join(' ')} +${cids.length - shown}` : tails.join(' ')
+}
+
+export function formatHeight (height: number): string {
+  return height < 0 ? '–' : height.toLocaleString('en-US')
+}
+
+/** 0.4 s → "now", 42 s → "42 s", 125 s → "2 m 05 s", 2 h → "2 h 00 m", 3 days → "3 d 0 h". */
+export function formatDuration (ms: number): string {
+  if (ms < 1000) return 'now'
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} m ${String(s % 60).padStart(2, '0')} s`
+  const h = Math.floor(m / 60)
+  if (h < 48) return `${h} h ${String(m % 60).padStart(2, '0')} m`
+  return `${Math.floor(h / 24)} d ${h % 24} h`
+}
+
+export function formatBlockTime (ms: number | null): string {
+  if (ms === null) return 'measuring'
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`
+}

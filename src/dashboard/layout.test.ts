@@ -1,0 +1,104 @@
+// The chart's and the table's layout maths, tested without a browser.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { HeightHistory } from '../store/height-history.ts'
+import type { NodeEntry } from '../store/feed-state.ts'
+import type { NodeStatus, NodeView } from '../store/view.ts'
+import { chartExtent, layoutLabels, pointsInWindow } from './chart-layout.ts'
+import { tableLayout, tableShare } from './table-layout.ts'
+
+function view (nickname: string, points: Array<[number, number]>, status: NodeStatus = 'in-sync'): NodeView {
+  const history = new HeightHistory(8)
+  for (const [at, height] of points) history.push(at, height)
+  const node: NodeEntry = {
+    peerId: `12D3KooW${nickname}`, nickname, height: history.lastHeight(), head: '{ a }', minerAddress: null, genesisCid: null,
+    connected: status !== 'offline', firstSeenAt: 0, lastHeartbeatAt: history.lastAt(), disconnectedAt: null, beatPeriodMs: null, history
+  }
+  return { node, status, lag: 0, pinned: false, headColor: 0 }
+}
+
+describe('pointsInWindow', () => {
+  it('starts at the window edge with the height then in force and carries the last height to the end', () => {
+    const history = new HeightHistory(8)
+    history.push(0, 1)
+    history.push(100, 2)
+    history.push(200, 3)
+    assert.deepEqual(pointsInWindow(history, 150, 300), [[150, 2], [200, 3], [300, 3]])
+    assert.deepEqual(pointsInWindow(history, 500, 400), [])
+    // a point stamped just after the end (estimated relay clock) is drawn at the end
+    assert.deepEqual(pointsInWindow(history, 150, 190), [[150, 2], [190, 3]])
+  })
+})
+
+describe('chartExtent', () => {
+  it('pads the heights shown and falls back to [0, 1] when there is nothing', () => {
+    assert.deepEqual(chartExtent([], 0, 100), { minHeight: 0, maxHeight: 1, firstAt: 100 })
+    const extent = chartExtent([view('a', [[10, 5], [20, 7]]), view('b', [[15, 6]])], 0, 100)
+    assert.deepEqual(extent, { minHeight: 4, maxHeight: 8, firstAt: 10 })
+  })
+})
+
+describe('layoutLabels', () => {
+  it('groups lines whose labels would collide and names one node with a count', () => {
+    const ends = [
+      { view: view('alpha', [[0, 10]]), y: 100 },
+      { view: view('bravo', [[0, 10]]), y: 100 },
+      { view: view('charlie', [[0, 10]]), y: 105 },
+      { view: view('delta', [[0, 3]]), y: 300 }
+    ]
+    const labels = layoutLabels(ends, 20, 0, 400)
+    assert.deepEqual(labels.map(label => label.text), ['alpha +2', 'delta'])
+    assert.equal(labels[1]?.y, 300)
+  })
+
+  it('keeps labels apart and inside the plot', () => {
+    const ends = Array.from({ length: 10 }, (_, k) => ({ view: view(`n${k}`, [[0, k]]), y: 390 - k * 25 }))
+    const labels = layoutLabels(ends, 20, 0, 400)
+    const ys = labels.map(label => label.y).sort((a, b) => a - b)
+    for (let k = 1; k < ys.length; k++) assert.ok((ys[k] ?? 0) - (ys[k - 1] ?? 0) >= 20 - 1e-9)
+    assert.ok((ys.at(-1) ?? 0) <= 390)
+  })
+
+  it('names a node that still beats before an offline one', () => {
+    const labels = layoutLabels([
+      { view: view('gone', [[0, 1]], 'offline'), y: 50 },
+      { view: view('here', [[0, 1]]), y: 50 }
+    ], 20, 0, 100)
+    assert.equal(labels[0]?.text, 'here +1')
+  })
+})
+
+describe('tableLayout', () => {
+  const rem = 18 // 1080p
+
+  it('shows a few nodes in one column with the largest type', () => {
+    const layout = tableLayout(8, 1880, 500, rem)
+    assert.equal(layout.columns, 1)
+    assert.equal(layout.hidden, 0)
+    assert.equal(layout.fontSize, 1.3 * rem)
+  })
+
+  it('splits fifty nodes into columns so that all of them fit', () => {
+    const height = tableShare(50, 1880, 860, rem) * 860
+    const layout = tableLayout(50, 1880, height, rem)
+    assert.ok(layout.columns >= 2)
+    assert.equal(layout.hidden, 0)
+    assert.ok(layout.rowHeight * (layout.rowsPerColumn + 1) <= height)
+  })
+
+  it('cuts rows, with a count, when even the smallest type cannot fit them, never overflowing the width', () => {
+    const layout = tableLayout(1000, 1880, 600, rem)
+    assert.ok(layout.hidden > 0)
+    assert.equal(layout.hidden, 1000 - layout.columns * layout.rowsPerColumn)
+    // each column needs 49 of its ems, plus 1.5 rem between columns
+    assert.ok(layout.columns * 49 * layout.fontSize + (layout.columns - 1) * 1.5 * rem <= 1880, `${layout.columns} columns at ${layout.fontSize}px`)
+  })
+
+  it('lays out 4K exactly as 1080p, twice the size', () => {
+    const small = tableLayout(30, 1880, 600, rem)
+    const large = tableLayout(30, 3760, 1200, 2 * rem)
+    assert.equal(large.columns, small.columns)
+    assert.equal(large.rowsPerColumn, small.rowsPerColumn)
+    assert.equal(large.fontSize, 2 * small.fontSize)
+  })
+})

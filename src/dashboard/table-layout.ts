@@ -1,0 +1,65 @@
+// How the node table fills its box: side-by-side columns and a type size chosen so that every
+// node fits without scrolling, as large as the space allows. Pure, so it is tested in Node.
+
+// A row is this many times its font size tall
+const ROW_EM = 1.4
+// A table column (all eight fields, padding included) is this many ems of its font wide
+const COLUMN_EM = 49
+// Type never grows past this (in rem, which tracks the viewport height, so 1080p and 4K lay
+// out alike) and never shrinks past the smaller one: below it rows are cut, with a count
+const MAX_FONT_REM = 1.3
+const MIN_FONT_REM = 0.75
+// past this many side by side, a table column is too narrow to read however small the type
+const MAX_COLUMNS = 6
+// space between table columns, in rem
+const GAP_REM = 1.5
+// The table takes what it needs for the largest type, within these shares of the space it
+// shares with the chart: a few nodes leave the chart most of the screen, fifty take most of it
+const MIN_TABLE_SHARE = 0.35
+const MAX_TABLE_SHARE = 0.68
+
+/** The share of `height` the table should take so its type is as large as it can be. */
+export function tableShare (count: number, width: number, height: number, rem: number): number {
+  for (let share = MIN_TABLE_SHARE; share < MAX_TABLE_SHARE; share += 0.01) {
+    if (tableLayout(count, width, share * height, rem).fontSize >= MAX_FONT_REM * rem - 0.5) return share
+  }
+  return MAX_TABLE_SHARE
+}
+
+export interface TableLayout {
+  columns: number
+  rowsPerColumn: number
+  /** px */
+  fontSize: number
+  /** px */
+  rowHeight: number
+  /** rows not shown because even the smallest type does not fit them all */
+  hidden: number
+}
+
+/**
+ * Splits the table into side-by-side columns so that every node fits the box without
+ * scrolling, choosing the number of columns that gives the largest type.
+ */
+export function tableLayout (count: number, width: number, height: number, rem: number): TableLayout {
+  const rows = Math.max(1, count)
+  const minFont = MIN_FONT_REM * rem
+  // only as many columns as fit side by side at the smallest type
+  const maxColumns = Math.max(1, Math.min(MAX_COLUMNS, Math.floor((width + GAP_REM * rem) / (COLUMN_EM * minFont + GAP_REM * rem))))
+  let best = { columns: 1, font: 0 }
+  for (let columns = 1; columns <= maxColumns; columns++) {
+    // one row per column is the header
+    const byHeight = height / (Math.ceil(rows / columns) + 1) / ROW_EM
+    const byWidth = (width - (columns - 1) * GAP_REM * rem) / columns / COLUMN_EM
+    const font = Math.min(MAX_FONT_REM * rem, byHeight, byWidth)
+    if (font > best.font + 0.5) best = { columns, font }
+  }
+  const fontSize = Math.max(minFont, best.font)
+  const rowHeight = fontSize * ROW_EM
+  // the epsilon: height / (height / n) can come out a hair under n in floating point
+  const rowsFit = Math.max(1, Math.floor(height / rowHeight + 1e-6) - 1)
+  let rowsPerColumn = Math.min(Math.ceil(rows / best.columns), rowsFit)
+  // when rows are cut, the last row's space goes to the line that counts them
+  if (count > best.columns * rowsPerColumn) rowsPerColumn = Math.max(1, rowsPerColumn - 1)
+  return { columns: best.columns, rowsPerColumn, fontSize, rowHeight, hidden: Math.max(0, count - best.columns * rowsPerColumn) }
+}

@@ -1,0 +1,79 @@
+// Colours for both themes, used by CSS (as custom properties set on the root) and by the
+// canvas chart, so there is one source. Status and head colours come from the Okabe-Ito
+// palette, which stays distinguishable with the common colour-vision deficiencies; every
+// status is also written out in words with its own glyph.
+import type { NodeStatus } from '../store/view.ts'
+
+export interface Theme {
+  background: string
+  panel: string
+  text: string
+  muted: string
+  grid: string
+  status: Record<NodeStatus, string>
+  /** for nodes on each distinct head, most common head first */
+  heads: readonly string[]
+  /** a head past the palette's slots */
+  otherHead: string
+  alarm: string
+  alarmText: string
+  good: string
+}
+
+export const STATUS_GLYPHS: Readonly<Record<NodeStatus, string>> = {
+  'in-sync': '●',
+  behind: '▼',
+  stale: '■',
+  offline: '○'
+}
+
+export const THEMES: Readonly<Record<'dark' | 'light', Theme>> = {
+  dark: {
+    background: '#0b0e14',
+    panel: '#151a24',
+    text: '#eef1f6',
+    muted: '#98a1b3',
+    grid: '#2b3342',
+    status: { 'in-sync': '#2ec4a0', behind: '#f0b429', stale: '#ff7a3d', offline: '#7d8596' },
+    heads: ['#56b4e9', '#f0e442', '#cc79a7', '#e69f00', '#2ec4a0', '#a3b8ff'],
+    otherHead: '#7d8596',
+    alarm: '#d62b2b',
+    alarmText: '#ffffff',
+    good: '#2ec4a0'
+  },
+  light: {
+    background: '#f7f8fa',
+    panel: '#ffffff',
+    text: '#121720',
+    muted: '#545d6e',
+    grid: '#d5dae3',
+    status: { 'in-sync': '#007a5a', behind: '#a66a00', stale: '#c04a00', offline: '#6b7280' },
+    heads: ['#0072b2', '#d55e00', '#cc79a7', '#009e73', '#b88400', '#56b4e9'],
+    otherHead: '#6b7280',
+    alarm: '#c01818',
+    alarmText: '#ffffff',
+    good: '#007a5a'
+  }
+}
+
+export function headColor (theme: Theme, slot: number): string {
+  return slot >= 0 ? theme.heads[slot] ?? theme.otherHead : theme.otherHead
+}
+
+/** The theme as CSS custom properties for the root element. */
+export function themeVariables (theme: Theme): Record<string, string> {
+  return {
+    '--bg': theme.background,
+    '--panel': theme.panel,
+    '--text': theme.text,
+    '--muted': theme.muted,
+    '--grid': theme.grid,
+    '--in-sync': theme.status['in-sync'],
+    '--behind': theme.status.behind,
+    '--stale': theme.status.stale,
+    '--offline': theme.status.offline,
+    '--alarm': theme.alarm,
+    '--alarm-text': theme.alarmText,
+    '--good': theme.good
+  }
+}

@@ -1,0 +1,65 @@
+// Everything a wall monitor sets once lives in the URL, so a bookmark is the configuration.
+// Bad values fall back to the default and are reported, never thrown: a monitor must render.
+import { DEFAULT_OFFLINE_KEEP_MS } from '../store/constants.ts'
+
+export interface DashboardParams {
+  /** the relay's WebSocket multiaddr; null: ask /relay.json on the host that served the page */
+  relay: string | null
+  windowMs: number
+  theme: 'dark' | 'light'
+  filter: string
+  pins: string[]
+  offlineKeepMs: number
+  /** one line per ignored parameter, shown on screen */
+  problems: string[]
+}
+
+export const DEFAULT_WINDOW_MS = 10 * 60_000
+export { DEFAULT_OFFLINE_KEEP_MS }
+// a chart wider than a day says nothing a wall can show; the ring buffers hold less anyway
+const MAX_WINDOW_MS = 24 * 60 * 60_000
+// a week: past that, "offline" means "gone" and the relay's forget takes over
+const MAX_OFFLINE_KEEP_MS = 7 * 24 * 60 * 60_000
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** "90s", "10m", "1h30m", "2d", or a bare number of minutes; null when not a duration. */
+export function parseDuration (raw: string): number | null {
+  const text = raw.trim().toLowerCase()
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 60_000
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text)) return null
+  let total = 0
+  for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
+    total += Number(value) * (UNITS[unit ?? ''] ?? 0)
+  }
+  return total
+}
+
+function duration (search: URLSearchParams, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = search.get(name)
+  if (raw === null || raw === '') return fallback
+  const ms = parseDuration(raw)
+  if (ms === null || ms < min || ms > max) {
+    problems.push(`?${name}=${raw} ignored: use a duration such as 10m, 90s or 1h`)
+    return fallback
+  }
+  return ms
+}
+
+export function parseParams (query: string): DashboardParams {
+  const search = new URLSearchParams(query)
+  const problems: string[] = []
+  const theme = search.get('theme')
+  if (theme !== null && theme !== 'light' && theme !== 'dark') problems.push(`?theme=${theme} ignored: use light or dark`)
+  const relay = search.get('relay')
+  return {
+    relay: relay === null || relay.trim() === '' ? null : relay.trim(),
+    windowMs: duration(search, 'window', DEFAULT_WINDOW_MS, 10_000, MAX_WINDOW_MS, problems),
+    theme: theme === 'light' ? 'light' : 'dark',
+    filter: (search.get('filter') ?? '').trim(),
+    // ?pin=a,b and ?pin=a&pin=b both work
+    pins: search.getAll('pin').flatMap(value => value.split(',')).map(value => value.trim()).filter(value => value !== ''),
+    offlineKeepMs: duration(search, 'offline', DEFAULT_OFFLINE_KEEP_MS, 0, MAX_OFFLINE_KEEP_MS, problems),
+    problems
+  }
+}

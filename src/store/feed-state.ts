@@ -1,0 +1,321 @@
+// The dashboard's model of the feed: a reducer over feed messages. It touches nothing outside
+// the state it is given, with one deliberate exception: a node's height history is a ring
+// buffer that the reducer appends to in place (copying it on every heartbeat would cost a
+// thousand nodes megabytes a second), so an old state shares the newer points. The store
+// keeps only the newest state, so nothing observes the difference.
+import { FEED_VERSION } from '../protocol/constants.ts'
+import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
+import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, EWMA_WEIGHT, MAX_NODES } from './constants.ts'
+import { HeightHistory } from './height-history.ts'
+
+/** One node as the feed describes it, plus what the dashboard has observed of it. Immutable:
+ *  a change makes a new object, so a view can tell "this node changed" by identity. */
+export interface NodeEntry extends Readonly<NodeRecord> {
+  /** relay clock; when the feed last said it disconnected (null while connected) */
+  readonly disconnectedAt: number | null
+  /** moving average of the intervals between its heartbeats; null until two were seen */
+  readonly beatPeriodMs: number | null
+  readonly history: HeightHistory
+}
+
+export interface BestHeight {
+  /** the highest height an online node has reported; -1 before any */
+  readonly height: number
+  /** relay clock; when it was first reported */
+  readonly roseAt: number
+  /** median time per height step over the last rises seen live; null until seen */
+  readonly blockTimeMs: number | null
+  /** time per height step of the last BLOCK_TIME_SAMPLES rises seen live */
+  readonly samples: readonly number[]
+}
+
+interface PendingSnapshot {
+  readonly count: number
+  readonly nodes: Map<string, NodeEntry>
+  readonly byIndex: Map<number, string>
+}
+
+export interface FeedState {
+  /** by peer ID */
+  readonly nodes: ReadonlyMap<string, NodeEntry>
+  /** the relay's small integer `i` → peer ID, valid for the current subscription */
+  readonly byIndex: ReadonlyMap<number, string>
+  /** a snapshot being received; the old nodes stay shown until it is complete */
+  readonly pending: PendingSnapshot | null
+  /** a snapshot completed on the current subscription */
+  readonly synced: boolean
+  readonly relayPeerId: string | null
+  /** the feed version the relay announced, when it differs from ours */
+  readonly versionMismatch: number | null
+  /** relay clock minus local clock, from the last hello, snapshot or ping */
+  readonly clockOffsetMs: number
+  readonly best: BestHeight
+  /** events that named an `i` the dashboard does not know (a relay bug or a lost line) */
+  readonly unknownEvents: number
+}
+
+export function initialFeedState (): FeedState {
+  return {
+    nodes: new Map(),
+    byIndex: new Map(),
+    pending: null,
+    synced: false,
+    relayPeerId: null,
+    versionMismatch: null,
+    clockOffsetMs: 0,
+    best: { height: -1, roseAt: 0, blockTimeMs: null, samples: [] },
+    unknownEvents: 0
+  }
+}
+
+/** The relay's clock now, estimated from the local one. */
+export function relayTime (state: FeedState, now: number): number {
+  return now + state.clockOffsetMs
+}
+
+/** Applies one feed message; `now` is the local clock (ms since epoch). */
+export function reduce (state: FeedState, message: FeedMessage, now: number): FeedState {
+  return reduceAll(state, [message], now)
+}
+
+/**
+ * Applies messages in order, copying the node maps at most once for the whole batch (the store
+ * calls this once per animation frame with everything that arrived since the last one).
+ */
+export function reduceAll (state: FeedState, messages: readonly FeedMessage[], now: number): FeedState {
+  const draft = new Draft(state)
+  for (const message of messages) draft.apply(message, now)
+  return draft.finish()
+}
+
+class Draft {
+  readonly #base: FeedState
+  #state: FeedState
+  #nodes: Map<string, NodeEntry> | null = null
+  #byIndex: Map<number, string> | null = null
+
+  constructor (state: FeedState) {
+    this.#base = state
+    this.#state = state
+  }
+
+  finish (): FeedState {
+    if (this.#nodes === null && this.#byIndex === null) return this.#state
+    return { ...this.#state, nodes: this.#nodes ?? this.#state.nodes, byIndex: this.#byIndex ?? this.#state.byIndex }
+  }
+
+  #writableNodes (): Map<string, NodeEntry> {
+    this.#nodes ??= new Map(this.#base.nodes)
+    return this.#nodes
+  }
+
+  #currentNodes (): ReadonlyMap<string, NodeEntry> {
+    return this.#nodes ?? this.#state.nodes
+  }
+
+  #currentIndex (): ReadonlyMap<number, string> {
+    return this.#byIndex ?? this.#state.byIndex
+  }
+
+  #set (patch: Partial<FeedState>): void {
+    this.#state = { ...this.#state, ...patch }
+  }
+
+  apply (message: FeedMessage, now: number): void {
+    switch (message.t) {
+      case 'hello':
+        this.#set({
+          relayPeerId: message.relayPeerId,
+          versionMismatch: message.version === FEED_VERSION ? null : message.version,
+          clockOffsetMs: message.serverTime - now,
+          // a new subscription: its `i` numbering and snapshot are still to come
+          synced: false,
+          pending: null
+        })
+        return
+      case 'ping':
+        this.#set({ clockOffsetMs: message.serverTime - now })
+        return
+      case 'snapshot':
+        this.#set({
+          clockOffsetMs: message.serverTime - now,
+          pending: { count: message.count, nodes: new Map(), byIndex: new Map() }
+        })
+        return
+      case 'node':
+        this.#node(message.i, message.node, message.history)
+        return
+      case 'synced':
+        this.#synced()
+        return
+      case 'hb': {
+        const node = this.#byI(message.i)
+        if (node === undefined) return
+        const heard = message.at - node.lastHeartbeatAt
+        this.#put({
+          ...node,
+          height: message.height,
+          head: message.head,
+          lastHeartbeatAt: Math.max(node.lastHeartbeatAt, message.at),
+          // a heartbeat arrives only over an open stream
+          connected: true,
+          disconnectedAt: null,
+          beatPeriodMs: nextBeatPeriod(node.beatPeriodMs, heard)
+        })
+        recordHeight(node.history, message.at, message.height)
+        this.#observeHeight(message.height, message.at, true)
+        if (node.height === this.#state.best.height && message.height < node.height) this.#settleBest(message.at)
+        return
+      }
+      case 'conn': {
+        const node = this.#byI(message.i)
+        if (node === undefined || node.connected) return
+        this.#put({ ...node, connected: true, disconnectedAt: null })
+        return
+      }
+      case 'disc': {
+        const node = this.#byI(message.i)
+        if (node === undefined || !node.connected) return
+        this.#put({ ...node, connected: false, disconnectedAt: message.at })
+        if (node.height === this.#state.best.height) this.#settleBest(message.at)
+        return
+      }
+      case 'forget': {
+        const peerId = this.#currentIndex().get(message.i)
+        if (peerId === undefined) {
+          this.#set({ unknownEvents: this.#state.unknownEvents + 1 })
+          return
+        }
+        this.#writableNodes().delete(peerId)
+        this.#byIndex ??= new Map(this.#base.byIndex)
+        this.#byIndex.delete(message.i)
+        return
+      }
+    }
+  }
+
+  #byI (i: number): NodeEntry | undefined {
+    const peerId = this.#currentIndex().get(i)
+    const node = peerId === undefined ? undefined : this.#currentNodes().get(peerId)
+    if (node === undefined) this.#set({ unknownEvents: this.#state.unknownEvents + 1 })
+    return node
+  }
+
+  #put (node: NodeEntry): void {
+    this.#writableNodes().set(node.peerId, node)
+  }
+
+  #node (i: number, record: NodeRecord, history: HistoryPoint[] | undefined): void {
+    const pending = this.#state.pending
+    // a node seen before keeps its ring buffer and observed beat period across resubscribes
+    const known = pending?.nodes.get(record.peerId) ?? this.#currentNodes().get(record.peerId)
+    const entry: NodeEntry = {
+      ...record,
+      disconnectedAt: record.connected ? null : (known !== undefined && !known.connected ? known.disconnectedAt : record.lastHeartbeatAt),
+      beatPeriodMs: known?.beatPeriodMs ?? null,
+      history: known?.history ?? new HeightHistory()
+    }
+    for (const [at, height] of history ?? []) recordHeight(entry.history, at, height)
+    recordHeight(entry.history, record.lastHeartbeatAt, record.height)
+    if (pending !== null) {
+      pending.nodes.set(record.peerId, entry)
+      pending.byIndex.set(i, record.peerId)
+      return
+    }
+    if (known === undefined) this.#makeRoom()
+    this.#put(entry)
+    this.#byIndex ??= new Map(this.#base.byIndex)
+    this.#byIndex.set(i, record.peerId)
+    if (record.connected) this.#observeHeight(record.height, firstAtHeight(entry.history, record.height, record.lastHeartbeatAt), false)
+  }
+
+  #synced (): void {
+    const pending = this.#state.pending
+    if (pending === null) return
+    // the snapshot is the whole truth: nodes missing from it are gone
+    this.#nodes = pending.nodes
+    this.#byIndex = pending.byIndex
+    this.#set({ pending: null, synced: true })
+    for (const node of pending.nodes.values()) {
+      if (node.connected) this.#observeHeight(node.height, firstAtHeight(node.history, node.height, node.lastHeartbeatAt), false)
+    }
+  }
+
+  /** The relay bounds its known nodes and says `forget`; this bound holds even if it did not:
+   *  past MAX_NODES the longest-silent offline node is dropped to make room. */
+  #makeRoom (): void {
+    const nodes = this.#currentNodes()
+    if (nodes.size < MAX_NODES) return
+    let oldest: NodeEntry | undefined
+    for (const node of nodes.values()) {
+      if (!node.connected && (oldest === undefined || node.lastHeartbeatAt < oldest.lastHeartbeatAt)) oldest = node
+    }
+    if (oldest === undefined) return
+    this.#writableNodes().delete(oldest.peerId)
+    this.#byIndex ??= new Map(this.#base.byIndex)
+    for (const [i, peerId] of this.#byIndex) if (peerId === oldest.peerId) this.#byIndex.delete(i)
+  }
+
+  /**
+   * A node left the best height (it went offline, reorged down, or the devnet was reset to
+   * genesis). When no online node is at the best height any more, the best is what the online
+   * nodes hold now, risen when the first of them reached it; otherwise a reset devnet would
+   * look stalled, and every node behind, until it climbed past its old height.
+   */
+  #settleBest (at: number): void {
+    const best = this.#state.best
+    let height = -1
+    for (const node of this.#currentNodes().values()) {
+      if (node.connected && node.height > height) height = node.height
+    }
+    if (height >= best.height) return
+    let roseAt = at
+    for (const node of this.#currentNodes().values()) {
+      if (node.connected && node.height === height) roseAt = Math.min(roseAt, firstAtHeight(node.history, height, node.lastHeartbeatAt))
+    }
+    this.#set({ best: { ...best, height, roseAt: height < 0 ? 0 : roseAt } })
+  }
+
+  /** Notes a height reported by an online node; a rise seen live also teaches the block time. */
+  #observeHeight (height: number, at: number, live: boolean): void {
+    const best = this.#state.best
+    if (height < best.height) return
+    if (height === best.height) {
+      // the same height reported earlier (a snapshot's history) moves the rise back in time
+      if (at < best.roseAt) this.#set({ best: { ...best, roseAt: at } })
+      return
+    }
+    let { blockTimeMs, samples } = best
+    if (live && best.height >= 0 && at > best.roseAt) {
+      samples = [...samples.slice(1 - BLOCK_TIME_SAMPLES), (at - best.roseAt) / (height - best.height)]
+      blockTimeMs = median(samples)
+    }
+    this.#set({ best: { height, roseAt: at, blockTimeMs, samples } })
+  }
+}
+
+function nextBeatPeriod (previous: number | null, interval: number): number | null {
+  if (!(interval > 0)) return previous
+  if (previous === null) return interval
+  if (interval > BEAT_OUTAGE_FACTOR * previous) return previous
+  return previous + EWMA_WEIGHT * (interval - previous)
+}
+
+/** The chart draws steps, so only height changes are kept, which makes the ring last longer. */
+function recordHeight (history: HeightHistory, at: number, height: number): void {
+  if (history.size > 0 && (history.lastHeight() === height || at < history.lastAt())) return
+  history.push(at, height)
+}
+
+/** When the node first reported the height it is at now, as far as its history tells. */
+function firstAtHeight (history: HeightHistory, height: number, fallback: number): number {
+  let at = fallback
+  for (let k = history.size - 1; k >= 0 && history.heightOf(k) === height; k--) at = history.atOf(k)
+  return at
+}
+
+function median (values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}

@@ -1,0 +1,70 @@
+import { HISTORY_CAPACITY } from './constants.ts'
+
+/**
+ * A fixed-size ring buffer of (time, height) points, oldest first. Memory is allocated once,
+ * so a tab left open for days holds the same amount. Heights are float64 because a valid
+ * height goes up to 2^53 - 1.
+ */
+export class HeightHistory {
+  readonly capacity: number
+  readonly #at: Float64Array
+  readonly #height: Float64Array
+  #start = 0
+  #size = 0
+  /** Counts appends, so a view can tell that the history changed without comparing it. */
+  version = 0
+
+  constructor (capacity: number = HISTORY_CAPACITY) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer')
+    this.capacity = capacity
+    this.#at = new Float64Array(capacity)
+    this.#height = new Float64Array(capacity)
+  }
+
+  get size (): number {
+    return this.#size
+  }
+
+  /** Appends a point; the oldest is overwritten once full. Points older than the last are ignored. */
+  push (at: number, height: number): void {
+    if (this.#size > 0 && at < this.lastAt()) return
+    const index = (this.#start + this.#size) % this.capacity
+    this.#at[index] = at
+    this.#height[index] = height
+    if (this.#size < this.capacity) this.#size++
+    else this.#start = (this.#start + 1) % this.capacity
+    this.version++
+  }
+
+  /** Time of the k-th point, oldest first (k < size). */
+  atOf (k: number): number {
+    return this.#at[(this.#start + k) % this.capacity] ?? 0
+  }
+
+  /** Height of the k-th point, oldest first (k < size). */
+  heightOf (k: number): number {
+    return this.#height[(this.#start + k) % this.capacity] ?? 0
+  }
+
+  /** Time of the newest point, or -Infinity when empty. */
+  lastAt (): number {
+    return this.#size === 0 ? -Infinity : this.atOf(this.#size - 1)
+  }
+
+  /** Height of the newest point, or -1 when empty. */
+  lastHeight (): number {
+    return this.#size === 0 ? -1 : this.heightOf(this.#size - 1)
+  }
+
+  /** Index of the first point at or after `at` (binary search; size when none). */
+  firstIndexFrom (at: number): number {
+    let lo = 0
+    let hi = this.#size
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.atOf(mid) < at) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+}

@@ -1,0 +1,5 @@
+export * from './constants.ts'
+export * from './feed-state.ts'
+export * from './height-history.ts'
+export * from './store.ts'
+export * from './view.ts'

@@ -1,0 +1,465 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { FEED_VERSION } from '../protocol/constants.ts'
+import type { FeedMessage } from '../protocol/feed.ts'
+import { DEFAULT_BEAT_PERIOD_MS, HISTORY_CAPACITY, MAX_NODES, MAX_QUEUED_MESSAGES, STALE_BEATS } from './constants.ts'
+import { initialFeedState, reduce, reduceAll } from './feed-state.ts'
+import { createDashboardStore } from './store.ts'
+import type { DashboardStore } from './store.ts'
+import { record, subscribe } from './test-fixtures.ts'
+import { deriveView } from './view.ts'
+import type { DashboardView, NodeView, ViewOptions } from './view.ts'
+
+/** A store on a fake clock whose frames run only when the test says so. */
+function harness (init: { offlineKeepMs?: number, filter?: string, pins?: string[] } = {}): {
+  store: DashboardStore
+  clock: { now: number }
+  frames: () => number
+  frame: () => void
+  send: (...messages: FeedMessage[]) => void
+  view: () => DashboardView
+  row: (nickname: string) => NodeView | undefined
+} {
+  const clock = { now: 1_000_000 }
+  const pending: Array<() => void> = []
+  let frames = 0
+  const store = createDashboardStore({ schedule: cb => { pending.push(cb) }, now: () => clock.now, ...init })
+  const frame = (): void => {
+    frames++
+    for (const cb of pending.splice(0)) cb()
+  }
+  return {
+    store,
+    clock,
+    frames: () => frames,
+    frame,
+    send: (...messages) => { for (const m of messages) store.push(m); frame() },
+    view: () => store.getSnapshot(),
+    row: nickname => store.getSnapshot().nodes.find(view => view.node.nickname === nickname)
+  }
+}
+
+const OPTIONS: ViewOptions = { offlineKeepMs: 60_000, filter: '', pins: [], windowMs: 600_000, headColors: 6 }
+
+describe('store: snapshot, then events', () => {
+  it('shows the snapshot only once synced, then applies heartbeats', () => {
+    const h = harness()
+    const t = h.clock.now
+    const [hello, snapshot, nodeA, nodeB, synced] = subscribe(t, [
+      record('A', { height: 10, lastHeartbeatAt: t - 1000 }),
+      record('B', { height: 9, head: '{ bafyB }', lastHeartbeatAt: t - 1000 })
+    ])
+    h.send(hello!, snapshot!, nodeA!)
+    assert.equal(h.view().nodes.length, 0, 'a half-received snapshot is not shown')
+    assert.equal(h.view().synced, false)
+    h.send(nodeB!, synced!)
+    assert.equal(h.view().synced, true)
+    assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['a', 'b'])
+    assert.equal(h.view().summary.bestHeight, 10)
+    assert.equal(h.row('b')?.lag, 1)
+
+    h.clock.now += 500
+    h.send({ t: 'hb', i: 1, height: 11, head: '{ bafyC }', at: h.clock.now })
+    assert.equal(h.view().summary.bestHeight, 11)
+    assert.equal(h.row('b')?.node.height, 11)
+    assert.equal(h.row('b')?.node.head, '{ bafyC }')
+    assert.equal(h.row('a')?.lag, 1)
+    // a is one block behind but within its grace, so it keeps its place (no jump per block)
+    assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['a', 'b'])
+    h.clock.now += 1.5 * DEFAULT_BEAT_PERIOD_MS + 1
+    h.store.tick()
+    h.frame()
+    assert.equal(h.row('a')?.status, 'behind')
+    assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['b', 'a'], 'a node really behind sorts below')
+  })
+
+  it('a new snapshot replaces the nodes, renumbers i, and keeps known histories', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { height: 1, lastHeartbeatAt: t }), record('B', { height: 1, lastHeartbeatAt: t })]))
+    h.send({ t: 'hb', i: 0, height: 2, head: '{ x }', at: t + 1000 })
+    const historyBefore = h.row('a')?.node.history
+    // relay restart: B is gone from its list, A has a new i
+    h.clock.now = t + 5000
+    h.send(...subscribe(h.clock.now, [record('C', { lastHeartbeatAt: h.clock.now }), record('A', { height: 3, lastHeartbeatAt: h.clock.now })]))
+    assert.deepEqual(h.view().nodes.map(v => v.node.nickname).sort(), ['a', 'c'])
+    assert.equal(h.row('a')?.node.history, historyBefore, 'the ring buffer survives a resubscribe')
+    assert.equal(h.row('a')?.node.history.lastHeight(), 3)
+    h.send({ t: 'hb', i: 1, height: 4, head: '{ y }', at: h.clock.now + 100 })
+    assert.equal(h.row('a')?.node.height, 4, 'i=1 is A in the new numbering')
+  })
+
+  it('ignores events for an unknown i and counts them', () => {
+    const h = harness()
+    h.send(...subscribe(h.clock.now, [record('A', { lastHeartbeatAt: h.clock.now })]))
+    h.send({ t: 'hb', i: 7, height: 99, head: '{ z }', at: h.clock.now })
+    assert.equal(h.view().summary.bestHeight, 10)
+    assert.equal(h.store.getFeedState().unknownEvents, 1)
+  })
+
+  it('adds a node announced live and drops a forgotten one', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { lastHeartbeatAt: t })]))
+    h.send({ t: 'node', i: 5, node: record('N', { nickname: 'newcomer', height: 10, lastHeartbeatAt: t }) })
+    assert.ok(h.row('newcomer'))
+    h.send({ t: 'hb', i: 5, height: 11, head: '{ q }', at: t + 10 })
+    assert.equal(h.row('newcomer')?.node.height, 11)
+    h.send({ t: 'forget', i: 5 })
+    assert.equal(h.row('newcomer'), undefined)
+    assert.equal(h.view().summary.known, 1)
+    h.send({ t: 'hb', i: 5, height: 12, head: '{ r }', at: t + 20 })
+    assert.equal(h.row('newcomer'), undefined, 'a forgotten i does not come back through an event')
+  })
+})
+
+describe('store: batching', () => {
+  it('applies any number of messages in one frame and notifies once', () => {
+    const h = harness()
+    let notified = 0
+    h.store.subscribe(() => { notified++ })
+    const t = h.clock.now
+    for (const m of subscribe(t, [record('A', { lastHeartbeatAt: t })])) h.store.push(m)
+    for (let k = 1; k <= 500; k++) h.store.push({ t: 'hb', i: 0, height: 10 + k, head: `{ h${k} }`, at: t + k })
+    assert.equal(h.view().nodes.length, 0, 'nothing applied before the frame')
+    h.frame()
+    assert.equal(notified, 1)
+    assert.equal(h.row('a')?.node.height, 510)
+  })
+
+  it('applies at once when the queue passes its bound (a hidden tab gets no frames)', () => {
+    const h = harness()
+    const t = h.clock.now
+    for (const m of subscribe(t, [record('A', { lastHeartbeatAt: t })])) h.store.push(m)
+    for (let k = 1; k < MAX_QUEUED_MESSAGES; k++) h.store.push({ t: 'ping', serverTime: t })
+    assert.equal(h.store.getFeedState().nodes.size, 1, 'the queue was applied without a frame')
+  })
+
+  it('returns the same snapshot and node list while nothing changes', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { lastHeartbeatAt: t }), record('B', { lastHeartbeatAt: t })]))
+    const first = h.view()
+    assert.equal(h.store.getSnapshot(), first)
+    h.store.tick()
+    h.frame()
+    assert.equal(h.view().nodes, first.nodes, 'same array when no node changed')
+    const rowB = h.row('b')
+    h.send({ t: 'hb', i: 0, height: 10, head: '{ bafyA }', at: t + 500 })
+    assert.notEqual(h.row('a'), first.nodes[0], 'the node that beat has a new view')
+    assert.equal(h.row('b'), rowB, 'the other keeps its view object (memoised rows skip it)')
+  })
+})
+
+describe('store: stale and offline on a fake clock', () => {
+  it('marks a silent node stale after three of its observed beat periods, offline on disconnect', () => {
+    const h = harness({ offlineKeepMs: 30_000 })
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { lastHeartbeatAt: t }), record('B', { lastHeartbeatAt: t })]))
+    // both beat every 500 ms for a while, so their observed period is 500 ms
+    for (let k = 1; k <= 6; k++) {
+      h.clock.now = t + 500 * k
+      h.store.push({ t: 'hb', i: 0, height: 10, head: '{ bafyA }', at: h.clock.now })
+      h.store.push({ t: 'hb', i: 1, height: 10, head: '{ bafyA }', at: h.clock.now })
+      h.frame()
+    }
+    assert.equal(Math.round(h.row('b')?.node.beatPeriodMs ?? 0), 500)
+    const silentSince = h.clock.now
+    // A keeps beating; B goes silent
+    for (let k = 1; k <= 3; k++) {
+      h.clock.now = silentSince + 500 * k
+      h.send({ t: 'hb', i: 0, height: 10, head: '{ bafyA }', at: h.clock.now })
+    }
+    assert.equal(h.row('b')?.status, 'in-sync', 'exactly three periods of silence is not yet stale')
+    h.clock.now = silentSince + STALE_BEATS * 500 + 1
+    h.store.tick()
+    h.frame()
+    assert.equal(h.row('b')?.status, 'stale')
+    assert.equal(h.row('a')?.status, 'in-sync')
+    assert.equal(h.view().summary.online, 2, 'a stale node is still connected')
+
+    h.send({ t: 'disc', i: 1, at: h.clock.now })
+    assert.equal(h.row('b')?.status, 'offline')
+    assert.equal(h.view().summary.online, 1)
+    assert.equal(h.view().summary.known, 2)
+    assert.equal(h.view().nodes.at(-1)?.node.nickname, 'b', 'offline nodes sort last')
+
+    h.clock.now += 29_000
+    h.store.tick()
+    h.frame()
+    assert.ok(h.row('b'), 'kept while within the offline keep time')
+    h.clock.now += 2_000
+    h.store.tick()
+    h.frame()
+    assert.equal(h.row('b'), undefined, 'dropped after the offline keep time')
+
+    h.send({ t: 'conn', i: 1, at: h.clock.now }, { t: 'hb', i: 1, height: 10, head: '{ bafyA }', at: h.clock.now })
+    assert.equal(h.row('b')?.status, 'in-sync', 'back when it beats again')
+  })
+
+  it('uses the default beat period until one is observed', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { lastHeartbeatAt: t })]))
+    h.clock.now = t + STALE_BEATS * DEFAULT_BEAT_PERIOD_MS
+    h.store.tick()
+    h.frame()
+    assert.equal(h.row('a')?.status, 'in-sync')
+    h.clock.now += 1
+    h.store.tick()
+    h.frame()
+    assert.equal(h.row('a')?.status, 'stale')
+  })
+
+  it('does not learn an outage as a beat period', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { lastHeartbeatAt: t })]))
+    for (let k = 1; k <= 4; k++) h.send({ t: 'hb', i: 0, height: 10, head: '{ bafyA }', at: t + 1000 * k })
+    h.send({ t: 'hb', i: 0, height: 10, head: '{ bafyA }', at: t + 60_000 })
+    assert.equal(Math.round(h.row('a')?.node.beatPeriodMs ?? 0), 1000)
+  })
+
+  it('measures staleness on the relay clock, not the local one', () => {
+    const h = harness()
+    // the relay's clock is an hour ahead of the page's
+    const relayNow = h.clock.now + 3_600_000
+    h.send(...subscribe(relayNow, [record('A', { lastHeartbeatAt: relayNow - 100 })]))
+    assert.equal(h.row('a')?.status, 'in-sync')
+  })
+})
+
+describe('store: best height, lag, stall', () => {
+  it('tolerates one block of lag for one beat after the best height rose, then says behind', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { lastHeartbeatAt: t }), record('B', { lastHeartbeatAt: t }), record('C', { height: 5, lastHeartbeatAt: t })]))
+    assert.equal(h.row('c')?.status, 'behind')
+    assert.equal(h.row('c')?.lag, 5)
+    h.send({ t: 'hb', i: 0, height: 11, head: '{ n }', at: t + 100 })
+    assert.equal(h.row('b')?.status, 'in-sync')
+    assert.equal(h.row('b')?.lag, 1)
+    assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['a', 'b', 'c'], 'b does not jump below while catching up')
+    h.clock.now = t + 100 + 1.5 * DEFAULT_BEAT_PERIOD_MS + 1
+    h.store.tick()
+    h.frame()
+    assert.equal(h.row('b')?.status, 'behind')
+  })
+
+  it('learns the block time from rises and flags a stall after three block times', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { height: 0, lastHeartbeatAt: t })]))
+    for (let k = 1; k <= 5; k++) {
+      h.clock.now = t + 1000 * k
+      h.send({ t: 'hb', i: 0, height: k, head: `{ b${k} }`, at: h.clock.now })
+    }
+    assert.equal(Math.round(h.view().summary.blockTimeMs ?? 0), 1000)
+    assert.equal(h.view().summary.stalled, false)
+    const lastRise = h.clock.now
+    // the node keeps beating at the same height
+    for (let k = 1; k <= 3; k++) {
+      h.clock.now = lastRise + 1000 * k
+      h.send({ t: 'hb', i: 0, height: 5, head: '{ b5 }', at: h.clock.now })
+    }
+    assert.equal(h.view().summary.sinceRiseMs, 3000)
+    assert.equal(h.view().summary.stalled, false)
+    h.clock.now += 1
+    h.send({ t: 'hb', i: 0, height: 5, head: '{ b5 }', at: h.clock.now })
+    assert.equal(h.view().summary.stalled, true)
+    h.send({ t: 'hb', i: 0, height: 6, head: '{ b6 }', at: h.clock.now + 1 })
+    assert.equal(h.view().summary.stalled, false)
+    assert.equal(Math.round(h.view().summary.blockTimeMs ?? 0), 1000, 'one long block (a halt) does not move the median')
+  })
+
+  it('dates the best height from snapshot histories', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(
+      { t: 'hello', version: FEED_VERSION, relayPeerId: 'r', serverTime: t },
+      { t: 'snapshot', serverTime: t, count: 1 },
+      { t: 'node', i: 0, node: record('A', { height: 7, lastHeartbeatAt: t }), history: [[t - 9000, 5], [t - 6000, 6], [t - 4000, 7]] },
+      { t: 'synced' }
+    )
+    assert.equal(h.view().summary.sinceRiseMs, 4000)
+    const history = h.row('a')?.node.history
+    assert.equal(history?.size, 3)
+    assert.equal(history?.atOf(0), t - 9000)
+  })
+})
+
+describe('store: consensus', () => {
+  it('groups online nodes at the best height by head', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [
+      record('A', { head: '{ x }', lastHeartbeatAt: t }),
+      record('B', { head: '{ x }', lastHeartbeatAt: t }),
+      record('C', { head: '{ x }', lastHeartbeatAt: t }),
+      record('D', { head: '{ y }', lastHeartbeatAt: t }),
+      record('E', { head: '{ y }', lastHeartbeatAt: t }),
+      record('F', { head: '{ z }', height: 9, lastHeartbeatAt: t }),
+      record('G', { head: '{ w }', connected: false, lastHeartbeatAt: t })
+    ]))
+    const summary = h.view().summary
+    assert.equal(summary.bestHeight, 10)
+    assert.equal(summary.distinctHeads, 2, 'F is below the best height, G is offline')
+    assert.equal(summary.largestGroup, 3)
+    assert.deepEqual(summary.inDispute.map(v => v.node.nickname), ['d', 'e'])
+    // nodes on one head share a colour, another head has another
+    assert.equal(h.row('a')?.headColor, h.row('b')?.headColor)
+    assert.notEqual(h.row('a')?.headColor, h.row('d')?.headColor)
+    assert.equal(h.row('g')?.headColor, -1, 'offline nodes are not coloured')
+
+    // the fork heals: D and E reorg onto x
+    h.send({ t: 'hb', i: 3, height: 10, head: '{ x }', at: t + 10 }, { t: 'hb', i: 4, height: 10, head: '{ x }', at: t + 10 })
+    assert.equal(h.view().summary.distinctHeads, 1)
+    assert.equal(h.view().summary.largestGroup, 5)
+    assert.equal(h.view().summary.inDispute.length, 0)
+  })
+
+  it('calls heads that differ for a block time a fork, not a moment of propagation', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { height: 0, lastHeartbeatAt: t }), record('B', { height: 0, lastHeartbeatAt: t })]))
+    // both follow a chain with 1 s blocks, so the block time is known
+    for (let k = 1; k <= 4; k++) {
+      h.clock.now = t + 1000 * k
+      h.send({ t: 'hb', i: 0, height: k, head: `{ m${k} }`, at: h.clock.now }, { t: 'hb', i: 1, height: k, head: `{ m${k} }`, at: h.clock.now })
+    }
+    // B is on another tipset at height 5
+    h.clock.now += 1000
+    h.send({ t: 'hb', i: 0, height: 5, head: '{ m5 }', at: h.clock.now }, { t: 'hb', i: 1, height: 5, head: '{ other5 }', at: h.clock.now })
+    assert.equal(h.view().summary.distinctHeads, 2, 'shown in words at once')
+    assert.equal(h.view().summary.forked, false, 'not yet an alarm')
+    h.clock.now += 999
+    h.store.tick()
+    h.frame()
+    assert.equal(h.view().summary.forked, false)
+    h.clock.now += 1
+    h.send({ t: 'hb', i: 1, height: 5, head: '{ other5 }', at: h.clock.now })
+    assert.equal(h.view().summary.forked, true, 'still split after one block time: a fork')
+    // a new block: A alone is at height 6 for a moment, so the heads at the best height agree
+    h.clock.now += 100
+    h.send({ t: 'hb', i: 0, height: 6, head: '{ m6 }', at: h.clock.now })
+    assert.equal(h.view().summary.distinctHeads, 1)
+    assert.equal(h.view().summary.forked, true, 'the fork stays on screen between blocks')
+    h.clock.now += 100
+    h.send({ t: 'hb', i: 1, height: 6, head: '{ other6 }', at: h.clock.now })
+    assert.equal(h.view().summary.forked, true)
+    // the reorg: both on one head, and it stays so for a block time
+    h.clock.now += 100
+    h.send({ t: 'hb', i: 1, height: 6, head: '{ m6 }', at: h.clock.now })
+    assert.equal(h.view().summary.distinctHeads, 1)
+    h.clock.now += 1001
+    h.send({ t: 'hb', i: 0, height: 6, head: '{ m6 }', at: h.clock.now })
+    assert.equal(h.view().summary.forked, false)
+    assert.equal(h.view().summary.splitSince, null)
+  })
+
+  it('breaks a tie between equal groups the same way every time', () => {
+    const nodes = [record('A', { head: '{ q }' }), record('B', { head: '{ p }' })]
+    const state = reduceAll(initialFeedState(), subscribe(0, nodes), 0)
+    const view = deriveView(state, { state: 'live' }, 0, OPTIONS, null)
+    assert.equal(view.summary.largestGroup, 1)
+    assert.deepEqual(view.summary.inDispute.map(v => v.node.nickname), ['a'], '{ p } sorts first and is the reference')
+  })
+})
+
+describe('store: ring buffer bound per node', () => {
+  it('keeps at most HISTORY_CAPACITY points per node however long it runs', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { height: 0, lastHeartbeatAt: t })]))
+    for (let k = 1; k <= HISTORY_CAPACITY * 3; k++) h.store.push({ t: 'hb', i: 0, height: k, head: `{ ${k} }`, at: t + k })
+    h.frame()
+    const history = h.row('a')?.node.history
+    assert.equal(history?.size, HISTORY_CAPACITY)
+    assert.equal(history?.lastHeight(), HISTORY_CAPACITY * 3)
+    assert.equal(history?.heightOf(0), HISTORY_CAPACITY * 2 + 1)
+  })
+
+  it('records height changes only, not every beat', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { height: 3, lastHeartbeatAt: t })]))
+    for (let k = 1; k <= 50; k++) h.store.push({ t: 'hb', i: 0, height: 3, head: '{ a }', at: t + k })
+    h.frame()
+    assert.equal(h.row('a')?.node.history.size, 1)
+  })
+})
+
+describe('store: version, filter, pins', () => {
+  it('reports a relay speaking another feed version', () => {
+    let state = reduce(initialFeedState(), { t: 'hello', version: FEED_VERSION + 1, relayPeerId: 'r', serverTime: 0 }, 0)
+    assert.equal(state.versionMismatch, FEED_VERSION + 1)
+    state = reduce(state, { t: 'hello', version: FEED_VERSION, relayPeerId: 'r', serverTime: 0 }, 0)
+    assert.equal(state.versionMismatch, null)
+  })
+
+  it('filters by nickname and puts pinned nodes on top', () => {
+    const h = harness({ filter: 'LO', pins: ['zed'] })
+    const t = h.clock.now
+    h.send(...subscribe(t, [
+      record('A', { nickname: 'alpha', lastHeartbeatAt: t, height: 20 }),
+      record('B', { nickname: 'lotus', lastHeartbeatAt: t, height: 20 }),
+      record('C', { nickname: 'slowpoke', lastHeartbeatAt: t, height: 30 }),
+      record('D', { nickname: 'zed', lastHeartbeatAt: t, height: 1 })
+    ]))
+    assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['zed', 'slowpoke', 'lotus'])
+    assert.equal(h.view().summary.known, 4, 'the summary counts every node, filtered or not')
+  })
+
+  it('keeps hostile nicknames as data', () => {
+    const h = harness()
+    const nickname = '<img src=x onerror=alert(1)>'
+    h.send(...subscribe(h.clock.now, [record('A', { nickname, lastHeartbeatAt: h.clock.now })]))
+    assert.equal(h.view().nodes[0]?.node.nickname, nickname)
+  })
+})
+
+describe('store: the best height follows what is online', () => {
+  it('drops to the new chain when the devnet is reset to genesis, without calling it stalled', () => {
+    let state = reduceAll(initialFeedState(), subscribe(1_000, [
+      record('A', { height: 100, lastHeartbeatAt: 1_000 }),
+      record('B', { height: 100, lastHeartbeatAt: 1_000 })
+    ]), 1_000)
+    assert.equal(state.best.height, 100)
+    // both nodes restart on a fresh chain
+    state = reduceAll(state, [
+      { t: 'hb', i: 0, height: 1, head: '{ bafyNew1 }', at: 50_000 },
+      { t: 'hb', i: 1, height: 1, head: '{ bafyNew1 }', at: 50_100 }
+    ], 50_100)
+    assert.equal(state.best.height, 1)
+    assert.equal(state.best.roseAt, 50_000)
+    state = reduce(state, { t: 'hb', i: 0, height: 2, head: '{ bafyNew2 }', at: 54_000 }, 54_000)
+    assert.equal(state.best.height, 2)
+    assert.equal(state.best.roseAt, 54_000)
+    const view = deriveView(state, { state: 'live' }, 54_000, OPTIONS, null)
+    assert.equal(view.summary.bestHeight, 2)
+    assert.equal(view.summary.sinceRiseMs, 0)
+  })
+
+  it('falls back to the highest online node when the top node goes offline', () => {
+    let state = reduceAll(initialFeedState(), subscribe(1_000, [
+      record('A', { height: 50, lastHeartbeatAt: 1_000 }),
+      record('B', { height: 48, lastHeartbeatAt: 900 })
+    ]), 1_000)
+    state = reduce(state, { t: 'disc', i: 0, at: 2_000 }, 2_000)
+    assert.equal(state.best.height, 48)
+    assert.equal(state.best.roseAt, 900)
+  })
+})
+
+describe('store: bounded nodes', () => {
+  it('keeps at most MAX_NODES, dropping the longest-silent offline node', () => {
+    const nodes = Array.from({ length: MAX_NODES }, (_, k) => record(`P${k}`, { connected: k !== 7, lastHeartbeatAt: 1_000 + k }))
+    let state = reduceAll(initialFeedState(), subscribe(1_000, nodes), 1_000)
+    assert.equal(state.nodes.size, MAX_NODES)
+    state = reduce(state, { t: 'node', i: MAX_NODES, node: record('Newcomer', { lastHeartbeatAt: 5_000 }) }, 5_000)
+    assert.equal(state.nodes.size, MAX_NODES)
+    assert.ok(state.nodes.has('Newcomer'))
+    assert.equal(state.nodes.has('P7'), false, 'the offline node made room')
+    assert.equal(state.byIndex.has(7), false)
+  })
+})

@@ -1,0 +1,96 @@
+// The store React reads with useSyncExternalStore. Feed messages are queued and applied in one
+// batch per animation frame, so a thousand nodes beating cost one render per frame at most.
+// The frame scheduler and the clock are injected: the page passes requestAnimationFrame and
+// Date.now, Node tests pass a manual scheduler and a fake clock.
+import type { FeedMessage } from '../protocol/feed.ts'
+import { DEFAULT_OFFLINE_KEEP_MS, MAX_QUEUED_MESSAGES } from './constants.ts'
+import { initialFeedState, reduceAll } from './feed-state.ts'
+import type { FeedState } from './feed-state.ts'
+import { deriveView } from './view.ts'
+import type { ConnectionState, DashboardView, ViewOptions } from './view.ts'
+
+export interface DashboardStoreInit {
+  /** runs a callback before the next frame; returns nothing the store needs */
+  schedule: (callback: () => void) => void
+  /** local clock, ms since epoch */
+  now: () => number
+  offlineKeepMs?: number
+  filter?: string
+  pins?: readonly string[]
+  windowMs?: number
+  headColors?: number
+}
+
+export interface DashboardStore {
+  /** Queues a feed message; it is applied on the next frame. */
+  push: (message: FeedMessage) => void
+  setConnection: (connection: ConnectionState) => void
+  /** Time moved (stale nodes, the chart window, "seconds ago"): re-derive on the next frame. */
+  tick: () => void
+  /** Applies whatever is queued now, without waiting for a frame. */
+  flush: () => void
+  subscribe: (listener: () => void) => () => void
+  getSnapshot: () => DashboardView
+  /** The reducer's state, for tests and diagnostics. */
+  getFeedState: () => FeedState
+}
+
+export function createDashboardStore (init: DashboardStoreInit): DashboardStore {
+  const options: ViewOptions = {
+    offlineKeepMs: init.offlineKeepMs ?? DEFAULT_OFFLINE_KEEP_MS,
+    filter: init.filter ?? '',
+    pins: init.pins ?? [],
+    windowMs: init.windowMs ?? 10 * 60_000,
+    headColors: init.headColors ?? 6
+  }
+  const listeners = new Set<() => void>()
+  let queue: FeedMessage[] = []
+  let state = initialFeedState()
+  let connection: ConnectionState = { state: 'connecting', attempt: 1 }
+  let view = deriveView(state, connection, init.now(), options, null)
+  let scheduled = false
+  let dirty = false
+
+  function flush (): void {
+    scheduled = false
+    const now = init.now()
+    if (queue.length > 0) {
+      const batch = queue
+      queue = []
+      state = reduceAll(state, batch, now)
+      dirty = true
+    }
+    if (!dirty) return
+    dirty = false
+    const next = deriveView(state, connection, now, options, view)
+    view = next
+    for (const listener of [...listeners]) listener()
+  }
+
+  function request (): void {
+    dirty = true
+    if (scheduled) return
+    scheduled = true
+    init.schedule(flush)
+  }
+
+  return {
+    push (message) {
+      queue.push(message)
+      if (queue.length >= MAX_QUEUED_MESSAGES) flush()
+      else request()
+    },
+    setConnection (next) {
+      connection = next
+      request()
+    },
+    tick: request,
+    flush,
+    subscribe (listener) {
+      listeners.add(listener)
+      return () => { listeners.delete(listener) }
+    },
+    getSnapshot: () => view,
+    getFeedState: () => state
+  }
+}
