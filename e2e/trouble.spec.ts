@@ -44,6 +44,8 @@ test('the fork scenario shows two heads at the best height', async ({ page }) =>
   await expect(consensus).toContainText('Fork at best height')
   await expect(consensus).toContainText('2 heads')
   await expect(consensus).toContainText('in dispute')
+  // the nodes on the smaller side say so in their rows, in words
+  await expect(page.locator('tr[data-status="forked"]').first()).toContainText('forked')
   await saveScreenshots(page, 'fork')
   // and it heals: the scenario reorgs the minority back, and the alarm goes
   await expect(consensus).toHaveText(/^Consensus\s*1 head/)

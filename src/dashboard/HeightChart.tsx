@@ -21,7 +21,7 @@ const REDRAW_MS = 250
 const MIN_SPAN_MS = 60_000
 
 // lines are drawn offline first and online last, so the nodes that matter stay on top
-const DRAW_ORDER: Readonly<Record<NodeView['status'], number>> = { offline: 0, stale: 1, behind: 2, 'in-sync': 3 }
+const DRAW_ORDER: Readonly<Record<NodeView['status'], number>> = { offline: 0, stale: 1, behind: 2, forked: 3, 'in-sync': 4 }
 
 function rootRem (): number {
   return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16

@@ -44,7 +44,7 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, theme }: RowProps) {
 function hiddenText (hidden: readonly NodeView[]): string {
   const counts = new Map<NodeView['status'], number>()
   for (const view of hidden) counts.set(view.status, (counts.get(view.status) ?? 0) + 1)
-  const parts = (['offline', 'stale', 'behind', 'in-sync'] as const)
+  const parts = (['offline', 'stale', 'forked', 'behind', 'in-sync'] as const)
     .filter(status => counts.has(status))
     .map(status => `${counts.get(status) ?? 0} ${STATUS_WORDS[status]}`)
   return `+ ${hidden.length} more not shown: ${parts.join(', ')} (narrow with ?filter= or ?pin=)`

@@ -332,6 +332,7 @@ describe('store: consensus', () => {
     h.send({ t: 'hb', i: 0, height: 5, head: '{ m5 }', at: h.clock.now }, { t: 'hb', i: 1, height: 5, head: '{ other5 }', at: h.clock.now })
     assert.equal(h.view().summary.distinctHeads, 2, 'shown in words at once')
     assert.equal(h.view().summary.forked, false, 'not yet an alarm')
+    assert.equal(h.row('b')?.status, 'in-sync', 'a moment of propagation is no fork')
     h.clock.now += 999
     h.store.tick()
     h.frame()
@@ -339,6 +340,8 @@ describe('store: consensus', () => {
     h.clock.now += 1
     h.send({ t: 'hb', i: 1, height: 5, head: '{ other5 }', at: h.clock.now })
     assert.equal(h.view().summary.forked, true, 'still split after one block time: a fork')
+    assert.equal(h.row('b')?.status, 'forked', 'the node on the smaller side says so in words')
+    assert.equal(h.row('a')?.status, 'in-sync')
     // a new block: A alone is at height 6 for a moment, so the heads at the best height agree
     h.clock.now += 100
     h.send({ t: 'hb', i: 0, height: 6, head: '{ m6 }', at: h.clock.now })
@@ -351,6 +354,7 @@ describe('store: consensus', () => {
     h.clock.now += 100
     h.send({ t: 'hb', i: 1, height: 6, head: '{ m6 }', at: h.clock.now })
     assert.equal(h.view().summary.distinctHeads, 1)
+    assert.equal(h.row('b')?.status, 'in-sync', 'back on the common head')
     h.clock.now += 1001
     h.send({ t: 'hb', i: 0, height: 6, head: '{ m6 }', at: h.clock.now })
     assert.equal(h.view().summary.forked, false)

@@ -5,10 +5,13 @@ import { DEFAULT_BEAT_PERIOD_MS, DEFAULT_BLOCK_TIME_MS, FORK_BLOCKS, STALE_BEATS
 import { relayTime } from './feed-state.ts'
 import type { FeedState, NodeEntry } from './feed-state.ts'
 
-export type NodeStatus = 'in-sync' | 'behind' | 'stale' | 'offline'
+/** 'forked': online at the best height on another head than the largest group, while the
+ *  heads have differed long enough to be called a fork */
+export type NodeStatus = 'in-sync' | 'forked' | 'behind' | 'stale' | 'offline'
 
 export const STATUS_WORDS: Readonly<Record<NodeStatus, string>> = {
   'in-sync': 'in sync',
+  forked: 'forked',
   behind: 'behind',
   stale: 'stale',
   offline: 'offline'
@@ -95,7 +98,7 @@ export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: num
   return { status: 'behind', lag }
 }
 
-const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, behind: true, stale: true, offline: false }
+const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, stale: true, offline: false }
 
 /**
  * Derives the view. `previous` lends its objects: a node view whose inputs are equal is reused,
@@ -148,12 +151,22 @@ export function deriveView (
     }
   }
 
+  const blockTimeMs = state.best.blockTimeMs
+  const forkWindow = FORK_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS)
+  const recentSplit = previous?.summary.lastSplitAt != null && now - previous.summary.lastSplitAt <= forkWindow
+  const lastSplitAt = distinctHeads > 1 ? now : recentSplit ? previous?.summary.lastSplitAt ?? null : null
+  const splitSince = lastSplitAt === null ? null : recentSplit ? previous?.summary.splitSince ?? now : now
+  const forked = splitSince !== null && now - splitSince >= forkWindow
+
   const before = new Map<string, NodeView>()
   for (const view of previous?.nodes ?? []) before.set(view.node.peerId, view)
   const shown: NodeView[] = []
   const inDispute: NodeView[] = []
   for (const node of state.nodes.values()) {
-    const { status, lag } = nodeStatus(node, bestHeight, roseAt, now)
+    const computed = nodeStatus(node, bestHeight, roseAt, now)
+    const { lag } = computed
+    const disputed = STATUS_ONLINE[computed.status] && node.height === bestHeight && node.head !== consensusHead
+    const status: NodeStatus = forked && disputed && computed.status !== 'stale' ? 'forked' : computed.status
     if (status === 'offline' && now - (node.disconnectedAt ?? node.lastHeartbeatAt) > options.offlineKeepMs) continue
     const pinned = pins.has(node.nickname) || pins.has(node.peerId)
     if (!pinned && filter !== '' && !node.nickname.toLowerCase().includes(filter)) continue
@@ -164,18 +177,13 @@ export function deriveView (
       ? old
       : { node, status, lag, pinned, headColor }
     shown.push(view)
-    if (STATUS_ONLINE[status] && node.height === bestHeight && node.head !== consensusHead) inDispute.push(view)
+    if (disputed) inDispute.push(view)
   }
   shown.sort(compareViews)
   inDispute.sort(compareViews)
   const nodes = previous !== null && sameElements(previous.nodes, shown) ? previous.nodes : shown
 
-  const blockTimeMs = state.best.blockTimeMs
   const sinceRiseMs = bestHeight < 0 ? null : Math.max(0, now - roseAt)
-  const forkWindow = FORK_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS)
-  const recentSplit = previous?.summary.lastSplitAt != null && now - previous.summary.lastSplitAt <= forkWindow
-  const lastSplitAt = distinctHeads > 1 ? now : recentSplit ? previous?.summary.lastSplitAt ?? null : null
-  const splitSince = lastSplitAt === null ? null : recentSplit ? previous?.summary.splitSince ?? now : now
   const summary: Summary = {
     online,
     known: state.nodes.size,
@@ -188,7 +196,7 @@ export function deriveView (
     inDispute: previous !== null && sameElements(previous.summary.inDispute, inDispute) ? previous.summary.inDispute : inDispute,
     splitSince,
     lastSplitAt,
-    forked: splitSince !== null && now - splitSince >= forkWindow
+    forked
   }
 
   return {
@@ -213,8 +221,8 @@ function compareViews (a: NodeView, b: NodeView): number {
   const offA = a.status === 'offline'
   const offB = b.status === 'offline'
   if (offA !== offB) return offA ? 1 : -1
-  const heightA = a.status === 'in-sync' ? a.node.height + a.lag : a.node.height
-  const heightB = b.status === 'in-sync' ? b.node.height + b.lag : b.node.height
+  const heightA = a.status === 'in-sync' || a.status === 'forked' ? a.node.height + a.lag : a.node.height
+  const heightB = b.status === 'in-sync' || b.status === 'forked' ? b.node.height + b.lag : b.node.height
   if (heightA !== heightB) return heightB - heightA
   return compareText(a.node.nickname, b.node.nickname) || compareText(a.node.peerId, b.node.peerId)
 }
