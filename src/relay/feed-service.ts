@@ -11,7 +11,7 @@ import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_VERSION } f
 import { FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS } from './constants.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'
 
 const log = logger('devnet:relay:feed')
 
@@ -241,16 +241,35 @@ export class FeedService {
     }
   }
 
+  /**
+   * Waits until everything queued for this subscriber has gone to the muxer, for at most the
+   * drain timeout. Neither `stream.onDrain()` nor the 'drain' event can tell that: @libp2p/utils
+   * 7.4 keeps the first resolved onDrain promise, so every later call resolves at once, and
+   * yamux fires 'drain' on any window update while bytes are still queued. Going live on either
+   * let a reader that grants a little window now and then (one reading a byte a second) gain one
+   * more batch in its queue per update, without bound and without ever timing out. The write
+   * buffer emptying ('idle') is the signal that holds.
+   */
   async #drain (subscriber: Subscriber): Promise<void> {
-    try {
-      await subscriber.stream.onDrain({ signal: AbortSignal.timeout(this.#drainTimeoutMs) })
-    } catch (err) {
-      if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
-        this.#counters.feedSubscribersClosed.inc({ reason: 'slow' })
-        throw new SlowSubscriberError(this.#drainTimeoutMs)
+    const { stream } = subscriber
+    if (stream.writeBufferLength === 0) return
+    await new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error): void => {
+        clearTimeout(timer)
+        stream.removeEventListener('idle', onIdle)
+        stream.removeEventListener('close', onClose)
+        if (err == null) resolve()
+        else reject(err)
       }
-      throw err
-    }
+      const onIdle = (): void => { if (stream.writeBufferLength === 0) settle() }
+      const onClose = (event: StreamCloseEvent): void => { settle(event.error ?? new Error('feed stream closed')) }
+      const timer = setTimeout(() => {
+        this.#counters.feedSubscribersClosed.inc({ reason: 'slow' })
+        settle(new SlowSubscriberError(this.#drainTimeoutMs))
+      }, this.#drainTimeoutMs)
+      stream.addEventListener('idle', onIdle)
+      stream.addEventListener('close', onClose)
+    })
   }
 
   async #sendSnapshot (subscriber: Subscriber): Promise<void> {
@@ -271,7 +290,7 @@ export class FeedService {
 
   /** Writes the latest state of every dirty node, waiting for drains, then goes live. */
   async #flush (subscriber: Subscriber): Promise<void> {
-    if (subscriber.stream.writableNeedsDrain) await this.#drain(subscriber)
+    await this.#drain(subscriber)
     while (subscriber.dirty.size > 0) {
       if (subscriber.closed) return
       for (const i of subscriber.dirty) {
@@ -280,7 +299,7 @@ export class FeedService {
         const bytes = node != null ? this.#fullState(node) : encodeFeedMessage({ t: 'forget', i })
         if (!this.#send(subscriber, bytes)) break
       }
-      if (subscriber.stream.writableNeedsDrain) await this.#drain(subscriber)
+      await this.#drain(subscriber)
     }
     subscriber.mode = 'live'
   }

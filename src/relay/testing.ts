@@ -64,7 +64,10 @@ export async function createPeer (privateKey?: PrivateKey): Promise<Libp2p> {
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [devnetYamux()],
-    connectionMonitor: { enabled: false }
+    connectionMonitor: { enabled: false },
+    // on loopback a slow dial means a loaded machine (hundreds of handshakes at once in one
+    // test process), not an unreachable relay: give it time rather than fail the test
+    connectionManager: { dialTimeout: 30_000, addressDialTimeout: 30_000 }
   })
 }
 
@@ -93,6 +96,8 @@ export class FeedClient {
   readonly nodes = new Map<number, NodeRecord>()
   readonly history = new Map<number, HistoryPoint[]>()
   synced = false
+  /** called with every message after it is applied (tests time deliveries with it) */
+  onMessage?: (message: FeedMessage) => void
   readonly stream: Stream
   /** resolves when the feed ends, with the error that ended it, if any */
   readonly done: Promise<Error | undefined>
@@ -119,6 +124,11 @@ export class FeedClient {
 
   #apply (message: FeedMessage): void {
     this.messages.push(message)
+    this.#model(message)
+    this.onMessage?.(message)
+  }
+
+  #model (message: FeedMessage): void {
     switch (message.t) {
       case 'snapshot':
         this.synced = false

@@ -1,0 +1,109 @@
+// The feed's backpressure against a stream that behaves as libp2p 3's yamux streams do for a
+// reader granting window a little at a time: send() returns false and keeps the bytes queued,
+// 'drain' fires on every small window update while bytes are still queued, and onDrain()
+// resolves at once once it has resolved before (@libp2p/utils 7.4). Only the write buffer
+// emptying ('idle') means the subscriber has caught up.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { FeedService } from './feed-service.ts'
+import { MetricsRegistry, relayCounters } from './metrics.ts'
+import { NodeRegistry } from './registry.ts'
+import { waitFor } from './testing.ts'
+import type { Connection, Stream } from '@libp2p/interface'
+
+class SlowStream extends EventTarget {
+  status = 'open'
+  writeStatus = 'writable'
+  writeBufferLength = 0
+  writableNeedsDrain = false
+  sends = 0
+
+  /** the window is used up: everything queues */
+  send (bytes: Uint8Array): boolean {
+    this.sends++
+    this.writeBufferLength += bytes.byteLength
+    this.writableNeedsDrain = true
+    return false
+  }
+
+  /** as @libp2p/utils 7.4 behaves after its first drain: resolved, whatever the state */
+  async onDrain (): Promise<void> {}
+
+  /** a small window update: some bytes leave, most stay queued */
+  trickle (): void {
+    this.writeBufferLength = Math.max(1, this.writeBufferLength - 10)
+    this.writableNeedsDrain = false
+    this.dispatchEvent(new Event('drain'))
+  }
+
+  /** the reader caught up: the queue empties */
+  empty (): void {
+    this.writeBufferLength = 0
+    this.writableNeedsDrain = false
+    this.dispatchEvent(new Event('drain'))
+    this.dispatchEvent(new Event('idle'))
+  }
+
+  abort (): void {
+    this.status = 'aborted'
+    this.dispatchEvent(new Event('close'))
+  }
+}
+
+const connection = { remotePeer: { toString: () => 'slow-viewer' }, remoteAddr: '/ip4/127.0.0.1/tcp/1' } as unknown as Connection
+const beat = (height: number): { head: string, height: number, nickname: string, minerAddress: null, genesisCid: null } =>
+  ({ head: `{ bafy${height} }`, height, nickname: 'n', minerAddress: null, genesisCid: null })
+
+describe('feed backpressure', () => {
+  it('holds a reader that trickles behind until its queue empties, then sends latest state', async () => {
+    const registry = new NodeRegistry()
+    const metrics = new MetricsRegistry()
+    const feed = new FeedService({ registry, counters: relayCounters(metrics), relayPeerId: 'relay', drainTimeoutMs: 60_000 })
+    feed.start()
+    try {
+      const stream = new SlowStream()
+      void feed.handleStream(stream as unknown as Stream, connection)
+      const queued = stream.writeBufferLength // hello, snapshot, synced
+      const sendsBefore = stream.sends
+
+      // 20 batches of changes to 5 nodes, each followed by a window update that leaves most queued
+      for (let round = 1; round <= 20; round++) {
+        for (let n = 0; n < 5; n++) registry.heartbeat(`node${n}`, beat(round), Date.now())
+        await waitFor('the batch to go out', () => feed.dirtyNodes() === 5 || stream.sends > sendsBefore + round)
+        stream.trickle()
+      }
+      assert.equal(stream.sends, sendsBefore, 'nothing more was queued while the reader was behind')
+      assert.ok(stream.writeBufferLength <= queued, `the queue did not grow (${stream.writeBufferLength} B)`)
+      assert.equal(feed.dirtyNodes(), 5, 'one dirty mark per node')
+
+      // the reader catches up each time: the five nodes' latest states go out, one per drain
+      await waitFor('the latest state of each node', () => {
+        if (stream.writeBufferLength > 0) stream.empty()
+        return feed.dirtyNodes() === 0 && stream.sends >= sendsBefore + 5
+      })
+    } finally {
+      feed.stop()
+    }
+  })
+
+  it('closes a reader whose queue does not empty within the drain timeout, though drain events keep coming', async () => {
+    const registry = new NodeRegistry()
+    const metrics = new MetricsRegistry()
+    const feed = new FeedService({ registry, counters: relayCounters(metrics), relayPeerId: 'relay', drainTimeoutMs: 300 })
+    feed.start()
+    try {
+      const stream = new SlowStream()
+      void feed.handleStream(stream as unknown as Stream, connection)
+      const timer = setInterval(() => { registry.heartbeat('node', beat(Date.now()), Date.now()); stream.trickle() }, 20)
+      try {
+        await waitFor('the relay to close the reader', () => stream.status === 'aborted', 5_000)
+      } finally {
+        clearInterval(timer)
+      }
+      assert.match(metrics.render(), /devnet_feed_subscribers_closed_total\{reason="slow"\} 1/)
+      assert.equal(feed.subscriberCount, 0)
+    } finally {
+      feed.stop()
+    }
+  })
+})
