@@ -1,14 +1,13 @@
 // Shared pieces of the benchmarks: the relay as its own process pinned to one core, process
 // CPU and memory from /proc, percentiles, and a byte-counting TCP proxy.
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { createConnection, createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { spawnRelayProcess } from '../src/relay/testing.ts'
-import type { RelayProcess } from '../src/relay/testing.ts'
+import { startRelayProcess } from '../src/relay/fault-testing.ts'
+import type { ScratchRelay } from '../src/relay/fault-testing.ts'
 import type { AddressInfo, Server, Socket } from 'node:net'
+
+export { MiB } from '../src/relay/fault-testing.ts'
 
 const CLOCK_TICKS = 100 // USER_HZ on Linux
 
@@ -34,25 +33,11 @@ export function percentile (sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
 }
 
-export interface BenchRelay extends RelayProcess {
-  pid: number
-  dataDir: string
-  stop: () => Promise<void>
-}
-
 /** The relay CLI in its own process on core 0, with a per-peer rate limit out of the way. */
-export async function startBenchRelay (extraArgs: string[] = []): Promise<BenchRelay> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'devnet-bench-'))
-  const relay = await spawnRelayProcess(['--data-dir', dataDir, '--max-beats-per-second', '1000000', '--max-viewers', '1000', ...extraArgs])
+export async function startBenchRelay (extraArgs: string[] = []): Promise<ScratchRelay> {
+  const relay = await startRelayProcess(['--max-beats-per-second', '1000000', '--max-viewers', '1000', ...extraArgs])
   pin(relay.pid, 0)
-  return {
-    ...relay,
-    dataDir,
-    stop: async () => {
-      await relay.kill()
-      await rm(dataDir, { recursive: true, force: true })
-    }
-  }
+  return relay
 }
 
 /** A TCP proxy that counts every byte the upstream sends down: all framing included. */
@@ -87,4 +72,3 @@ export async function countingProxy (upstreamPort: number): Promise<CountingProx
   }
 }
 
-export const MiB = 2 ** 20

@@ -10,6 +10,9 @@ import { cpuSeconds, MiB, percentile, pin, rssBytes, startBenchRelay } from './l
 import type { Libp2p, Stream } from '@libp2p/interface'
 
 export interface CapacityStep {
+  /** the rate this step aimed at */
+  rate: number
+  /** the rate actually sent (pacing lands a little under the aim) */
   offered: number
   delivered: number
   p50: number
@@ -127,6 +130,7 @@ export async function relayCapacity (options: { nodes: number, rates: number[], 
       const loadCpu = (load.user + load.system) / 1e6 / wall
       const latencies = subscribers.flatMap(sub => sub.latencies).sort((a, b) => a - b)
       const step: CapacityStep = {
+        rate,
         offered: Math.round(sent / elapsed),
         delivered: Math.round(Math.min(...subscribers.map(sub => sub.hb)) / elapsed),
         p50: Math.round(percentile(latencies, 0.5)),

@@ -1,24 +1,15 @@
 // The CLI as a person runs it: bad values are refused naming the option, a busy port is
 // reported as such, --help lists every option.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
+import { runCli } from './testing.ts'
 import type { AddressInfo } from 'node:net'
 
-const bin = fileURLToPath(new URL('../../bin/devnet-dashboard.js', import.meta.url))
-
-async function run (args: string[], env: Record<string, string> = {}): Promise<{ code: number, stdout: string, stderr: string }> {
-  return await new Promise(resolve => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err == null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr })
-    })
-  })
-}
+const run = runCli
 
 describe('devnet-dashboard CLI', () => {
   it('lists the commands and each command\'s options', async () => {

@@ -5,16 +5,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { encodeHeartbeatLine } from '../protocol/index.ts'
+import { heartbeatLine } from './fault-testing.ts'
 import { createPeer, FeedClient, getJson, getMetric, openHeartbeatStream, spawnRelayProcess, startTestRelay, waitFor } from './testing.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
-const enc = new TextEncoder()
-// a three-block tipset key, as long as a real one, so an unbounded queue would show quickly
-const head = (height: number): string => `{ bafy2bzacea${height}aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bafy2bzaceb${height}bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb bafy2bzacec${height}cccccccccccccccccccccccccccccccccccccccccccccccccc }`
-const line = (height: number, nickname: string): Uint8Array =>
-  enc.encode(encodeHeartbeatLine({ head: head(height), height, nickname, minerAddress: null, genesisCid: null }))
+// heartbeats with a three-block tipset key, as long as a real one, so an unbounded queue
+// would show quickly
+const line = heartbeatLine
 
 async function connectAll (peers: Libp2p[], target: string): Promise<Stream[]> {
   return Promise.all(peers.map(async peer => openHeartbeatStream(peer, target)))

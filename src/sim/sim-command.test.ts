@@ -1,22 +1,14 @@
 // `devnet-dashboard sim` as a person runs it: --help, refusals naming the option, and a run
 // against a real relay that stops cleanly on SIGINT.
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { spawn } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
+import { BIN as bin, runCli } from '../cli/testing.ts'
 import { getJson, startTestRelay, waitFor } from '../relay/testing.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { TestRelay } from '../relay/testing.ts'
 
-const bin = fileURLToPath(new URL('../../bin/devnet-dashboard.js', import.meta.url))
-
-async function run (args: string[], env: Record<string, string> = {}): Promise<{ code: number, stdout: string, stderr: string }> {
-  return await new Promise(resolve => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err == null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr })
-    })
-  })
-}
+const run = runCli
 
 describe('devnet-dashboard sim', () => {
   let relay: TestRelay
