@@ -1,7 +1,10 @@
 import { expect, test } from '@playwright/test'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { IDENTITY_KEY } from '../src/dashboard/identity.ts'
 import { FEED_VERSION } from '../src/protocol/constants.ts'
 import { connection, row } from './dashboard.ts'
-import { removeDir, startFakeFeedProcess, startRelayProcess, stopAll, tempDir } from './devnet.ts'
+import { artifactPath, removeDir, startFakeFeedProcess, startRelayProcess, stopAll, tempDir } from './devnet.ts'
 
 let dataDir = ''
 test.beforeEach(async () => { dataDir = await tempDir() })
@@ -34,4 +37,37 @@ test('a feed that falls silent counts as lost and is redialled', async ({ page }
   await expect(connection(page)).toHaveText(/lost: the feed was silent for 15 s/, { timeout: 30_000 })
   // and redials by itself: the stand-in answers again, so the page is live again
   await expect(connection(page)).toHaveText(/Live/, { timeout: 30_000 })
+})
+
+// the page's localStorage, as seen from scripts run in it (this file is type-checked without the DOM)
+interface PageStorage { localStorage: { getItem: (name: string) => string | null, setItem: (name: string, value: string) => void } }
+
+test('a dashboard keeps its peer ID, so a viewer allowlist can let it in; one not listed is told its peer ID', async ({ browser }) => {
+  const key = await generateKeyPair('Ed25519')
+  const listed = peerIdFromPrivateKey(key).toString()
+  const relay = await startRelayProcess({ dataDir, allowViewers: [listed] })
+
+  // a browser that already holds the listed identity
+  const allowed = await browser.newContext()
+  await allowed.addInitScript(([name, value]) => { (globalThis as unknown as PageStorage).localStorage.setItem(name, value) },
+    [IDENTITY_KEY, Buffer.from(privateKeyToProtobuf(key)).toString('base64')] as const)
+  const page = await allowed.newPage()
+  await page.goto(`${relay.info.httpUrl}/`)
+  await expect(connection(page)).toHaveText(/Live/)
+  // and keeps it across reloads
+  await page.reload()
+  await expect(connection(page)).toHaveText(/Live/)
+
+  // a browser the relay does not know: refused, and told which peer ID to list
+  const other = await (await browser.newContext()).newPage()
+  await other.goto(`${relay.info.httpUrl}/`)
+  await expect(connection(other)).toContainText('the relay refused this dashboard', { timeout: 30_000 })
+  const stored = await other.evaluate(name => (globalThis as unknown as PageStorage).localStorage.getItem(name), IDENTITY_KEY)
+  const otherId = peerIdFromPrivateKey(privateKeyFromProtobuf(Buffer.from(stored ?? '', 'base64'))).toString()
+  expect(otherId).not.toBe(listed)
+  await expect(connection(other)).toContainText(`--allow-viewer ${otherId}`)
+  // all of it on screen, not cut off with an ellipsis
+  expect(await connection(other).evaluate(banner => banner.scrollWidth <= banner.clientWidth && banner.scrollHeight <= banner.clientHeight)).toBe(true)
+  await other.screenshot({ path: artifactPath('refused-1080p.png') })
+  await allowed.close()
 })

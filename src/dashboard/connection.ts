@@ -5,7 +5,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { logger } from '@libp2p/logger'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerId, Stream } from '@libp2p/interface'
 import { parseTarget } from '../p2p/addresses.ts'
@@ -58,6 +58,8 @@ export interface FeedConnectionInit {
   onVersionMismatch: (relayVersion: number) => boolean
   onVersionMatch: () => void
   random?: () => number
+  /** the page's identity (see identity.ts); a fresh one per node when absent */
+  privateKey?: PrivateKey
 }
 
 /** A started feed connection; stop() releases the libp2p node, timers and the stream. */
@@ -155,6 +157,7 @@ class Connection {
   async #libp2p (): Promise<Libp2p> {
     if (this.#node !== null) return this.#node
     this.#node = await createLibp2p({
+      ...(this.#init.privateKey != null ? { privateKey: this.#init.privateKey } : {}),
       transports: [webSockets()],
       connectionEncrypters: [noise()],
       streamMuxers: [devnetYamux()],
@@ -175,6 +178,7 @@ class Connection {
     })
     this.#stream = stream
     let synced = false
+    let heard = false
     let watchdog: ReturnType<typeof setTimeout> | undefined
     const arm = (): void => {
       clearTimeout(watchdog)
@@ -184,6 +188,7 @@ class Connection {
     try {
       await forEachLine(stream, MAX_FEED_LINE_BYTES, bytes => {
         arm()
+        heard = true
         let message: FeedMessage
         try {
           message = decodeFeedLine(decodeUtf8(bytes))
@@ -207,6 +212,9 @@ class Connection {
       })
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
+      // a relay that resets the feed before its hello turned this page away: an allowlist
+      // or its viewer cap. Say so, with the peer ID an operator would have to list.
+      if (!heard && !(err instanceof FeedSilentError) && !this.#signal.aborted) throw new RefusedError(node.peerId.toString())
       throw err
     } finally {
       clearTimeout(watchdog)
@@ -215,6 +223,14 @@ class Connection {
       await node.hangUp(peerId).catch(() => {})
     }
     return synced
+  }
+}
+
+export class RefusedError extends Error {
+  static name = 'RefusedError'
+  constructor (pagePeerId: string) {
+    super(`the relay refused this dashboard (viewer allowlist or cap); to allow it: --allow-viewer ${pagePeerId}`)
+    this.name = 'RefusedError'
   }
 }
 
@@ -235,7 +251,7 @@ export function pickBrowserAddress (addrs: readonly string[], pageHostname: stri
 }
 
 function describe (err: unknown): string {
-  if (err instanceof FeedSilentError || err instanceof RelayAddressError) return err.message
+  if (err instanceof FeedSilentError || err instanceof RelayAddressError || err instanceof RefusedError) return err.message
   const name = (err as Error | undefined)?.name ?? ''
   if (name === 'TimeoutError' || name === 'AbortError') return 'the relay did not answer'
   if (name === 'TypeError') return 'the relay is unreachable'

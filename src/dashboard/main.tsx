@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client'
 import { createDashboardStore } from '../store/store.ts'
 import { App } from './App.tsx'
 import type { AppProps } from './App.tsx'
+import { loadOrCreateIdentity } from './identity.ts'
 import { parseParams } from './url-params.ts'
 import './styles.css'
 
@@ -21,7 +22,16 @@ const store = createDashboardStore({
   windowMs: params.windowMs
 })
 
+function storage (): Storage | null {
+  try {
+    return window.localStorage
+  } catch {
+    return null
+  }
+}
+
 const connection: AppProps['connection'] = {
+  privateKey: await loadOrCreateIdentity(storage()),
   relayJsonUrl: new URL('relay.json', window.location.href).toString(),
   pageHostname: window.location.hostname,
   onVersionMismatch: relayVersion => {
