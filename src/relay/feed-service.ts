@@ -162,6 +162,8 @@ export class FeedService {
   #onChange (change: RegistryChange): void {
     const { node } = change
     this.#stateBytes.delete(node.i)
+    // nobody to tell: a dashboard that subscribes later gets the snapshot
+    if (this.#subscribers.size === 0) return
     const now = this.#now()
     switch (change.kind) {
       case 'node':

@@ -92,15 +92,15 @@ export class NodeRegistry {
     this.#evictIfFull()
   }
 
-  heartbeat (peerId: string, beat: Heartbeat, now: number): void {
-    const hb = { ...beat, head: this.#intern(beat.head) }
+  heartbeat (peerId: string, hb: Heartbeat, now: number): void {
+    const head = this.#intern(hb.head)
     let node = this.#nodes.get(peerId)
     if (node == null) {
       node = this.#add({
         peerId,
         nickname: hb.nickname,
         height: hb.height,
-        head: hb.head,
+        head,
         minerAddress: hb.minerAddress,
         genesisCid: hb.genesisCid,
         connected: true,
@@ -108,7 +108,7 @@ export class NodeRegistry {
         lastHeartbeatAt: now
       })
       this.#connected++
-      node.history.push(now, hb.height, hb.head)
+      node.history.push(now, hb.height, head)
       this.#evictIfFull()
       this.#emit({ kind: 'node', node })
       return
@@ -116,8 +116,8 @@ export class NodeRegistry {
     const record = node.record
     const infoChanged = record.nickname !== hb.nickname || record.minerAddress !== hb.minerAddress ||
       record.genesisCid !== hb.genesisCid || !record.connected
-    if (record.height !== hb.height || record.head !== hb.head) {
-      node.history.push(now, hb.height, hb.head)
+    if (record.height !== hb.height || record.head !== head) {
+      node.history.push(now, hb.height, head)
     }
     if (!record.connected) {
       record.connected = true
@@ -127,7 +127,7 @@ export class NodeRegistry {
     record.minerAddress = hb.minerAddress
     record.genesisCid = hb.genesisCid
     record.height = hb.height
-    record.head = hb.head
+    record.head = head
     record.lastHeartbeatAt = now
     this.#emit({ kind: infoChanged ? 'node' : 'beat', node })
   }
