@@ -21,6 +21,7 @@ import { PortInUseError, startHttpServer, stopHttpServer } from './http-server.t
 import { MetricsRegistry, relayCounters } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
 import { loadKnownNodes, loadOrCreateKey, saveKnownNodes } from './storage.ts'
+import type { NodeRecord } from '../protocol/index.ts'
 import type { Relay, RelayInit } from './index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -124,24 +125,26 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   const nodeAddrs = [...announced, ...tcpAddrs, ...wsAddrs]
   const browserAddrs = [...announcedWs, ...wsAddrs]
 
+  // what several gauges share is computed once per scrape (consensus walks every node)
+  let scrape = { consensus: registry.consensus(), memory: process.memoryUsage() }
   metrics.gauge('devnet_nodes_connected', 'Nodes with an open heartbeat stream', () => registry.connectedCount)
   metrics.gauge('devnet_nodes_known', 'Nodes the relay remembers, online or not', () => registry.size)
-  metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes at the best height on its most common head', () => registry.consensus().inConsensus)
-  metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes at the best height on another head', () => registry.consensus().inDispute)
-  metrics.gauge('devnet_best_height', 'Highest height among connected nodes', () => registry.consensus().bestHeight)
+  metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes at the best height on its most common head', () => scrape.consensus.inConsensus)
+  metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes at the best height on another head', () => scrape.consensus.inDispute)
+  metrics.gauge('devnet_best_height', 'Highest height among connected nodes', () => scrape.consensus.bestHeight)
   metrics.gauge('devnet_feed_subscribers', 'Dashboards subscribed to the feed', () => feed.subscriberCount)
   metrics.gauge('devnet_feed_buffered_bytes', 'Bytes queued for feed subscribers and not yet taken by the muxer', () => feed.bufferedBytes())
   metrics.gauge('devnet_feed_dirty_nodes', 'Nodes waiting to be sent as latest state to subscribers that are behind', () => feed.dirtyNodes())
   metrics.gauge('devnet_heartbeat_streams', 'Open heartbeat streams', () => receiver.streamCount)
   metrics.gauge('devnet_libp2p_connections', 'Open libp2p connections', () => libp2p.getConnections().length)
-  metrics.gauge('process_resident_memory_bytes', 'Resident memory of the relay process', () => process.memoryUsage.rss())
-  metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed)
-  metrics.gauge('nodejs_external_memory_bytes', 'Memory outside the V8 heap held by JS objects (buffers)', () => process.memoryUsage().external)
+  metrics.gauge('process_resident_memory_bytes', 'Resident memory of the relay process', () => scrape.memory.rss)
+  metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => scrape.memory.heapUsed)
+  metrics.gauge('nodejs_external_memory_bytes', 'Memory outside the V8 heap held by JS objects (buffers)', () => scrape.memory.external)
 
   metrics.gauge('devnet_peers_cooling_off', 'Peers refused for now after too many bad lines', () => penaltyBox.size)
 
   const startedAt = Date.now()
-  const records = (): unknown[] => Array.from(registry.nodes(), node => node.record)
+  const records = (): NodeRecord[] => Array.from(registry.nodes(), node => node.record)
   let server
   try {
     server = await startHttpServer({
@@ -165,7 +168,10 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
           feedSubscribers: feed.subscriberCount,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000)
         }),
-        metrics: () => metrics.render()
+        metrics: () => {
+          scrape = { consensus: registry.consensus(), memory: process.memoryUsage() }
+          return metrics.render()
+        }
       }
     })
   } catch (err) {
@@ -181,7 +187,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   const persist = async (): Promise<void> => {
     if (saving != null || !registry.dirty) return
     registry.dirty = false
-    saving = saveKnownNodes(init.dataDir, Array.from(registry.nodes(), node => node.record))
+    saving = saveKnownNodes(init.dataDir, records())
       .catch(err => { registry.dirty = true; log.error('could not save known nodes: %e', err) })
       .finally(() => { saving = undefined })
     await saving
