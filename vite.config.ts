@@ -1,17 +1,61 @@
+import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
+import type { Plugin } from 'vite'
+
+// Modules of our dependencies that the page bundles but never runs, each replaced by a small
+// stand-in under src/dashboard/stubs/ whose file says why that is safe. Keys are paths under
+// node_modules as the bundler resolves them (after package.json "browser" mappings).
+const STUBS: Readonly<Record<string, string>> = {
+  // key types other than Ed25519: the page's identity is Ed25519 (identity.ts), and so is the
+  // relay's (src/relay/storage.ts); a relay with another key type fails the noise handshake
+  // with an UnsupportedKeyError that the page shows (see README, Limits)
+  '@libp2p/crypto/dist/src/keys/secp256k1/utils.js': 'src/dashboard/stubs/secp256k1-keys.ts',
+  '@libp2p/crypto/dist/src/keys/ecdsa/utils.js': 'src/dashboard/stubs/ecdsa-keys.ts',
+  '@libp2p/crypto/dist/src/keys/ecdsa/ecdsa.js': 'src/dashboard/stubs/ecdsa-keys.ts',
+  '@libp2p/crypto/dist/src/keys/rsa/utils.js': 'src/dashboard/stubs/rsa-keys.ts'
+}
+
+/**
+ * Swaps the STUBS modules for their stand-ins. resolve.alias matches import specifiers, and
+ * these are relative imports inside a package ('./rsa/utils.js'), so this matches what they
+ * resolve to instead: no other module with a similar name can be caught by mistake.
+ */
+function stubModules (stubs: Readonly<Record<string, string>>): Plugin {
+  const bySuffix = Object.entries(stubs).map(([dep, stub]) => [`/node_modules/${dep}`, fileURLToPath(new URL(stub, import.meta.url))] as const)
+  const used = new Set<string>()
+  return {
+    name: 'devnet-dashboard:stub-modules',
+    // the dev server pre-bundles dependencies without these hooks; the built page is what ships
+    apply: 'build',
+    enforce: 'pre',
+    async resolveId (source, importer, options) {
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true })
+      if (resolved == null) return null
+      const stub = bySuffix.find(([suffix]) => resolved.id.endsWith(suffix))
+      if (stub == null) return resolved
+      used.add(stub[0])
+      return stub[1]
+    },
+    buildEnd (err) {
+      // after a dependency update moves or drops a module, its stub must be looked at again
+      const unused = bySuffix.filter(([suffix]) => !used.has(suffix)).map(([suffix]) => suffix)
+      if (err == null && unused.length > 0) this.error(`no module was replaced by a stub for ${unused.join(', ')}: check vite.config.ts STUBS against the installed packages`)
+    }
+  }
+}
 
 export default defineConfig({
   // relative asset URLs: the relay serves the page at /, but it also works from a sub-path
   base: './',
-  plugins: [react()],
+  plugins: [stubModules(STUBS), react()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     // a wall display runs a current Chromium or Firefox; libp2p needs modern syntax anyway
     target: 'es2022',
     sourcemap: true,
-    // libp2p with noise's crypto is most of the page (~220 kB gzip in all); a wall loads it
+    // libp2p with noise's crypto is most of the page (~210 kB gzip in all); a wall loads it
     // once and keeps it for days, so one chunk is simpler than splitting it
     chunkSizeWarningLimit: 1024
   },

@@ -253,6 +253,9 @@ export function pickBrowserAddress (addrs: readonly string[], pageHostname: stri
 function describe (err: unknown): string {
   if (err instanceof FeedSilentError || err instanceof RelayAddressError || err instanceof RefusedError) return err.message
   const name = (err as Error | undefined)?.name ?? ''
+  // libp2p passes on only the message of a failed noise handshake; it says why, e.g. a relay
+  // key type the page does not bundle (stubs/unsupported-key.ts)
+  if (name === 'EncryptionFailedError') return `the encrypted handshake with the relay failed: ${(err as Error).message}`
   if (name === 'TimeoutError' || name === 'AbortError') return 'the relay did not answer'
   if (name === 'TypeError') return 'the relay is unreachable'
   return 'the connection to the relay failed'
