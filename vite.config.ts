@@ -16,7 +16,12 @@ const STUBS: Readonly<Record<string, string>> = {
   '@libp2p/crypto/dist/src/keys/rsa/utils.js': 'src/dashboard/stubs/rsa-keys.ts',
   // libp2p 3 always builds the stock peer store (a datastore of protobuf records, locks,
   // signed peer records) and takes no other; the page needs a Map (see the file)
-  '@libp2p/peer-store/dist/src/index.js': 'src/dashboard/memory-peer-store.ts'
+  '@libp2p/peer-store/dist/src/index.js': 'src/dashboard/memory-peer-store.ts',
+  // libp2p parts that only act for features the page does not use (each file says why)
+  'datastore-core/dist/src/memory.js': 'src/dashboard/stubs/datastore.ts',
+  'libp2p/dist/src/connection-manager/resolvers/dnsaddr.js': 'src/dashboard/stubs/dnsaddr-resolver.ts',
+  'libp2p/dist/src/connection-manager/reconnect-queue.js': 'src/dashboard/stubs/reconnect-queue.ts',
+  'libp2p/dist/src/connection-monitor.js': 'src/dashboard/stubs/connection-monitor.ts'
 }
 
 /**
@@ -58,7 +63,7 @@ export default defineConfig({
     // a wall display runs a current Chromium or Firefox; libp2p needs modern syntax anyway
     target: 'es2022',
     sourcemap: true,
-    // libp2p with noise's crypto is most of the page (~200 kB gzip in all); a wall loads it
+    // libp2p with noise's crypto is most of the page (~190 kB gzip in all); a wall loads it
     // once and keeps it for days, so one chunk is simpler than splitting it
     chunkSizeWarningLimit: 1024
   },

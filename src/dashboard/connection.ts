@@ -256,6 +256,8 @@ function describe (err: unknown): string {
   // libp2p passes on only the message of a failed noise handshake; it says why, e.g. a relay
   // key type the page does not bundle (stubs/unsupported-key.ts)
   if (name === 'EncryptionFailedError') return `the encrypted handshake with the relay failed: ${(err as Error).message}`
+  // a /dnsaddr ?relay= address (stubs/dnsaddr-resolver.ts): the message says what to use
+  if (name === 'UnsupportedAddressError') return (err as Error).message
   if (name === 'TimeoutError' || name === 'AbortError') return 'the relay did not answer'
   if (name === 'TypeError') return 'the relay is unreachable'
   return 'the connection to the relay failed'
