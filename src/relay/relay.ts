@@ -6,6 +6,7 @@ import { logger } from '@libp2p/logger'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
+import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
 import {
@@ -65,6 +66,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   try {
     libp2p = await createLibp2p({
       privateKey: key,
+      logger: lightLogger(),
       addresses: { listen: [`/${family}/${host}/tcp/${tcpPort}`, `/${family}/${host}/tcp/${wsPort}/ws`] },
       transports: [tcp(), webSockets()],
       connectionEncrypters: [noise()],

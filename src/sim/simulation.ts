@@ -8,6 +8,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import { parseTarget } from '../p2p/addresses.ts'
 import { FORK_BRANCH, MAIN_BRANCH, SimChain } from './chain.ts'
@@ -259,7 +260,11 @@ export function createSimulation (init: SimulationInit): Simulation {
       addresses: { listen: [] },
       transports: [tcp()],
       connectionEncrypters: [noise()],
-      streamMuxers: [devnetYamux()]
+      streamMuxers: [devnetYamux()],
+      // a thousand senders in one process: no per-connection loggers while logging is off, and
+      // no pings of their own (the relay's connection monitor already pings every node)
+      logger: lightLogger(),
+      connectionMonitor: { enabled: false }
     })
     node.peerId = libp2p.peerId.toString()
     if (stopped) {
