@@ -1,8 +1,7 @@
 // Browser tests: Debian's Chromium (a test tool's own browser download fails on these
 // machines), one worker (each test runs its own relay and devnet processes), artifacts kept.
 import { defineConfig } from '@playwright/test'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/browser.ts'
 
 export default defineConfig({
   testDir: 'e2e',
@@ -19,8 +18,8 @@ export default defineConfig({
     viewport: { width: 1920, height: 1080 },
     screenshot: 'only-on-failure',
     launchOptions: {
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS
     }
   }
 })

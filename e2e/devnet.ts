@@ -69,7 +69,7 @@ async function start<T> (kind: string, options: object): Promise<Piece<T>> {
   }
 }
 
-export interface RelayOptions { dataDir: string, httpPort?: number, tcpPort?: number, wsPort?: number, allowViewers?: string[] }
+export interface RelayOptions { dataDir: string, httpPort?: number, tcpPort?: number, wsPort?: number, allowViewers?: string[], staticDir?: string }
 
 export async function startRelayProcess (options: RelayOptions): Promise<Piece<RelayInfo>> {
   return await start<RelayInfo>('relay', { httpPort: 0, tcpPort: 0, wsPort: 0, ...options })

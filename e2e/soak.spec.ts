@@ -4,8 +4,9 @@
 // (DEVNET_SOAK_SECONDS=<s> for any other length).
 import { expect, test } from '@playwright/test'
 import { connection, parseShown } from './dashboard.ts'
+import { pageMemory } from './browser.ts'
 import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
-import type { CDPSession } from '@playwright/test'
+import type { PageMemory } from './browser.ts'
 
 const NODES = 1_000
 const SOAK_SECONDS = Number(process.env.DEVNET_SOAK_SECONDS ?? (process.env.DEVNET_SOAK === '1' ? 15 * 60 : 60))
@@ -20,16 +21,6 @@ test.afterEach(async () => {
   await removeDir(dataDir)
 })
 
-interface Sample { heap: number, domNodes: number, listeners: number }
-
-/** The page's live JS heap and DOM nodes, after a full garbage collection. */
-async function sample (cdp: CDPSession): Promise<Sample> {
-  await cdp.send('HeapProfiler.collectGarbage')
-  const { metrics } = await cdp.send('Performance.getMetrics')
-  const value = (name: string): number => metrics.find(m => m.name === name)?.value ?? NaN
-  return { heap: value('JSHeapUsedSize'), domNodes: value('Nodes'), listeners: value('JSEventListeners') }
-}
-
 test(`a dashboard on ${NODES} nodes keeps its heap and DOM flat for ${SOAK_SECONDS} s`, async ({ page }) => {
   test.setTimeout((SOAK_SECONDS + 240) * 1000)
   const relay = await startRelayProcess({ dataDir })
@@ -42,18 +33,18 @@ test(`a dashboard on ${NODES} nodes keeps its heap and DOM flat for ${SOAK_SECON
   await cdp.send('Performance.enable')
   // a first stretch fills what legitimately fills (each node's chart window, caches)
   await page.waitForTimeout(SAMPLE_EVERY_MS) // the soak's own pacing: time passing is what is tested
-  const samples: Sample[] = [await sample(cdp)]
+  const samples: PageMemory[] = [await pageMemory(cdp)]
   const until = Date.now() + SOAK_SECONDS * 1000
   while (Date.now() < until) {
     await page.waitForTimeout(Math.min(SAMPLE_EVERY_MS, Math.max(0, until - Date.now())))
-    samples.push(await sample(cdp))
+    samples.push(await pageMemory(cdp))
     await expect(connection(page)).toHaveText(/Live/)
   }
-  const first = samples[0] as Sample
+  const first = samples[0] as PageMemory
   // the lower of the last two samples: a transient (a re-render caught mid-way) lasts one
   // sample, a leak shows in both
   const tail = samples.slice(-2)
-  const last: Sample = { heap: Math.min(...tail.map(s => s.heap)), domNodes: Math.min(...tail.map(s => s.domNodes)), listeners: Math.min(...tail.map(s => s.listeners)) }
+  const last: PageMemory = { heap: Math.min(...tail.map(s => s.heap)), domNodes: Math.min(...tail.map(s => s.domNodes)), listeners: Math.min(...tail.map(s => s.listeners)) }
   const peakHeap = Math.max(...samples.map(s => s.heap))
   console.log(`dashboard on ${NODES} nodes for ${SOAK_SECONDS} s: heap after GC ${samples.map(s => (s.heap / MiB).toFixed(1)).join(', ')} MiB; DOM nodes ${samples.map(s => s.domNodes).join(', ')}; listeners ${first.listeners} → ${last.listeners}`)
 

@@ -1,0 +1,232 @@
+// The dashboard in Debian's headless Chromium against a relay and a simulated devnet run as
+// processes (e2e/devnet.ts): how soon a first visit shows every node, and, on 1,000 nodes
+// beating every second, its frame rate, long tasks, JS heap and DOM size. The relay and the
+// simulator run on core 0, Chromium on core 1 (children inherit this process's core).
+import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, pageMemory } from '../e2e/browser.ts'
+import { profileScripts, traceMainThread } from './page-profile.ts'
+import type { HotSpot } from './page-profile.ts'
+import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from '../e2e/devnet.ts'
+import { getJson, getMetric, waitFor } from '../src/relay/testing.ts'
+import { percentile, pin } from './lib.ts'
+import type { PageMemory } from '../e2e/browser.ts'
+import type { Browser, CDPSession, Page } from 'playwright-core'
+
+const VIEWPORT = { width: 1920, height: 1080 }
+// 1,000 libp2p nodes dialling one relay take a while on a shared 2-core machine
+const DEVNET_TIMEOUT_MS = 180_000
+
+/** performance.now() (ms since navigation start) when the page first showed each thing. */
+export interface Marks {
+  /** the app rendered (the connection badge is on screen) */
+  app: number
+  /** the badge says Live */
+  live: number
+  /** the first animation frame after the summary says all nodes are online and the table
+   *  accounts for all of them (rows, plus "+ N more not shown") */
+  all: number
+}
+
+/**
+ * Installed before the page's own scripts: a MutationObserver notes when each mark first
+ * holds, so what is timed is the page, not how often this process polls it. A string: this
+ * file is type-checked as Node code, without the DOM.
+ */
+function marksScript (nodes: number): string {
+  return `(() => {
+    const marks = window.__benchMarks = { app: null, live: null, all: null }
+    const number = selector => Number((document.querySelector(selector)?.textContent ?? '').replace(/[,\\s]/g, ''))
+    const observer = new MutationObserver(() => {
+      const connection = document.querySelector('[data-testid=connection]')
+      if (connection === null) return
+      marks.app ??= performance.now()
+      if (connection.dataset.state === 'live') marks.live ??= performance.now()
+      const hidden = Number(/\\+ (\\d+) more/.exec(document.querySelector('[data-testid=node-table] .more')?.textContent ?? '')?.[1] ?? 0)
+      if (number('[data-testid=summary-online] .big') === ${nodes} && document.querySelectorAll('tr.row').length + hidden === ${nodes}) {
+        observer.disconnect()
+        requestAnimationFrame(() => { marks.all = performance.now() })
+      }
+    })
+    observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true })
+  })()`
+}
+
+async function waitForMarks (page: Page): Promise<Marks> {
+  await page.waitForFunction('window.__benchMarks?.all != null', undefined, { timeout: DEVNET_TIMEOUT_MS })
+  return await page.evaluate('window.__benchMarks') as Marks
+}
+
+/** A relay serving staticDir and a steady devnet of `nodes`, both on core 0; Chromium on core 1. */
+async function withDevnet<T> (options: { staticDir: string, nodes: number, blockTime: string, beatPeriod: string }, body: (httpUrl: string, browser: Browser) => Promise<T>): Promise<T> {
+  const dataDir = await tempDir()
+  let browser: Browser | undefined
+  try {
+    pin(process.pid, 0)
+    const relay = await startRelayProcess({ dataDir, staticDir: options.staticDir })
+    await startSimProcess({ target: tcpTarget(relay.info), nodes: options.nodes, scenario: 'steady', blockTime: options.blockTime, beatPeriod: options.beatPeriod })
+    const httpUrl = relay.info.httpUrl
+    await waitFor(`${options.nodes} nodes connected`, async () => (await getJson<{ nodesConnected: number }>(`${httpUrl}/healthz`)).nodesConnected === options.nodes, DEVNET_TIMEOUT_MS)
+    pin(process.pid, 1)
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS })
+    return await body(httpUrl, browser)
+  } finally {
+    await browser?.close()
+    await stopAll()
+    await removeDir(dataDir)
+  }
+}
+
+export interface FirstDataResult {
+  nodes: number
+  /** a fresh browser context each: no cache, no stored libp2p key */
+  first: Marks[]
+  /** the same context opening the page again */
+  repeat: Marks[]
+}
+
+export async function firstData (options: { staticDir: string, nodes: number, loads: number, log: (line: string) => void }): Promise<FirstDataResult> {
+  // the simulator's default periods: a devnet's pace, sped up (go-filecoin beats every 3 s)
+  return await withDevnet({ staticDir: options.staticDir, nodes: options.nodes, blockTime: '4s', beatPeriod: '3s' }, async (httpUrl, browser) => {
+    const result: FirstDataResult = { nodes: options.nodes, first: [], repeat: [] }
+    for (let k = 0; k < options.loads; k++) {
+      const context = await browser.newContext({ viewport: VIEWPORT })
+      try {
+        await context.addInitScript(marksScript(options.nodes))
+        const page = await context.newPage()
+        for (const visits of [result.first, result.repeat]) {
+          await page.goto(`${httpUrl}/`)
+          visits.push(await waitForMarks(page))
+        }
+      } finally {
+        await context.close()
+      }
+      const ms = (marks: Marks | undefined): string => `app ${Math.round(marks?.app ?? NaN)}, live ${Math.round(marks?.live ?? NaN)}, all ${Math.round(marks?.all ?? NaN)} ms`
+      options.log(`  load ${k + 1}: first visit ${ms(result.first[k])}; repeat visit ${ms(result.repeat[k])}`)
+    }
+    return result
+  })
+}
+
+export interface FrameStats {
+  seconds: number
+  /** frames in each whole second of the window */
+  fpsMedian: number
+  fpsWorst: number
+  longestFrameMs: number
+  /** durations of tasks over 50 ms (the browser's long tasks), longest first */
+  longTasksMs: number[]
+  /** share of the window the page's main thread was busy, and what with */
+  busy: { task: number, script: number, layout: number, style: number }
+  /** heartbeats the relay accepted per second meanwhile: the load was really there */
+  beatsPerSecond: number
+}
+
+export interface RenderHeapResult {
+  nodes: number
+  /** an empty page, same browser and window: what the frame rate can be at all here */
+  emptyFps: number
+  /** right after every node is shown, and just before the last heap sample */
+  early: FrameStats
+  late: FrameStats
+  heapAt: [number, number]
+  memory: [PageMemory, PageMemory]
+}
+
+/**
+ * Frames (requestAnimationFrame timestamps) and long tasks (PerformanceObserver) over ms
+ * milliseconds; resolves at the end with both.
+ */
+function framesScript (ms: number): string {
+  return `new Promise(resolve => {
+    const frames = []
+    const longTasks = []
+    const observer = new PerformanceObserver(list => { for (const entry of list.getEntries()) longTasks.push(entry.duration) })
+    observer.observe({ type: 'longtask' })
+    const start = performance.now()
+    const frame = time => {
+      frames.push(time)
+      if (time - start < ${ms}) requestAnimationFrame(frame)
+      else { observer.disconnect(); resolve({ frames, longTasks }) }
+    }
+    requestAnimationFrame(frame)
+  })`
+}
+
+async function mainThreadSeconds (cdp: CDPSession): Promise<Record<'task' | 'script' | 'layout' | 'style', number>> {
+  const { metrics } = await cdp.send('Performance.getMetrics')
+  const value = (name: string): number => metrics.find(m => m.name === name)?.value ?? NaN
+  return { task: value('TaskDuration'), script: value('ScriptDuration'), layout: value('LayoutDuration'), style: value('RecalcStyleDuration') }
+}
+
+async function measureFrames (page: Page, cdp: CDPSession, httpUrl: string, seconds: number): Promise<FrameStats> {
+  const [busy0, beats0] = [await mainThreadSeconds(cdp), await getMetric(httpUrl, 'devnet_heartbeats_accepted_total')]
+  const { frames, longTasks } = await page.evaluate(framesScript(seconds * 1000)) as { frames: number[], longTasks: number[] }
+  const [busy1, beats1] = [await mainThreadSeconds(cdp), await getMetric(httpUrl, 'devnet_heartbeats_accepted_total')]
+  const start = frames[0] ?? 0
+  const perSecond = Array.from({ length: seconds }, (_, k) => frames.filter(t => t >= start + k * 1000 && t < start + (k + 1) * 1000).length).sort((a, b) => a - b)
+  const share = (key: keyof typeof busy0): number => (busy1[key] - busy0[key]) / seconds
+  return {
+    seconds,
+    fpsMedian: percentile(perSecond, 0.5),
+    fpsWorst: perSecond[0] ?? 0,
+    longestFrameMs: Math.max(...frames.slice(1).map((t, k) => t - (frames[k] ?? t))),
+    longTasksMs: longTasks.sort((a, b) => b - a),
+    busy: { task: share('task'), script: share('script'), layout: share('layout'), style: share('style') },
+    beatsPerSecond: Math.round((beats1 - beats0) / seconds)
+  }
+}
+
+/** Waits until `seconds` after `since`: the soak's own pacing, time passing is what is measured. */
+async function until (since: number, seconds: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, Math.max(0, since + seconds * 1000 - Date.now())))
+}
+
+/**
+ * One page on 1,000 nodes beating and making a block every second (as e2e/soak.spec.ts): frame
+ * rate over renderSeconds once every node is shown, heap and DOM after GC at heapAt[0] and
+ * heapAt[1] seconds after that, and the frame rate again over the last renderSeconds, when the
+ * chart holds more history. With profileSeconds, then logs a JS profile and a main-thread trace
+ * that long each: where the page's time goes.
+ */
+export async function renderAndHeap (options: { staticDir: string, nodes: number, renderSeconds: number, heapAt: [number, number], profileSeconds?: number, log: (line: string) => void }): Promise<RenderHeapResult> {
+  return await withDevnet({ staticDir: options.staticDir, nodes: options.nodes, blockTime: '1s', beatPeriod: '1s' }, async (httpUrl, browser) => {
+    const page = await browser.newPage({ viewport: VIEWPORT })
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const empty = await measureFrames(page, cdp, httpUrl, 5)
+    options.log(`  empty page: ${empty.fpsMedian} fps`)
+
+    await page.addInitScript(marksScript(options.nodes))
+    await page.goto(`${httpUrl}/`)
+    const marks = await waitForMarks(page)
+    const shownAt = Date.now()
+    options.log(`  all ${options.nodes} nodes shown ${Math.round(marks.all)} ms after navigation`)
+    const log = (label: string, s: FrameStats): void => {
+      options.log(`  ${label}: ${s.fpsMedian} fps median, worst second ${s.fpsWorst}, longest frame ${Math.round(s.longestFrameMs)} ms, ${s.longTasksMs.length} long tasks (longest ${Math.round(s.longTasksMs[0] ?? 0)} ms), main thread busy ${pct(s.busy.task)} (script ${pct(s.busy.script)}, layout ${pct(s.busy.layout)}, style ${pct(s.busy.style)}), relay took ${s.beatsPerSecond} beats/s`)
+    }
+    const early = await measureFrames(page, cdp, httpUrl, options.renderSeconds)
+    log(`first ${options.renderSeconds} s`, early)
+
+    await until(shownAt, options.heapAt[0])
+    const first = await pageMemory(cdp)
+    options.log(`  at ${options.heapAt[0]} s: heap ${mib(first.heap)}, ${first.domNodes} DOM nodes`)
+    await until(shownAt, options.heapAt[1] - options.renderSeconds)
+    const late = await measureFrames(page, cdp, httpUrl, options.renderSeconds)
+    log(`last ${options.renderSeconds} s`, late)
+    await until(shownAt, options.heapAt[1])
+    const last = await pageMemory(cdp)
+    options.log(`  at ${options.heapAt[1]} s: heap ${mib(last.heap)}, ${last.domNodes} DOM nodes`)
+    if (options.profileSeconds != null) {
+      const show = (title: string, spots: HotSpot[]): void => {
+        options.log(`  ${title} over ${options.profileSeconds} s, by self time:`)
+        for (const spot of spots.slice(0, 20)) options.log(`    ${String(spot.selfMs).padStart(6)} ms ${pct(spot.share).padStart(4)}  ${spot.name}  ${spot.where}`)
+      }
+      show('JS profile', await profileScripts(cdp, options.profileSeconds, options.staticDir))
+      show('main thread trace', await traceMainThread(browser, page, options.profileSeconds))
+    }
+    return { nodes: options.nodes, emptyFps: empty.fpsMedian, early, late, heapAt: options.heapAt, memory: [first, last] }
+  })
+}
+
+export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+export const pct = (share: number): string => `${Math.round(share * 100)}%`

@@ -1,0 +1,104 @@
+// Where a page's main thread spends its time, two ways: a CPU profile of its JavaScript (CDP
+// Profiler), summed by self time per function and mapped back to the source through the
+// build's source maps; and a Chromium trace, summed by self time per trace event on the
+// renderer's main thread, which also shows what the profile calls "(program)": style, layout,
+// paint, canvas raster, compositing.
+import { existsSync, readFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
+import { join } from 'node:path'
+import type { SourceOrigin } from 'node:module'
+import type { Browser, CDPSession, Page } from 'playwright-core'
+
+export interface HotSpot { name: string, where: string, selfMs: number, share: number }
+
+const during = async (seconds: number): Promise<void> => {
+  await new Promise(resolve => setTimeout(resolve, seconds * 1000)) // the profiled interval
+}
+
+export async function profileScripts (cdp: CDPSession, seconds: number, staticDir: string): Promise<HotSpot[]> {
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 }) // µs
+  await cdp.send('Profiler.start')
+  await during(seconds)
+  const { profile } = await cdp.send('Profiler.stop')
+  await cdp.send('Profiler.disable')
+
+  const selfUs = new Map<number, number>()
+  profile.samples?.forEach((id, k) => { selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas?.[k] ?? 0)) })
+  const maps = new Map<string, SourceMap | null>()
+  const hot = new Map<string, HotSpot>()
+  for (const node of profile.nodes) {
+    const us = selfUs.get(node.id) ?? 0
+    if (us === 0) continue
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame
+    // CDP counts lines and columns from 0, findOrigin from 1
+    const origin = url === '' ? undefined : found(sourceMapFor(maps, staticDir, url)?.findOrigin(lineNumber + 1, columnNumber + 1))
+    const where = origin != null ? `${shortSource(origin.fileName)}:${origin.lineNumber}` : shortSource(url)
+    const name = origin?.name ?? (functionName === '' ? '(anonymous)' : functionName)
+    const spot = hot.get(`${name} ${where}`) ?? { name, where, selfMs: 0, share: 0 }
+    spot.selfMs += us / 1000
+    hot.set(`${name} ${where}`, spot)
+  }
+  return ranked([...hot.values()], seconds)
+}
+
+interface TraceEvent { name: string, ph: string, ts: number, dur?: number, pid: number, tid: number, args?: { name?: string } }
+
+export async function traceMainThread (browser: Browser, page: Page, seconds: number): Promise<HotSpot[]> {
+  await browser.startTracing(page, { categories: ['toplevel', 'blink', 'cc', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'] })
+  await during(seconds)
+  const { traceEvents } = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] }
+  // the busiest renderer main thread is the page's (about:blank and others idle)
+  const threads = new Map<string, TraceEvent[]>()
+  const mains = new Set(traceEvents.filter(e => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map(e => `${e.pid}:${e.tid}`))
+  for (const e of traceEvents) {
+    const thread = `${e.pid}:${e.tid}`
+    if (e.ph !== 'X' || e.dur == null || !mains.has(thread)) continue
+    const events = threads.get(thread) ?? []
+    events.push(e)
+    threads.set(thread, events)
+  }
+  const busiest = [...threads.values()].sort((a, b) => total(b) - total(a))[0] ?? []
+  // complete events on one thread nest: an event's self time is its duration less its children's
+  const selfUs = new Map<string, number>()
+  const open: Array<{ name: string, end: number }> = []
+  for (const e of busiest.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0))) {
+    const dur = e.dur ?? 0
+    while (open.length > 0 && (open.at(-1)?.end ?? 0) <= e.ts) open.pop()
+    const parent = open.at(-1)
+    if (parent != null) selfUs.set(parent.name, (selfUs.get(parent.name) ?? 0) - dur)
+    selfUs.set(e.name, (selfUs.get(e.name) ?? 0) + dur)
+    open.push({ name: e.name, end: e.ts + dur })
+  }
+  return ranked([...selfUs].map(([name, us]) => ({ name, where: '', selfMs: us / 1000, share: 0 })), seconds)
+}
+
+const total = (events: TraceEvent[]): number => events.reduce((sum, e) => sum + (e.dur ?? 0), 0)
+
+/** Largest first, with each one's share of the wall-clock interval. */
+function ranked (spots: HotSpot[], seconds: number): HotSpot[] {
+  return spots
+    .map(spot => ({ ...spot, selfMs: Math.round(spot.selfMs), share: spot.selfMs / (seconds * 1000) }))
+    .sort((a, b) => b.selfMs - a.selfMs)
+}
+
+/** findOrigin answers {} where the map has nothing */
+function found (origin: SourceOrigin | object | undefined): SourceOrigin | undefined {
+  return origin != null && 'fileName' in origin ? origin as SourceOrigin : undefined
+}
+
+function sourceMapFor (maps: Map<string, SourceMap | null>, staticDir: string, url: string): SourceMap | null {
+  if (!maps.has(url)) {
+    const file = join(staticDir, new URL(url).pathname) + '.map'
+    maps.set(url, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : null)
+  }
+  return maps.get(url) ?? null
+}
+
+/** `../../node_modules/d3-shape/src/line.js` → `d3-shape/src/line.js`; `…/src/x/y.ts` → `src/x/y.ts`. */
+function shortSource (source: string): string {
+  const at = source.lastIndexOf('node_modules/')
+  if (at >= 0) return source.slice(at + 'node_modules/'.length)
+  const src = source.lastIndexOf('/src/')
+  return src >= 0 ? source.slice(src + 1) : source
+}
