@@ -49,18 +49,24 @@ export async function startRelayProcess (args: string[] = [], options: { inspect
   }
 }
 
+/** `count` readings of a process's resident memory, `everyMs` apart, sorted low to high. */
+export async function sampleRss (read: () => number | Promise<number>, count: number, everyMs: number): Promise<number[]> {
+  const readings: number[] = []
+  for (let k = 0; k < count; k++) {
+    readings.push(await read())
+    if (k < count - 1) await new Promise(resolve => setTimeout(resolve, everyMs)) // sampling interval, not synchronisation
+  }
+  return readings.sort((a, b) => a - b)
+}
+
 /**
  * The relay's resident memory once it has settled: the lowest of several readings 250 ms
  * apart. One reading catches whatever garbage V8 has not collected yet; the low point over
  * two seconds is what the process actually keeps.
  */
 export async function settledRss (httpUrl: string, samples = 8): Promise<number> {
-  let low = Infinity
-  for (let k = 0; k < samples; k++) {
-    low = Math.min(low, await getMetric(httpUrl, 'process_resident_memory_bytes'))
-    await new Promise(resolve => setTimeout(resolve, 250)) // sampling interval, not synchronisation
-  }
-  return low
+  const readings = await sampleRss(async () => await getMetric(httpUrl, 'process_resident_memory_bytes'), samples, 250)
+  return readings[0] ?? NaN
 }
 
 /**
@@ -72,7 +78,9 @@ export async function settledRss (httpUrl: string, samples = 8): Promise<number>
  * (HeapProfiler.collectGarbage), measures what is actually retained.
  */
 export async function retainedBytes (relay: RelayProcess): Promise<number> {
-  const url = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(relay.output())?.[0] ?? assert.fail('the relay was not started with inspect')
+  // the last inspector the output names: the launcher restarts itself with its V8 flags, and the
+  // first process's inspector went with it
+  const url = relay.output().match(/ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/g)?.at(-1) ?? assert.fail('the relay was not started with inspect')
   const ws = new WebSocket(url)
   await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject })
   try {
