@@ -1,9 +1,8 @@
-/** A fixed-size ring of (time, height, head) points: the oldest is overwritten when full. */
+/** A fixed-size ring of (time, height) points: the oldest is overwritten when full. */
 export class HistoryRing {
   readonly capacity: number
   readonly #at: Float64Array
   readonly #height: Float64Array
-  readonly #head: Array<string | undefined>
   #start = 0
   #size = 0
 
@@ -11,18 +10,16 @@ export class HistoryRing {
     this.capacity = capacity
     this.#at = new Float64Array(capacity)
     this.#height = new Float64Array(capacity)
-    this.#head = new Array(capacity)
   }
 
   get size (): number {
     return this.#size
   }
 
-  push (at: number, height: number, head: string): void {
+  push (at: number, height: number): void {
     const slot = (this.#start + this.#size) % this.capacity
     this.#at[slot] = at
     this.#height[slot] = height
-    this.#head[slot] = head
     if (this.#size < this.capacity) {
       this.#size++
     } else {
@@ -38,10 +35,5 @@ export class HistoryRing {
       out.push([this.#at[slot] ?? 0, this.#height[slot] ?? 0])
     }
     return out
-  }
-
-  /** The newest head recorded, if any. */
-  lastHead (): string | undefined {
-    return this.#size === 0 ? undefined : this.#head[(this.#start + this.#size - 1) % this.capacity]
   }
 }

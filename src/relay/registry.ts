@@ -87,7 +87,7 @@ export class NodeRegistry {
     for (const saved of records) {
       if (this.#nodes.has(saved.peerId)) continue
       const node = this.#add({ ...saved, connected: false })
-      node.history.push(saved.lastHeartbeatAt, saved.height, saved.head)
+      node.history.push(saved.lastHeartbeatAt, saved.height)
     }
     this.#evictIfFull()
   }
@@ -108,7 +108,7 @@ export class NodeRegistry {
         lastHeartbeatAt: now
       })
       this.#connected++
-      node.history.push(now, hb.height, head)
+      node.history.push(now, hb.height)
       this.#evictIfFull()
       this.#emit({ kind: 'node', node })
       return
@@ -117,7 +117,7 @@ export class NodeRegistry {
     const infoChanged = record.nickname !== hb.nickname || record.minerAddress !== hb.minerAddress ||
       record.genesisCid !== hb.genesisCid || !record.connected
     if (record.height !== hb.height || record.head !== head) {
-      node.history.push(now, hb.height, head)
+      node.history.push(now, hb.height)
     }
     if (!record.connected) {
       record.connected = true
