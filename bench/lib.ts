@@ -34,8 +34,8 @@ export function percentile (sorted: readonly number[], p: number): number {
 }
 
 /** The relay CLI in its own process on core 0, with a per-peer rate limit out of the way. */
-export async function startBenchRelay (extraArgs: string[] = []): Promise<ScratchRelay> {
-  const relay = await startRelayProcess(['--max-beats-per-second', '1000000', '--max-viewers', '1000', ...extraArgs])
+export async function startBenchRelay (extraArgs: string[] = [], options: { inspect?: boolean } = {}): Promise<ScratchRelay> {
+  const relay = await startRelayProcess(['--max-beats-per-second', '1000000', '--max-viewers', '1000', ...extraArgs], options)
   pin(relay.pid, 0)
   return relay
 }

@@ -15,10 +15,22 @@ const beat = (stream: Stream, k: number): void => {
     stream.send(enc.encode(encodeHeartbeatLine({ head: `{ bafy2bzaceswarm${height} }`, height, nickname: `${prefix}${k}`, minerAddress: null, genesisCid: null })))
   } catch {}
 }
+/** Dials as a real node's HeartbeatService would: a failed dial (the relay busy with a few
+ *  thousand handshakes resets some) is tried again a little later, a few times. */
+async function dial (peer: Libp2p): Promise<Stream> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openHeartbeatStream(peer, target)
+    } catch (err) {
+      if (attempt >= 5) throw err
+      await new Promise(resolve => setTimeout(resolve, 500 * attempt)) // the node's reconnect period
+    }
+  }
+}
 for (let k = 0; k < count; k += 25) {
   const group = await Promise.all(Array.from({ length: Math.min(25, count - k) }, async () => {
     const peer = await createPeer()
-    return { peer, stream: await openHeartbeatStream(peer, target) }
+    return { peer, stream: await dial(peer) }
   }))
   group.forEach(({ stream }, j) => { beat(stream, k + j) })
   nodes.push(...group)

@@ -1,39 +1,51 @@
 // Relay memory: RSS idle, then with 1,000 and 5,000 connected nodes beating every 3 s (and one
 // dashboard subscribed), from the relay's own process. Senders run in swarm processes of 1,000.
+// RSS swings as V8 lets garbage build up between collections, so each point is the median of
+// readings over 15 s (with the low and high), and then, after a forced full collection, what
+// the heap and the buffers outside it actually retain.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { retainedBytes, sampleRss } from '../src/relay/fault-testing.ts'
 import { FeedClient, createPeer, getMetric, waitFor } from '../src/relay/testing.ts'
 import { MiB, pin, rssBytes, startBenchRelay } from './lib.ts'
 import type { ChildProcess } from 'node:child_process'
 
+export interface MemoryPoint {
+  nodes: number
+  /** median, low and high RSS over the window, MiB */
+  rssMiB: { median: number, low: number, high: number }
+  /** (median RSS − idle median RSS) / nodes */
+  perNodeKiB: number
+  /** (heap + external after a full GC − the same idle) / nodes */
+  retainedPerNodeKiB: number
+}
+
 export interface MemoryResult {
   idleMiB: number
-  points: Array<{ nodes: number, rssMiB: number, perNodeKiB: number }>
+  points: MemoryPoint[]
 }
 
 const SWARM_SIZE = 1_000
+const WINDOW = { readings: 60, everyMs: 250 }
 
-async function settle (pid: number): Promise<number> {
-  // RSS after the heap has had time to settle: the lowest of a few readings a second apart
-  let low = Infinity
-  for (let k = 0; k < 5; k++) {
-    low = Math.min(low, rssBytes(pid))
-    await new Promise(resolve => setTimeout(resolve, 1_000)) // sampling interval, not synchronisation
-  }
-  return low
+async function rssWindow (pid: number): Promise<{ median: number, low: number, high: number }> {
+  const readings = await sampleRss(() => rssBytes(pid), WINDOW.readings, WINDOW.everyMs)
+  return { median: readings[Math.floor(readings.length / 2)] ?? NaN, low: readings[0] ?? NaN, high: readings.at(-1) ?? NaN }
 }
 
 export async function relayMemory (options: { counts: number[], log: (line: string) => void }): Promise<MemoryResult> {
   pin(process.pid, 1)
-  const relay = await startBenchRelay()
+  // with the inspector, so the benchmark can force a full collection (retainedBytes)
+  const relay = await startBenchRelay([], { inspect: true })
   const swarms: ChildProcess[] = []
   const viewer = await createPeer()
   try {
     await FeedClient.open(viewer, relay.browserAddrs[0] ?? '')
-    const idle = await settle(relay.pid)
-    options.log(`  idle: ${(idle / MiB).toFixed(1)} MiB`)
+    const idle = await rssWindow(relay.pid)
+    const idleRetained = await retainedBytes(relay)
+    options.log(`  idle: RSS ${(idle.median / MiB).toFixed(1)} MiB, retained ${(idleRetained / MiB).toFixed(1)} MiB`)
     const target = relay.nodeAddrs.find(a => !a.includes('/ws')) ?? ''
-    const points: MemoryResult['points'] = []
+    const points: MemoryPoint[] = []
     let running = 0
     for (const count of options.counts) {
       while (running < count) {
@@ -48,13 +60,18 @@ export async function relayMemory (options: { counts: number[], log: (line: stri
         running += size
       }
       await waitFor(`${count} connected nodes`, async () => await getMetric(relay.httpUrl, 'devnet_nodes_connected') === count, 120_000)
-      const rss = await settle(relay.pid)
-      options.log(`  heap ${((await getMetric(relay.httpUrl, 'nodejs_heap_used_bytes')) / MiB).toFixed(1)} MiB, external ${((await getMetric(relay.httpUrl, 'nodejs_external_memory_bytes')) / MiB).toFixed(1)} MiB`)
-      const point = { nodes: count, rssMiB: Math.round(rss / MiB), perNodeKiB: Math.round((rss - idle) / count / 1024) }
+      const rss = await rssWindow(relay.pid)
+      const retained = await retainedBytes(relay)
+      const point: MemoryPoint = {
+        nodes: count,
+        rssMiB: { median: Math.round(rss.median / MiB), low: Math.round(rss.low / MiB), high: Math.round(rss.high / MiB) },
+        perNodeKiB: Math.round((rss.median - idle.median) / count / 1024),
+        retainedPerNodeKiB: Math.round((retained - idleRetained) / count / 1024)
+      }
       points.push(point)
-      options.log(`  ${count} nodes: ${point.rssMiB} MiB, ${point.perNodeKiB} KiB per connected node`)
+      options.log(`  ${count} nodes: RSS ${point.rssMiB.median} MiB (${point.rssMiB.low}–${point.rssMiB.high}), ${point.perNodeKiB} KiB per connected node; retained after a full GC ${point.retainedPerNodeKiB} KiB per node`)
     }
-    return { idleMiB: Math.round(idle / MiB), points }
+    return { idleMiB: Math.round(idle.median / MiB), points }
   } finally {
     for (const child of swarms) child.kill('SIGTERM')
     await viewer.stop()
