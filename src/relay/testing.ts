@@ -18,10 +18,11 @@ import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 
 /**
  * Polls a condition until it holds (returns something other than undefined/false) and
- * returns its value; fails after timeoutMs with a message naming what was awaited. Polling a
+ * returns its value; fails after timeoutMs with a message naming what was awaited, the
+ * probe's last error, and describe() (whatever state would explain the wait). Polling a
  * condition is how tests wait: never a fixed sleep.
  */
-export async function waitFor<T> (what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T> (what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, describe: () => string = () => ''): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   while (true) {
@@ -32,9 +33,11 @@ export async function waitFor<T> (what: string, probe: () => T | undefined | fal
       lastError = err
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError != null ? ` (last error: ${(lastError as Error).message})` : ''}`)
+      const detail = describe()
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError != null ? ` (last error: ${(lastError as Error).message})` : ''}${detail !== '' ? `; ${detail}` : ''}`)
     }
-    await new Promise(resolve => setTimeout(resolve, 25))
+    // yields to I/O between checks; the condition, not this delay, is what a test waits on
+    await new Promise(resolve => setTimeout(resolve, 10))
   }
 }
 

@@ -4,7 +4,8 @@ import { ManualClock } from './clock.ts'
 import {
   alertTargetFromEnv, createAlertHeartbeatService, HeartbeatService, withGenesisGetter, withMinerAddressGetter
 } from './heartbeat-service.ts'
-import { createSenderNode, recordingLog, TestTarget, waitFor } from './test-helpers.ts'
+import { waitFor } from '../relay/testing.ts'
+import { createSenderNode, recordingLog, TestTarget } from './test-helpers.ts'
 import type { TipsetInfo } from './heartbeat-service.ts'
 import type { Connection, Libp2p } from '@libp2p/interface'
 

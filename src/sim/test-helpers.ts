@@ -1,5 +1,5 @@
-// Helpers for the tests in src/sim (not a test file itself). Waits poll a condition with a
-// bound, never sleep for a fixed time, and say what was missing when they give up.
+// Helpers for the tests in src/sim (not a test file itself); waitFor comes from the relay's
+// test helpers.
 import { noise } from '@chainsafe/libp2p-noise'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { tcp } from '@libp2p/tcp'
@@ -9,25 +9,6 @@ import { forEachLine } from '../p2p/lines.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import type { HeartbeatLogSink } from './heartbeat-service.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-
-export class WaitTimeoutError extends Error {
-  static name = 'WaitTimeoutError'
-
-  constructor (what: string, ms: number, detail: string) {
-    super(`timed out after ${ms} ms waiting for ${what}${detail !== '' ? `; ${detail}` : ''}`)
-    this.name = 'WaitTimeoutError'
-  }
-}
-
-/** Resolves once condition() is true; rejects naming `what` (and describe()) after timeoutMs. */
-export async function waitFor (what: string, condition: () => boolean, timeoutMs = 10_000, describe: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new WaitTimeoutError(what, timeoutMs, describe())
-    // yields to I/O between checks; the condition, not this delay, is what the test waits on
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
-}
 
 export interface RecordedLog extends HeartbeatLogSink {
   readonly lines: Array<{ level: 'debug' | 'info' | 'warn' | 'error', message: string }>
