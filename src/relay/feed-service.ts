@@ -277,30 +277,32 @@ export class FeedService {
   async #sendSnapshot (subscriber: Subscriber): Promise<void> {
     const nodes = [...this.#registry.nodes()]
     const now = this.#now()
-    this.#send(subscriber, encodeFeedMessage({ t: 'hello', version: FEED_VERSION, relayPeerId: this.#relayPeerId, serverTime: now }))
-    this.#send(subscriber, encodeFeedMessage({ t: 'snapshot', serverTime: now, count: nodes.length }))
+    const out = new Chunker(bytes => this.#send(subscriber, bytes))
+    out.add(encodeFeedMessage({ t: 'hello', version: FEED_VERSION, relayPeerId: this.#relayPeerId, serverTime: now }))
+    out.add(encodeFeedMessage({ t: 'snapshot', serverTime: now, count: nodes.length }))
     for (const node of nodes) {
       if (subscriber.closed) return
       // a node forgotten while we waited for a drain is not sent
       if (this.#registry.getByIndex(node.i) !== node) continue
       subscriber.dirty.delete(node.i)
-      const bytes = encodeFeedMessage({ t: 'node', i: node.i, node: node.record, history: node.history.points() })
-      if (!this.#send(subscriber, bytes)) await this.#drain(subscriber)
+      if (!out.add(encodeFeedMessage({ t: 'node', i: node.i, node: node.record, history: node.history.points() }))) await this.#drain(subscriber)
     }
-    if (!this.#send(subscriber, encodeFeedMessage({ t: 'synced' }))) await this.#drain(subscriber)
+    out.add(encodeFeedMessage({ t: 'synced' }))
+    if (!out.flush()) await this.#drain(subscriber)
   }
 
   /** Writes the latest state of every dirty node, waiting for drains, then goes live. */
   async #flush (subscriber: Subscriber): Promise<void> {
     await this.#drain(subscriber)
+    const out = new Chunker(bytes => this.#send(subscriber, bytes))
     while (subscriber.dirty.size > 0) {
       if (subscriber.closed) return
       for (const i of subscriber.dirty) {
         subscriber.dirty.delete(i)
         const node = this.#registry.getByIndex(i)
-        const bytes = node != null ? this.#fullState(node) : encodeFeedMessage({ t: 'forget', i })
-        if (!this.#send(subscriber, bytes)) break
+        if (!out.add(node != null ? this.#fullState(node) : encodeFeedMessage({ t: 'forget', i }))) break
       }
+      out.flush()
       await this.#drain(subscriber)
     }
     subscriber.mode = 'live'
@@ -322,3 +324,32 @@ export class FeedService {
   }
 }
 
+/**
+ * Joins feed lines into writes of up to FEED_BATCH_MAX_BYTES, as live batches are: a snapshot
+ * of 1,000 nodes is a few dozen noise frames and WebSocket messages, not a thousand.
+ */
+class Chunker {
+  readonly #write: (bytes: Uint8Array) => boolean
+  #parts: Uint8Array[] = []
+  #bytes = 0
+
+  constructor (write: (bytes: Uint8Array) => boolean) {
+    this.#write = write
+  }
+
+  /** Queues a line; false when a full chunk went out and the stream pushed back. */
+  add (line: Uint8Array): boolean {
+    this.#parts.push(line)
+    this.#bytes += line.length
+    return this.#bytes >= FEED_BATCH_MAX_BYTES ? this.flush() : true
+  }
+
+  /** Writes what is queued; false when the stream pushed back. */
+  flush (): boolean {
+    if (this.#parts.length === 0) return true
+    const bytes = this.#parts.length === 1 ? this.#parts[0] ?? new Uint8Array() : concatBytes(this.#parts, this.#bytes)
+    this.#parts = []
+    this.#bytes = 0
+    return this.#write(bytes)
+  }
+}
