@@ -1,7 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useSyncExternalStore } from 'react'
 import type { DashboardStore } from '../store/store.ts'
-import { startFeedConnection } from './connection.ts'
-import type { FeedConnectionInit } from './connection.ts'
 import { HeightChart } from './HeightChart.tsx'
 import { NodeTable, rootRem } from './NodeTable.tsx'
 import { tableShare } from './table-layout.ts'
@@ -15,13 +13,12 @@ import { shortPeerId } from './format.ts'
 const TICK_MS = 1000
 
 export interface AppProps {
+  /** fed by the feed connection that main.tsx starts */
   store: DashboardStore
   params: DashboardParams
-  /** everything the feed connection needs besides the store and the relay address */
-  connection: Omit<FeedConnectionInit, 'sink' | 'relay'>
 }
 
-export function App ({ store, params, connection }: AppProps) {
+export function App ({ store, params }: AppProps) {
   const view = useSyncExternalStore(store.subscribe, store.getSnapshot)
   const theme = THEMES[params.theme]
   const main = useRef<HTMLElement>(null)
@@ -36,12 +33,8 @@ export function App ({ store, params, connection }: AppProps) {
 
   useEffect(() => {
     const timer = setInterval(store.tick, TICK_MS)
-    const feed = startFeedConnection({ ...connection, sink: store, relay: params.relay })
-    return () => {
-      clearInterval(timer)
-      void feed.stop()
-    }
-  }, [store, params.relay, connection])
+    return () => { clearInterval(timer) }
+  }, [store])
 
   return (
     // while the feed is down what is shown is the last known state, not the devnet now: it is

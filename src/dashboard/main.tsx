@@ -1,9 +1,9 @@
-// The page's entry: reads the URL once, makes the store and mounts the app.
+// The page's entry: reads the URL once, makes the store, starts the feed and mounts the app.
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createDashboardStore } from '../store/store.ts'
 import { App } from './App.tsx'
-import type { AppProps } from './App.tsx'
+import { startFeedConnection } from './connection.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { parseParams } from './url-params.ts'
 import './styles.css'
@@ -30,8 +30,11 @@ function storage (): Storage | null {
   }
 }
 
-const connection: AppProps['connection'] = {
-  privateKey: await loadOrCreateIdentity(storage()),
+// the feed starts before React's first render, so the page's first paint and the dial overlap
+startFeedConnection({
+  sink: store,
+  relay: params.relay,
+  privateKey: loadOrCreateIdentity(storage()),
   relayJsonUrl: new URL('relay.json', window.location.href).toString(),
   pageHostname: window.location.hostname,
   onVersionMismatch: relayVersion => {
@@ -41,12 +44,12 @@ const connection: AppProps['connection'] = {
     return true
   },
   onVersionMatch: () => { sessionStorage.removeItem(RELOAD_KEY) }
-}
+})
 
 const root = document.getElementById('root')
 if (root === null) throw new Error('index.html has no #root')
 createRoot(root).render(
   <StrictMode>
-    <App store={store} params={params} connection={connection} />
+    <App store={store} params={params} />
   </StrictMode>
 )
