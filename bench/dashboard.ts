@@ -25,6 +25,9 @@ export interface Marks {
   /** the first animation frame after the summary says all nodes are online and the table
    *  accounts for all of them (rows, plus "+ N more not shown") */
   all: number
+  /** the page's own marks (connection.ts): the feed stream open, and the snapshot received */
+  feedOpen: number
+  synced: number
 }
 
 /**
@@ -34,7 +37,7 @@ export interface Marks {
  */
 function marksScript (nodes: number): string {
   return `(() => {
-    const marks = window.__benchMarks = { app: null, live: null, all: null }
+    const marks = window.__benchMarks = { app: null, live: null, all: null, feedOpen: null, synced: null }
     const number = selector => Number((document.querySelector(selector)?.textContent ?? '').replace(/[,\\s]/g, ''))
     const observer = new MutationObserver(() => {
       const connection = document.querySelector('[data-testid=connection]')
@@ -44,7 +47,12 @@ function marksScript (nodes: number): string {
       const hidden = Number(/\\+ (\\d+) more/.exec(document.querySelector('[data-testid=node-table] .more')?.textContent ?? '')?.[1] ?? 0)
       if (number('[data-testid=summary-online] .big') === ${nodes} && document.querySelectorAll('tr.row').length + hidden === ${nodes}) {
         observer.disconnect()
-        requestAnimationFrame(() => { marks.all = performance.now() })
+        requestAnimationFrame(() => {
+          const mark = name => performance.getEntriesByName(name, 'mark')[0]?.startTime ?? null
+          marks.feedOpen = mark('devnet:feed-open')
+          marks.synced = mark('devnet:synced')
+          marks.all = performance.now()
+        })
       }
     })
     observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true })
