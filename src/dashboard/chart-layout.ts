@@ -10,6 +10,11 @@ export function lineEnd (view: NodeView, now: number): number {
   return view.status === 'in-sync' || view.status === 'forked' || view.status === 'behind' ? now : Math.min(now, view.node.lastHeartbeatAt)
 }
 
+/** Index of a history's first point drawn from windowStart on: the one in force at windowStart. */
+export function windowStartIndex (history: HeightHistory, windowStart: number): number {
+  return Math.max(0, history.firstIndexFrom(windowStart) - 1)
+}
+
 /**
  * The step points of a history inside [windowStart, end]: the point in force at the window's
  * start (moved onto it), those inside, and the current height carried to the end.
@@ -17,7 +22,7 @@ export function lineEnd (view: NodeView, now: number): number {
 export function pointsInWindow (history: HeightHistory, windowStart: number, end: number): Point[] {
   const points: Point[] = []
   if (history.size === 0 || end < windowStart) return points
-  const first = Math.max(0, history.firstIndexFrom(windowStart) - 1)
+  const first = windowStartIndex(history, windowStart)
   for (let k = first; k < history.size; k++) {
     // a beat stamped a little after `end` (the relay clock is estimated) still counts
     points.push([Math.min(end, Math.max(history.atOf(k), windowStart)), history.heightOf(k)])
@@ -35,17 +40,25 @@ export interface ChartExtent {
   firstAt: number
 }
 
-/** What the window holds: the height range and how far back data goes. */
+/**
+ * What the window holds: the height range and how far back data goes. The points are those of
+ * pointsInWindow, read in place: this runs on every redraw over every node's history.
+ */
 export function chartExtent (nodes: readonly NodeView[], windowStart: number, now: number): ChartExtent {
   let min = Infinity
   let max = -Infinity
   let firstAt = now
   for (const view of nodes) {
-    const points = pointsInWindow(view.node.history, windowStart, lineEnd(view, now))
-    for (const [at, height] of points) {
+    const history = view.node.history
+    const end = lineEnd(view, now)
+    if (history.size === 0 || end < windowStart) continue
+    const first = windowStartIndex(history, windowStart)
+    // times only grow along a history, so the first point is the oldest shown
+    firstAt = Math.min(firstAt, end, Math.max(history.atOf(first), windowStart))
+    for (let k = first; k < history.size; k++) {
+      const height = history.heightOf(k)
       if (height < min) min = height
       if (height > max) max = height
-      if (at < firstAt) firstAt = at
     }
   }
   if (min === Infinity) return { minHeight: 0, maxHeight: 1, firstAt }

@@ -35,6 +35,9 @@ describe('chartExtent', () => {
     assert.deepEqual(chartExtent([], 0, 100), { minHeight: 0, maxHeight: 1, firstAt: 100 })
     const extent = chartExtent([view('a', [[10, 5], [20, 7]]), view('b', [[15, 6]])], 0, 100)
     assert.deepEqual(extent, { minHeight: 4, maxHeight: 8, firstAt: 10 })
+    // the height in force at the window's start counts, from the window's start
+    assert.deepEqual(chartExtent([view('a', [[10, 5], [20, 7]]), view('b', [[15, 6]])], 17, 100), { minHeight: 4, maxHeight: 8, firstAt: 17 })
+    assert.deepEqual(chartExtent([view('a', [[10, 5], [20, 7]])], 30, 100), { minHeight: 6, maxHeight: 8, firstAt: 30 })
   })
 })
 
