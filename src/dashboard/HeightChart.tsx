@@ -1,8 +1,9 @@
-import { curveStepAfter, line, scaleLinear } from 'd3'
+import { scaleLinear } from 'd3'
 import { useEffect, useMemo, useRef } from 'react'
 import type { DashboardView, NodeView } from '../store/view.ts'
-import { chartExtent, layoutLabels, lineEnd, pointsInWindow } from './chart-layout.ts'
-import type { Point } from './chart-layout.ts'
+import { chartExtent, layoutLabels, lineEnd } from './chart-layout.ts'
+import { drawStepLine, packColor } from './chart-raster.ts'
+import type { Clip, LineStyle, PixelBuffer } from './chart-raster.ts'
 import { formatHeight } from './format.ts'
 import { headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
@@ -21,7 +22,9 @@ const REDRAW_MS = 250
 const MIN_SPAN_MS = 60_000
 
 // lines are drawn offline first and online last, so the nodes that matter stay on top
-const DRAW_ORDER: Readonly<Record<NodeView['status'], number>> = { offline: 0, stale: 1, behind: 2, forked: 3, 'in-sync': 4 }
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'stale', 'behind', 'forked', 'in-sync']
+// offline lines are faint: they are history, not the devnet now
+const OFFLINE_ALPHA = 0.3
 
 function rootRem (): number {
   return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16
@@ -56,39 +59,61 @@ export function HeightChart ({ view: latest, theme }: { view: DashboardView, the
   const x = useMemo(() => scaleLinear().domain([start, now]).range([left, right]), [start, now, left, right])
   const y = useMemo(() => scaleLinear().domain([extent.minHeight, extent.maxHeight]).range([bottom, top]), [extent.minHeight, extent.maxHeight, bottom, top])
 
+  // the pixels, kept between redraws (a redraw fills them anew) and replaced on a resize
+  const frame = useRef<{ image: ImageData, buffer: PixelBuffer } | null>(null)
+
   useEffect(() => {
     const element = canvas.current
     const ctx = element?.getContext('2d')
     if (element == null || ctx == null || width === 0 || height === 0) return
     const dpr = window.devicePixelRatio || 1
-    if (element.width !== Math.round(width * dpr) || element.height !== Math.round(height * dpr)) {
-      element.width = Math.round(width * dpr)
-      element.height = Math.round(height * dpr)
+    const w = Math.round(width * dpr)
+    const h = Math.round(height * dpr)
+    if (element.width !== w || element.height !== h) {
+      element.width = w
+      element.height = h
     }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
-    ctx.clearRect(0, 0, width, height)
-    ctx.save()
-    ctx.beginPath()
-    ctx.rect(left, top - 2, right - left, bottom - top + 4)
-    ctx.clip()
-    const path = line<Point>().x(p => x(p[0])).y(p => y(p[1])).curve(curveStepAfter).context(ctx)
-    const ordered = [...nodes].sort((a, b) => DRAW_ORDER[a.status] - DRAW_ORDER[b.status])
+    let current = frame.current
+    if (current === null || current.image.width !== w || current.image.height !== h) {
+      const image = ctx.createImageData(w, h)
+      current = { image, buffer: { width: w, height: h, pixels: new Uint32Array(image.data.buffer) } }
+      frame.current = current
+    }
+    const { buffer } = current
+    buffer.pixels.fill(0)
     // in rem, so 4K draws as 1080p does; thinner when there are many, so a thousand lines do
-    // not paint the plot solid
-    const lineWidth = Math.max(1, 0.2 * rem * (nodes.length > 100 ? 0.4 : 1))
-    for (const node of ordered) {
-      const points = pointsInWindow(node.node.history, start, lineEnd(node, now))
-      if (points.length === 0) continue
-      ctx.beginPath()
-      path(points)
-      ctx.lineWidth = lineWidth
-      ctx.globalAlpha = node.status === 'offline' ? 0.3 : 1
-      ctx.strokeStyle = node.status === 'offline' ? theme.status.offline : headColor(theme, node.headColor)
-      ctx.setLineDash(node.status === 'stale' ? [lineWidth * 3, lineWidth * 2] : [])
-      ctx.stroke()
+    // not paint the plot solid; whole device pixels, so runs need no antialiasing
+    const lineWidth = Math.max(1, Math.round(0.2 * rem * (nodes.length > 100 ? 0.5 : 1) * dpr))
+    // the plot, and a line width above and below so lines along its edges show whole
+    const clip: Clip = {
+      left: Math.max(0, Math.round(left * dpr)),
+      right: Math.min(w, Math.round(right * dpr)),
+      top: Math.max(0, Math.round(top * dpr) - lineWidth),
+      bottom: Math.min(h, Math.round(bottom * dpr) + lineWidth)
     }
-    ctx.restore()
-  }, [nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem])
+    // the d3 scales x and y, in device pixels
+    const xMap = { from: start, scale: (right - left) * dpr / (now - start), to: left * dpr }
+    const yMap = { from: extent.minHeight, scale: -(bottom - top) * dpr / (extent.maxHeight - extent.minHeight), to: bottom * dpr }
+    const styles = new Map<string, LineStyle>()
+    const styleOf = (node: NodeView): LineStyle => {
+      const offline = node.status === 'offline'
+      const color = offline ? theme.status.offline : headColor(theme, node.headColor)
+      const key = `${color} ${node.status}`
+      let style = styles.get(key)
+      if (style === undefined) {
+        style = { color: packColor(color, offline ? OFFLINE_ALPHA : 1), width: lineWidth, dashed: node.status === 'stale' }
+        styles.set(key, style)
+      }
+      return style
+    }
+    for (const status of DRAW_ORDER) {
+      for (const node of nodes) {
+        if (node.status !== status) continue
+        drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, yMap, styleOf(node))
+      }
+    }
+    ctx.putImageData(current.image, 0, 0)
+  }, [nodes, now, start, extent, width, height, left, right, top, bottom, theme, rem])
 
   const labels = useMemo(() => {
     const ends = nodes

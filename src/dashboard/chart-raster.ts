@@ -1,0 +1,142 @@
+// The chart's step lines, rasterised in JS straight into a pixel buffer that the canvas takes
+// with one putImageData. A step line is only horizontal and vertical runs, so on whole device
+// pixels it needs no antialiasing: a run is a fill of a row span, or a column span. Stroking a
+// thousand antialiased paths through the 2D context instead made Chromium's software raster
+// (any machine without a usable GPU, and the headless tests) take 50 to 500 ms a redraw, in
+// tasks that froze the page.
+import type { HeightHistory } from '../store/height-history.ts'
+import { windowStartIndex } from './chart-layout.ts'
+
+/** Pixels in ImageData's layout: row by row, one RGBA pixel per element. */
+export interface PixelBuffer {
+  readonly width: number
+  readonly height: number
+  readonly pixels: Uint32Array
+}
+
+/** Where runs may land, in device pixels; right and bottom exclusive. */
+export interface Clip {
+  readonly left: number
+  readonly top: number
+  readonly right: number
+  readonly bottom: number
+}
+
+/** v ↦ (v - from) · scale + to: a d3 linear scale's maths, without a call per point. */
+export interface LinearMap {
+  readonly from: number
+  readonly scale: number
+  readonly to: number
+}
+
+export interface LineStyle {
+  /** from packColor */
+  readonly color: number
+  /** device pixels, at least 1 */
+  readonly width: number
+  /** dashes of 3 widths and gaps of 2 (stale nodes) */
+  readonly dashed: boolean
+}
+
+// ImageData is bytes R, G, B, A; a Uint32Array over it reads them in the platform's byte order
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** '#rrggbb' (the theme's form) and an opacity as one pixel value; unparsable input is transparent. */
+export function packColor (hex: string, alpha = 1): number {
+  const match = /^#([0-9a-f]{6})$/i.exec(hex)
+  if (match === null) return 0
+  const rgb = parseInt(match[1] ?? '0', 16)
+  const r = (rgb >> 16) & 0xff
+  const g = (rgb >> 8) & 0xff
+  const b = rgb & 0xff
+  const a = Math.round(Math.min(1, Math.max(0, alpha)) * 255)
+  return (LITTLE_ENDIAN ? (a << 24) | (b << 16) | (g << 8) | r : (r << 24) | (g << 16) | (b << 8) | a) >>> 0
+}
+
+/** The run's pixels before its centre line: a width-4 line at row 10 covers rows 8 to 11. */
+function before (width: number): number {
+  return width >> 1
+}
+
+// pixels in a row from which fill() beats a loop of stores
+const FILL_FROM = 32
+
+/** Fills columns [left, right) of rows [top, bottom), already clipped. */
+function fillRect (buffer: PixelBuffer, left: number, top: number, right: number, bottom: number, color: number): void {
+  const { pixels, width: stride } = buffer
+  for (let row = top; row < bottom; row++) {
+    const base = row * stride
+    // most runs of a thousand step lines are a few pixels long, and then a call to fill()
+    // costs more than the stores
+    if (right - left >= FILL_FROM) pixels.fill(color, base + left, base + right)
+    else for (let i = base + left; i < base + right; i++) pixels[i] = color
+  }
+}
+
+/** As fillRect, leaving gaps of 2 line widths after dashes of 3, along x or along y. */
+function dashRect (buffer: PixelBuffer, left: number, top: number, right: number, bottom: number, color: number, unit: number, alongX: boolean): void {
+  const { pixels, width: stride } = buffer
+  for (let row = top; row < bottom; row++) {
+    const base = row * stride
+    for (let x = left; x < right; x++) if ((alongX ? x : row) % (5 * unit) < 3 * unit) pixels[base + x] = color
+  }
+}
+
+/** A horizontal run from column x0 to x1 (either order, both included) centred on row y. */
+export function horizontalRun (buffer: PixelBuffer, clip: Clip, x0: number, x1: number, y: number, style: LineStyle): void {
+  const lead = before(style.width)
+  const left = Math.max(clip.left, Math.min(x0, x1) - lead)
+  const right = Math.min(clip.right, Math.max(x0, x1) - lead + style.width)
+  const top = Math.max(clip.top, y - lead)
+  const bottom = Math.min(clip.bottom, y - lead + style.width)
+  if (style.dashed) dashRect(buffer, left, top, right, bottom, style.color, style.width, true)
+  else fillRect(buffer, left, top, right, bottom, style.color)
+}
+
+/** A vertical run from row y0 to y1 (either order, both included) centred on column x. */
+export function verticalRun (buffer: PixelBuffer, clip: Clip, x: number, y0: number, y1: number, style: LineStyle): void {
+  const lead = before(style.width)
+  const left = Math.max(clip.left, x - lead)
+  const right = Math.min(clip.right, x - lead + style.width)
+  const top = Math.max(clip.top, Math.min(y0, y1) - lead)
+  const bottom = Math.min(clip.bottom, Math.max(y0, y1) - lead + style.width)
+  if (style.dashed) dashRect(buffer, left, top, right, bottom, style.color, style.width, false)
+  else fillRect(buffer, left, top, right, bottom, style.color)
+}
+
+/**
+ * One node's history inside [windowStart, end] as a step line (d3's curveStepAfter: the height
+ * holds until the next point, then steps), on whole device pixels. The same points as
+ * pointsInWindow: the one in force at the window's start moved onto it, those inside, and the
+ * last height carried to `end`.
+ */
+export function drawStepLine (
+  buffer: PixelBuffer,
+  clip: Clip,
+  history: HeightHistory,
+  windowStart: number,
+  end: number,
+  x: LinearMap,
+  y: LinearMap,
+  style: LineStyle
+): void {
+  const size = history.size
+  if (size === 0 || end < windowStart) return
+  const first = windowStartIndex(history, windowStart)
+  // this loop runs for every step of every node: the scales' maths written out
+  const { from: t0, scale: kx, to: x0 } = x
+  const { from: h0, scale: ky, to: y0 } = y
+  let lastX = Math.round((Math.min(end, Math.max(history.atOf(first), windowStart)) - t0) * kx + x0)
+  let lastY = Math.round((history.heightOf(first) - h0) * ky + y0)
+  for (let k = first + 1; k < size; k++) {
+    const nextY = Math.round((history.heightOf(k) - h0) * ky + y0)
+    // a new head at the same height, or a change too small to show: the run goes on
+    if (nextY === lastY) continue
+    const nextX = Math.round((Math.min(end, Math.max(history.atOf(k), windowStart)) - t0) * kx + x0)
+    horizontalRun(buffer, clip, lastX, nextX, lastY, style)
+    verticalRun(buffer, clip, nextX, lastY, nextY, style)
+    lastX = nextX
+    lastY = nextY
+  }
+  horizontalRun(buffer, clip, lastX, Math.round((end - t0) * kx + x0), lastY, style)
+}
