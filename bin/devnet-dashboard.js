@@ -13,23 +13,24 @@ const here = dirname(fileURLToPath(import.meta.url))
 const [major, minor] = process.versions.node.split('.').map(Number)
 const modern = major > 22 || (major === 22 && minor >= 18)
 
-// Under a relay's steady allocation V8 grows the young generation to its 128 MiB cap (measured
-// at 1,000 nodes: 128 MiB committed, 4-27 MiB in use). With 8 MiB semi-spaces the relay's RSS at
-// 1,000 nodes went from ~305 to ~220 MiB, and the capacity benchmark was no worse (20,000
-// heartbeats/s, p99 41 ms against 58). The flag only takes effect on Node's command line (or in
-// NODE_OPTIONS, which wins when it sets one), so the launcher restarts itself with it.
-const V8_FLAGS = ['--max-semi-space-size=8']
-const hasFlags = V8_FLAGS.every(flag => {
-  const name = flag.split('=')[0]
-  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some(arg => arg.split('=')[0] === name)
-})
+// V8 flags for the relay's memory, measured with the memory and capacity benchmarks (README,
+// Benchmarks): V8 grew the young generation to its 128 MiB cap under a relay's steady
+// allocation (4-27 MiB of it in use), and let the old generation grow to 3.4 times what it
+// held live (720 MiB committed for 210 MiB live at 5,000 nodes). 8 MiB semi-spaces and a 1.75
+// growth factor took the relay from 155 to 92 KiB of RSS per node at 5,000 nodes, and from ~180
+// to ~90 at 1,000, still keeping up with 20,000 heartbeats/s (p99 68 ms); a 1.5 factor cost a
+// third of the headroom above that. A flag already given (command line, or NODE_OPTIONS for
+// the semi-space size) is left as it is.
+const V8_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=75']
+const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map(arg => arg.split('=')[0])
+const missing = V8_FLAGS.filter(flag => !given.includes(flag.split('=')[0]))
 const self = fileURLToPath(import.meta.url)
 
-if (modern && hasFlags) {
+if (modern && missing.length === 0) {
   await import(join(here, '..', 'src', 'cli', 'main.ts'))
 } else if (modern && typeof process.execve === 'function') {
   // the same process (same pid, signals and stdio), restarted with the flags
-  process.execve(process.execPath, [process.execPath, ...V8_FLAGS, ...process.execArgv, self, ...process.argv.slice(2)])
+  process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, self, ...process.argv.slice(2)])
 } else if (modern) {
   run(process.execPath)
 } else {
@@ -46,7 +47,7 @@ if (modern && hasFlags) {
 
 /** Runs this launcher again under `node` with the flags, as a child that this process mirrors. */
 function run (node) {
-  const child = spawn(node, [...V8_FLAGS, self, ...process.argv.slice(2)], { stdio: 'inherit' })
+  const child = spawn(node, [...missing, self, ...process.argv.slice(2)], { stdio: 'inherit' })
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => {
     if (signal != null) process.kill(process.pid, signal)
