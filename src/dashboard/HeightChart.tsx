@@ -21,8 +21,9 @@ const REDRAW_MS = 250
 // the narrowest time span the chart shows, so a fresh devnet's first seconds are not a smear
 const MIN_SPAN_MS = 60_000
 
-// lines are drawn offline first and online last, so the nodes that matter stay on top
-const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'stale', 'behind', 'forked', 'in-sync']
+// lines are drawn offline first and online last, so the nodes that matter stay on top; a
+// forked node's line runs level with the main chain's, so it goes over the in-sync ones
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'stale', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
 
