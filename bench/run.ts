@@ -34,10 +34,11 @@ if (wanted('capacity')) {
   const steps = result.steps.map(s => `aim ${s.rate}/s: sent ${s.offered}/s → ${s.delivered}/s, p50 ${s.p50} ms, p99 ${s.p99} ms, relay CPU ${s.relayCpu}%, RSS ${s.relayRssMiB} MiB, load CPU ${s.loadCpu}%`).join('<br>')
   rows.push({
     row: 'relay capacity',
-    measured: best == null ? 'kept up at no step' : `kept up with the ${best.rate}/s step: ${best.delivered} heartbeats/s to each of 5 subscribers, p99 ${best.p99} ms<br><sub>${steps}</sub>`,
+    measured: best == null ? 'kept up at no step' : `kept up with the ${best.rate}/s step: ${best.delivered} heartbeats/s to each of 5 subscribers, p99 ${best.p99} ms${best.offered < best.rate * 0.98 ? ` (the load process, which also runs the 5 subscribers, sent only ${best.offered}/s of the ${best.rate}/s aimed at)` : ''}<br><sub>${steps}</sub>`,
     target: '≥ 20,000 heartbeats/s, p99 ≤ 250 ms',
-    // a step counts when every subscriber got everything sent at it with p99 ≤ 250 ms
-    met: best != null && best.rate >= 20_000 ? 'yes' : 'no',
+    // a step counts when every subscriber got everything sent at it with p99 ≤ 250 ms; the
+    // target only when what was sent came within 2% of 20,000/s
+    met: best != null && best.offered >= 0.98 * 20_000 ? 'yes' : best != null && best.rate >= 20_000 ? 'not shown: the load fell short of 20,000/s' : 'no',
     how: `${nodes} nodes over TCP, 5 feed subscribers over WebSockets, ${full ? 10 : 4} s per step; relay pinned to core 0, load to core 1`
   })
 }
