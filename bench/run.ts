@@ -152,7 +152,9 @@ if (page != null && wanted('bundle')) {
 
 if (page != null) rmSync(page, { recursive: true, force: true })
 
-const commit = execSync('git describe --always --dirty --abbrev=7').toString().trim()
+// -dirty: code differs from the commit (changed Markdown, this file's output included, does not count)
+const commit = execSync('git rev-parse --short=7 HEAD').toString().trim() +
+  (execSync('git status --porcelain -- . ":(exclude)*.md"').toString().trim() === '' ? '' : '-dirty')
 const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}`
 const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
 const ORDER = ['relay capacity', 'relay memory', 'wire', 'first data', 'render', 'heap', 'bundle']
