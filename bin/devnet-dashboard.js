@@ -17,10 +17,10 @@ const modern = major > 22 || (major === 22 && minor >= 18)
 // Benchmarks): V8 grew the young generation to its 128 MiB cap under a relay's steady
 // allocation (4-27 MiB of it in use), and let the old generation grow to 3.4 times what it
 // held live (720 MiB committed for 210 MiB live at 5,000 nodes). 8 MiB semi-spaces and a 1.75
-// growth factor took the relay from 155 to 92 KiB of RSS per node at 5,000 nodes, and from ~180
-// to ~90 at 1,000, still keeping up with 20,000 heartbeats/s (p99 68 ms); a 1.5 factor cost a
-// third of the headroom above that. A flag already given (command line, or NODE_OPTIONS for
-// the semi-space size) is left as it is.
+// growth factor took the relay from 155 to 73-94 KiB of RSS per node at 5,000 nodes, and from
+// ~180 to 65-102 at 1,000 (RSS swings from run to run), with no loss of capacity; a 1.5 factor
+// cost a third of the headroom above 20,000 heartbeats/s. A flag already given (command line,
+// or NODE_OPTIONS for the semi-space size) is left as it is.
 const V8_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=75']
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map(arg => arg.split('=')[0])
 const missing = V8_FLAGS.filter(flag => !given.includes(flag.split('=')[0]))
