@@ -1,9 +1,12 @@
 // The relay's HTTP side: the built dashboard at /, /relay.json (how a page finds the relay),
 // /api/nodes, /healthz and /metrics. Read-only; every response is bounded by the state size.
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
+import type { Stats } from 'node:fs'
 import { logger } from '@libp2p/logger'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
@@ -20,6 +23,44 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
   '.map': 'application/json; charset=utf-8'
+}
+
+// text a browser takes gzipped: the page's script is ~610 KB as built and ~190 KB gzipped
+const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.svg', '.txt', '.map'])
+// the built dashboard is a few files; this bounds the cache whatever the static dir holds
+const GZIP_CACHE_BYTES = 32 * 1024 * 1024
+const gzipAsync = promisify(gzip)
+
+/** Each static file gzipped once per version (path, size, mtime), off the event loop. */
+class GzipCache {
+  readonly #entries = new Map<string, Buffer>()
+  #bytes = 0
+
+  async get (file: string, info: Stats): Promise<Buffer> {
+    const key = `${file}\0${info.size}\0${info.mtimeMs}`
+    const known = this.#entries.get(key)
+    if (known !== undefined) return known
+    const zipped = await gzipAsync(await readFile(file), { level: 9 })
+    if (zipped.length <= GZIP_CACHE_BYTES && !this.#entries.has(key)) {
+      this.#entries.set(key, zipped)
+      this.#bytes += zipped.length
+      // oldest out first: a rebuilt dashboard's old versions go
+      for (const [old, bytes] of this.#entries) {
+        if (this.#bytes <= GZIP_CACHE_BYTES) break
+        this.#entries.delete(old)
+        this.#bytes -= bytes.length
+      }
+    }
+    return zipped
+  }
+}
+
+/** Whether the request's Accept-Encoding takes gzip (and does not refuse it with q=0). */
+export function acceptsGzip (header: string | undefined): boolean {
+  return (header ?? '').split(',').some(part => {
+    const [coding, ...params] = part.trim().split(';').map(piece => piece.trim())
+    return (coding === 'gzip' || coding === 'x-gzip') && !params.some(param => /^q=0(\.0*)?$/.test(param))
+  })
 }
 
 export interface HttpRoutes {
@@ -47,7 +88,7 @@ function sendText (res: ServerResponse, status: number, text: string, type = 'te
   res.end(text)
 }
 
-async function serveStatic (staticDir: string, pathname: string, res: ServerResponse): Promise<void> {
+async function serveStatic (staticDir: string, pathname: string, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache): Promise<void> {
   let relative: string
   try {
     relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
@@ -80,16 +121,27 @@ async function serveStatic (staticDir: string, pathname: string, res: ServerResp
   }
   // Vite's hashed assets never change; index.html must be re-read to pick up a new build
   const immutable = relative.startsWith('assets' + sep)
-  res.writeHead(200, {
+  const headers = {
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': info.size,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     'x-content-type-options': 'nosniff'
-  })
-  createReadStream(file).pipe(res)
+  }
+  if (!COMPRESSIBLE.has(extname(file))) {
+    res.writeHead(200, { ...headers, 'content-length': info.size })
+    createReadStream(file).pipe(res)
+    return
+  }
+  if (!acceptsGzip(req.headers['accept-encoding'])) {
+    res.writeHead(200, { ...headers, 'content-length': info.size, vary: 'accept-encoding' })
+    createReadStream(file).pipe(res)
+    return
+  }
+  const zipped = await gzipCache.get(file, info)
+  res.writeHead(200, { ...headers, 'content-length': zipped.length, 'content-encoding': 'gzip', vary: 'accept-encoding' })
+  res.end(req.method === 'HEAD' ? undefined : zipped)
 }
 
-async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://relay')
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD')
@@ -112,7 +164,7 @@ async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerRe
       sendText(res, 200, init.routes.metrics(), 'text/plain; version=0.0.4; charset=utf-8')
       return
     default:
-      await serveStatic(init.staticDir, url.pathname, res)
+      await serveStatic(init.staticDir, url.pathname, req, res, gzipCache)
   }
 }
 
@@ -126,8 +178,9 @@ export class PortInUseError extends Error {
 
 /** Starts listening; resolves with the server once bound, rejects with PortInUseError. */
 export async function startHttpServer (init: HttpServerInit): Promise<Server> {
+  const gzipCache = new GzipCache()
   const server = createServer((req, res) => {
-    handle(init, req, res).catch(err => {
+    handle(init, req, res, gzipCache).catch(err => {
       log.error('HTTP %s %s failed: %e', req.method, req.url, err)
       if (!res.headersSent) sendText(res, 500, 'internal error\n')
       else res.destroy()

@@ -3,8 +3,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
+import { acceptsGzip } from './http-server.ts'
 import { startTestRelay } from './testing.ts'
 import type { TestRelay } from './testing.ts'
 
@@ -16,6 +18,18 @@ async function rawGet (url: string, path: string): Promise<{ status: number, bod
       let body = ''
       res.on('data', (chunk: Buffer) => { body += chunk.toString() })
       res.on('end', () => { resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type']) }) })
+    }).on('error', reject).end()
+  })
+}
+
+/** A GET with an optional Accept-Encoding, body as raw bytes (node:http never decodes it). */
+async function fetchRaw (url: string, path: string, acceptEncoding?: string): Promise<{ status: number, headers: Record<string, unknown>, body: Buffer }> {
+  const { hostname, port } = new URL(url)
+  return await new Promise((resolve, reject) => {
+    request({ hostname, port, path, method: 'GET', headers: acceptEncoding != null ? { 'accept-encoding': acceptEncoding } : {} }, res => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }) })
     }).on('error', reject).end()
   })
 }
@@ -47,6 +61,39 @@ describe('relay HTTP', () => {
     assert.match(asset.type, /javascript/)
     assert.equal((await rawGet(relay.httpUrl, '/wall?window=5m')).status, 200)
     assert.equal((await rawGet(relay.httpUrl, '/assets/missing.js')).status, 404)
+  })
+
+  it('sends text assets gzipped to a browser that takes gzip, and as they are to one that does not', async () => {
+    const script = `console.log(${JSON.stringify('devnet '.repeat(2000))})\n`
+    await writeFile(join(site, 'assets', 'big-5678.js'), script)
+    const get = async (acceptEncoding?: string): Promise<{ headers: Record<string, unknown>, body: Buffer }> => {
+      const res = await fetchRaw(relay.httpUrl, '/assets/big-5678.js', acceptEncoding)
+      assert.equal(res.status, 200)
+      return res
+    }
+    for (const header of ['gzip, deflate, br', 'br;q=1.0, gzip;q=0.8']) {
+      const zipped = await get(header)
+      assert.equal(zipped.headers['content-encoding'], 'gzip')
+      assert.equal(zipped.headers.vary, 'accept-encoding')
+      assert.equal(Number(zipped.headers['content-length']), zipped.body.length)
+      assert.ok(zipped.body.length < script.length / 10, `gzipped to ${zipped.body.length} of ${script.length} bytes`)
+      assert.equal(gunzipSync(zipped.body).toString(), script)
+    }
+    for (const header of [undefined, 'br', 'gzip;q=0']) {
+      const plain = await get(header)
+      assert.equal(plain.headers['content-encoding'], undefined)
+      assert.equal(plain.body.toString(), script)
+    }
+  })
+
+  it('reads Accept-Encoding as HTTP means it', () => {
+    assert.equal(acceptsGzip('gzip'), true)
+    assert.equal(acceptsGzip('deflate, x-gzip'), true)
+    assert.equal(acceptsGzip('gzip;q=0.5'), true)
+    assert.equal(acceptsGzip('gzip;q=0'), false)
+    assert.equal(acceptsGzip('gzip; q=0.000'), false)
+    assert.equal(acceptsGzip('gzipped, br'), false)
+    assert.equal(acceptsGzip(undefined), false)
   })
 
   it('never serves a file outside the dashboard directory', async () => {
