@@ -15,6 +15,12 @@ export function windowStartIndex (history: HeightHistory, windowStart: number): 
   return Math.max(0, history.firstIndexFrom(windowStart) - 1)
 }
 
+/** Where point k is drawn along time: moved onto the window's start if older, and a beat
+ *  stamped a little after `end` (the relay clock is estimated) still counts, at `end`. */
+export function shownAt (history: HeightHistory, k: number, windowStart: number, end: number): number {
+  return Math.min(end, Math.max(history.atOf(k), windowStart))
+}
+
 /**
  * The step points of a history inside [windowStart, end]: the point in force at the window's
  * start (moved onto it), those inside, and the current height carried to the end.
@@ -23,10 +29,7 @@ export function pointsInWindow (history: HeightHistory, windowStart: number, end
   const points: Point[] = []
   if (history.size === 0 || end < windowStart) return points
   const first = windowStartIndex(history, windowStart)
-  for (let k = first; k < history.size; k++) {
-    // a beat stamped a little after `end` (the relay clock is estimated) still counts
-    points.push([Math.min(end, Math.max(history.atOf(k), windowStart)), history.heightOf(k)])
-  }
+  for (let k = first; k < history.size; k++) points.push([shownAt(history, k, windowStart, end), history.heightOf(k)])
   const last = points[points.length - 1]
   if (last !== undefined && last[0] < end) points.push([end, last[1]])
   return points
@@ -54,7 +57,7 @@ export function chartExtent (nodes: readonly NodeView[], windowStart: number, no
     if (history.size === 0 || end < windowStart) continue
     const first = windowStartIndex(history, windowStart)
     // times only grow along a history, so the first point is the oldest shown
-    firstAt = Math.min(firstAt, end, Math.max(history.atOf(first), windowStart))
+    firstAt = Math.min(firstAt, shownAt(history, first, windowStart, end))
     for (let k = first; k < history.size; k++) {
       const height = history.heightOf(k)
       if (height < min) min = height

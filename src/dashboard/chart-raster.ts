@@ -5,7 +5,7 @@
 // (any machine without a usable GPU, and the headless tests) take 50 to 500 ms a redraw, in
 // tasks that froze the page.
 import type { HeightHistory } from '../store/height-history.ts'
-import { windowStartIndex } from './chart-layout.ts'
+import { shownAt, windowStartIndex } from './chart-layout.ts'
 
 /** Pixels in ImageData's layout: row by row, one RGBA pixel per element. */
 export interface PixelBuffer {
@@ -126,13 +126,13 @@ export function drawStepLine (
   // this loop runs for every step of every node: the scales' maths written out
   const { from: t0, scale: kx, to: x0 } = x
   const { from: h0, scale: ky, to: y0 } = y
-  let lastX = Math.round((Math.min(end, Math.max(history.atOf(first), windowStart)) - t0) * kx + x0)
+  let lastX = Math.round((shownAt(history, first, windowStart, end) - t0) * kx + x0)
   let lastY = Math.round((history.heightOf(first) - h0) * ky + y0)
   for (let k = first + 1; k < size; k++) {
     const nextY = Math.round((history.heightOf(k) - h0) * ky + y0)
     // a new head at the same height, or a change too small to show: the run goes on
     if (nextY === lastY) continue
-    const nextX = Math.round((Math.min(end, Math.max(history.atOf(k), windowStart)) - t0) * kx + x0)
+    const nextX = Math.round((shownAt(history, k, windowStart, end) - t0) * kx + x0)
     horizontalRun(buffer, clip, lastX, nextX, lastY, style)
     verticalRun(buffer, clip, nextX, lastY, nextY, style)
     lastX = nextX
