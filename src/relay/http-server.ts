@@ -126,19 +126,15 @@ async function serveStatic (staticDir: string, pathname: string, req: IncomingMe
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     'x-content-type-options': 'nosniff'
   }
-  if (!COMPRESSIBLE.has(extname(file))) {
-    res.writeHead(200, { ...headers, 'content-length': info.size })
-    createReadStream(file).pipe(res)
+  const compressible = COMPRESSIBLE.has(extname(file))
+  if (compressible && acceptsGzip(req.headers['accept-encoding'])) {
+    const zipped = await gzipCache.get(file, info)
+    res.writeHead(200, { ...headers, 'content-length': zipped.length, 'content-encoding': 'gzip', vary: 'accept-encoding' })
+    res.end(zipped)
     return
   }
-  if (!acceptsGzip(req.headers['accept-encoding'])) {
-    res.writeHead(200, { ...headers, 'content-length': info.size, vary: 'accept-encoding' })
-    createReadStream(file).pipe(res)
-    return
-  }
-  const zipped = await gzipCache.get(file, info)
-  res.writeHead(200, { ...headers, 'content-length': zipped.length, 'content-encoding': 'gzip', vary: 'accept-encoding' })
-  res.end(req.method === 'HEAD' ? undefined : zipped)
+  res.writeHead(200, { ...headers, 'content-length': info.size, ...(compressible ? { vary: 'accept-encoding' } : {}) })
+  createReadStream(file).pipe(res)
 }
 
 async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache): Promise<void> {
