@@ -8,7 +8,7 @@ import { profileScripts, traceMainThread } from './page-profile.ts'
 import type { HotSpot } from './page-profile.ts'
 import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from '../e2e/devnet.ts'
 import { getJson, getMetric, waitFor } from '../src/relay/testing.ts'
-import { percentile, pin } from './lib.ts'
+import { mib, percentile, pin } from './lib.ts'
 import type { PageMemory } from '../e2e/browser.ts'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 
@@ -236,5 +236,4 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
   })
 }
 
-export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
 export const pct = (share: number): string => `${Math.round(share * 100)}%`

@@ -7,7 +7,7 @@ import { startRelayProcess } from '../src/relay/fault-testing.ts'
 import type { ScratchRelay } from '../src/relay/fault-testing.ts'
 import type { AddressInfo, Server, Socket } from 'node:net'
 
-export { MiB } from '../src/relay/fault-testing.ts'
+export { MiB, mib } from '../src/relay/fault-testing.ts'
 
 const CLOCK_TICKS = 100 // USER_HZ on Linux
 
