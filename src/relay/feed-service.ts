@@ -274,20 +274,39 @@ export class FeedService {
     })
   }
 
+  /**
+   * The lines a new subscriber starts with (hello, snapshot, every node with its history,
+   * synced), joined: what /api/snapshot serves, so a page can draw every node while its
+   * libp2p dial is still under way. Bounded by the registry's size, like the snapshot itself.
+   */
+  snapshotBytes (): Uint8Array {
+    const nodes = [...this.#registry.nodes()]
+    const lines = [...this.#snapshotHead(nodes.length)]
+    for (const node of nodes) lines.push(snapshotEntry(node))
+    lines.push(SYNCED_LINE)
+    return concatBytes(lines, lines.reduce((total, line) => total + line.length, 0))
+  }
+
+  #snapshotHead (count: number): [hello: Uint8Array, snapshot: Uint8Array] {
+    const now = this.#now()
+    return [
+      encodeFeedMessage({ t: 'hello', version: FEED_VERSION, relayPeerId: this.#relayPeerId, serverTime: now }),
+      encodeFeedMessage({ t: 'snapshot', serverTime: now, count })
+    ]
+  }
+
   async #sendSnapshot (subscriber: Subscriber): Promise<void> {
     const nodes = [...this.#registry.nodes()]
-    const now = this.#now()
     const out = new Chunker(bytes => this.#send(subscriber, bytes))
-    out.add(encodeFeedMessage({ t: 'hello', version: FEED_VERSION, relayPeerId: this.#relayPeerId, serverTime: now }))
-    out.add(encodeFeedMessage({ t: 'snapshot', serverTime: now, count: nodes.length }))
+    for (const line of this.#snapshotHead(nodes.length)) out.add(line)
     for (const node of nodes) {
       if (subscriber.closed) return
       // a node forgotten while we waited for a drain is not sent
       if (this.#registry.getByIndex(node.i) !== node) continue
       subscriber.dirty.delete(node.i)
-      if (!out.add(encodeFeedMessage({ t: 'node', i: node.i, node: node.record, history: node.history.points() }))) await this.#drain(subscriber)
+      if (!out.add(snapshotEntry(node))) await this.#drain(subscriber)
     }
-    out.add(encodeFeedMessage({ t: 'synced' }))
+    out.add(SYNCED_LINE)
     if (!out.flush()) await this.#drain(subscriber)
   }
 
@@ -322,6 +341,13 @@ export class FeedService {
     this.#subscribers.delete(subscriber)
     if (subscriber.stream.status === 'open') subscriber.stream.abort(new Error('relay stopping'))
   }
+}
+
+const SYNCED_LINE = encodeFeedMessage({ t: 'synced' })
+
+/** A node as a snapshot carries it: its full state and its height history. */
+function snapshotEntry (node: KnownNode): Uint8Array {
+  return encodeFeedMessage({ t: 'node', i: node.i, node: node.record, history: node.history.points() })
 }
 
 /**

@@ -1,5 +1,6 @@
 // The relay's HTTP side: the built dashboard at /, /relay.json (how a page finds the relay),
-// /api/nodes, /healthz and /metrics. Read-only; every response is bounded by the state size.
+// /api/nodes, /api/snapshot, /healthz and /metrics. Read-only; every response is bounded by
+// the state size.
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -55,6 +56,41 @@ class GzipCache {
   }
 }
 
+// A page's first paint reads /api/snapshot once; a client asking in a loop gets the same bytes
+// for this long, so it costs the relay one encoding (and one gzip) per interval at most
+const SNAPSHOT_REUSE_MS = 1_000
+
+export interface Snapshot {
+  readonly plain: Uint8Array
+  gzipped: Promise<Buffer> | null
+}
+
+/** /api/snapshot's body, reused for SNAPSHOT_REUSE_MS; gzipped off the event loop on demand. */
+export class SnapshotCache {
+  readonly #encode: () => Uint8Array | null
+  readonly #now: () => number
+  #latest: { at: number, snapshot: Snapshot | null } | null = null
+
+  constructor (encode: () => Uint8Array | null, now: () => number = Date.now) {
+    this.#encode = encode
+    this.#now = now
+  }
+
+  get (): Snapshot | null {
+    const now = this.#now()
+    if (this.#latest === null || now - this.#latest.at >= SNAPSHOT_REUSE_MS) {
+      const plain = this.#encode()
+      this.#latest = { at: now, snapshot: plain === null ? null : { plain, gzipped: null } }
+    }
+    return this.#latest.snapshot
+  }
+
+  async gzipped (snapshot: Snapshot): Promise<Buffer> {
+    snapshot.gzipped ??= gzipAsync(snapshot.plain, { level: 6 })
+    return await snapshot.gzipped
+  }
+}
+
 /** Whether the request's Accept-Encoding takes gzip (and does not refuse it with q=0). */
 export function acceptsGzip (header: string | undefined): boolean {
   return (header ?? '').split(',').some(part => {
@@ -66,6 +102,8 @@ export function acceptsGzip (header: string | undefined): boolean {
 export interface HttpRoutes {
   relayInfo: () => unknown
   nodes: () => unknown
+  /** the feed's opening lines as NDJSON; null when the feed has a viewer allowlist */
+  snapshot: () => Uint8Array | null
   health: () => { ok: boolean, [key: string]: unknown }
   metrics: () => string
 }
@@ -137,7 +175,25 @@ async function serveStatic (staticDir: string, pathname: string, req: IncomingMe
   createReadStream(file).pipe(res)
 }
 
-async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache): Promise<void> {
+async function sendSnapshot (req: IncomingMessage, res: ServerResponse, snapshots: SnapshotCache): Promise<void> {
+  const snapshot = snapshots.get()
+  if (snapshot === null) {
+    // a relay that picks its viewers shows node histories only over the feed, to them
+    sendText(res, 403, 'this relay has a viewer allowlist: subscribe to the feed\n')
+    return
+  }
+  const headers = { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', vary: 'accept-encoding' }
+  if (acceptsGzip(req.headers['accept-encoding'])) {
+    const zipped = await snapshots.gzipped(snapshot)
+    res.writeHead(200, { ...headers, 'content-length': zipped.length, 'content-encoding': 'gzip' })
+    res.end(zipped)
+    return
+  }
+  res.writeHead(200, { ...headers, 'content-length': snapshot.plain.length })
+  res.end(snapshot.plain)
+}
+
+async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache, snapshots: SnapshotCache): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://relay')
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD')
@@ -150,6 +206,9 @@ async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerRe
       return
     case '/api/nodes':
       sendJson(res, 200, init.routes.nodes())
+      return
+    case '/api/snapshot':
+      await sendSnapshot(req, res, snapshots)
       return
     case '/healthz': {
       const health = init.routes.health()
@@ -175,8 +234,9 @@ export class PortInUseError extends Error {
 /** Starts listening; resolves with the server once bound, rejects with PortInUseError. */
 export async function startHttpServer (init: HttpServerInit): Promise<Server> {
   const gzipCache = new GzipCache()
+  const snapshots = new SnapshotCache(init.routes.snapshot)
   const server = createServer((req, res) => {
-    handle(init, req, res, gzipCache).catch(err => {
+    handle(init, req, res, gzipCache, snapshots).catch(err => {
       log.error('HTTP %s %s failed: %e', req.method, req.url, err)
       if (!res.headersSent) sendText(res, 500, 'internal error\n')
       else res.destroy()

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
-import { acceptsGzip } from './http-server.ts'
+import { acceptsGzip, SnapshotCache } from './http-server.ts'
 import { startTestRelay } from './testing.ts'
 import type { TestRelay } from './testing.ts'
 
@@ -94,6 +94,21 @@ describe('relay HTTP', () => {
     assert.equal(acceptsGzip('gzip; q=0.000'), false)
     assert.equal(acceptsGzip('gzipped, br'), false)
     assert.equal(acceptsGzip(undefined), false)
+  })
+
+  it('encodes /api/snapshot at most once a second however often it is asked for', async () => {
+    const clock = { now: 0 }
+    let encoded = 0
+    const snapshots = new SnapshotCache(() => new TextEncoder().encode(`{"t":"synced"} ${++encoded}\n`), () => clock.now)
+    const first = snapshots.get()
+    for (let k = 0; k < 100; k++) assert.equal(snapshots.get(), first)
+    assert.equal(encoded, 1)
+    const zipped = await Promise.all([snapshots.gzipped(first ?? assert.fail()), snapshots.gzipped(first ?? assert.fail())])
+    assert.equal(zipped[0], zipped[1], 'gzipped once too')
+    assert.equal(gunzipSync(zipped[0]).toString(), '{"t":"synced"} 1\n')
+    clock.now = 1_000
+    assert.notEqual(snapshots.get(), first)
+    assert.equal(encoded, 2)
   })
 
   it('never serves a file outside the dashboard directory', async () => {

@@ -2,9 +2,9 @@
 // and WebSockets, feed subscribers, the HTTP API, bad input and restarts.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { encodeHeartbeatLine } from '../protocol/index.ts'
+import { decodeFeedLine, encodeHeartbeatLine } from '../protocol/index.ts'
 import { createPeer, FeedClient, getJson, getMetric, openHeartbeatStream, startTestRelay, waitFor } from './testing.ts'
-import type { NodeRecord } from '../protocol/index.ts'
+import type { FeedMessage, NodeRecord } from '../protocol/index.ts'
 import type { TestRelay } from './testing.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
@@ -90,6 +90,41 @@ describe('relay', () => {
     assert.deepEqual(late.history.get(i)?.map(([, h]) => h), [100, 101, 102])
     // the other nodes of this relay are in the snapshot as well
     assert.ok(late.nodes.size >= 3)
+  })
+
+  it('serves at /api/snapshot the lines a new subscriber starts with, for a page\'s first paint', async () => {
+    const sender = await peer()
+    const stream = await openHeartbeatStream(sender, tcpAddr(relay))
+    const id = sender.peerId.toString()
+    for (const height of [200, 201]) beat(stream, height, 'first-paint')
+    await waitFor('the relay to have height 201', async () => (await apiNode(relay, id))?.height === 201)
+
+    const response = await fetch(`${relay.httpUrl}/api/snapshot`)
+    assert.equal(response.status, 200)
+    assert.match(response.headers.get('content-type') ?? '', /^application\/x-ndjson/)
+    const lines = (await response.text()).split('\n')
+    assert.equal(lines.pop(), '', 'every line ends with a newline')
+    const messages = lines.map(decodeFeedLine)
+    const viewer = await FeedClient.open(await peer(), wsAddr(relay))
+    await waitFor('the subscriber to be synced', () => viewer.synced)
+    // the same messages the feed opens with, but for the clock readings in hello and snapshot
+    const withoutClock = (m: FeedMessage): unknown => 'serverTime' in m ? { ...m, serverTime: 0 } : m
+    assert.deepEqual(messages.map(withoutClock), viewer.messages.slice(0, messages.length).map(withoutClock))
+    assert.deepEqual(messages.map(m => m.t), ['hello', 'snapshot', ...messages.slice(2, -1).map(() => 'node'), 'synced'])
+    const node = messages.find(m => m.t === 'node' && m.node.peerId === id)
+    assert.ok(node?.t === 'node')
+    assert.deepEqual(node.history?.map(([, height]) => height), [200, 201])
+  })
+
+  it('keeps /api/snapshot to the feed when the relay picks its viewers', async () => {
+    const picky = await startTestRelay({ allowViewers: [(await peer()).peerId.toString()] })
+    try {
+      const response = await fetch(`${picky.httpUrl}/api/snapshot`)
+      assert.equal(response.status, 403)
+      assert.match(await response.text(), /viewer allowlist/)
+    } finally {
+      await picky.destroy()
+    }
   })
 
   it('tells subscribers when a node disconnects', async () => {

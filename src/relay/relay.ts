@@ -169,6 +169,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
           heartbeatProtocol: HEARTBEAT_PROTOCOL
         }),
         nodes: records,
+        snapshot: () => allowedViewers != null ? null : feed.snapshotBytes(),
         health: () => ({
           ok: true,
           peerId,
