@@ -209,12 +209,16 @@ class Draft {
     const pending = this.#state.pending
     // a node seen before keeps its ring buffer and observed beat period across resubscribes
     const known = pending?.nodes.get(record.peerId) ?? this.#currentNodes().get(record.peerId)
-    const entry: NodeEntry = {
-      ...record,
-      disconnectedAt: record.connected ? null : (known !== undefined && !known.connected ? known.disconnectedAt : record.lastHeartbeatAt),
-      beatPeriodMs: known?.beatPeriodMs ?? null,
-      history: known?.history ?? new HeightHistory()
-    }
+    // an unchanged node keeps its object, so its row is not drawn again: after a resubscribe,
+    // or when the feed's snapshot replaces the first paint's (http-snapshot.ts), most are
+    const entry: NodeEntry = known !== undefined && sameRecord(known, record)
+      ? known
+      : {
+          ...record,
+          disconnectedAt: record.connected ? null : (known !== undefined && !known.connected ? known.disconnectedAt : record.lastHeartbeatAt),
+          beatPeriodMs: known?.beatPeriodMs ?? null,
+          history: known?.history ?? new HeightHistory()
+        }
     for (const [at, height] of history ?? []) recordHeight(entry.history, at, height)
     recordHeight(entry.history, record.lastHeartbeatAt, record.height)
     if (pending !== null) {
@@ -292,6 +296,12 @@ class Draft {
     }
     this.#set({ best: { height, roseAt: at, blockTimeMs, samples } })
   }
+}
+
+function sameRecord (a: NodeRecord, b: NodeRecord): boolean {
+  return a.peerId === b.peerId && a.nickname === b.nickname && a.height === b.height && a.head === b.head &&
+    a.minerAddress === b.minerAddress && a.genesisCid === b.genesisCid && a.connected === b.connected &&
+    a.firstSeenAt === b.firstSeenAt && a.lastHeartbeatAt === b.lastHeartbeatAt
 }
 
 function nextBeatPeriod (previous: number | null, interval: number): number | null {

@@ -89,6 +89,21 @@ describe('store: snapshot, then events', () => {
     assert.equal(h.row('a')?.node.height, 4, 'i=1 is A in the new numbering')
   })
 
+  it('a new snapshot keeps the objects of nodes that did not change, so their rows are not redrawn', () => {
+    const h = harness()
+    const t = h.clock.now
+    const nodes = [record('A', { height: 5, lastHeartbeatAt: t }), record('B', { height: 5, lastHeartbeatAt: t })]
+    // the first paint's snapshot over HTTP, then the feed's own, in which only B has beaten
+    h.send(...subscribe(t, nodes))
+    const before = h.view().nodes
+    h.clock.now = t + 300
+    h.send(...subscribe(h.clock.now, [nodes[0] ?? record('A'), record('B', { height: 5, lastHeartbeatAt: t + 200 })]))
+    const after = h.view().nodes
+    assert.equal(after.find(v => v.node.peerId === 'A'), before.find(v => v.node.peerId === 'A'), 'A: the same view object')
+    assert.notEqual(after.find(v => v.node.peerId === 'B')?.node, before.find(v => v.node.peerId === 'B')?.node)
+    assert.equal(h.row('b')?.node.lastHeartbeatAt, t + 200)
+  })
+
   it('ignores events for an unknown i and counts them', () => {
     const h = harness()
     h.send(...subscribe(h.clock.now, [record('A', { lastHeartbeatAt: h.clock.now })]))
