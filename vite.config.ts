@@ -63,8 +63,8 @@ export default defineConfig({
     // a wall display runs a current Chromium or Firefox; libp2p needs modern syntax anyway
     target: 'es2022',
     sourcemap: true,
-    // libp2p with noise's crypto is most of the page (~190 kB gzip in all); a wall loads it
-    // once and keeps it for days, so one chunk is simpler than splitting it
+    // libp2p with noise's crypto is most of the page; it is a chunk of its own, loaded after
+    // the first paint (main.tsx), and a wall loads it once and keeps it for days
     chunkSizeWarningLimit: 1024
   },
   server: { host: '127.0.0.1' },

@@ -4,13 +4,36 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { IDENTITY_KEY } from '../src/dashboard/identity.ts'
 import { FEED_VERSION } from '../src/protocol/constants.ts'
 import { connection, row } from './dashboard.ts'
-import { artifactPath, removeDir, startFakeFeedProcess, startRelayProcess, stopAll, tempDir } from './devnet.ts'
+import { artifactPath, removeDir, startFakeFeedProcess, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
+import { getJson, waitFor } from '../src/relay/testing.ts'
 
 let dataDir = ''
 test.beforeEach(async () => { dataDir = await tempDir() })
 test.afterEach(async () => {
   await stopAll()
   await removeDir(dataDir)
+})
+
+test('a first visit shows every node from the relay\'s snapshot over HTTP before its feed is up, then goes live', async ({ page }) => {
+  const relay = await startRelayProcess({ dataDir })
+  const sim = await startSimProcess({ target: tcpTarget(relay.info), nodes: 5, scenario: 'steady' })
+  await waitFor('5 nodes connected', async () => (await getJson<{ nodesConnected: number }>(`${relay.info.httpUrl}/healthz`)).nodesConnected === 5, 30_000)
+  // the page's WebSocket to the relay is turned away until the test lets it through
+  let feedBlocked = true
+  await page.routeWebSocket(/.*/, ws => {
+    if (feedBlocked) ws.close({ code: 1011, reason: 'blocked by the test' })
+    else ws.connectToServer()
+  })
+  await page.goto(`${relay.info.httpUrl}/`)
+  for (const { nickname } of sim.info.nodes) await expect(row(page, nickname)).toBeVisible()
+  await expect(page.getByTestId('summary-online').locator('.big')).toHaveText('5')
+  // shown, but not called live: no feed has been read
+  await expect(connection(page)).not.toHaveAttribute('data-state', 'live')
+  await expect(connection(page)).toHaveAttribute('data-state', /connecting|lost/)
+
+  feedBlocked = false
+  await expect(connection(page)).toHaveText(/Live/, { timeout: 30_000 })
+  await expect(page.locator('tr.row')).toHaveCount(5)
 })
 
 test('a relay speaking another feed version makes the page reload once, then say so', async ({ page }) => {

@@ -1,16 +1,25 @@
-// The page's entry: reads the URL once, makes the store, starts the feed and mounts the app.
+// The page's entry: reads the URL once, makes the store, mounts the app and starts the feed.
+// A first paint with every node comes before the dial: the relay's snapshot over HTTP
+// (http-snapshot.ts) is shown first, and the libp2p node, whose noise handshake holds the
+// main thread, is made after it is on screen.
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createDashboardStore } from '../store/store.ts'
 import { App } from './App.tsx'
-import { startFeedConnection } from './connection.ts'
-import { loadOrCreateIdentity } from './identity.ts'
+import { fetchRelaySnapshot } from './http-snapshot.ts'
+import type { FeedMessage } from '../protocol/feed.ts'
 import { parseParams } from './url-params.ts'
 import './styles.css'
 
 // A relay on a newer feed reloads the page once to fetch the matching code; the key stops a
 // reload loop when the relay serves the old page (then the mismatch is shown in words)
 const RELOAD_KEY = 'devnet-dashboard:reloaded-for-feed-version'
+// The first render waits this long at most for the relay's snapshot: one render with every
+// node costs the main thread less than an empty one followed by a full one
+const FIRST_RENDER_WAIT_MS = 250
+const RELOAD_AFTER_MS = 5_000
+// A hidden tab runs no animation frames: the dial must not wait for a paint that never comes
+const PAINT_WAIT_MS = 100
 
 const params = parseParams(window.location.search)
 const store = createDashboardStore({
@@ -30,21 +39,18 @@ function storage (): Storage | null {
   }
 }
 
-// the feed starts before React's first render, so the page's first paint and the dial overlap
-startFeedConnection({
-  sink: store,
-  relay: params.relay,
-  privateKey: loadOrCreateIdentity(storage()),
-  relayJsonUrl: new URL('relay.json', window.location.href).toString(),
-  pageHostname: window.location.hostname,
-  onVersionMismatch: relayVersion => {
-    if (sessionStorage.getItem(RELOAD_KEY) === String(relayVersion)) return false
-    sessionStorage.setItem(RELOAD_KEY, String(relayVersion))
-    window.location.reload()
-    return true
-  },
-  onVersionMatch: () => { sessionStorage.removeItem(RELOAD_KEY) }
-})
+// The host that served the page is the relay unless ?relay= names another
+const snapshot = params.relay === null
+  ? fetchRelaySnapshot(new URL('api/snapshot', window.location.href).toString())
+  : Promise.resolve(null)
+const show = (messages: FeedMessage[] | null): boolean => {
+  if (messages === null) return false
+  for (const message of messages) store.push(message)
+  performance.mark('devnet:http-snapshot')
+  return true
+}
+const early = await Promise.race([snapshot, new Promise<undefined>(resolve => { setTimeout(resolve, FIRST_RENDER_WAIT_MS) })])
+if (early !== undefined && show(early)) store.flush()
 
 const root = document.getElementById('root')
 if (root === null) throw new Error('index.html has no #root')
@@ -53,3 +59,51 @@ createRoot(root).render(
     <App store={store} params={params} />
   </StrictMode>
 )
+
+/** Resolves once the next frame is painted (or PAINT_WAIT_MS, in a hidden tab). */
+async function afterPaint (): Promise<void> {
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, PAINT_WAIT_MS)
+    // a store's frame callback queued before this one has run, and React rendered, when
+    // this runs; the paint follows this frame's callbacks, before the next task
+    requestAnimationFrame(() => {
+      clearTimeout(timer)
+      setTimeout(resolve, 0)
+    })
+  })
+}
+
+// a snapshot that came after the first render is shown when it comes
+const firstPaint = early !== undefined ? Promise.resolve(early !== null) : snapshot.then(show)
+
+// The page's libp2p node, noise and yamux are a chunk of their own, loaded after the first
+// paint: evaluating them and the handshake's crypto would hold this thread before it
+async function connect (): Promise<void> {
+  if (await firstPaint) await afterPaint()
+  let lazy
+  try {
+    lazy = await import('./feed-start.ts')
+  } catch (err) {
+    // the relay restarted with a new build while this page loaded: its chunk names changed
+    store.setConnection({ state: 'lost', retryAt: Date.now() + RELOAD_AFTER_MS, reason: `could not load the page's connection code: ${(err as Error).message}` })
+    setTimeout(() => { window.location.reload() }, RELOAD_AFTER_MS)
+    return
+  }
+  const { startFeedConnection, loadOrCreateIdentity } = lazy
+  startFeedConnection({
+    sink: store,
+    relay: params.relay,
+    privateKey: loadOrCreateIdentity(storage()),
+    relayJsonUrl: new URL('relay.json', window.location.href).toString(),
+    pageHostname: window.location.hostname,
+    onVersionMismatch: relayVersion => {
+      if (sessionStorage.getItem(RELOAD_KEY) === String(relayVersion)) return false
+      sessionStorage.setItem(RELOAD_KEY, String(relayVersion))
+      window.location.reload()
+      return true
+    },
+    onVersionMatch: () => { sessionStorage.removeItem(RELOAD_KEY) }
+  })
+}
+
+void connect()
