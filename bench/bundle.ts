@@ -11,7 +11,8 @@ import { gzipSync } from 'node:zlib'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const VITE = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js')
 // zlib's default level: what Vite prints after a build and what Node's and nginx-style
-// compression middleware send by default (the relay itself serves the files uncompressed)
+// compression middleware send by default (the relay itself sends them at level 9, a few
+// per cent smaller)
 const GZIP_LEVEL = 6
 
 /**

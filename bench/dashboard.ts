@@ -23,35 +23,44 @@ export interface Marks {
   /** the badge says Live */
   live: number
   /** the first animation frame after the summary says all nodes are online and the table
-   *  accounts for all of them (rows, plus "+ N more not shown") */
+   *  accounts for all of them (rows, plus "+ N more not shown"), from whichever source */
   all: number
-  /** the page's own marks (connection.ts): the feed stream open, and the snapshot received */
+  /** the page's own marks (connection.ts): the relay's snapshot over HTTP handed to the store
+   *  (null when the feed was first), the feed stream open, and the feed's snapshot received */
+  httpSnapshot: number | null
   feedOpen: number
   synced: number
 }
 
 /**
  * Installed before the page's own scripts: a MutationObserver notes when each mark first
- * holds, so what is timed is the page, not how often this process polls it. A string: this
- * file is type-checked as Node code, without the DOM.
+ * holds, so what is timed is the page, not how often this process polls it. It watches until
+ * every node is shown and the badge says Live. A string: this file is type-checked as Node
+ * code, without the DOM.
  */
 function marksScript (nodes: number): string {
   return `(() => {
-    const marks = window.__benchMarks = { app: null, live: null, all: null, feedOpen: null, synced: null }
+    const marks = window.__benchMarks = { app: null, live: null, all: null, httpSnapshot: null, feedOpen: null, synced: null, done: false }
     const number = selector => Number((document.querySelector(selector)?.textContent ?? '').replace(/[,\\s]/g, ''))
+    const mark = name => performance.getEntriesByName(name, 'mark')[0]?.startTime ?? null
+    let allSeen = false
     const observer = new MutationObserver(() => {
       const connection = document.querySelector('[data-testid=connection]')
       if (connection === null) return
       marks.app ??= performance.now()
       if (connection.dataset.state === 'live') marks.live ??= performance.now()
       const hidden = Number(/\\+ (\\d+) more/.exec(document.querySelector('[data-testid=node-table] .more')?.textContent ?? '')?.[1] ?? 0)
-      if (number('[data-testid=summary-online] .big') === ${nodes} && document.querySelectorAll('tr.row').length + hidden === ${nodes}) {
+      if (!allSeen && number('[data-testid=summary-online] .big') === ${nodes} && document.querySelectorAll('tr.row').length + hidden === ${nodes}) {
+        allSeen = true
+        requestAnimationFrame(() => { marks.all = performance.now() })
+      }
+      if (allSeen && marks.live !== null) {
         observer.disconnect()
         requestAnimationFrame(() => {
-          const mark = name => performance.getEntriesByName(name, 'mark')[0]?.startTime ?? null
+          marks.httpSnapshot = mark('devnet:http-snapshot')
           marks.feedOpen = mark('devnet:feed-open')
           marks.synced = mark('devnet:synced')
-          marks.all = performance.now()
+          marks.done = true
         })
       }
     })
@@ -60,7 +69,7 @@ function marksScript (nodes: number): string {
 }
 
 async function waitForMarks (page: Page): Promise<Marks> {
-  await page.waitForFunction('window.__benchMarks?.all != null', undefined, { timeout: DEVNET_TIMEOUT_MS })
+  await page.waitForFunction('window.__benchMarks?.done === true', undefined, { timeout: DEVNET_TIMEOUT_MS })
   return await page.evaluate('window.__benchMarks') as Marks
 }
 
@@ -108,7 +117,7 @@ export async function firstData (options: { staticDir: string, nodes: number, lo
       } finally {
         await context.close()
       }
-      const ms = (marks: Marks | undefined): string => `app ${Math.round(marks?.app ?? NaN)}, live ${Math.round(marks?.live ?? NaN)}, all ${Math.round(marks?.all ?? NaN)} ms`
+      const ms = (marks: Marks | undefined): string => `app ${Math.round(marks?.app ?? NaN)}, http snapshot ${Math.round(marks?.httpSnapshot ?? NaN)}, all ${Math.round(marks?.all ?? NaN)}, feed open ${Math.round(marks?.feedOpen ?? NaN)}, live ${Math.round(marks?.live ?? NaN)} ms`
       options.log(`  load ${k + 1}: first visit ${ms(result.first[k])}; repeat visit ${ms(result.repeat[k])}`)
     }
     return result
