@@ -51,6 +51,19 @@ export const FEED_BATCH_MAX_BYTES = 64 * 1024
 // and heal from the snapshot
 export const FEED_DRAIN_TIMEOUT_MS = 30_000
 
+// A node whose heartbeat stream has been silent this long (ten of go-filecoin's 3 s beats) is
+// asked, by opening a stream to it, whether its host is still there; one that does not answer
+// within QUIET_PROBE_TIMEOUT_MS is disconnected and shows offline. Without this, a host that
+// vanished without closing its connection stays "connected" until TCP gives up (~15 min).
+// Only silent nodes are asked, a few at a time: a healthy devnet costs nothing.
+export const QUIET_PROBE_AFTER_MS = 30_000
+export const QUIET_PROBE_TIMEOUT_MS = 10_000
+export const QUIET_PROBE_SWEEP_MS = 5_000
+export const MAX_QUIET_PROBES = 64
+// the libp2p ping protocol: go-libp2p hosts answer it; any answer, "not supported" included,
+// shows the host is there
+export const QUIET_PROBE_PROTOCOL = '/ipfs/ping/1.0.0'
+
 // Known nodes are written to disk at most this often (and on stop)
 export const PERSIST_INTERVAL_MS = 5_000
 

@@ -1,6 +1,7 @@
 // Pieces shared by the fault and abuse tests: a swarm of well-behaved nodes whose latest
 // heights the tests check at the end, a relay process with a scratch data dir, a settled
-// reading of the relay's memory, and a TCP proxy that reads as slowly as a test asks.
+// reading of the relay's memory, and a TCP proxy that reads as slowly as a test asks, or
+// goes silent both ways as a vanished host does.
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createConnection, createServer } from 'node:net'
@@ -179,12 +180,16 @@ export interface SlowProxy {
   throttle: () => void
   /** bytes the client has been given since the throttle began */
   trickled: () => number
+  /** from now on nothing passes either way and nothing is closed: a host that vanished */
+  blackhole: () => void
   close: () => Promise<void>
 }
 
 export async function slowProxy (upstreamPort: number): Promise<SlowProxy> {
   let slow = false
+  let dead = false
   let trickled = 0
+  const pairs = new Set<[client: Socket, upstream: Socket]>()
   const sockets = new Set<Socket>()
   const timers = new Set<ReturnType<typeof setInterval>>()
   const server = createServer(client => {
@@ -193,7 +198,10 @@ export async function slowProxy (upstreamPort: number): Promise<SlowProxy> {
     sockets.add(upstream)
     client.pipe(upstream)
     let pending: Buffer | undefined
+    const pair: [Socket, Socket] = [client, upstream]
+    pairs.add(pair)
     upstream.on('data', (chunk: Buffer) => {
+      if (dead) return
       if (!slow) { client.write(chunk); return }
       pending = pending == null ? chunk : Buffer.concat([pending, chunk])
       upstream.pause()
@@ -206,7 +214,7 @@ export async function slowProxy (upstreamPort: number): Promise<SlowProxy> {
       if (pending == null) upstream.resume()
     }, 1_000)
     timers.add(timer)
-    const end = (): void => { clearInterval(timer); client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream) }
+    const end = (): void => { clearInterval(timer); client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); pairs.delete(pair) }
     client.on('error', end).on('close', end)
     upstream.on('error', end).on('close', end)
   })
@@ -215,6 +223,13 @@ export async function slowProxy (upstreamPort: number): Promise<SlowProxy> {
     port: (server.address() as AddressInfo).port,
     throttle: () => { slow = true },
     trickled: () => trickled,
+    blackhole: () => {
+      dead = true
+      for (const [client] of pairs) {
+        client.unpipe()
+        client.on('data', () => {})
+      }
+    },
     close: async () => {
       for (const timer of timers) clearInterval(timer)
       for (const socket of sockets) socket.destroy()

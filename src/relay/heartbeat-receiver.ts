@@ -1,4 +1,6 @@
 // Takes fil/heartbeat/1.0.0 streams: one JSON object per line, Go-encoded, never answered.
+// A stream silent for QUIET_PROBE_AFTER_MS has its host probed (a stream opened to it); one
+// that does not answer is disconnected, so a host that vanished shows offline within a minute.
 // Rules (also in the README): a bad line (not UTF-8, not JSON, a field of the wrong type or
 // out of range) is dropped and counted, and the stream goes on, since the next beat heals the
 // node; a line over the cap resets the stream, since its framing is lost; a second concurrent
@@ -7,7 +9,10 @@
 import { logger } from '@libp2p/logger'
 import { forEachLine } from '../p2p/lines.ts'
 import { PenaltyBox, TokenBucket } from './access.ts'
-import { BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND } from './constants.ts'
+import {
+  BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND, MAX_QUIET_PROBES,
+  QUIET_PROBE_AFTER_MS, QUIET_PROBE_PROTOCOL, QUIET_PROBE_SWEEP_MS, QUIET_PROBE_TIMEOUT_MS
+} from './constants.ts'
 import { decodeHeartbeatLine, decodeUtf8, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -53,6 +58,14 @@ export class CoolingOffError extends Error {
   }
 }
 
+export class UnresponsiveError extends Error {
+  static name = 'UnresponsiveError'
+  constructor (silentMs: number, timeoutMs: number) {
+    super(`silent for ${Math.round(silentMs / 1000)} s and did not answer a probe within ${timeoutMs / 1000} s`)
+    this.name = 'UnresponsiveError'
+  }
+}
+
 export interface HeartbeatReceiverInit {
   registry: NodeRegistry
   counters: RelayCounters
@@ -67,6 +80,8 @@ export interface HeartbeatReceiverInit {
   coolOffMs?: number
   /** shared with the connection gater, which refuses banned peers' new connections */
   penaltyBox?: PenaltyBox
+  /** silence before a host is probed, and how long it has to answer */
+  quietProbe?: { afterMs: number, timeoutMs: number }
   now?: () => number
 }
 
@@ -77,6 +92,9 @@ interface StreamState {
   readonly connection: Connection
   readonly rate: TokenBucket
   readonly badLines: TokenBucket
+  /** the last line, good or bad, or the last answered probe: the host was there */
+  heardAt: number
+  probing: boolean
 }
 
 export class HeartbeatReceiver {
@@ -95,6 +113,11 @@ export class HeartbeatReceiver {
   readonly #byPeer = new Map<string, Stream>()
   /** per peer: when its last rejection was logged, and how many since went unlogged */
   readonly #rejectLog = new Map<string, { at: number, unlogged: number }>()
+  /** every open stream's state, for the quiet probe's sweep */
+  readonly #open = new Set<StreamState>()
+  readonly #quietProbe: { afterMs: number, timeoutMs: number }
+  #probesInFlight = 0
+  #sweepTimer?: ReturnType<typeof setInterval>
 
   constructor (init: HeartbeatReceiverInit) {
     this.#registry = init.registry
@@ -105,7 +128,64 @@ export class HeartbeatReceiver {
     this.#badLineBudget = init.badLineBudget ?? BAD_LINE_BUDGET
     this.#coolOffMs = init.coolOffMs ?? COOL_OFF_MS
     this.penaltyBox = init.penaltyBox ?? new PenaltyBox()
+    this.#quietProbe = init.quietProbe ?? { afterMs: QUIET_PROBE_AFTER_MS, timeoutMs: QUIET_PROBE_TIMEOUT_MS }
     this.#now = init.now ?? Date.now
+  }
+
+  /** Starts the sweep that probes silent hosts. */
+  start (): void {
+    const every = Math.min(QUIET_PROBE_SWEEP_MS, this.#quietProbe.afterMs)
+    this.#sweepTimer = setInterval(() => { this.#sweep() }, every)
+  }
+
+  stop (): void {
+    clearInterval(this.#sweepTimer)
+  }
+
+  /** Probes, a few at a time, the hosts whose streams have been silent past the limit. */
+  #sweep (): void {
+    const now = this.#now()
+    for (const state of this.#open) {
+      if (this.#probesInFlight >= MAX_QUIET_PROBES) return
+      if (state.probing || now - state.heardAt < this.#quietProbe.afterMs) continue
+      void this.#probe(state, now)
+    }
+  }
+
+  /**
+   * Opens a stream to the host (negotiating the ping protocol, then closing it): any answer,
+   * "not supported" included, shows the host is there; none within the timeout, and the
+   * connection is closed, which takes the node offline.
+   */
+  async #probe (state: StreamState, now: number): Promise<void> {
+    const { connection, peerId } = state
+    state.probing = true
+    this.#probesInFlight++
+    const signal = AbortSignal.timeout(this.#quietProbe.timeoutMs)
+    try {
+      const probe = await connection.newStream(QUIET_PROBE_PROTOCOL, { signal })
+      probe.abort(new Error('probe answered'))
+      this.#answered(state)
+    } catch (err) {
+      if (connection.status !== 'open' || !this.#open.has(state)) return
+      if (!signal.aborted) {
+        // the host answered, if only to say it does not speak ping
+        this.#answered(state)
+        return
+      }
+      this.#counters.quietProbes.inc({ result: 'unanswered' })
+      const error = new UnresponsiveError(now - state.heardAt, this.#quietProbe.timeoutMs)
+      log.error('disconnecting %s: %s', peerId, error.message)
+      connection.abort(error)
+    } finally {
+      state.probing = false
+      this.#probesInFlight--
+    }
+  }
+
+  #answered (state: StreamState): void {
+    this.#counters.quietProbes.inc({ result: 'answered' })
+    state.heardAt = this.#now()
   }
 
   /** Open heartbeat streams now. */
@@ -161,8 +241,11 @@ export class HeartbeatReceiver {
       stream,
       connection,
       rate: new TokenBucket(this.#maxBeatsPerSecond, this.#maxBeatsPerSecond * 2, now),
-      badLines: new TokenBucket(BAD_LINE_REFILL_PER_SECOND, this.#badLineBudget, now)
+      badLines: new TokenBucket(BAD_LINE_REFILL_PER_SECOND, this.#badLineBudget, now),
+      heardAt: now,
+      probing: false
     }
+    this.#open.add(state)
     try {
       await forEachLine(stream, this.#maxLineBytes, line => { this.#onLine(state, line) })
       // the sender closed its end cleanly; close ours
@@ -175,6 +258,7 @@ export class HeartbeatReceiver {
         log('heartbeat stream from %s ended: %s', peerId, (err as Error).message)
       }
     } finally {
+      this.#open.delete(state)
       this.#byConnection.delete(connection.id)
       if (this.#byPeer.get(peerId) === stream) {
         this.#byPeer.delete(peerId)
@@ -188,6 +272,7 @@ export class HeartbeatReceiver {
     // a replaced or cut-off stream's late lines must not change any state
     if (this.#byPeer.get(peerId) !== stream || stream.status !== 'open') return
     const now = this.#now()
+    state.heardAt = now
     if (!state.rate.take(now)) {
       this.reject(peerId, 'rate_limited', `more than ${this.#maxBeatsPerSecond} heartbeats a second`)
       return

@@ -66,6 +66,7 @@ export class MetricsRegistry {
 export interface RelayCounters {
   heartbeatsAccepted: Counter
   heartbeatsRejected: Counter
+  quietProbes: Counter
   feedEventsCoalesced: Counter
   feedSubscribersClosed: Counter
   feedSubscribersRefused: Counter
@@ -80,6 +81,7 @@ export function relayCounters (metrics: MetricsRegistry): RelayCounters {
     feedEventsCoalesced: metrics.counter('devnet_feed_events_coalesced_total', 'Feed events folded into latest-state-per-node for subscribers that were behind'),
     feedSubscribersClosed: metrics.counter('devnet_feed_subscribers_closed_total', 'Feed subscribers closed by the relay, by reason'),
     feedSubscribersRefused: metrics.counter('devnet_feed_subscribers_refused_total', 'Feed subscriptions refused, by reason'),
+    quietProbes: metrics.counter('devnet_quiet_probes_total', 'Silent heartbeat connections asked whether their host is there, by result (answered, unanswered: disconnected)'),
     peersCutOff: metrics.counter('devnet_peers_cut_off_total', 'Peers disconnected for too many bad heartbeat lines'),
     connectionsRefused: metrics.counter('devnet_connections_refused_total', 'Inbound connections refused, by reason')
   }

@@ -70,9 +70,9 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
       // libp2p's monitor opens a ping stream to every connection at once every 10 s: at 1,000
       // nodes a burst of 1,000 stream negotiations that stalled heartbeats behind it (p99 ~160 ms
       // at 2,000 beats/s) and churned the heap. The relay learns what it needs without it: a
-      // silent node shows as stale from its heartbeats; a vanished one is dropped when TCP gives
-      // up on yamux's keepalive pings, and a dashboard that stops reading by the feed's drain
-      // timeout.
+      // silent node shows as stale from its heartbeats, and only silent ones are probed (the
+      // heartbeat receiver's quiet probe), which drops a vanished host within a minute; a
+      // dashboard that stops reading is closed by the feed's drain timeout.
       connectionMonitor: { enabled: false },
       addresses: { listen: [`/${family}/${host}/tcp/${tcpPort}`, `/${family}/${host}/tcp/${wsPort}/ws`] },
       transports: [tcp(), webSockets()],
@@ -108,8 +108,10 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     penaltyBox,
     ...(allowedNodes != null ? { allowedNodes } : {}),
     ...(init.maxBeatsPerSecond != null ? { maxBeatsPerSecond: init.maxBeatsPerSecond } : {}),
-    ...(init.coolOffMs != null ? { coolOffMs: init.coolOffMs } : {})
+    ...(init.coolOffMs != null ? { coolOffMs: init.coolOffMs } : {}),
+    ...(init.quietProbe != null ? { quietProbe: init.quietProbe } : {})
   })
+  receiver.start()
   const feed = new FeedService({
     registry,
     counters,
@@ -185,6 +187,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
       }
     })
   } catch (err) {
+    receiver.stop()
     feed.stop()
     await libp2p.stop()
     throw err
@@ -217,6 +220,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     stop: async () => {
       stopping ??= (async () => {
         clearInterval(persistTimer)
+        receiver.stop()
         feed.stop()
         await libp2p.stop()
         await stopHttpServer(server)

@@ -1,0 +1,58 @@
+// A node whose host vanished without closing its connection (a blackholed TCP proxy: nothing
+// passes, nothing is closed) goes offline once its silence is probed and unanswered; a node
+// that is merely quiet answers the probe and stays connected.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { multiaddr } from '@multiformats/multiaddr'
+import { HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
+import { heartbeatLine, slowProxy } from './fault-testing.ts'
+import { createPeer, getJson, getMetric, openHeartbeatStream, startTestRelay, waitFor } from './testing.ts'
+import type { NodeRecord } from '../protocol/index.ts'
+import type { SlowProxy } from './fault-testing.ts'
+import type { TestRelay } from './testing.ts'
+import type { Libp2p } from '@libp2p/interface'
+
+describe('quiet probe', () => {
+  let relay: TestRelay
+  let proxy: SlowProxy
+  const peers: Libp2p[] = []
+  const tcpPort = (): number => Number(/\/tcp\/(\d+)\/p2p/.exec(relay.nodeAddrs.find(a => !a.includes('/ws')) ?? '')?.[1])
+  const node = async (peerId: string): Promise<NodeRecord | undefined> =>
+    (await getJson<NodeRecord[]>(`${relay.httpUrl}/api/nodes`)).find(n => n.peerId === peerId)
+
+  before(async () => {
+    relay = await startTestRelay({ quietProbe: { afterMs: 300, timeoutMs: 1_000 } })
+    proxy = await slowProxy(tcpPort())
+  })
+  after(async () => {
+    // first, so no connection is left waiting on a host that will never answer
+    await proxy.close()
+    await Promise.all(peers.map(async p => { await p.stop() }))
+    await relay.destroy()
+  })
+
+  it('keeps a quiet node whose host answers, and takes one whose host vanished offline', async () => {
+    // quiet but there: one beat, then nothing; its libp2p answers the probe ("not supported")
+    const quiet = await createPeer()
+    peers.push(quiet)
+    const quietStream = await openHeartbeatStream(quiet, relay.nodeAddrs.find(a => !a.includes('/ws')) ?? '')
+    quietStream.send(heartbeatLine(1, 'quiet'))
+
+    // vanished: beats through a proxy that then lets nothing through either way
+    const gone = await createPeer()
+    peers.push(gone)
+    const goneStream = await gone.dialProtocol(multiaddr(`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${relay.peerId}`), HEARTBEAT_PROTOCOL)
+    goneStream.send(heartbeatLine(1, 'gone'))
+    const goneId = gone.peerId.toString()
+    const quietId = quiet.peerId.toString()
+    await waitFor('both nodes connected', async () => (await node(goneId))?.connected === true && (await node(quietId))?.connected === true)
+    proxy.blackhole()
+
+    await waitFor('the vanished node to go offline', async () => (await node(goneId))?.connected === false, 20_000)
+    assert.ok(await getMetric(relay.httpUrl, 'devnet_quiet_probes_total{result="unanswered"}') >= 1)
+    // the quiet one was asked more than once meanwhile, and is still there
+    await waitFor('the quiet node to have answered probes', async () => await getMetric(relay.httpUrl, 'devnet_quiet_probes_total{result="answered"}') >= 3)
+    assert.equal((await node(quietId))?.connected, true)
+    assert.equal(quietStream.status, 'open')
+  })
+})
