@@ -63,9 +63,14 @@ const SNAPSHOT_REUSE_MS = 1_000
 export interface Snapshot {
   readonly plain: Uint8Array
   gzipped: Promise<Buffer> | null
+  zipped: Buffer | null
 }
 
-/** /api/snapshot's body, reused for SNAPSHOT_REUSE_MS; gzipped off the event loop on demand. */
+/**
+ * /api/snapshot's body, reused for SNAPSHOT_REUSE_MS; gzipped off the event loop on demand.
+ * It is let go once that time is up: a relay a page loaded from once does not keep a copy of
+ * every node's history for the rest of its life.
+ */
 export class SnapshotCache {
   readonly #encode: () => Uint8Array | null
   readonly #now: () => number
@@ -76,17 +81,25 @@ export class SnapshotCache {
     this.#now = now
   }
 
+  /** Bytes held now (the body, and its gzip once made). */
+  get heldBytes (): number {
+    const snapshot = this.#latest?.snapshot
+    return snapshot == null ? 0 : snapshot.plain.length + (snapshot.zipped?.length ?? 0)
+  }
+
   get (): Snapshot | null {
     const now = this.#now()
     if (this.#latest === null || now - this.#latest.at >= SNAPSHOT_REUSE_MS) {
       const plain = this.#encode()
-      this.#latest = { at: now, snapshot: plain === null ? null : { plain, gzipped: null } }
+      const latest = { at: now, snapshot: plain === null ? null : { plain, gzipped: null, zipped: null } }
+      this.#latest = latest
+      setTimeout(() => { if (this.#latest === latest) this.#latest = null }, SNAPSHOT_REUSE_MS).unref()
     }
     return this.#latest.snapshot
   }
 
   async gzipped (snapshot: Snapshot): Promise<Buffer> {
-    snapshot.gzipped ??= gzipAsync(snapshot.plain, { level: 6 })
+    snapshot.gzipped ??= gzipAsync(snapshot.plain, { level: 6 }).then(zipped => { snapshot.zipped = zipped; return zipped })
     return await snapshot.gzipped
   }
 }

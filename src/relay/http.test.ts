@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
 import { acceptsGzip, SnapshotCache } from './http-server.ts'
-import { startTestRelay } from './testing.ts'
+import { startTestRelay, waitFor } from './testing.ts'
 import type { TestRelay } from './testing.ts'
 
 /** A raw GET, so paths like /../x reach the server unnormalised. */
@@ -109,6 +109,9 @@ describe('relay HTTP', () => {
     clock.now = 1_000
     assert.notEqual(snapshots.get(), first)
     assert.equal(encoded, 2)
+    // and it is let go once its second is up, so an idle relay holds no copy
+    assert.ok(snapshots.heldBytes > 0)
+    await waitFor('the snapshot to be let go', () => snapshots.heldBytes === 0, 5_000)
   })
 
   it('never serves a file outside the dashboard directory', async () => {
