@@ -1,9 +1,10 @@
 import { scaleLinear } from 'd3'
+import type { ScaleLinear } from 'd3'
 import { useEffect, useMemo, useRef } from 'react'
 import type { DashboardView, NodeView } from '../store/view.ts'
 import { chartExtent, layoutLabels, lineEnd } from './chart-layout.ts'
 import { drawStepLine, packColor } from './chart-raster.ts'
-import type { Clip, LineStyle, PixelBuffer } from './chart-raster.ts'
+import type { Clip, LinearMap, LineStyle, PixelBuffer } from './chart-raster.ts'
 import { formatHeight } from './format.ts'
 import { headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
@@ -26,6 +27,14 @@ const MIN_SPAN_MS = 60_000
 const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'stale', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
+
+/** A d3 linear scale as drawStepLine takes it, in device pixels: the axes and the lines
+ *  share one mapping. */
+function inDevicePixels (scale: ScaleLinear<number, number>, dpr: number): LinearMap {
+  const [d0 = 0, d1 = 1] = scale.domain()
+  const [r0 = 0, r1 = 0] = scale.range()
+  return { from: d0, scale: (r1 - r0) * dpr / (d1 - d0), to: r0 * dpr }
+}
 
 function rootRem (): number {
   return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16
@@ -92,9 +101,8 @@ export function HeightChart ({ view: latest, theme }: { view: DashboardView, the
       top: Math.max(0, Math.round(top * dpr) - lineWidth),
       bottom: Math.min(h, Math.round(bottom * dpr) + lineWidth)
     }
-    // the d3 scales x and y, in device pixels
-    const xMap = { from: start, scale: (right - left) * dpr / (now - start), to: left * dpr }
-    const yMap = { from: extent.minHeight, scale: -(bottom - top) * dpr / (extent.maxHeight - extent.minHeight), to: bottom * dpr }
+    const xMap = inDevicePixels(x, dpr)
+    const yMap = inDevicePixels(y, dpr)
     const styles = new Map<string, LineStyle>()
     const styleOf = (node: NodeView): LineStyle => {
       const offline = node.status === 'offline'
@@ -114,7 +122,7 @@ export function HeightChart ({ view: latest, theme }: { view: DashboardView, the
       }
     }
     ctx.putImageData(current.image, 0, 0)
-  }, [nodes, now, start, extent, width, height, left, right, top, bottom, theme, rem])
+  }, [nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem])
 
   const labels = useMemo(() => {
     const ends = nodes
