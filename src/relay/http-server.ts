@@ -179,13 +179,17 @@ async function serveStatic (staticDir: string, pathname: string, req: IncomingMe
   }
   const compressible = COMPRESSIBLE.has(extname(file))
   if (compressible && acceptsGzip(req.headers['accept-encoding'])) {
-    const zipped = await gzipCache.get(file, info)
-    res.writeHead(200, { ...headers, 'content-length': zipped.length, 'content-encoding': 'gzip', vary: 'accept-encoding' })
-    res.end(zipped)
+    sendGzipped(res, headers, await gzipCache.get(file, info))
     return
   }
   res.writeHead(200, { ...headers, 'content-length': info.size, ...(compressible ? { vary: 'accept-encoding' } : {}) })
   createReadStream(file).pipe(res)
+}
+
+/** A 200 with a gzipped body, for a client whose Accept-Encoding took it. */
+function sendGzipped (res: ServerResponse, headers: Record<string, string>, zipped: Buffer): void {
+  res.writeHead(200, { ...headers, 'content-length': zipped.length, 'content-encoding': 'gzip', vary: 'accept-encoding' })
+  res.end(zipped)
 }
 
 async function sendSnapshot (req: IncomingMessage, res: ServerResponse, snapshots: SnapshotCache): Promise<void> {
@@ -195,14 +199,12 @@ async function sendSnapshot (req: IncomingMessage, res: ServerResponse, snapshot
     sendText(res, 403, 'this relay has a viewer allowlist: subscribe to the feed\n')
     return
   }
-  const headers = { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', vary: 'accept-encoding' }
+  const headers = { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' }
   if (acceptsGzip(req.headers['accept-encoding'])) {
-    const zipped = await snapshots.gzipped(snapshot)
-    res.writeHead(200, { ...headers, 'content-length': zipped.length, 'content-encoding': 'gzip' })
-    res.end(zipped)
+    sendGzipped(res, headers, await snapshots.gzipped(snapshot))
     return
   }
-  res.writeHead(200, { ...headers, 'content-length': snapshot.plain.length })
+  res.writeHead(200, { ...headers, 'content-length': snapshot.plain.length, vary: 'accept-encoding' })
   res.end(snapshot.plain)
 }
 
