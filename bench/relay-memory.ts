@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { retainedBytes, sampleRss } from '../src/relay/fault-testing.ts'
 import { FeedClient, createPeer, getMetric, waitFor } from '../src/relay/testing.ts'
-import { MiB, pin, rssBytes, startBenchRelay } from './lib.ts'
+import { MiB, percentile, pin, rssBytes, startBenchRelay } from './lib.ts'
 import type { ChildProcess } from 'node:child_process'
 
 export interface MemoryPoint {
@@ -30,7 +30,7 @@ const WINDOW = { readings: 60, everyMs: 250 }
 
 async function rssWindow (pid: number): Promise<{ median: number, low: number, high: number }> {
   const readings = await sampleRss(() => rssBytes(pid), WINDOW.readings, WINDOW.everyMs)
-  return { median: readings[Math.floor(readings.length / 2)] ?? NaN, low: readings[0] ?? NaN, high: readings.at(-1) ?? NaN }
+  return { median: percentile(readings, 0.5), low: readings[0] ?? NaN, high: readings.at(-1) ?? NaN }
 }
 
 export async function relayMemory (options: { counts: number[], log: (line: string) => void }): Promise<MemoryResult> {
