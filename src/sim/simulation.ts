@@ -262,7 +262,8 @@ export function createSimulation (init: SimulationInit): Simulation {
       connectionEncrypters: [noise()],
       streamMuxers: [devnetYamux()],
       // a thousand senders in one process: no per-connection loggers while logging is off, and
-      // no pings of their own (the relay's connection monitor already pings every node)
+      // no pings of their own (a sender's beats show it is there; the relay probes only silent
+      // ones, and a sender answers that probe even without a ping handler)
       logger: lightLogger(),
       connectionMonitor: { enabled: false }
     })
