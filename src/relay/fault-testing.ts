@@ -180,6 +180,8 @@ export interface SlowProxy {
   throttle: () => void
   /** bytes the client has been given since the throttle began */
   trickled: () => number
+  /** bytes passed from upstream to the client so far, over every connection */
+  toClient: () => number
   /** from now on nothing passes either way and nothing is closed: a host that vanished */
   blackhole: () => void
   close: () => Promise<void>
@@ -189,6 +191,7 @@ export async function slowProxy (upstreamPort: number): Promise<SlowProxy> {
   let slow = false
   let dead = false
   let trickled = 0
+  let toClient = 0
   const pairs = new Set<[client: Socket, upstream: Socket]>()
   const sockets = new Set<Socket>()
   const timers = new Set<ReturnType<typeof setInterval>>()
@@ -202,7 +205,7 @@ export async function slowProxy (upstreamPort: number): Promise<SlowProxy> {
     pairs.add(pair)
     upstream.on('data', (chunk: Buffer) => {
       if (dead) return
-      if (!slow) { client.write(chunk); return }
+      if (!slow) { toClient += chunk.length; client.write(chunk); return }
       pending = pending == null ? chunk : Buffer.concat([pending, chunk])
       upstream.pause()
     })
@@ -210,6 +213,7 @@ export async function slowProxy (upstreamPort: number): Promise<SlowProxy> {
       if (!slow || pending == null) return
       client.write(pending.subarray(0, 1))
       trickled++
+      toClient++
       pending = pending.length > 1 ? pending.subarray(1) : undefined
       if (pending == null) upstream.resume()
     }, 1_000)
@@ -223,6 +227,7 @@ export async function slowProxy (upstreamPort: number): Promise<SlowProxy> {
     port: (server.address() as AddressInfo).port,
     throttle: () => { slow = true },
     trickled: () => trickled,
+    toClient: () => toClient,
     blackhole: () => {
       dead = true
       for (const [client] of pairs) {

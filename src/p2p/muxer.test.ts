@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { noise } from '@chainsafe/libp2p-noise'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { slowProxy } from '../relay/fault-testing.ts'
+import { createPeer } from '../relay/testing.ts'
+import { devnetYamux, WINDOW_UPDATE_AFTER_BYTES } from './muxer.ts'
+import type { SlowProxy } from '../relay/fault-testing.ts'
+import type { Libp2p, Stream } from '@libp2p/interface'
+
+// Two real nodes on loopback, the dialler reaching the listener through a TCP proxy that counts
+// what the listener sends back. The listener's sink protocol reads everything, and once it has
+// the number of bytes named in the stream's first 4 bytes, answers "ok".
+const SINK = '/devnet-test/sink/1.0.0'
+
+let listener: Libp2p
+let proxy: SlowProxy
+/** bytes the sink has read on its current stream, and who waits for a count */
+let sunk = 0
+let waiting: { bytes: number, resolve: () => void } | undefined
+
+function sunkAtLeast (bytes: number): Promise<void> {
+  if (sunk >= bytes) return Promise.resolve()
+  return new Promise(resolve => { waiting = { bytes, resolve } })
+}
+
+before(async () => {
+  listener = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [devnetYamux()],
+    connectionMonitor: { enabled: false }
+  })
+  await listener.handle(SINK, async (stream: Stream) => {
+    sunk = 0
+    let expected = Infinity
+    for await (const chunk of stream) {
+      if (sunk === 0) {
+        const head = chunk.subarray(0, 4)
+        expected = new DataView(head.buffer, head.byteOffset, 4).getUint32(0)
+      }
+      sunk += chunk.byteLength
+      if (waiting != null && sunk >= waiting.bytes) { waiting.resolve(); waiting = undefined }
+      if (sunk >= expected) { stream.send(new TextEncoder().encode('ok')); await stream.close() }
+    }
+  })
+  const port = Number(listener.getMultiaddrs()[0]?.getComponents().find(c => c.name === 'tcp')?.value)
+  proxy = await slowProxy(port)
+})
+
+after(async () => {
+  await proxy.close()
+  await listener.stop()
+})
+
+async function openSink (dialler: Libp2p, totalBytes: number): Promise<{ stream: Stream, answer: Promise<string> }> {
+  const stream = await dialler.dialProtocol(multiaddr(`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${listener.peerId}`), SINK)
+  const header = new Uint8Array(4)
+  new DataView(header.buffer).setUint32(0, totalBytes)
+  stream.send(header)
+  await sunkAtLeast(4)
+  const answer = (async () => {
+    let text = ''
+    for await (const chunk of stream) text += new TextDecoder().decode(chunk.subarray())
+    return text
+  })()
+  return { stream, answer }
+}
+
+test('a receiver gives credit back once it owes 16 KiB, not once per frame, and the sender never runs dry', async () => {
+  const dialler = await createPeer()
+  try {
+    // 6,000 frames of 64 bytes: 384 KB, half again the 256 KB window a stream starts with, so
+    // the sender stalls unless credit comes back; one frame at a time, as heartbeats arrive
+    const frames = 6_000
+    const frame = new Uint8Array(64).fill(7)
+    const { stream, answer } = await openSink(dialler, 4 + frames * frame.byteLength)
+    const backBefore = proxy.toClient()
+    for (let k = 1; k <= frames; k++) {
+      if (!stream.send(frame)) await stream.onDrain()
+      await sunkAtLeast(4 + k * frame.byteLength)
+    }
+    assert.equal(await answer, 'ok')
+    // everything the listener wrote before "ok" has passed the proxy: its window updates,
+    // then the answer and its close. An update is 30 bytes on the wire (noise length, yamux
+    // header, tag): per frame that would be 180,000 bytes; per 16 KiB it is 24 updates
+    const back = proxy.toClient() - backBefore
+    const updates = Math.ceil(frames * frame.byteLength / WINDOW_UPDATE_AFTER_BYTES)
+    assert.ok(back <= updates * 30 + 100, `the listener sent ${back} bytes back for ${frames} frames`)
+  } finally {
+    await dialler.stop()
+  }
+})
+
+test('a stream carries far more than its window in large writes', async () => {
+  const dialler = await createPeer()
+  try {
+    const chunk = new Uint8Array(64 * 1024).fill(9)
+    const chunks = 128
+    const { stream, answer } = await openSink(dialler, 4 + chunks * chunk.byteLength)
+    for (let k = 0; k < chunks; k++) {
+      if (!stream.send(chunk)) await stream.onDrain()
+    }
+    assert.equal(await answer, 'ok')
+    assert.equal(sunk, 4 + chunks * chunk.byteLength)
+  } finally {
+    await dialler.stop()
+  }
+})
