@@ -6,9 +6,12 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { slowProxy } from '../relay/fault-testing.ts'
 import { createPeer } from '../relay/testing.ts'
-import { devnetYamux, WINDOW_UPDATE_AFTER_BYTES } from './muxer.ts'
+import { InvalidMessageLengthError, LengthPrefixedDecoder } from '@libp2p/utils'
+import { installHotPathFixes, WINDOW_UPDATE_AFTER_BYTES } from './hot-path.ts'
+import { devnetYamux } from './muxer.ts'
 import type { SlowProxy } from '../relay/fault-testing.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 // Two real nodes on loopback, the dialler reaching the listener through a TCP proxy that counts
 // what the listener sends back. The listener's sink protocol reads everything, and once it has
@@ -109,4 +112,48 @@ test('a stream carries far more than its window in large writes', async () => {
   } finally {
     await dialler.stop()
   }
+})
+
+/** a decoder as noise builds one: 2-byte big-endian lengths; counts the RangeErrors it throws */
+function noiseLikeDecoder (limits: { maxBufferSize?: number, maxDataLength?: number } = {}): { decoder: LengthPrefixedDecoder, throws: () => number } {
+  let throws = 0
+  const decoder = new LengthPrefixedDecoder({
+    ...limits,
+    lengthDecoder: (data: Uint8ArrayList) => {
+      if (data.length < 2) { throws++; throw new RangeError('Could not decode int16BE') }
+      return data.getUint16(0)
+    },
+    encodingLength: () => 2
+  })
+  return { decoder, throws: () => throws }
+}
+
+function framed (payloads: number[][]): Uint8Array {
+  return Uint8Array.from(payloads.flatMap(p => [p.length >> 8, p.length & 0xff, ...p]))
+}
+
+test('the frame decoder yields whole frames however the bytes are split, and throws nothing when a read ends on a frame boundary', () => {
+  installHotPathFixes()
+  const payloads = Array.from({ length: 40 }, (_, k) => Array.from({ length: 1 + (k * 37) % 300 }, (_, j) => (k + j) & 0xff))
+  const bytes = framed(payloads)
+  for (const step of [1, 2, 3, 7, 300, bytes.length]) {
+    const { decoder, throws } = noiseLikeDecoder()
+    const out: number[][] = []
+    for (let at = 0; at < bytes.length; at += step) {
+      for (const frame of decoder.decode(bytes.subarray(at, at + step))) out.push([...frame.subarray()])
+    }
+    assert.deepEqual(out, payloads, `split every ${step} bytes`)
+    // a length prefix split across reads is the only time the length decoder may be asked too early
+    if (step === bytes.length) assert.equal(throws(), 0)
+  }
+  // one frame per read, as heartbeats arrive: the stock decoder threw once per read
+  const { decoder, throws } = noiseLikeDecoder()
+  for (const payload of payloads) assert.equal([...decoder.decode(framed([payload]))].length, 1)
+  assert.equal(throws(), 0)
+})
+
+test('the frame decoder still refuses a length over its limit and a buffer over its bound', () => {
+  installHotPathFixes()
+  assert.throws(() => [...noiseLikeDecoder({ maxDataLength: 100 }).decoder.decode(framed([new Array(101).fill(1)]))], InvalidMessageLengthError)
+  assert.throws(() => [...noiseLikeDecoder({ maxBufferSize: 50 }).decoder.decode(new Uint8Array(51))], /Buffer length limit exceeded/)
 })
