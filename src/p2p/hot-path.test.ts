@@ -5,9 +5,9 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { slowProxy } from '../relay/fault-testing.ts'
-import { createPeer } from '../relay/testing.ts'
+import { createPeer, waitFor } from '../relay/testing.ts'
 import { InvalidMessageLengthError, LengthPrefixedDecoder } from '@libp2p/utils'
-import { installHotPathFixes, WINDOW_UPDATE_AFTER_BYTES } from './hot-path.ts'
+import { connectionListInLinearTime, installHotPathFixes, WINDOW_UPDATE_AFTER_BYTES } from './hot-path.ts'
 import { devnetYamux } from './muxer.ts'
 import type { SlowProxy } from '../relay/fault-testing.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
@@ -156,4 +156,27 @@ test('the frame decoder still refuses a length over its limit and a buffer over 
   installHotPathFixes()
   assert.throws(() => [...noiseLikeDecoder({ maxDataLength: 100 }).decoder.decode(framed([new Array(101).fill(1)]))], InvalidMessageLengthError)
   assert.throws(() => [...noiseLikeDecoder({ maxBufferSize: 50 }).decoder.decode(new Uint8Array(51))], /Buffer length limit exceeded/)
+})
+
+test('with connectionListInLinearTime, a node still lists every connection, and each peer\'s', async () => {
+  const hub = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [devnetYamux()],
+    connectionMonitor: { enabled: false },
+    services: { connectionList: connectionListInLinearTime }
+  })
+  const peers = await Promise.all([1, 2, 3].map(async () => await createPeer()))
+  try {
+    for (const peer of peers) await peer.dial(hub.getMultiaddrs()[0] ?? assert.fail('no address'))
+    await waitFor('3 connections at the hub', () => hub.getConnections().length === 3)
+    assert.deepEqual(hub.getConnections().map(c => c.remotePeer.toString()).sort(), peers.map(p => p.peerId.toString()).sort())
+    for (const peer of peers) assert.deepEqual(hub.getConnections(peer.peerId).map(c => c.remotePeer.toString()), [peer.peerId.toString()])
+    await peers[0]?.stop()
+    await waitFor('2 connections at the hub', () => hub.getConnections().length === 2)
+  } finally {
+    await Promise.all(peers.map(async p => { await p.stop() }))
+    await hub.stop()
+  }
 })

@@ -1,11 +1,12 @@
-// Two changes to js-libp2p's per-frame work, made once per process, for every node built here
-// (the relay, the simulator, the sender and the page): each was a measured share of the
-// relay's CPU at 1,000 senders. devnetYamux() installs them, since every node of ours builds
-// its muxer there. Both reach into a dependency's classes, so both are pinned by tests
-// (hot-path.test.ts) that fail if the dependency changes under them.
+// Changes to js-libp2p where it spent the relay's CPU at 1,000 senders and more. Two are per
+// frame and made once per process, for every node built here (the relay, the simulator, the
+// sender and the page): devnetYamux() installs them, since every node of ours builds its muxer
+// there. The third is a service only the relay adds. Each reaches into a dependency, so each
+// is pinned by tests (hot-path.test.ts) that fail if the dependency changes under it.
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import { InvalidParametersError } from '@libp2p/interface'
 import { InvalidMessageLengthError, LengthPrefixedDecoder } from '@libp2p/utils'
+import type { Connection, PeerId } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** credit a yamux receiver owes before it sends it back: ~50 heartbeat lines, or any one feed batch */
@@ -95,4 +96,32 @@ function decodeWithoutThrowingOnEmpty (): void {
       if (frame.byteLength > 0) yield frame
     }
   }
+}
+
+/** The part of libp2p's connection manager that connectionListInLinearTime replaces. */
+interface ConnectionLists {
+  getConnections: (peerId?: PeerId) => Connection[]
+  getConnectionsMap: () => { values: () => Iterable<Connection[]> }
+}
+
+/**
+ * A libp2p service for a node that holds thousands of connections: the relay. libp2p (3.1)'s
+ * getConnections() with no peer builds its list by concatenating each peer's list onto a new
+ * array, so one call copies n²/2 entries, and libp2p calls it twice for every inbound
+ * connection (the accept check and the pruner). A relay taking 5,000 reconnecting nodes spent
+ * most of its CPU there. This replaces the method on the node's own connection manager with
+ * one that builds the same list in one pass; a call with a peer is unchanged.
+ */
+export function connectionListInLinearTime (components: { connectionManager: ConnectionLists }): Record<string, never> {
+  const manager = components.connectionManager
+  const forPeer = manager.getConnections.bind(manager)
+  manager.getConnections = (peerId?: PeerId): Connection[] => {
+    if (peerId != null) return forPeer(peerId)
+    const all: Connection[] = []
+    for (const list of manager.getConnectionsMap().values()) {
+      for (const connection of list) all.push(connection)
+    }
+    return all
+  }
+  return {}
 }
