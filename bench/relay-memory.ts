@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { retainedBytes, sampleRss } from '../src/relay/fault-testing.ts'
 import { FeedClient, createPeer, getMetric, waitFor } from '../src/relay/testing.ts'
-import { MiB, percentile, pin, rssBytes, startBenchRelay } from './lib.ts'
+import { cpuSeconds, MiB, percentile, pin, rssBytes, startBenchRelay } from './lib.ts'
 import type { ChildProcess } from 'node:child_process'
 
 export interface MemoryPoint {
@@ -18,6 +18,8 @@ export interface MemoryPoint {
   perNodeKiB: number
   /** (heap + external after a full GC − the same idle) / nodes */
   retainedPerNodeKiB: number
+  /** the nodes added since the previous point joining, 1,000 at once per swarm: wall and relay CPU seconds */
+  joining: { nodes: number, seconds: number, relayCpuSeconds: number }
 }
 
 export interface MemoryResult {
@@ -26,6 +28,7 @@ export interface MemoryResult {
 }
 
 const SWARM_SIZE = 1_000
+const round1 = (x: number): number => Math.round(x * 10) / 10
 const WINDOW = { readings: 60, everyMs: 250 }
 
 async function rssWindow (pid: number): Promise<{ median: number, low: number, high: number }> {
@@ -48,6 +51,7 @@ export async function relayMemory (options: { counts: number[], log: (line: stri
     const points: MemoryPoint[] = []
     let running = 0
     for (const count of options.counts) {
+      const joinFrom = { nodes: running, at: performance.now(), cpu: cpuSeconds(relay.pid) }
       while (running < count) {
         const size = Math.min(SWARM_SIZE, count - running)
         const child = spawn(process.execPath, [fileURLToPath(new URL('./node-swarm.ts', import.meta.url)), target, String(size), '3000', `s${swarms.length}n`], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -60,16 +64,18 @@ export async function relayMemory (options: { counts: number[], log: (line: stri
         running += size
       }
       await waitFor(`${count} connected nodes`, async () => await getMetric(relay.httpUrl, 'devnet_nodes_connected') === count, 120_000)
+      const joining = { nodes: count - joinFrom.nodes, seconds: round1((performance.now() - joinFrom.at) / 1000), relayCpuSeconds: round1(cpuSeconds(relay.pid) - joinFrom.cpu) }
       const rss = await rssWindow(relay.pid)
       const retained = await retainedBytes(relay)
       const point: MemoryPoint = {
         nodes: count,
         rssMiB: { median: Math.round(rss.median / MiB), low: Math.round(rss.low / MiB), high: Math.round(rss.high / MiB) },
         perNodeKiB: Math.round((rss.median - idle.median) / count / 1024),
-        retainedPerNodeKiB: Math.round((retained - idleRetained) / count / 1024)
+        retainedPerNodeKiB: Math.round((retained - idleRetained) / count / 1024),
+        joining
       }
       points.push(point)
-      options.log(`  ${count} nodes: RSS ${point.rssMiB.median} MiB (${point.rssMiB.low}–${point.rssMiB.high}), ${point.perNodeKiB} KiB per connected node; retained after a full GC ${point.retainedPerNodeKiB} KiB per node`)
+      options.log(`  ${count} nodes: RSS ${point.rssMiB.median} MiB (${point.rssMiB.low}–${point.rssMiB.high}), ${point.perNodeKiB} KiB per connected node; retained after a full GC ${point.retainedPerNodeKiB} KiB per node; ${joining.nodes} joined in ${joining.seconds} s, relay CPU ${joining.relayCpuSeconds} s`)
     }
     return { idleMiB: Math.round(idle.median / MiB), points }
   } finally {
