@@ -6,9 +6,17 @@
 // instead collects the ids of nodes that changed; on drain it gets each one's latest full
 // state once. Its cost is therefore bounded by the number of known nodes whatever it does, and
 // one that does not drain within FEED_DRAIN_TIMEOUT_MS is closed.
+// Dashboards send nothing, so a viewer whose host vanished without closing would keep its
+// slot until TCP gave up (~15 min) on a quiet devnet, where too little is sent to fill its
+// buffers: every QUIET_PROBE_AFTER_MS its host is probed as a silent node's is, and one that
+// does not answer is disconnected.
 import { logger } from '@libp2p/logger'
 import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_VERSION } from '../protocol/index.ts'
-import { FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS } from './constants.ts'
+import {
+  FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS, MAX_QUIET_PROBES,
+  QUIET_PROBE_AFTER_MS, QUIET_PROBE_SWEEP_MS, QUIET_PROBE_TIMEOUT_MS
+} from './constants.ts'
+import { probeHost, UnresponsiveError } from './host-probe.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
 import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'
@@ -48,21 +56,29 @@ export interface FeedServiceInit {
   maxSubscribers?: number
   drainTimeoutMs?: number
   pingIntervalMs?: number
+  /** how long a viewer goes between probes of its host, and how long it has to answer */
+  probe?: { afterMs: number, timeoutMs: number }
   now?: () => number
 }
 
 class Subscriber {
   readonly stream: Stream
+  readonly connection: Connection
   readonly remote: string
   /** 'catching-up' while the snapshot or a coalesced flush is being written */
   mode: 'catching-up' | 'live' = 'catching-up'
   /** nodes that changed while this subscriber was not live; flushed as full states */
   readonly dirty = new Set<number>()
   closed = false
+  /** when its host was last known to be there: subscribed, or answered a probe */
+  answeredAt: number
+  probing = false
 
-  constructor (stream: Stream, remote: string) {
+  constructor (stream: Stream, connection: Connection, now: number) {
     this.stream = stream
-    this.remote = remote
+    this.connection = connection
+    this.remote = connection.remotePeer.toString()
+    this.answeredAt = now
   }
 }
 
@@ -74,6 +90,9 @@ export class FeedService {
   readonly #maxSubscribers: number
   readonly #drainTimeoutMs: number
   readonly #pingIntervalMs: number
+  readonly #probe: { afterMs: number, timeoutMs: number }
+  #probesInFlight = 0
+  #probeTimer?: ReturnType<typeof setInterval>
   readonly #now: () => number
   readonly #subscribers = new Set<Subscriber>()
   /** each node's latest full state, encoded once, for coalesced flushes */
@@ -94,6 +113,7 @@ export class FeedService {
     this.#maxSubscribers = init.maxSubscribers ?? MAX_FEED_SUBSCRIBERS
     this.#drainTimeoutMs = init.drainTimeoutMs ?? FEED_DRAIN_TIMEOUT_MS
     this.#pingIntervalMs = init.pingIntervalMs ?? FEED_PING_INTERVAL_MS
+    this.#probe = init.probe ?? { afterMs: QUIET_PROBE_AFTER_MS, timeoutMs: QUIET_PROBE_TIMEOUT_MS }
     this.#now = init.now ?? Date.now
   }
 
@@ -120,11 +140,13 @@ export class FeedService {
     this.#pingTimer = setInterval(() => {
       this.#broadcast(undefined, encodeFeedMessage({ t: 'ping', serverTime: this.#now() }))
     }, this.#pingIntervalMs)
+    this.#probeTimer = setInterval(() => { this.#probeSweep() }, Math.min(QUIET_PROBE_SWEEP_MS, this.#probe.afterMs))
   }
 
   stop (): void {
     this.#unsubscribe?.()
     clearInterval(this.#pingTimer)
+    clearInterval(this.#probeTimer)
     clearTimeout(this.#batchTimer)
     this.#batch = []
     this.#batchNodes = []
@@ -145,7 +167,7 @@ export class FeedService {
       stream.abort(new TooManySubscribersError(this.#maxSubscribers))
       return
     }
-    const subscriber = new Subscriber(stream, remote)
+    const subscriber = new Subscriber(stream, connection, this.#now())
     this.#subscribers.add(subscriber)
     // dashboards send nothing; whatever arrives is read and dropped so it cannot pile up
     stream.addEventListener('message', () => {})
@@ -325,6 +347,38 @@ export class FeedService {
       await this.#drain(subscriber)
     }
     subscriber.mode = 'live'
+  }
+
+  /** Probes, a few at a time, the hosts of viewers not heard from for the probe interval. */
+  #probeSweep (): void {
+    const now = this.#now()
+    for (const subscriber of this.#subscribers) {
+      if (this.#probesInFlight >= MAX_QUIET_PROBES) return
+      if (subscriber.probing || now - subscriber.answeredAt < this.#probe.afterMs) continue
+      void this.#probeViewer(subscriber, now)
+    }
+  }
+
+  async #probeViewer (subscriber: Subscriber, now: number): Promise<void> {
+    subscriber.probing = true
+    this.#probesInFlight++
+    try {
+      const outcome = await probeHost(subscriber.connection, this.#probe.timeoutMs)
+      if (outcome === 'closed' || subscriber.closed) return
+      this.#counters.viewerProbes.inc({ result: outcome })
+      if (outcome === 'answered') {
+        subscriber.answeredAt = this.#now()
+        return
+      }
+      const error = new UnresponsiveError(now - subscriber.answeredAt, this.#probe.timeoutMs)
+      this.#counters.feedSubscribersClosed.inc({ reason: 'unresponsive' })
+      log.error('disconnecting feed subscriber %s: %s', subscriber.remote, error.message)
+      subscriber.connection.abort(error)
+      this.#drop(subscriber)
+    } finally {
+      subscriber.probing = false
+      this.#probesInFlight--
+    }
   }
 
   #fail (subscriber: Subscriber, err: Error): void {

@@ -11,8 +11,9 @@ import { forEachLine } from '../p2p/lines.ts'
 import { PenaltyBox, TokenBucket } from './access.ts'
 import {
   BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND, MAX_QUIET_PROBES,
-  QUIET_PROBE_AFTER_MS, QUIET_PROBE_PROTOCOL, QUIET_PROBE_SWEEP_MS, QUIET_PROBE_TIMEOUT_MS
+  QUIET_PROBE_AFTER_MS, QUIET_PROBE_SWEEP_MS, QUIET_PROBE_TIMEOUT_MS
 } from './constants.ts'
+import { probeHost, UnresponsiveError } from './host-probe.ts'
 import { decodeHeartbeatLine, decodeUtf8, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -55,14 +56,6 @@ export class CoolingOffError extends Error {
   constructor (untilMs: number) {
     super(`too many bad heartbeat lines; refused until ${new Date(untilMs).toISOString()}`)
     this.name = 'CoolingOffError'
-  }
-}
-
-export class UnresponsiveError extends Error {
-  static name = 'UnresponsiveError'
-  constructor (silentMs: number, timeoutMs: number) {
-    super(`silent for ${Math.round(silentMs / 1000)} s and did not answer a probe within ${timeoutMs / 1000} s`)
-    this.name = 'UnresponsiveError'
   }
 }
 
@@ -161,16 +154,12 @@ export class HeartbeatReceiver {
     const { connection, peerId } = state
     state.probing = true
     this.#probesInFlight++
-    const signal = AbortSignal.timeout(this.#quietProbe.timeoutMs)
     try {
-      const probe = await connection.newStream(QUIET_PROBE_PROTOCOL, { signal })
-      probe.abort(new Error('probe answered'))
-      this.#answered(state)
-    } catch (err) {
-      if (connection.status !== 'open' || !this.#open.has(state)) return
-      if (!signal.aborted) {
-        // the host answered, if only to say it does not speak ping
-        this.#answered(state)
+      const outcome = await probeHost(connection, this.#quietProbe.timeoutMs)
+      if (outcome === 'closed' || !this.#open.has(state)) return
+      if (outcome === 'answered') {
+        this.#counters.quietProbes.inc({ result: 'answered' })
+        state.heardAt = this.#now()
         return
       }
       this.#counters.quietProbes.inc({ result: 'unanswered' })
@@ -181,11 +170,6 @@ export class HeartbeatReceiver {
       state.probing = false
       this.#probesInFlight--
     }
-  }
-
-  #answered (state: StreamState): void {
-    this.#counters.quietProbes.inc({ result: 'answered' })
-    state.heardAt = this.#now()
   }
 
   /** Open heartbeat streams now. */

@@ -27,8 +27,9 @@ export interface RelayInit {
   maxBeatsPerSecond?: number
   /** how long a peer that sent too many bad lines is refused; default COOL_OFF_MS */
   coolOffMs?: number
-  /** silence on a heartbeat stream before its host is probed, and how long it has to answer;
-   *  default QUIET_PROBE_AFTER_MS and QUIET_PROBE_TIMEOUT_MS */
+  /** silence on a heartbeat stream before its host is probed (and the time between probes of
+   *  a dashboard's host), and how long it has to answer; default QUIET_PROBE_AFTER_MS and
+   *  QUIET_PROBE_TIMEOUT_MS */
   quietProbe?: { afterMs: number, timeoutMs: number }
 }
 

@@ -67,6 +67,7 @@ export interface RelayCounters {
   heartbeatsAccepted: Counter
   heartbeatsRejected: Counter
   quietProbes: Counter
+  viewerProbes: Counter
   feedEventsCoalesced: Counter
   feedSubscribersClosed: Counter
   feedSubscribersRefused: Counter
@@ -82,6 +83,7 @@ export function relayCounters (metrics: MetricsRegistry): RelayCounters {
     feedSubscribersClosed: metrics.counter('devnet_feed_subscribers_closed_total', 'Feed subscribers closed by the relay, by reason'),
     feedSubscribersRefused: metrics.counter('devnet_feed_subscribers_refused_total', 'Feed subscriptions refused, by reason'),
     quietProbes: metrics.counter('devnet_quiet_probes_total', 'Silent heartbeat connections asked whether their host is there, by result (answered, unanswered: disconnected)'),
+    viewerProbes: metrics.counter('devnet_viewer_probes_total', 'Feed subscribers (dashboards send nothing) asked every 30 s whether their host is there, by result (answered, unanswered: disconnected)'),
     peersCutOff: metrics.counter('devnet_peers_cut_off_total', 'Peers disconnected for too many bad heartbeat lines'),
     connectionsRefused: metrics.counter('devnet_connections_refused_total', 'Inbound connections refused, by reason')
   }

@@ -1,12 +1,13 @@
 // A node whose host vanished without closing its connection (a blackholed TCP proxy: nothing
 // passes, nothing is closed) goes offline once its silence is probed and unanswered; a node
-// that is merely quiet answers the probe and stays connected.
+// that is merely quiet answers the probe and stays connected. Dashboards, which never send,
+// are probed the same way: a vanished one gives up its feed slot, a live one keeps it.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
 import { heartbeatLine, slowProxy } from './fault-testing.ts'
-import { createPeer, getJson, getMetric, openHeartbeatStream, startTestRelay, waitFor } from './testing.ts'
+import { createPeer, FeedClient, getJson, getMetric, openHeartbeatStream, startTestRelay, waitFor } from './testing.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { SlowProxy } from './fault-testing.ts'
 import type { TestRelay } from './testing.ts'
@@ -15,6 +16,7 @@ import type { Libp2p } from '@libp2p/interface'
 describe('quiet probe', () => {
   let relay: TestRelay
   let proxy: SlowProxy
+  let viewerProxy: SlowProxy
   const peers: Libp2p[] = []
   const tcpPort = (): number => Number(/\/tcp\/(\d+)\/p2p/.exec(relay.nodeAddrs.find(a => !a.includes('/ws')) ?? '')?.[1])
   const node = async (peerId: string): Promise<NodeRecord | undefined> =>
@@ -23,10 +25,12 @@ describe('quiet probe', () => {
   before(async () => {
     relay = await startTestRelay({ quietProbe: { afterMs: 300, timeoutMs: 1_000 } })
     proxy = await slowProxy(tcpPort())
+    viewerProxy = await slowProxy(tcpPort())
   })
   after(async () => {
     // first, so no connection is left waiting on a host that will never answer
     await proxy.close()
+    await viewerProxy.close()
     await Promise.all(peers.map(async p => { await p.stop() }))
     await relay.destroy()
   })
@@ -54,5 +58,25 @@ describe('quiet probe', () => {
     await waitFor('the quiet node to have answered probes', async () => await getMetric(relay.httpUrl, 'devnet_quiet_probes_total{result="answered"}') >= 3)
     assert.equal((await node(quietId))?.connected, true)
     assert.equal(quietStream.status, 'open')
+  })
+
+  it('disconnects a dashboard whose host vanished, freeing its feed slot, and keeps one that is there', async () => {
+    const subscribers = async (): Promise<number> => await getMetric(relay.httpUrl, 'devnet_feed_subscribers')
+    const before = await subscribers()
+    const here = await createPeer()
+    const gone = await createPeer()
+    peers.push(here, gone)
+    const hereFeed = await FeedClient.open(here, relay.nodeAddrs.find(a => !a.includes('/ws')) ?? '')
+    const goneFeed = await FeedClient.open(gone, `/ip4/127.0.0.1/tcp/${viewerProxy.port}/p2p/${relay.peerId}`)
+    await waitFor('both dashboards synced', () => hereFeed.synced && goneFeed.synced)
+    assert.equal(await subscribers(), before + 2)
+    viewerProxy.blackhole()
+
+    await waitFor('the vanished dashboard to be dropped', async () => await subscribers() === before + 1, 20_000)
+    assert.ok(await getMetric(relay.httpUrl, 'devnet_viewer_probes_total{result="unanswered"}') >= 1)
+    assert.ok(await getMetric(relay.httpUrl, 'devnet_feed_subscribers_closed_total{reason="unresponsive"}') >= 1)
+    await waitFor('the live dashboard to have answered probes', async () => await getMetric(relay.httpUrl, 'devnet_viewer_probes_total{result="answered"}') >= 3)
+    assert.equal(await subscribers(), before + 1)
+    assert.equal(hereFeed.stream.status, 'open')
   })
 })

@@ -121,7 +121,8 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     relayPeerId: peerId,
     ...(allowedViewers != null ? { allowedViewers } : {}),
     ...(init.maxViewers != null ? { maxSubscribers: init.maxViewers } : {}),
-    ...(init.feedDrainTimeoutMs != null ? { drainTimeoutMs: init.feedDrainTimeoutMs } : {})
+    ...(init.feedDrainTimeoutMs != null ? { drainTimeoutMs: init.feedDrainTimeoutMs } : {}),
+    ...(init.quietProbe != null ? { probe: init.quietProbe } : {})
   })
   feed.start()
   await libp2p.handle(HEARTBEAT_PROTOCOL, (stream, connection) => receiver.handleStream(stream, connection), {
