@@ -5,6 +5,7 @@
 // emptying ('idle') means the subscriber has caught up.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { FEED_BATCH_MAX_BYTES } from './constants.ts'
 import { FeedService } from './feed-service.ts'
 import { MetricsRegistry, relayCounters } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
@@ -48,6 +49,18 @@ class SlowStream extends EventTarget {
     this.status = 'aborted'
     this.dispatchEvent(new Event('close'))
   }
+}
+
+/** A reader that keeps up: every write is taken at once, and its size is kept. */
+class RecordingStream extends EventTarget {
+  status = 'open'
+  writeStatus = 'writable'
+  writeBufferLength = 0
+  writableNeedsDrain = false
+  readonly writes: number[] = []
+  send (bytes: Uint8Array): boolean { this.writes.push(bytes.byteLength); return true }
+  async onDrain (): Promise<void> {}
+  abort (): void { this.status = 'aborted'; this.dispatchEvent(new Event('close')) }
 }
 
 const connection = { remotePeer: { toString: () => 'slow-viewer' }, remoteAddr: '/ip4/127.0.0.1/tcp/1' } as unknown as Connection
@@ -102,6 +115,29 @@ describe('feed backpressure', () => {
       }
       assert.match(metrics.render(), /devnet_feed_subscribers_closed_total\{reason="slow"\} 1/)
       assert.equal(feed.subscriberCount, 0)
+    } finally {
+      feed.stop()
+    }
+  })
+
+  it('writes the snapshot and live batches in chunks of at most FEED_BATCH_MAX_BYTES', async () => {
+    const registry = new NodeRegistry()
+    const feed = new FeedService({ registry, counters: relayCounters(new MetricsRegistry()), relayPeerId: 'relay' })
+    feed.start()
+    try {
+      // 2,000 nodes with 20 points of history each: a snapshot of several chunks
+      for (let round = 1; round <= 20; round++) {
+        for (let n = 0; n < 2_000; n++) registry.heartbeat(`node${n}`, beat(round), Date.now())
+      }
+      const stream = new RecordingStream()
+      void feed.handleStream(stream as unknown as Stream, connection)
+      await waitFor('the snapshot', () => stream.writes.length > 4 && stream.writes.reduce((a, b) => a + b) > 4 * FEED_BATCH_MAX_BYTES)
+      const snapshotWrites = stream.writes.length
+      // 2,000 changes in one tick: far more than one batch
+      for (let n = 0; n < 2_000; n++) registry.heartbeat(`node${n}`, beat(21), Date.now())
+      await waitFor('the live batches', () => stream.writes.length > snapshotWrites + 2)
+      const over = stream.writes.filter(size => size > FEED_BATCH_MAX_BYTES)
+      assert.deepEqual(over, [], `writes over ${FEED_BATCH_MAX_BYTES} B`)
     } finally {
       feed.stop()
     }

@@ -218,6 +218,8 @@ export class FeedService {
   /** Adds one encoded change to the batch. `i` is undefined for messages about no node
    *  (pings), which a subscriber that is behind simply skips. */
   #broadcast (i: number | undefined, bytes: Uint8Array): void {
+    // a batch is at most FEED_BATCH_MAX_BYTES: one that this change would take past it goes first
+    if (this.#batchBytes > 0 && this.#batchBytes + bytes.length > FEED_BATCH_MAX_BYTES) this.#sendBatch()
     this.#batch.push(bytes)
     this.#batchBytes += bytes.length
     if (i !== undefined) this.#batchNodes.push(i)
@@ -417,11 +419,14 @@ class Chunker {
     this.#write = write
   }
 
-  /** Queues a line; false when a full chunk went out and the stream pushed back. */
+  /** Queues a line; false when a full chunk went out and the stream pushed back. A chunk is
+   *  at most FEED_BATCH_MAX_BYTES: one that this line would take past it goes first. */
   add (line: Uint8Array): boolean {
+    const full = this.#bytes > 0 && this.#bytes + line.length > FEED_BATCH_MAX_BYTES
+    const written = full ? this.flush() : true
     this.#parts.push(line)
     this.#bytes += line.length
-    return this.#bytes >= FEED_BATCH_MAX_BYTES ? this.flush() : true
+    return full || this.#bytes < FEED_BATCH_MAX_BYTES ? written : this.flush()
   }
 
   /** Writes what is queued; false when the stream pushed back. */
