@@ -13,10 +13,10 @@
 import { logger } from '@libp2p/logger'
 import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_VERSION } from '../protocol/index.ts'
 import {
-  FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS, MAX_QUIET_PROBES,
-  QUIET_PROBE_AFTER_MS, QUIET_PROBE_SWEEP_MS, QUIET_PROBE_TIMEOUT_MS
+  FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS, QUIET_PROBE_AFTER_MS,
+  QUIET_PROBE_TIMEOUT_MS
 } from './constants.ts'
-import { probeHost, UnresponsiveError } from './host-probe.ts'
+import { QuietProbes, UnresponsiveError } from './host-probe.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
 import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'
@@ -71,14 +71,14 @@ class Subscriber {
   readonly dirty = new Set<number>()
   closed = false
   /** when its host was last known to be there: subscribed, or answered a probe */
-  answeredAt: number
+  heardAt: number
   probing = false
 
   constructor (stream: Stream, connection: Connection, now: number) {
     this.stream = stream
     this.connection = connection
     this.remote = connection.remotePeer.toString()
-    this.answeredAt = now
+    this.heardAt = now
   }
 }
 
@@ -90,9 +90,7 @@ export class FeedService {
   readonly #maxSubscribers: number
   readonly #drainTimeoutMs: number
   readonly #pingIntervalMs: number
-  readonly #probe: { afterMs: number, timeoutMs: number }
-  #probesInFlight = 0
-  #probeTimer?: ReturnType<typeof setInterval>
+  readonly #viewerProbes: QuietProbes<Subscriber>
   readonly #now: () => number
   readonly #subscribers = new Set<Subscriber>()
   /** each node's latest full state, encoded once, for coalesced flushes */
@@ -113,8 +111,24 @@ export class FeedService {
     this.#maxSubscribers = init.maxSubscribers ?? MAX_FEED_SUBSCRIBERS
     this.#drainTimeoutMs = init.drainTimeoutMs ?? FEED_DRAIN_TIMEOUT_MS
     this.#pingIntervalMs = init.pingIntervalMs ?? FEED_PING_INTERVAL_MS
-    this.#probe = init.probe ?? { afterMs: QUIET_PROBE_AFTER_MS, timeoutMs: QUIET_PROBE_TIMEOUT_MS }
     this.#now = init.now ?? Date.now
+    const { afterMs, timeoutMs } = init.probe ?? { afterMs: QUIET_PROBE_AFTER_MS, timeoutMs: QUIET_PROBE_TIMEOUT_MS }
+    this.#viewerProbes = new QuietProbes({
+      afterMs,
+      timeoutMs,
+      now: this.#now,
+      targets: () => this.#subscribers,
+      settled: (subscriber, outcome, silentMs) => {
+        if (subscriber.closed) return
+        this.#counters.viewerProbes.inc({ result: outcome })
+        if (outcome === 'answered') return
+        const error = new UnresponsiveError(silentMs, timeoutMs)
+        this.#counters.feedSubscribersClosed.inc({ reason: 'unresponsive' })
+        log.error('disconnecting feed subscriber %s: %s', subscriber.remote, error.message)
+        subscriber.connection.abort(error)
+        this.#drop(subscriber)
+      }
+    })
   }
 
   get subscriberCount (): number {
@@ -140,13 +154,13 @@ export class FeedService {
     this.#pingTimer = setInterval(() => {
       this.#broadcast(undefined, encodeFeedMessage({ t: 'ping', serverTime: this.#now() }))
     }, this.#pingIntervalMs)
-    this.#probeTimer = setInterval(() => { this.#probeSweep() }, Math.min(QUIET_PROBE_SWEEP_MS, this.#probe.afterMs))
+    this.#viewerProbes.start()
   }
 
   stop (): void {
     this.#unsubscribe?.()
     clearInterval(this.#pingTimer)
-    clearInterval(this.#probeTimer)
+    this.#viewerProbes.stop()
     clearTimeout(this.#batchTimer)
     this.#batch = []
     this.#batchNodes = []
@@ -349,38 +363,6 @@ export class FeedService {
       await this.#drain(subscriber)
     }
     subscriber.mode = 'live'
-  }
-
-  /** Probes, a few at a time, the hosts of viewers not heard from for the probe interval. */
-  #probeSweep (): void {
-    const now = this.#now()
-    for (const subscriber of this.#subscribers) {
-      if (this.#probesInFlight >= MAX_QUIET_PROBES) return
-      if (subscriber.probing || now - subscriber.answeredAt < this.#probe.afterMs) continue
-      void this.#probeViewer(subscriber, now)
-    }
-  }
-
-  async #probeViewer (subscriber: Subscriber, now: number): Promise<void> {
-    subscriber.probing = true
-    this.#probesInFlight++
-    try {
-      const outcome = await probeHost(subscriber.connection, this.#probe.timeoutMs)
-      if (outcome === 'closed' || subscriber.closed) return
-      this.#counters.viewerProbes.inc({ result: outcome })
-      if (outcome === 'answered') {
-        subscriber.answeredAt = this.#now()
-        return
-      }
-      const error = new UnresponsiveError(now - subscriber.answeredAt, this.#probe.timeoutMs)
-      this.#counters.feedSubscribersClosed.inc({ reason: 'unresponsive' })
-      log.error('disconnecting feed subscriber %s: %s', subscriber.remote, error.message)
-      subscriber.connection.abort(error)
-      this.#drop(subscriber)
-    } finally {
-      subscriber.probing = false
-      this.#probesInFlight--
-    }
   }
 
   #fail (subscriber: Subscriber, err: Error): void {

@@ -10,10 +10,10 @@ import { logger } from '@libp2p/logger'
 import { forEachLine } from '../p2p/lines.ts'
 import { PenaltyBox, TokenBucket } from './access.ts'
 import {
-  BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND, MAX_QUIET_PROBES,
-  QUIET_PROBE_AFTER_MS, QUIET_PROBE_SWEEP_MS, QUIET_PROBE_TIMEOUT_MS
+  BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND, QUIET_PROBE_AFTER_MS,
+  QUIET_PROBE_TIMEOUT_MS
 } from './constants.ts'
-import { probeHost, UnresponsiveError } from './host-probe.ts'
+import { QuietProbes, UnresponsiveError } from './host-probe.ts'
 import { decodeHeartbeatLine, decodeUtf8, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -108,9 +108,7 @@ export class HeartbeatReceiver {
   readonly #rejectLog = new Map<string, { at: number, unlogged: number }>()
   /** every open stream's state, for the quiet probe's sweep */
   readonly #open = new Set<StreamState>()
-  readonly #quietProbe: { afterMs: number, timeoutMs: number }
-  #probesInFlight = 0
-  #sweepTimer?: ReturnType<typeof setInterval>
+  readonly #quietProbes: QuietProbes<StreamState>
 
   constructor (init: HeartbeatReceiverInit) {
     this.#registry = init.registry
@@ -121,55 +119,33 @@ export class HeartbeatReceiver {
     this.#badLineBudget = init.badLineBudget ?? BAD_LINE_BUDGET
     this.#coolOffMs = init.coolOffMs ?? COOL_OFF_MS
     this.penaltyBox = init.penaltyBox ?? new PenaltyBox()
-    this.#quietProbe = init.quietProbe ?? { afterMs: QUIET_PROBE_AFTER_MS, timeoutMs: QUIET_PROBE_TIMEOUT_MS }
     this.#now = init.now ?? Date.now
+    const { afterMs, timeoutMs } = init.quietProbe ?? { afterMs: QUIET_PROBE_AFTER_MS, timeoutMs: QUIET_PROBE_TIMEOUT_MS }
+    // any answer, "not supported" included, shows the host is there; none within the timeout,
+    // and the connection is closed, which takes the node offline
+    this.#quietProbes = new QuietProbes({
+      afterMs,
+      timeoutMs,
+      now: this.#now,
+      targets: () => this.#open,
+      settled: (state, outcome, silentMs) => {
+        if (!this.#open.has(state)) return
+        this.#counters.quietProbes.inc({ result: outcome })
+        if (outcome === 'answered') return
+        const error = new UnresponsiveError(silentMs, timeoutMs)
+        log.error('disconnecting %s: %s', state.peerId, error.message)
+        state.connection.abort(error)
+      }
+    })
   }
 
   /** Starts the sweep that probes silent hosts. */
   start (): void {
-    const every = Math.min(QUIET_PROBE_SWEEP_MS, this.#quietProbe.afterMs)
-    this.#sweepTimer = setInterval(() => { this.#sweep() }, every)
+    this.#quietProbes.start()
   }
 
   stop (): void {
-    clearInterval(this.#sweepTimer)
-  }
-
-  /** Probes, a few at a time, the hosts whose streams have been silent past the limit. */
-  #sweep (): void {
-    const now = this.#now()
-    for (const state of this.#open) {
-      if (this.#probesInFlight >= MAX_QUIET_PROBES) return
-      if (state.probing || now - state.heardAt < this.#quietProbe.afterMs) continue
-      void this.#probe(state, now)
-    }
-  }
-
-  /**
-   * Opens a stream to the host (negotiating the ping protocol, then closing it): any answer,
-   * "not supported" included, shows the host is there; none within the timeout, and the
-   * connection is closed, which takes the node offline.
-   */
-  async #probe (state: StreamState, now: number): Promise<void> {
-    const { connection, peerId } = state
-    state.probing = true
-    this.#probesInFlight++
-    try {
-      const outcome = await probeHost(connection, this.#quietProbe.timeoutMs)
-      if (outcome === 'closed' || !this.#open.has(state)) return
-      if (outcome === 'answered') {
-        this.#counters.quietProbes.inc({ result: 'answered' })
-        state.heardAt = this.#now()
-        return
-      }
-      this.#counters.quietProbes.inc({ result: 'unanswered' })
-      const error = new UnresponsiveError(now - state.heardAt, this.#quietProbe.timeoutMs)
-      log.error('disconnecting %s: %s', peerId, error.message)
-      connection.abort(error)
-    } finally {
-      state.probing = false
-      this.#probesInFlight--
-    }
+    this.#quietProbes.stop()
   }
 
   /** Open heartbeat streams now. */

@@ -3,7 +3,7 @@
 // means the host is there; a stream that is not even refused within the timeout means it is
 // not. Without this, a host that vanished without closing (power cut, cable pulled, a laptop
 // shut) keeps its connection until TCP gives up on it, about 15 minutes on Linux defaults.
-import { QUIET_PROBE_PROTOCOL } from './constants.ts'
+import { MAX_QUIET_PROBES, QUIET_PROBE_PROTOCOL, QUIET_PROBE_SWEEP_MS } from './constants.ts'
 import type { Connection } from '@libp2p/interface'
 
 export class UnresponsiveError extends Error {
@@ -28,5 +28,70 @@ export async function probeHost (connection: Connection, timeoutMs: number): Pro
     // anything but the timeout is a reply from a host that is there: a refusal, a reset, a
     // full stream table
     return signal.aborted ? 'unanswered' : 'answered'
+  }
+}
+
+/** What QuietProbes keeps per target: the target's own object carries it. */
+export interface ProbeTarget {
+  readonly connection: Connection
+  /** when the host was last known to be there; QuietProbes moves it on an answer */
+  heardAt: number
+  probing: boolean
+}
+
+export interface QuietProbesInit<T extends ProbeTarget> {
+  /** silence before a target is probed, and how long its host has to answer */
+  afterMs: number
+  timeoutMs: number
+  now: () => number
+  targets: () => Iterable<T>
+  /** an answer (heardAt has moved on) or none within the timeout, with how long it had been
+   *  silent; not called when the connection closed meanwhile */
+  settled: (target: T, outcome: 'answered' | 'unanswered', silentMs: number) => void
+}
+
+/**
+ * Every QUIET_PROBE_SWEEP_MS (or afterMs, if sooner), probes each target not heard from for
+ * afterMs, at most MAX_QUIET_PROBES at a time; the owner decides what an outcome means.
+ */
+export class QuietProbes<T extends ProbeTarget> {
+  readonly #init: QuietProbesInit<T>
+  #inFlight = 0
+  #timer?: ReturnType<typeof setInterval>
+
+  constructor (init: QuietProbesInit<T>) {
+    this.#init = init
+  }
+
+  start (): void {
+    this.#timer = setInterval(() => { this.#sweep() }, Math.min(QUIET_PROBE_SWEEP_MS, this.#init.afterMs))
+  }
+
+  stop (): void {
+    clearInterval(this.#timer)
+  }
+
+  #sweep (): void {
+    const now = this.#init.now()
+    for (const target of this.#init.targets()) {
+      if (this.#inFlight >= MAX_QUIET_PROBES) return
+      if (target.probing || now - target.heardAt < this.#init.afterMs) continue
+      void this.#probe(target, now)
+    }
+  }
+
+  async #probe (target: T, now: number): Promise<void> {
+    target.probing = true
+    this.#inFlight++
+    try {
+      const outcome = await probeHost(target.connection, this.#init.timeoutMs)
+      if (outcome === 'closed') return
+      const silentMs = now - target.heardAt
+      if (outcome === 'answered') target.heardAt = this.#init.now()
+      this.#init.settled(target, outcome, silentMs)
+    } finally {
+      target.probing = false
+      this.#inFlight--
+    }
   }
 }
