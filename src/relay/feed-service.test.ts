@@ -5,6 +5,7 @@
 // emptying ('idle') means the subscriber has caught up.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { decodeFeedLine } from '../protocol/index.ts'
 import { FEED_BATCH_MAX_BYTES } from './constants.ts'
 import { FeedService } from './feed-service.ts'
 import { MetricsRegistry, relayCounters } from './metrics.ts'
@@ -18,10 +19,12 @@ class SlowStream extends EventTarget {
   writeBufferLength = 0
   writableNeedsDrain = false
   sends = 0
+  readonly sent: Uint8Array[] = []
 
   /** the window is used up: everything queues */
   send (bytes: Uint8Array): boolean {
     this.sends++
+    this.sent.push(bytes)
     this.writeBufferLength += bytes.byteLength
     this.writableNeedsDrain = true
     return false
@@ -89,11 +92,16 @@ describe('feed backpressure', () => {
       assert.ok(stream.writeBufferLength <= queued, `the queue did not grow (${stream.writeBufferLength} B)`)
       assert.equal(feed.dirtyNodes(), 5, 'one dirty mark per node')
 
-      // the reader catches up each time: the five nodes' latest states go out, one per drain
+      // the reader catches up: each of the five nodes' latest state goes out, once
+      const latest = (): number[] => stream.sent.slice(sendsBefore)
+        .flatMap(bytes => new TextDecoder().decode(bytes).split('\n').filter(line => line !== ''))
+        .map(line => decodeFeedLine(line))
+        .flatMap(message => message.t === 'node' && message.node.height === 20 ? [message.i] : [])
       await waitFor('the latest state of each node', () => {
         if (stream.writeBufferLength > 0) stream.empty()
-        return feed.dirtyNodes() === 0 && stream.sends >= sendsBefore + 5
+        return feed.dirtyNodes() === 0 && latest().length === 5
       })
+      assert.equal(new Set(latest()).size, 5)
     } finally {
       feed.stop()
     }
