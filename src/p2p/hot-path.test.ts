@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { noise } from '@chainsafe/libp2p-noise'
-import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
-import { slowProxy } from '../relay/fault-testing.ts'
-import { createPeer, waitFor } from '../relay/testing.ts'
 import { InvalidMessageLengthError, LengthPrefixedDecoder } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { slowProxy } from '../relay/fault-testing.ts'
+import { createListener, createPeer, waitFor } from '../relay/testing.ts'
 import { connectionListInLinearTime, installHotPathFixes, WINDOW_UPDATE_AFTER_BYTES } from './hot-path.ts'
-import { devnetYamux } from './muxer.ts'
 import type { SlowProxy } from '../relay/fault-testing.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -30,13 +26,7 @@ function sunkAtLeast (bytes: number): Promise<void> {
 }
 
 before(async () => {
-  listener = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [devnetYamux()],
-    connectionMonitor: { enabled: false }
-  })
+  listener = await createListener()
   await listener.handle(SINK, async (stream: Stream) => {
     sunk = 0
     let expected = Infinity
@@ -159,14 +149,7 @@ test('the frame decoder still refuses a length over its limit and a buffer over 
 })
 
 test('with connectionListInLinearTime, a node still lists every connection, and each peer\'s', async () => {
-  const hub = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [devnetYamux()],
-    connectionMonitor: { enabled: false },
-    services: { connectionList: connectionListInLinearTime }
-  })
+  const hub = await createListener({ connectionList: connectionListInLinearTime })
   const peers = await Promise.all([1, 2, 3].map(async () => await createPeer()))
   try {
     for (const peer of peers) await peer.dial(hub.getMultiaddrs()[0] ?? assert.fail('no address'))

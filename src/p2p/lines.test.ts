@@ -2,13 +2,9 @@
 // inbound stream with it, the dialler writes.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { noise } from '@chainsafe/libp2p-noise'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
 import { LineTooLongError } from '../protocol/index.ts'
-import { createPeer, waitFor } from '../relay/testing.ts'
+import { createListener, createPeer, waitFor } from '../relay/testing.ts'
 import { forEachLine } from './lines.ts'
-import { devnetYamux } from './muxer.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
 const PROTOCOL = '/devnet-test/lines/1.0.0'
@@ -23,13 +19,7 @@ let onLine: (line: string) => void = () => {}
 let readings: Reading[] = []
 
 before(async () => {
-  listener = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [devnetYamux()],
-    connectionMonitor: { enabled: false }
-  })
+  listener = await createListener()
   await listener.handle(PROTOCOL, (stream: Stream) => {
     const lines: string[] = []
     const done = forEachLine(stream, MAX_LINE, bytes => {

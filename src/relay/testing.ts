@@ -15,6 +15,7 @@ import { startRelay } from './relay.ts'
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/index.ts'
 import type { Relay, RelayInit } from './index.ts'
 import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
 
 /**
  * Polls a condition until it holds (returns something other than undefined/false) and
@@ -71,6 +72,18 @@ export async function createPeer (privateKey?: PrivateKey): Promise<Libp2p> {
     // on loopback a slow dial means a loaded machine (hundreds of handshakes at once in one
     // test process), not an unreachable relay: give it time rather than fail the test
     connectionManager: { dialTimeout: 30_000, addressDialTimeout: 30_000 }
+  })
+}
+
+/** A libp2p node listening on a free loopback TCP port, for tests of our libp2p pieces. */
+export async function createListener (services: Libp2pOptions['services'] = {}): Promise<Libp2p> {
+  return createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [devnetYamux()],
+    connectionMonitor: { enabled: false },
+    services
   })
 }
 
