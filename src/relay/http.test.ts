@@ -10,19 +10,8 @@ import { acceptsGzip, SnapshotCache } from './http-server.ts'
 import { startTestRelay, waitFor } from './testing.ts'
 import type { TestRelay } from './testing.ts'
 
-/** A raw GET, so paths like /../x reach the server unnormalised. */
-async function rawGet (url: string, path: string): Promise<{ status: number, body: string, type: string }> {
-  const { hostname, port } = new URL(url)
-  return await new Promise((resolve, reject) => {
-    request({ hostname, port, path, method: 'GET' }, res => {
-      let body = ''
-      res.on('data', (chunk: Buffer) => { body += chunk.toString() })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type']) }) })
-    }).on('error', reject).end()
-  })
-}
-
-/** A GET with an optional Accept-Encoding, body as raw bytes (node:http never decodes it). */
+/** A raw GET (paths like /../x reach the server unnormalised) with an optional
+ *  Accept-Encoding, body as raw bytes (node:http never decodes it). */
 async function fetchRaw (url: string, path: string, acceptEncoding?: string): Promise<{ status: number, headers: Record<string, unknown>, body: Buffer }> {
   const { hostname, port } = new URL(url)
   return await new Promise((resolve, reject) => {
@@ -32,6 +21,12 @@ async function fetchRaw (url: string, path: string, acceptEncoding?: string): Pr
       res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }) })
     }).on('error', reject).end()
   })
+}
+
+/** fetchRaw without Accept-Encoding, its body as text. */
+async function rawGet (url: string, path: string): Promise<{ status: number, body: string, type: string }> {
+  const { status, headers, body } = await fetchRaw(url, path)
+  return { status, body: body.toString(), type: String(headers['content-type']) }
 }
 
 describe('relay HTTP', () => {
