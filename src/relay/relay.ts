@@ -72,8 +72,9 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
       // nodes a burst of 1,000 stream negotiations that stalled heartbeats behind it (p99 ~160 ms
       // at 2,000 beats/s) and churned the heap. The relay learns what it needs without it: a
       // silent node shows as stale from its heartbeats, and only silent ones are probed (the
-      // heartbeat receiver's quiet probe), which drops a vanished host within a minute; a
-      // dashboard that stops reading is closed by the feed's drain timeout.
+      // heartbeat receiver's quiet probe), which drops a vanished host within a minute;
+      // dashboards, which never send, are probed every 30 s (the feed's viewer probe), and one
+      // that stops reading is closed by the feed's drain timeout.
       connectionMonitor: { enabled: false },
       addresses: { listen: [`/${family}/${host}/tcp/${tcpPort}`, `/${family}/${host}/tcp/${wsPort}/ws`] },
       transports: [tcp(), webSockets()],
