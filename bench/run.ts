@@ -163,14 +163,9 @@ const ORDER = ['relay capacity', 'relay memory', 'wire', 'first data', 'render',
 const lines = new Map(rows.map(r => [r.row, `| ${r.row} | ${r.measured} | ${r.target} | ${r.met} | ${r.how} | ${run} |`]))
 // a run of some rows (--only) keeps the others from the file, each with the run it came from
 if (only != null && existsSync(file)) {
-  const previous = readFileSync(file, 'utf8')
-  // files written before rows carried their run: the header names the one run
-  const legacy = /Written by `[^`]+` \((\w+) mode\) on ([\d-]+), commit (\w+)/.exec(previous)
-  for (const line of previous.split('\n')) {
-    const cells = line.split(' | ')
-    const name = cells[0]?.replace(/^\| /, '') ?? ''
-    if (!ORDER.includes(name) || lines.has(name)) continue
-    lines.set(name, cells.length >= 6 || legacy == null ? line : `${line} ${legacy[1]}, ${legacy[2]}, ${legacy[3]} |`)
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const name = line.split(' | ')[0]?.replace(/^\| /, '') ?? ''
+    if (ORDER.includes(name) && !lines.has(name)) lines.set(name, line)
   }
 }
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
