@@ -150,6 +150,57 @@ describe('store: batching', () => {
     assert.equal(h.store.getFeedState().nodes.size, 1, 'the queue was applied without a frame')
   })
 
+  it('with minIntervalMs, updates at most that often, and a clock stepped back holds it no longer', () => {
+    const clock = { now: 1_000_000 }
+    const frames: Array<() => void> = []
+    const timers: Array<{ at: number, callback: () => void }> = []
+    const store = createDashboardStore({
+      schedule: callback => { frames.push(callback) },
+      delay: (callback, ms) => { timers.push({ at: clock.now + ms, callback }) },
+      now: () => clock.now,
+      minIntervalMs: 250
+    })
+    const frame = (): void => { for (const callback of frames.splice(0)) callback() }
+    const advance = (ms: number): void => {
+      clock.now += ms
+      for (const timer of timers.filter(timer => timer.at <= clock.now)) {
+        timers.splice(timers.indexOf(timer), 1)
+        timer.callback()
+      }
+      frame()
+    }
+    let updates = 0
+    store.subscribe(() => { updates++ })
+    const height = (): number | undefined => store.getSnapshot().nodes[0]?.node.height
+    const t = clock.now
+    for (const m of subscribe(t, [record('A', { height: 10, lastHeartbeatAt: t })])) store.push(m)
+    frame()
+    assert.equal(updates, 1, 'the first update is not held back')
+    assert.equal(height(), 10)
+
+    store.push({ t: 'hb', i: 0, height: 11, head: '{ b11 }', at: t + 1 })
+    frame()
+    assert.equal(frames.length, 0, 'no frame is asked for inside the interval')
+    advance(249)
+    assert.equal(updates, 1)
+    advance(1)
+    assert.equal(updates, 2, 'the interval after the last update')
+    assert.equal(height(), 11)
+
+    for (let h = 12; h <= 20; h++) store.push({ t: 'hb', i: 0, height: h, head: `{ b${h} }`, at: t + h })
+    store.tick()
+    advance(250)
+    assert.equal(updates, 3, 'all that came inside one interval is one update')
+    assert.equal(height(), 20)
+
+    // the local clock steps back an hour (NTP, a suspended laptop)
+    clock.now -= 3_600_000
+    store.push({ t: 'hb', i: 0, height: 21, head: '{ b21 }', at: t + 21 })
+    advance(250)
+    assert.equal(updates, 4, 'held for one interval at most, not for the hour')
+    assert.equal(height(), 21)
+  })
+
   it('returns the same snapshot and node list while nothing changes', () => {
     const h = harness()
     const t = h.clock.now

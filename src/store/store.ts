@@ -1,7 +1,8 @@
 // The store React reads with useSyncExternalStore. Feed messages are queued and applied in one
-// batch per animation frame, so a thousand nodes beating cost one render per frame at most.
-// The frame scheduler and the clock are injected: the page passes requestAnimationFrame and
-// Date.now, Node tests pass a manual scheduler and a fake clock.
+// batch per update, in an animation frame, and updates come at most once per minIntervalMs: a
+// thousand nodes beating then cost a few renders a second, not one per frame. The frame
+// scheduler, the timer and the clock are injected: the page passes requestAnimationFrame,
+// setTimeout and Date.now, Node tests a manual scheduler, manual timers and a fake clock.
 import type { FeedMessage } from '../protocol/feed.ts'
 import { DEFAULT_OFFLINE_KEEP_MS, MAX_QUEUED_MESSAGES } from './constants.ts'
 import { initialFeedState, reduceAll } from './feed-state.ts'
@@ -14,6 +15,10 @@ export interface DashboardStoreInit {
   schedule: (callback: () => void) => void
   /** local clock, ms since epoch */
   now: () => number
+  /** the view is derived again at most this often; 0 (the default) is every frame */
+  minIntervalMs?: number
+  /** runs a callback after ms; setTimeout when not given */
+  delay?: (callback: () => void, ms: number) => void
   offlineKeepMs?: number
   filter?: string
   pins?: readonly string[]
@@ -48,8 +53,11 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
   let state = initialFeedState()
   let connection: ConnectionState = { state: 'connecting', attempt: 1 }
   let view = deriveView(state, connection, init.now(), options, null)
+  const minIntervalMs = init.minIntervalMs ?? 0
+  const delay = init.delay ?? ((callback, ms) => { setTimeout(callback, ms) })
   let scheduled = false
   let dirty = false
+  let derivedAt = -Infinity
 
   function flush (): void {
     scheduled = false
@@ -62,6 +70,7 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     }
     if (!dirty) return
     dirty = false
+    derivedAt = now
     const next = deriveView(state, connection, now, options, view)
     view = next
     for (const listener of [...listeners]) listener()
@@ -71,7 +80,10 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     dirty = true
     if (scheduled) return
     scheduled = true
-    init.schedule(flush)
+    // min(): a local clock stepped back must not hold the view for the size of the step
+    const wait = Math.min(minIntervalMs, derivedAt + minIntervalMs - init.now())
+    if (wait > 0) delay(() => { init.schedule(flush) }, wait)
+    else init.schedule(flush)
   }
 
   return {
