@@ -9,16 +9,12 @@ import { formatHeight } from './format.ts'
 import { headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
 import { useElementSize } from './useElementSize.ts'
-import { useThrottled } from './useThrottled.ts'
 
 // margins in rem: heights on the left, node labels on the right, time below
 const LEFT_REM = 6
 const RIGHT_REM = 15
 const TOP_REM = 1
 const BOTTOM_REM = 2.2
-// Lines move a few pixels per block: four redraws a second look live, and a thousand nodes
-// beating do not cost a full redraw every frame
-const REDRAW_MS = 250
 // the narrowest time span the chart shows, so a fresh devnet's first seconds are not a smear
 const MIN_SPAN_MS = 60_000
 
@@ -27,6 +23,9 @@ const MIN_SPAN_MS = 60_000
 const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'stale', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
+// the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the
+// rest of it is the page's other work, layout and paint
+const RASTER_BUDGET_MS = 6
 
 /** A d3 linear scale as drawStepLine takes it, in device pixels: the axes and the lines
  *  share one mapping. */
@@ -50,8 +49,7 @@ function timeTicks (spanMs: number): { values: number[], label: (ms: number) => 
 }
 
 /** Tipset height over time, one step line per node, labelled; d3 does the maths, a canvas draws. */
-export function HeightChart ({ view: latest, theme }: { view: DashboardView, theme: Theme }) {
-  const view = useThrottled(latest, REDRAW_MS)
+export function HeightChart ({ view, theme }: { view: DashboardView, theme: Theme }) {
   const box = useRef<HTMLDivElement>(null)
   const canvas = useRef<HTMLCanvasElement>(null)
   const { width, height } = useElementSize(box)
@@ -79,18 +77,13 @@ export function HeightChart ({ view: latest, theme }: { view: DashboardView, the
     const dpr = window.devicePixelRatio || 1
     const w = Math.round(width * dpr)
     const h = Math.round(height * dpr)
-    if (element.width !== w || element.height !== h) {
-      element.width = w
-      element.height = h
-    }
     let current = frame.current
     if (current === null || current.image.width !== w || current.image.height !== h) {
       const image = ctx.createImageData(w, h)
       current = { image, buffer: { width: w, height: h, pixels: new Uint32Array(image.data.buffer) } }
       frame.current = current
     }
-    const { buffer } = current
-    buffer.pixels.fill(0)
+    const { image, buffer } = current
     // in rem, so 4K draws as 1080p does; thinner when there are many, so a thousand lines do
     // not paint the plot solid; whole device pixels, so runs need no antialiasing
     const lineWidth = Math.max(1, Math.round(0.2 * rem * (nodes.length > 100 ? 0.5 : 1) * dpr))
@@ -115,13 +108,33 @@ export function HeightChart ({ view: latest, theme }: { view: DashboardView, the
       }
       return style
     }
-    for (const status of DRAW_ORDER) {
-      for (const node of nodes) {
-        if (node.status !== status) continue
-        drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, yMap, styleOf(node))
+    const lines = DRAW_ORDER.flatMap(status => nodes.filter(node => node.status === status))
+    let drawn = 0
+    // The lines are rasterised in the frames after the one that commits this render, a few
+    // milliseconds of them per frame, and shown together when all are in: a thousand lines
+    // in one go took up to 20 ms, which on top of a frame's layout and paint made it a long
+    // task. An update comes every few hundred ms, so the raster is done long before the next.
+    const step = (): void => {
+      const until = performance.now() + RASTER_BUDGET_MS
+      if (drawn === 0) buffer.pixels.fill(0)
+      while (drawn < lines.length) {
+        const node = lines[drawn++]
+        if (node !== undefined) drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, yMap, styleOf(node))
+        if (performance.now() > until) break
       }
+      if (drawn < lines.length) {
+        pending = requestAnimationFrame(step)
+        return
+      }
+      // sized here, not before: resizing a canvas clears it, and it would be blank meanwhile
+      if (element.width !== w || element.height !== h) {
+        element.width = w
+        element.height = h
+      }
+      ctx.putImageData(image, 0, 0)
     }
-    ctx.putImageData(current.image, 0, 0)
+    let pending = requestAnimationFrame(step)
+    return () => { cancelAnimationFrame(pending) }
   }, [nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem])
 
   const labels = useMemo(() => {

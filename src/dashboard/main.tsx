@@ -20,11 +20,16 @@ const FIRST_RENDER_WAIT_MS = 250
 const RELOAD_AFTER_MS = 5_000
 // A hidden tab runs no animation frames: the dial must not wait for a paint that never comes
 const PAINT_WAIT_MS = 100
+// The screen changes at most this often. Heights move once per block and a wall is read from
+// across the room: four updates a second look live, and a thousand nodes beating then cost
+// four renders, layouts and paints a second instead of one per frame
+const VIEW_UPDATE_MS = 250
 
 const params = parseParams(window.location.search)
 const store = createDashboardStore({
   schedule: callback => { requestAnimationFrame(callback) },
   now: Date.now,
+  minIntervalMs: VIEW_UPDATE_MS,
   offlineKeepMs: params.offlineKeepMs,
   filter: params.filter,
   pins: params.pins,
