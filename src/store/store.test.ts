@@ -199,6 +199,17 @@ describe('store: batching', () => {
     advance(250)
     assert.equal(updates, 4, 'held for one interval at most, not for the hour')
     assert.equal(height(), 21)
+
+    // a connection change is shown in the next frame, with what was queued, and the timer it
+    // overtook does not make one more
+    store.push({ t: 'hb', i: 0, height: 22, head: '{ b22 }', at: t + 22 })
+    store.setConnection({ state: 'live' })
+    frame()
+    assert.equal(updates, 5, 'not held for the interval')
+    assert.equal(store.getSnapshot().connection.state, 'live')
+    assert.equal(height(), 22)
+    advance(250)
+    assert.equal(updates, 5)
   })
 
   it('returns the same snapshot and node list while nothing changes', () => {

@@ -55,12 +55,15 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
   let view = deriveView(state, connection, init.now(), options, null)
   const minIntervalMs = init.minIntervalMs ?? 0
   const delay = init.delay ?? ((callback, ms) => { setTimeout(callback, ms) })
-  let scheduled = false
+  // what is asked for: nothing, a frame, or a timer that will ask for one (its token, so a
+  // timer overtaken by a flush or by a newer timer does nothing)
+  let pending: 'none' | 'frame' | 'timer' = 'none'
+  let timerToken = 0
   let dirty = false
   let derivedAt = -Infinity
 
   function flush (): void {
-    scheduled = false
+    pending = 'none'
     const now = init.now()
     if (queue.length > 0) {
       const batch = queue
@@ -76,14 +79,24 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     for (const listener of [...listeners]) listener()
   }
 
-  function request (): void {
+  function frame (): void {
+    pending = 'frame'
+    init.schedule(flush)
+  }
+
+  /** urgent: shown in the next frame, inside the interval too */
+  function request (urgent = false): void {
     dirty = true
-    if (scheduled) return
-    scheduled = true
+    if (pending === 'frame' || (pending === 'timer' && !urgent)) return
     // min(): a local clock stepped back must not hold the view for the size of the step
-    const wait = Math.min(minIntervalMs, derivedAt + minIntervalMs - init.now())
-    if (wait > 0) delay(() => { init.schedule(flush) }, wait)
-    else init.schedule(flush)
+    const wait = urgent ? 0 : Math.min(minIntervalMs, derivedAt + minIntervalMs - init.now())
+    if (wait <= 0) {
+      frame()
+      return
+    }
+    pending = 'timer'
+    const token = ++timerToken
+    delay(() => { if (pending === 'timer' && token === timerToken) frame() }, wait)
   }
 
   return {
@@ -94,9 +107,10 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     },
     setConnection (next) {
       connection = next
-      request()
+      // rare, and what a person waits for (Live, lost): not held for the interval
+      request(true)
     },
-    tick: request,
+    tick: () => { request() },
     flush,
     subscribe (listener) {
       listeners.add(listener)
