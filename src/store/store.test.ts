@@ -212,6 +212,16 @@ describe('store: batching', () => {
     assert.equal(updates, 5)
   })
 
+  it('asks for one frame at a time: a hidden tab, which runs none, does not pile them up', () => {
+    let asked = 0
+    const t = 1_000_000
+    const store = createDashboardStore({ schedule: () => { asked++ }, now: () => t })
+    for (const m of subscribe(t, [record('A', { lastHeartbeatAt: t })])) store.push(m)
+    for (let k = 0; k < 3 * MAX_QUEUED_MESSAGES; k++) store.push({ t: 'hb', i: 0, height: k, head: `{ h${k} }`, at: t })
+    assert.ok((store.getSnapshot().nodes[0]?.node.height ?? 0) > 2 * MAX_QUEUED_MESSAGES, 'applied without frames, at the queue bound')
+    assert.equal(asked, 1)
+  })
+
   it('returns the same snapshot and node list while nothing changes', () => {
     const h = harness()
     const t = h.clock.now

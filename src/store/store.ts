@@ -55,15 +55,17 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
   let view = deriveView(state, connection, init.now(), options, null)
   const minIntervalMs = init.minIntervalMs ?? 0
   const delay = init.delay ?? ((callback, ms) => { setTimeout(callback, ms) })
-  // what is asked for: nothing, a frame, or a timer that will ask for one (its token, so a
-  // timer overtaken by a flush or by a newer timer does nothing)
-  let pending: 'none' | 'frame' | 'timer' = 'none'
-  let timerToken = 0
+  // One frame asked for at a time: a hidden tab runs none until it is shown, and every ask
+  // would wait till then. A timer that will ask for one is known by its token, so a timer
+  // overtaken by a flush or by a newer timer does nothing.
+  let frameAsked = false
+  let timerAsked = 0
+  let timers = 0
   let dirty = false
   let derivedAt = -Infinity
 
   function flush (): void {
-    pending = 'none'
+    timerAsked = 0
     const now = init.now()
     if (queue.length > 0) {
       const batch = queue
@@ -79,24 +81,34 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     for (const listener of [...listeners]) listener()
   }
 
-  function frame (): void {
-    pending = 'frame'
-    init.schedule(flush)
+  function onFrame (): void {
+    frameAsked = false
+    flush()
+  }
+
+  function askFrame (): void {
+    if (frameAsked) return
+    frameAsked = true
+    init.schedule(onFrame)
   }
 
   /** urgent: shown in the next frame, inside the interval too */
   function request (urgent = false): void {
     dirty = true
-    if (pending === 'frame' || (pending === 'timer' && !urgent)) return
+    if (frameAsked || (timerAsked !== 0 && !urgent)) return
     // min(): a local clock stepped back must not hold the view for the size of the step
     const wait = urgent ? 0 : Math.min(minIntervalMs, derivedAt + minIntervalMs - init.now())
     if (wait <= 0) {
-      frame()
+      askFrame()
       return
     }
-    pending = 'timer'
-    const token = ++timerToken
-    delay(() => { if (pending === 'timer' && token === timerToken) frame() }, wait)
+    const token = ++timers
+    timerAsked = token
+    delay(() => {
+      if (timerAsked !== token) return
+      timerAsked = 0
+      askFrame()
+    }, wait)
   }
 
   return {
