@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef } from 'react'
 import type { DashboardView, NodeView } from '../store/view.ts'
 import { chartExtent, layoutLabels, lineEnd } from './chart-layout.ts'
 import { drawStepLine, packColor } from './chart-raster.ts'
+import { FrameSlicer } from './frame-slicer.ts'
 import type { Clip, LinearMap, LineStyle, PixelBuffer } from './chart-raster.ts'
 import { formatHeight } from './format.ts'
 import { headColor } from './theme.ts'
@@ -69,6 +70,8 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
 
   // the pixels, kept between redraws (a redraw fills them anew) and replaced on a resize
   const frame = useRef<{ image: ImageData, buffer: PixelBuffer } | null>(null)
+  const slicer = useMemo(() => new FrameSlicer({ budgetMs: RASTER_BUDGET_MS }), [])
+  useEffect(() => () => { slicer.stop() }, [slicer])
 
   useEffect(() => {
     const element = canvas.current
@@ -110,21 +113,15 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
     }
     const lines = DRAW_ORDER.flatMap(status => nodes.filter(node => node.status === status))
     let drawn = 0
-    // The lines are rasterised in the frames after the one that commits this render, a few
-    // milliseconds of them per frame, and shown together when all are in: a thousand lines
-    // in one go took up to 20 ms, which on top of a frame's layout and paint made it a long
-    // task. An update comes every few hundred ms, so the raster is done long before the next.
-    const step = (): void => {
-      const until = performance.now() + RASTER_BUDGET_MS
+    // Rasterised in the frames after the one that commits this render, a few ms of lines per
+    // frame, and shown together when all are in: a thousand lines in one go took up to 22 ms,
+    // which on top of a frame's layout and paint made it a long task
+    slicer.submit(hasTime => {
       if (drawn === 0) buffer.pixels.fill(0)
       while (drawn < lines.length) {
         const node = lines[drawn++]
         if (node !== undefined) drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, yMap, styleOf(node))
-        if (performance.now() > until) break
-      }
-      if (drawn < lines.length) {
-        pending = requestAnimationFrame(step)
-        return
+        if (!hasTime()) return false
       }
       // sized here, not before: resizing a canvas clears it, and it would be blank meanwhile
       if (element.width !== w || element.height !== h) {
@@ -132,10 +129,9 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
         element.height = h
       }
       ctx.putImageData(image, 0, 0)
-    }
-    let pending = requestAnimationFrame(step)
-    return () => { cancelAnimationFrame(pending) }
-  }, [nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem])
+      return true
+    })
+  }, [slicer, nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem])
 
   const labels = useMemo(() => {
     const ends = nodes
