@@ -1,6 +1,7 @@
 // The store React reads with useSyncExternalStore. Feed messages are queued and applied in one
-// batch per update, in an animation frame, and updates come at most once per minIntervalMs: a
-// thousand nodes beating then cost a few renders a second, not one per frame. The frame
+// batch per update, and updates come at most once per minIntervalMs: a thousand nodes beating
+// then cost a few renders a second, not one per frame. An update is applied in the next
+// animation frame, or, when it waited out the interval, in its timer's task. The frame
 // scheduler, the timer and the clock are injected: the page passes requestAnimationFrame,
 // setTimeout and Date.now, Node tests a manual scheduler, manual timers and a fake clock.
 import type { FeedMessage } from '../protocol/feed.ts'
@@ -104,11 +105,9 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     }
     const token = ++timers
     timerAsked = token
-    delay(() => {
-      if (timerAsked !== token) return
-      timerAsked = 0
-      askFrame()
-    }, wait)
+    // applied in the timer's own task, not in a frame: React's commit is then one task and
+    // the browser's style, layout and paint of it the next, not one task twice as long
+    delay(() => { if (timerAsked === token) flush() }, wait)
   }
 
   return {
