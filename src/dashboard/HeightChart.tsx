@@ -70,7 +70,11 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
 
   // the pixels, kept between redraws (a redraw fills them anew) and replaced on a resize
   const frame = useRef<{ image: ImageData, buffer: PixelBuffer } | null>(null)
-  const slicer = useMemo(() => new FrameSlicer({ budgetMs: RASTER_BUDGET_MS }), [])
+  const slicer = useMemo(() => new FrameSlicer({
+    budgetMs: RASTER_BUDGET_MS,
+    request: callback => requestAnimationFrame(callback),
+    cancel: handle => { cancelAnimationFrame(handle) }
+  }), [])
   useEffect(() => () => { slicer.stop() }, [slicer])
 
   useEffect(() => {

@@ -9,9 +9,9 @@ export type SlicedJob = (hasTime: () => boolean) => boolean
 export interface FrameSlicerInit {
   /** the most time a frame spends on jobs, ms */
   budgetMs: number
-  /** runs a callback in the next frame; returns a handle for cancel */
-  request?: (callback: () => void) => number
-  cancel?: (handle: number) => void
+  /** runs a callback in the next frame (requestAnimationFrame); returns a handle for cancel */
+  request: (callback: () => void) => number
+  cancel: (handle: number) => void
   /** ms, monotonic */
   now?: () => number
 }
@@ -27,8 +27,8 @@ export class FrameSlicer {
 
   constructor (init: FrameSlicerInit) {
     this.#budgetMs = init.budgetMs
-    this.#request = init.request ?? (callback => requestAnimationFrame(callback))
-    this.#cancel = init.cancel ?? (handle => { cancelAnimationFrame(handle) })
+    this.#request = init.request
+    this.#cancel = init.cancel
     this.#now = init.now ?? (() => performance.now())
   }
 
