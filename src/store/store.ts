@@ -57,8 +57,8 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
   const minIntervalMs = init.minIntervalMs ?? 0
   const delay = init.delay ?? ((callback, ms) => { setTimeout(callback, ms) })
   // One frame asked for at a time: a hidden tab runs none until it is shown, and every ask
-  // would wait till then. A timer that will ask for one is known by its token, so a timer
-  // overtaken by a flush or by a newer timer does nothing.
+  // would wait till then. A pending timer is known by its token, so a timer overtaken by a
+  // flush or by a newer timer does nothing.
   let frameAsked = false
   let timerAsked = 0
   let timers = 0
@@ -87,12 +87,6 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     flush()
   }
 
-  function askFrame (): void {
-    if (frameAsked) return
-    frameAsked = true
-    init.schedule(onFrame)
-  }
-
   /** urgent: shown in the next frame, inside the interval too */
   function request (urgent = false): void {
     dirty = true
@@ -100,7 +94,8 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     // min(): a local clock stepped back must not hold the view for the size of the step
     const wait = urgent ? 0 : Math.min(minIntervalMs, derivedAt + minIntervalMs - init.now())
     if (wait <= 0) {
-      askFrame()
+      frameAsked = true
+      init.schedule(onFrame)
       return
     }
     const token = ++timers
