@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
 import type { Plugin } from 'vite'
+import { copyMap, installedPackages, redirect } from './scripts/one-copy.ts'
+import type { Merges } from './scripts/one-copy.ts'
 
 // Modules of our dependencies that the page bundles but never runs, each replaced by a small
 // stand-in under src/dashboard/stubs/ whose file says why that is safe. Keys are paths under
@@ -53,10 +56,46 @@ function stubModules (stubs: Readonly<Record<string, string>>): Plugin {
   }
 }
 
+// @chainsafe/libp2p-noise 17 and -yamux 8 depend on the majors before the ones the rest of
+// libp2p 3 uses. Compared for these versions: uint8arraylist 2.4.9 and 3.0.2 differ only in
+// comments; protons-runtime 7 adds streamMessage and an optional third argument to message();
+// uint8arrays 6 adds exports (withArrayBuffer, xorCompare) and leaves the rest as it was
+// (multiformats 13, which only uint8arrays 5 brings, goes with it)
+const MERGES: Merges = {
+  uint8arraylist: { from: ['2.4.9'], into: '3.0.2' },
+  'protons-runtime': { from: ['5.6.0'], into: '7.1.2' },
+  uint8arrays: { from: ['5.1.1'], into: '6.1.1' }
+}
+
+/**
+ * Bundles one copy of each package (scripts/one-copy.ts): every module resolved into a copy
+ * that another replaces is taken from that other copy instead, at the same path inside it.
+ */
+function oneCopyPerPackage (merges: Merges): Plugin {
+  let map: Map<string, string> = new Map()
+  return {
+    name: 'devnet-dashboard:one-copy',
+    apply: 'build',
+    enforce: 'pre',
+    buildStart () {
+      map = copyMap(installedPackages(fileURLToPath(new URL('node_modules', import.meta.url))), merges)
+    },
+    async resolveId (source, importer, options) {
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true })
+      if (resolved == null) return null
+      const [file = '', query] = resolved.id.split('?')
+      const to = redirect(file, map)
+      if (to == null) return resolved
+      if (!existsSync(to)) this.error(`${file} has no counterpart at ${to}: check MERGES in vite.config.ts against the installed packages`)
+      return { ...resolved, id: query == null ? to : `${to}?${query}` }
+    }
+  }
+}
+
 export default defineConfig({
   // relative asset URLs: the relay serves the page at /, but it also works from a sub-path
   base: './',
-  plugins: [stubModules(STUBS), react()],
+  plugins: [oneCopyPerPackage(MERGES), stubModules(STUBS), react()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
