@@ -24,7 +24,14 @@ const STUBS: Readonly<Record<string, string>> = {
   'datastore-core/dist/src/memory.js': 'src/dashboard/stubs/datastore.ts',
   'libp2p/dist/src/connection-manager/resolvers/dnsaddr.js': 'src/dashboard/stubs/dnsaddr-resolver.ts',
   'libp2p/dist/src/connection-manager/reconnect-queue.js': 'src/dashboard/stubs/reconnect-queue.ts',
-  'libp2p/dist/src/connection-monitor.js': 'src/dashboard/stubs/connection-monitor.ts'
+  'libp2p/dist/src/connection-monitor.js': 'src/dashboard/stubs/connection-monitor.ts',
+  'libp2p/dist/src/address-manager/index.js': 'src/dashboard/stubs/address-manager.ts',
+  'libp2p/dist/src/peer-routing.js': 'src/dashboard/stubs/routing.ts',
+  'libp2p/dist/src/content-routing.js': 'src/dashboard/stubs/routing.ts',
+  'libp2p/dist/src/random-walk.js': 'src/dashboard/stubs/routing.ts',
+  // d3 parts that the chart's linear scales reach but never call (each file says why)
+  'd3-color/dist/d3-color.mjs': 'src/dashboard/stubs/d3-color.ts',
+  'd3-format/dist/d3-format.mjs': 'src/dashboard/stubs/d3-format.ts'
 }
 
 /**

@@ -3,8 +3,12 @@ import { describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
+import { AddressManager } from './address-manager.ts'
+import { color, rgb } from './d3-color.ts'
+import { format, precisionFixed } from './d3-format.ts'
 import { dnsaddrResolver } from './dnsaddr-resolver.ts'
 import { generateECDSAKeyPair, unmarshalECDSAPublicKey } from './ecdsa-keys.ts'
+import { CompoundContentRouting, DefaultPeerRouting, RandomWalk } from './routing.ts'
 import { pkixToRSAPublicKey } from './rsa-keys.ts'
 import { generateSecp256k1KeyPair, unmarshalSecp256k1PublicKey } from './secp256k1-keys.ts'
 
@@ -31,5 +35,28 @@ describe('bundle stubs', () => {
     assert.ok(dnsaddrResolver.canResolve(addr))
     assert.ok(!dnsaddrResolver.canResolve(multiaddr('/dns4/relay.example.org/tcp/443/wss')))
     await assert.rejects(dnsaddrResolver.resolve(addr, { log: defaultLogger().forComponent('test') }), { name: 'UnsupportedAddressError', message: /\/dnsaddr address, which the dashboard does not resolve/ })
+  })
+
+  it('give the page no addresses of its own, and refuse any it is configured with', () => {
+    const addresses = new AddressManager({})
+    assert.deepEqual([addresses.getListenAddrs(), addresses.getAnnounceAddrs(), addresses.getAppendAnnounceAddrs(), addresses.getObservedAddrs(), addresses.getAddresses(), addresses.getAddressesWithMetadata()], [[], [], [], [], [], []])
+    assert.throws(() => { addresses.addObservedAddr() }, /address manager is left out of the dashboard's bundle/)
+    assert.throws(() => new AddressManager({}, { listen: ['/ip4/127.0.0.1/tcp/0/ws'] }), /cannot take \/ip4\/127\.0\.0\.1\/tcp\/0\/ws/)
+    assert.doesNotThrow(() => new AddressManager({}, { listen: [], announce: [] }))
+  })
+
+  it('refuse routers, and say that nothing is looked up', () => {
+    assert.throws(() => new DefaultPeerRouting({}, { routers: [{}] }), /bundles no peer or content routing/)
+    assert.throws(() => new CompoundContentRouting({}, { routers: [{}] }), /bundles no peer or content routing/)
+    assert.throws(() => { new DefaultPeerRouting({}, { routers: [] }).findPeer() }, /routing is left out .* looking up peers or content/)
+    assert.throws(() => { new CompoundContentRouting({}).findProviders() }, /looking up peers or content/)
+    assert.throws(() => { new RandomWalk().walk() }, /looking up peers or content/)
+  })
+
+  it('name the d3 module and feature left out if the chart ever calls one', () => {
+    assert.throws(() => color(), /^Error: d3-color is left out of the dashboard's bundle .* colour interpolation/)
+    assert.throws(() => rgb(), /d3-color/)
+    assert.throws(() => format(), /d3-format is left out .* tickFormat\(\)/)
+    assert.throws(() => precisionFixed(), /d3-format/)
   })
 })
