@@ -45,12 +45,19 @@ describe('bundle stubs', () => {
     assert.doesNotThrow(() => new AddressManager({}, { listen: [], announce: [] }))
   })
 
-  it('refuse routers, and say that nothing is looked up', () => {
+  it('refuse routers, and fail every lookup as the stock routing with no routers does', async () => {
     assert.throws(() => new DefaultPeerRouting({}, { routers: [{}] }), /bundles no peer or content routing/)
     assert.throws(() => new CompoundContentRouting({}, { routers: [{}] }), /bundles no peer or content routing/)
-    assert.throws(() => { new DefaultPeerRouting({}, { routers: [] }).findPeer() }, /routing is left out .* looking up peers or content/)
-    assert.throws(() => { new CompoundContentRouting({}).findProviders() }, /looking up peers or content/)
-    assert.throws(() => { new RandomWalk().walk() }, /looking up peers or content/)
+    const peers = new DefaultPeerRouting({}, { routers: [] })
+    const content = new CompoundContentRouting({})
+    await assert.rejects(peers.findPeer(), { name: 'NoPeerRoutersError', message: /looks nothing up/ })
+    for (const walk of [peers.getClosestPeers(), new RandomWalk().walk()]) {
+      await assert.rejects(walk.next(), { name: 'NoPeerRoutersError' })
+    }
+    await assert.rejects(content.findProviders().next(), { name: 'NoContentRoutersError' })
+    for (const lookup of [content.provide(), content.cancelReprovide(), content.put(), content.get()]) {
+      await assert.rejects(lookup, { name: 'NoContentRoutersError' })
+    }
   })
 
   it('name the d3 module and feature left out if the chart ever calls one', () => {
