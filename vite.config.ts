@@ -64,14 +64,14 @@ function stubModules (stubs: Readonly<Record<string, string>>): Plugin {
 }
 
 // @chainsafe/libp2p-noise 17 and -yamux 8 depend on the majors before the ones the rest of
-// libp2p 3 uses. Compared for these versions: uint8arraylist 2.4.9 and 3.0.2 differ only in
-// comments; protons-runtime 7 adds streamMessage and an optional third argument to message();
-// uint8arrays 6 adds exports (withArrayBuffer, xorCompare) and leaves the rest as it was
-// (multiformats 13, which only uint8arrays 5 brings, goes with it)
+// libp2p 3 uses. Compared at uint8arraylist 2.4.9 and 3.0.2 (they differ only in comments),
+// protons-runtime 5.6.0 and 7.1.2 (7 adds streamMessage and an optional third argument to
+// message()) and uint8arrays 5.1.1 and 6.1.1 (6 adds exports: withArrayBuffer, xorCompare).
+// multiformats 13, which only uint8arrays 5 brings, goes with it.
 const MERGES: Merges = {
-  uint8arraylist: { from: ['2.4.9'], into: '3.0.2' },
-  'protons-runtime': { from: ['5.6.0'], into: '7.1.2' },
-  uint8arrays: { from: ['5.1.1'], into: '6.1.1' }
+  uint8arraylist: { from: [2], into: 3 },
+  'protons-runtime': { from: [5], into: 7 },
+  uint8arrays: { from: [5], into: 6 }
 }
 
 /**

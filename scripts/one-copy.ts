@@ -7,11 +7,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, sep } from 'node:path'
 
 /**
- * Packages whose older versions are bundled as a newer one, with the versions whose code was
- * compared: `from` versions are replaced by `into`. Anything installed besides these versions
- * is an error, so that a dependency update is looked at again before it is merged blind.
+ * Packages whose older majors are bundled as a newer one: copies of a `from` major are replaced
+ * by the newest installed copy of the `into` major. Majors, not versions, so that patch and
+ * minor updates go through; a major installed besides these is an error, so that it is
+ * compared before it is merged.
  */
-export type Merges = Readonly<Record<string, { readonly from: readonly string[], readonly into: string }>>
+export type Merges = Readonly<Record<string, { readonly from: readonly number[], readonly into: number }>>
 
 interface Installed { name: string, version: string, root: string }
 
@@ -45,7 +46,7 @@ export function installedPackages (nodeModules: string): Installed[] {
 /**
  * For each installed copy that is not the one to bundle, the root of the one to bundle. Of
  * several copies of one version, the one nearest the top (shortest path) is kept; copies of a
- * version listed in `merges` go to the kept copy of its `into` version.
+ * `from` major in `merges` go to the kept copy of the newest version of its `into` major.
  */
 export function copyMap (installed: readonly Installed[], merges: Merges): Map<string, string> {
   const byName = new Map<string, Installed[]>()
@@ -58,11 +59,14 @@ export function copyMap (installed: readonly Installed[], merges: Merges): Map<s
     }
     const merge = merges[name]
     if (merge != null) {
-      const into = kept.get(merge.into)
-      if (into == null) throw new Error(`${name}@${merge.into} is not installed: check the merges of ${name} against the installed packages`)
-      const unexpected = [...kept.keys()].filter(version => version !== merge.into && !merge.from.includes(version))
-      if (unexpected.length > 0) throw new Error(`${name}@${unexpected.join(', ')} is installed, which the merge into ${merge.into} was not checked against`)
-      for (const version of merge.from) kept.set(version, into)
+      const newest = [...kept.keys()].filter(version => majorOf(version) === merge.into).sort(byVersion).pop()
+      const into = newest == null ? undefined : kept.get(newest)
+      if (into == null) throw new Error(`no ${name}@${merge.into}.x is installed: check the merges of ${name} against the installed packages`)
+      const unexpected = [...kept.keys()].filter(version => majorOf(version) !== merge.into && !merge.from.includes(majorOf(version)))
+      if (unexpected.length > 0) throw new Error(`${name}@${unexpected.join(', ')} is installed, which the merge into ${name}@${merge.into}.x was not checked against`)
+      for (const version of kept.keys()) {
+        if (merge.from.includes(majorOf(version))) kept.set(version, into)
+      }
     }
     for (const { version, root } of copies) {
       const to = kept.get(version)
@@ -70,6 +74,18 @@ export function copyMap (installed: readonly Installed[], merges: Merges): Map<s
     }
   }
   return map
+}
+
+const majorOf = (version: string): number => Number.parseInt(version, 10)
+
+/** Ascending by major, minor and patch (prerelease tags are not told apart). */
+function byVersion (a: string, b: string): number {
+  const [x, y] = [a, b].map(version => version.split('.').map(part => Number.parseInt(part, 10)))
+  for (let k = 0; k < 3; k++) {
+    const d = (x?.[k] ?? 0) - (y?.[k] ?? 0)
+    if (d !== 0) return d
+  }
+  return 0
 }
 
 /** The path of `file` in the copy that replaces the package it belongs to, or null if none does. */
