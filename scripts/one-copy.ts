@@ -6,6 +6,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, sep } from 'node:path'
 
+// module ids in Vite and Rollup use forward slashes on every platform; so do the roots here
+const toId = (path: string): string => path.split(sep).join('/')
+
 /**
  * Packages whose older majors are bundled as a newer one: copies of a `from` major are replaced
  * by the newest installed copy of the `into` major. Majors, not versions, so that patch and
@@ -34,7 +37,7 @@ export function installedPackages (nodeModules: string): Installed[] {
         const manifest = join(root, 'package.json')
         if (!existsSync(manifest)) continue
         const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }
-        if (typeof version === 'string') found.push({ name, version, root })
+        if (typeof version === 'string') found.push({ name, version, root: toId(root) })
         visit(join(root, 'node_modules'))
       }
     }
@@ -88,14 +91,14 @@ function byVersion (a: string, b: string): number {
   return 0
 }
 
-/** The path of `file` in the copy that replaces the package it belongs to, or null if none does. */
+/** The id of `file` (a module id) in the copy that replaces its package, or null if none does. */
 export function redirect (file: string, map: ReadonlyMap<string, string>): string | null {
-  const marker = `${sep}node_modules${sep}`
+  const marker = '/node_modules/'
   const at = file.lastIndexOf(marker)
   if (at < 0) return null
-  const rest = file.slice(at + marker.length).split(sep)
+  const rest = file.slice(at + marker.length).split('/')
   const nameParts = rest[0]?.startsWith('@') === true ? 2 : 1
-  const root = file.slice(0, at + marker.length) + rest.slice(0, nameParts).join(sep)
+  const root = file.slice(0, at + marker.length) + rest.slice(0, nameParts).join('/')
   const to = map.get(root)
   return to == null ? null : to + file.slice(root.length)
 }
