@@ -1,0 +1,297 @@
+// Queries over the record, each on its own read-only connection inside one read transaction
+// (a consistent snapshot while the writer goes on). Long reads let the event loop run every
+// READ_CHUNK_ROWS rows, so heartbeats are not held up behind a week of history.
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { decodeJournal, scanSegment } from './blobs.ts'
+import {
+  DEFAULT_HISTORY_POINTS, MAX_EVENTS_PER_REQUEST, MAX_HISTORY_CELLS, MAX_HISTORY_POINTS, RAW_MAX_WINDOW_MS, READ_CHUNK_ROWS, ROLLUP_LEVELS_MS,
+  SEGMENT_MS
+} from './constants.ts'
+import { IdResolver, loadState, resolveStates, SEG_CONNECTED } from './state.ts'
+import { CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FORGOTTEN } from './types.ts'
+import type { EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt, NodeSeries, RecordedEvent } from './types.ts'
+import type { DatabaseSync } from 'node:sqlite'
+
+export class InvalidQueryError extends Error {
+  static name = 'InvalidQueryError'
+  constructor (detail: string) {
+    super(`invalid record query: ${detail}`)
+    this.name = 'InvalidQueryError'
+  }
+}
+
+/**
+ * One node's heights on a grid of `step` ms from `from`: per bucket the height at its end
+ * (carried through buckets without a change), the lowest and highest it reported within the
+ * bucket when they differ, and its connection changes at that resolution.
+ */
+class Series {
+  first = -1
+  readonly heights: number[] = []
+  readonly ranges: Array<[number, number, number]> = []
+  readonly connection: Array<[number, 0 | 1]> = []
+  readonly #from: number
+  readonly #step: number
+  readonly #buckets: number
+  #cur = -1
+  #h = 0
+  #lo = Infinity
+  #hi = -Infinity
+  #connected: boolean | undefined
+
+  constructor (from: number, step: number, buckets: number) {
+    this.#from = from
+    this.#step = step
+    this.#buckets = buckets
+  }
+
+  #bucket (t: number): number {
+    const k = Math.floor((t - this.#from) / this.#step)
+    return k >= this.#buckets ? this.#buckets - 1 : k
+  }
+
+  /** The node's state at `from`. */
+  begin (height: number, connected: boolean): void {
+    this.#cur = 0
+    this.first = 0
+    this.#h = height
+    this.#connected = connected
+    this.connection.push([0, connected ? 1 : 0])
+  }
+
+  #close (): void {
+    if (this.first < 0) this.first = this.#cur
+    this.heights.push(this.#h)
+    if (this.#lo < this.#h || this.#hi > this.#h) this.ranges.push([this.#cur, this.#lo, this.#hi])
+  }
+
+  sample (t: number, h: number, lo: number, hi: number): void {
+    const k = this.#bucket(t)
+    if (k !== this.#cur) {
+      if (this.#cur >= 0) {
+        this.#close()
+        for (let j = this.#cur + 1; j < k; j++) this.heights.push(this.#h)
+      }
+      this.#cur = k
+      this.#lo = lo
+      this.#hi = hi
+    } else {
+      if (lo < this.#lo) this.#lo = lo
+      if (hi > this.#hi) this.#hi = hi
+    }
+    this.#h = h
+  }
+
+  connect (t: number, connected: boolean): void {
+    if (connected === this.#connected) return
+    this.#connected = connected
+    const k = this.#bucket(t)
+    const last = this.connection[this.connection.length - 1]
+    if (last != null && last[0] === k) {
+      // one change per bucket at this resolution: the latest state wins, and a bucket that
+      // ends as the one before it began shows no change
+      this.connection.pop()
+      const before = this.connection[this.connection.length - 1]
+      if (before != null && before[1] === (connected ? 1 : 0)) return
+    }
+    this.connection.push([k, connected ? 1 : 0])
+  }
+
+  finish (): void {
+    if (this.#cur < 0) return
+    this.#close()
+    for (let j = this.#cur + 1; j < this.#buckets; j++) this.heights.push(this.#h)
+    this.#cur = -1
+  }
+}
+
+async function pause (signal: AbortSignal | undefined): Promise<void> {
+  await yieldToLoop()
+  signal?.throwIfAborted()
+}
+
+function meta (db: DatabaseSync, key: string): number | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: number } | undefined
+  return row == null ? undefined : Number(row.value)
+}
+
+function checkRange (from: number, to: number): void {
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from < 0) throw new InvalidQueryError('from and to must be times')
+  if (to <= from) throw new InvalidQueryError('to must be after from')
+}
+
+/**
+ * Where a window's points come from: raw changes for short windows, else the coarsest level
+ * that still gives at least one row per point. On a level, the grid starts on the level's
+ * boundary and a bucket is a whole number of the level's, so each bucket's last height is
+ * exact (the window then starts up to one level bucket before `from`).
+ */
+export function historyGrid (from: number, to: number, points: number): { origin: number, step: number, buckets: number, source: 'raw' | number } {
+  const width = to - from
+  let step = Math.max(1, Math.ceil(width / points))
+  if (step < SEGMENT_MS && width <= RAW_MAX_WINDOW_MS) return { origin: from, step, buckets: Math.ceil(width / step), source: 'raw' }
+  let source: number = SEGMENT_MS
+  for (const level of ROLLUP_LEVELS_MS) if (level <= step) source = level
+  step = Math.ceil(step / source) * source
+  const origin = Math.floor(from / source) * source
+  return { origin, step, buckets: Math.max(1, Math.ceil((to - origin) / step)), source }
+}
+
+/**
+ * Every node's (or the given peers') heights over [from, to] on a grid of at most `points`
+ * buckets. Memory and work are bounded: points × nodes is capped, and windows longer than
+ * RAW_MAX_WINDOW_MS read the stored levels instead of the raw changes.
+ */
+export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promise<HistoryResult> {
+  const { to, signal } = query
+  checkRange(query.from, to)
+  db.exec('BEGIN')
+  try {
+    let wanted: Set<number> | undefined
+    if (query.peers != null) {
+      wanted = new Set()
+      const rows = db.prepare('SELECT id FROM node WHERE peer IN (SELECT value FROM json_each(?))').all(JSON.stringify(query.peers)) as Array<{ id: number }>
+      for (const row of rows) wanted.add(row.id)
+    }
+    const nodeCount = wanted?.size ?? Number((db.prepare('SELECT count(*) AS n FROM node').get() as { n: number }).n)
+    const points = Math.max(1, Math.min(MAX_HISTORY_POINTS, Math.floor(query.points ?? DEFAULT_HISTORY_POINTS), Math.floor(MAX_HISTORY_CELLS / Math.max(1, nodeCount))))
+    const grid = historyGrid(query.from, to, points)
+    const { step, source, buckets } = grid
+    const from = grid.origin
+    const keep = (node: number): boolean => wanted == null || wanted.has(node)
+    const series = new Map<number, Series>()
+    const seriesOf = (node: number): Series => {
+      let s = series.get(node)
+      if (s == null) {
+        s = new Series(from, step, buckets)
+        series.set(node, s)
+      }
+      return s
+    }
+    const start = loadState(db, from).states
+    for (const state of start.values()) {
+      if (keep(state.node)) seriesOf(state.node).begin(state.height, state.connected)
+    }
+    const openMinute = meta(db, 'open_minute') ?? Math.floor(to / SEGMENT_MS)
+    const firstMinute = Math.floor(from / SEGMENT_MS)
+    const lastMinute = Math.floor(to / SEGMENT_MS)
+    let n = 0
+    const summary = (node: number, t: number, h: number, lo: number, hi: number, c: number): void => {
+      if (t <= from || t > to || !keep(node)) return
+      const s = seriesOf(node)
+      s.sample(t, h, h - lo, h + hi)
+      s.connect(t, (c & SEG_CONNECTED) !== 0)
+    }
+    let segFrom = firstMinute
+    if (typeof source === 'number' && source > SEGMENT_MS) {
+      // the level's closed buckets; the open one's minutes follow from seg and the journal
+      const level = ROLLUP_LEVELS_MS.indexOf(source as typeof ROLLUP_LEVELS_MS[number]) + 1
+      const closedEnd = Math.floor(openMinute * SEGMENT_MS / source)
+      const rows = db.prepare('SELECT b, node, t, h, lo, hi, c FROM roll WHERE level = ? AND b >= ? AND b < ? ORDER BY b, node')
+        .iterate(level, Math.floor(from / source), Math.min(closedEnd, Math.floor(to / source) + 1)) as Iterable<{ b: number, node: number, t: number, h: number, lo: number, hi: number, c: number }>
+      for (const row of rows) {
+        summary(row.node, row.b * source + row.t, row.h, row.lo, row.hi, row.c)
+        if (++n % READ_CHUNK_ROWS === 0) await pause(signal)
+      }
+      segFrom = Math.max(firstMinute, closedEnd * source / SEGMENT_MS)
+    }
+    if (source === 'raw') {
+      const rows = db.prepare('SELECT b, node, h, data FROM seg WHERE b >= ? AND b <= ? ORDER BY b, node')
+      rows.setReturnArrays(true)
+      let s: Series | undefined
+      const beat = (t: number, h: number): void => { s?.sample(t, h, h, h) }
+      const connection = (t: number, c: boolean): void => { s?.connect(t, c) }
+      for (const [b, node, h, data] of rows.iterate(segFrom, lastMinute) as unknown as Iterable<[number, number, number, Uint8Array]>) {
+        if (keep(node)) {
+          s = seriesOf(node)
+          scanSegment(data, b * SEGMENT_MS, h, from, to, beat, connection)
+        }
+        if (++n % READ_CHUNK_ROWS === 0) await pause(signal)
+      }
+    } else if (segFrom <= lastMinute) {
+      const rows = db.prepare('SELECT b, node, t, h, lo, hi, c FROM seg WHERE b >= ? AND b <= ? ORDER BY b, node')
+        .iterate(segFrom, lastMinute) as Iterable<{ b: number, node: number, t: number, h: number, lo: number, hi: number, c: number }>
+      for (const row of rows) {
+        summary(row.node, row.b * SEGMENT_MS + row.t, row.h, row.lo, row.hi, row.c)
+        if (++n % READ_CHUNK_ROWS === 0) await pause(signal)
+      }
+    }
+    const journal = db.prepare('SELECT b, data FROM journal WHERE b >= ? AND b <= ? ORDER BY b, seq')
+      .iterate(firstMinute, lastMinute) as Iterable<{ b: number, data: Uint8Array }>
+    for (const row of journal) {
+      decodeJournal(row.data, row.b * SEGMENT_MS, (node, kind, t, a) => {
+        if (t <= from || t > to || !keep(node)) return
+        if (kind === CHANGE_BEAT) seriesOf(node).sample(t, a, a, a)
+        else if (kind === CHANGE_CONNECTED) seriesOf(node).connect(t, true)
+        else if (kind === CHANGE_DISCONNECTED || kind === CHANGE_FORGOTTEN) seriesOf(node).connect(t, false)
+      })
+      await pause(signal)
+    }
+    // names as of the end of the window (or its start, for nodes forgotten within it)
+    const end = loadState(db, to).states
+    const resolver = new IdResolver(db)
+    const nodes: NodeSeries[] = []
+    for (const [id, s] of series) {
+      const node = resolver.node(id)
+      if (node == null) continue
+      s.finish()
+      const info = end.get(id)?.info ?? start.get(id)?.info ?? 0
+      nodes.push({
+        peerId: node.peer,
+        nickname: info === 0 ? '' : resolver.info(info).nickname,
+        first: s.first,
+        heights: s.heights,
+        ranges: s.ranges,
+        connection: s.connection
+      })
+    }
+    nodes.sort((a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)
+    return { from, to, stepMs: step, buckets, source, nodes }
+  } finally {
+    db.exec('COMMIT')
+  }
+}
+
+/** Every node as it was at `at` (changes at `at` included). */
+export function readStateAt (db: DatabaseSync, at: number): NodeAt[] {
+  if (!Number.isFinite(at) || at < 0) throw new InvalidQueryError('at must be a time')
+  db.exec('BEGIN')
+  try {
+    const { states } = loadState(db, at)
+    return resolveStates(new IdResolver(db), states.values())
+  } finally {
+    db.exec('COMMIT')
+  }
+}
+
+/** Events over [from, to] in the order they were recorded, at most `limit`. */
+export function readEvents (db: DatabaseSync, query: EventsQuery): EventsResult {
+  checkRange(query.from, query.to)
+  const limit = Math.min(MAX_EVENTS_PER_REQUEST, Math.max(1, Math.floor(query.limit ?? MAX_EVENTS_PER_REQUEST)))
+  const rows = db.prepare('SELECT id, t, kind, peers, data FROM event WHERE t >= ? AND t <= ? AND id > ? ORDER BY id LIMIT ?')
+    .all(query.from, query.to, query.after ?? 0, limit + 1) as Array<{ id: number, t: number, kind: string, peers: string, data: string | null }>
+  const events: RecordedEvent[] = []
+  for (const row of rows.slice(0, limit)) {
+    const event: RecordedEvent = { id: row.id, at: row.t, kind: row.kind, peers: parseStrings(row.peers) }
+    if (row.data != null) {
+      try {
+        const data: unknown = JSON.parse(row.data)
+        if (typeof data === 'object' && data != null && !Array.isArray(data)) event.data = data as Record<string, unknown>
+      } catch {}
+    }
+    events.push(event)
+  }
+  const result: EventsResult = { events }
+  const last = events[events.length - 1]
+  if (rows.length > limit && last != null) result.next = last.id
+  return result
+}
+
+function parseStrings (json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json)
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+  } catch {
+    return []
+  }
+}
