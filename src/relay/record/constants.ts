@@ -69,7 +69,7 @@ export const MAX_HISTORY_CELLS = 2_000_000
 export const MAX_EVENTS_PER_REQUEST = 10_000
 
 // Rows a query reads before it lets the event loop run (heartbeats, the feed) again
-export const READ_CHUNK_ROWS = 2_000
+export const READ_CHUNK_ROWS = 5_000
 
 // Windows up to this long are thinned from the raw changes (finer than a minute); longer
 // ones from the stored levels. Bounds what one request decodes: 1,000 nodes at a block every

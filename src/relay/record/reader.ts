@@ -60,9 +60,12 @@ class Series {
   }
 
   #close (): void {
+    // a bucket's range is worth sending only where the step from the last bucket's height to
+    // this one's does not already show it: a dip below both (a reorg) or a peak above both
+    const prev = this.first < 0 ? this.#h : (this.heights[this.heights.length - 1] ?? this.#h)
     if (this.first < 0) this.first = this.#cur
     this.heights.push(this.#h)
-    if (this.#lo < this.#h || this.#hi > this.#h) this.ranges.push([this.#cur, this.#lo, this.#hi])
+    if (this.#lo < Math.min(prev, this.#h) || this.#hi > Math.max(prev, this.#h)) this.ranges.push([this.#cur, this.#lo, this.#hi])
   }
 
   sample (t: number, h: number, lo: number, hi: number): void {
@@ -110,6 +113,27 @@ async function pause (signal: AbortSignal | undefined): Promise<void> {
   signal?.throwIfAborted()
 }
 
+/**
+ * Rows of a table keyed (b, node), in key order up to b = last, READ_CHUNK_ROWS at a time as
+ * arrays (twice as fast to build as objects), with the event loop free between chunks. Within
+ * the caller's read transaction the chunks are one snapshot.
+ */
+async function * keyed (db: DatabaseSync, select: string, params: Array<number | string>, last: number, signal: AbortSignal | undefined): AsyncGenerator<unknown[][]> {
+  const stmt = db.prepare(`${select} AND b <= ? AND (b, node) > (?, ?) ORDER BY b, node LIMIT ${READ_CHUNK_ROWS}`)
+  stmt.setReturnArrays(true)
+  let b = -1
+  let node = -1
+  while (true) {
+    const rows = stmt.all(...params, last, b, node) as unknown as unknown[][]
+    if (rows.length > 0) yield rows
+    if (rows.length < READ_CHUNK_ROWS) return
+    const tail = rows[rows.length - 1] ?? []
+    b = Number(tail[0])
+    node = Number(tail[1])
+    await pause(signal)
+  }
+}
+
 function meta (db: DatabaseSync, key: string): number | undefined {
   const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: number } | undefined
   return row == null ? undefined : Number(row.value)
@@ -121,18 +145,19 @@ function checkRange (from: number, to: number): void {
 }
 
 /**
- * Where a window's points come from: raw changes for short windows, else the coarsest level
- * that still gives at least one row per point. On a level, the grid starts on the level's
- * boundary and a bucket is a whole number of the level's, so each bucket's last height is
- * exact (the window then starts up to one level bucket before `from`).
+ * Where a window's points come from: raw changes for short windows (buckets under a minute),
+ * else the finest stored level that gives at most `points` rows per node (so a week is read
+ * from the hourly level, not from a million rows of the 10-minute one). On a level the grid
+ * starts on the level's boundary and a bucket is a whole number of the level's, so each
+ * bucket's last height is exact (the window then starts up to one level bucket before `from`).
  */
 export function historyGrid (from: number, to: number, points: number): { origin: number, step: number, buckets: number, source: 'raw' | number } {
   const width = to - from
   let step = Math.max(1, Math.ceil(width / points))
   if (step < SEGMENT_MS && width <= RAW_MAX_WINDOW_MS) return { origin: from, step, buckets: Math.ceil(width / step), source: 'raw' }
-  let source: number = SEGMENT_MS
-  for (const level of ROLLUP_LEVELS_MS) if (level <= step) source = level
-  step = Math.ceil(step / source) * source
+  const levels = [SEGMENT_MS, ...ROLLUP_LEVELS_MS]
+  const source = levels.find(level => width / level <= points) ?? levels[levels.length - 1] ?? SEGMENT_MS
+  step = Math.max(source, Math.ceil(step / source) * source)
   const origin = Math.floor(from / source) * source
   return { origin, step, buckets: Math.max(1, Math.ceil((to - origin) / step)), source }
 }
@@ -175,7 +200,6 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
     const openMinute = meta(db, 'open_minute') ?? Math.floor(to / SEGMENT_MS)
     const firstMinute = Math.floor(from / SEGMENT_MS)
     const lastMinute = Math.floor(to / SEGMENT_MS)
-    let n = 0
     const summary = (node: number, t: number, h: number, lo: number, hi: number, c: number): void => {
       if (t <= from || t > to || !keep(node)) return
       const s = seriesOf(node)
@@ -187,33 +211,26 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
       // the level's closed buckets; the open one's minutes follow from seg and the journal
       const level = ROLLUP_LEVELS_MS.indexOf(source as typeof ROLLUP_LEVELS_MS[number]) + 1
       const closedEnd = Math.floor(openMinute * SEGMENT_MS / source)
-      const rows = db.prepare('SELECT b, node, t, h, lo, hi, c FROM roll WHERE level = ? AND b >= ? AND b < ? ORDER BY b, node')
-        .iterate(level, Math.floor(from / source), Math.min(closedEnd, Math.floor(to / source) + 1)) as Iterable<{ b: number, node: number, t: number, h: number, lo: number, hi: number, c: number }>
-      for (const row of rows) {
-        summary(row.node, row.b * source + row.t, row.h, row.lo, row.hi, row.c)
-        if (++n % READ_CHUNK_ROWS === 0) await pause(signal)
+      const rows = keyed(db, 'SELECT b, node, t, h, lo, hi, c FROM roll WHERE level = ? AND b >= ?', [level, Math.floor(from / source)], Math.min(closedEnd, Math.floor(to / source) + 1) - 1, signal)
+      for await (const chunk of rows) {
+        for (const [b, node, t, h, lo, hi, c] of chunk as Array<[number, number, number, number, number, number, number]>) summary(node, b * source + t, h, lo, hi, c)
       }
       segFrom = Math.max(firstMinute, closedEnd * source / SEGMENT_MS)
     }
     if (source === 'raw') {
-      const rows = db.prepare('SELECT b, node, h, data FROM seg WHERE b >= ? AND b <= ? ORDER BY b, node')
-      rows.setReturnArrays(true)
       let s: Series | undefined
       const beat = (t: number, h: number): void => { s?.sample(t, h, h, h) }
       const connection = (t: number, c: boolean): void => { s?.connect(t, c) }
-      for (const [b, node, h, data] of rows.iterate(segFrom, lastMinute) as unknown as Iterable<[number, number, number, Uint8Array]>) {
-        if (keep(node)) {
+      for await (const chunk of keyed(db, 'SELECT b, node, h, data FROM seg WHERE b >= ?', [segFrom], lastMinute, signal)) {
+        for (const [b, node, h, data] of chunk as Array<[number, number, number, Uint8Array]>) {
+          if (!keep(node)) continue
           s = seriesOf(node)
           scanSegment(data, b * SEGMENT_MS, h, from, to, beat, connection)
         }
-        if (++n % READ_CHUNK_ROWS === 0) await pause(signal)
       }
     } else if (segFrom <= lastMinute) {
-      const rows = db.prepare('SELECT b, node, t, h, lo, hi, c FROM seg WHERE b >= ? AND b <= ? ORDER BY b, node')
-        .iterate(segFrom, lastMinute) as Iterable<{ b: number, node: number, t: number, h: number, lo: number, hi: number, c: number }>
-      for (const row of rows) {
-        summary(row.node, row.b * SEGMENT_MS + row.t, row.h, row.lo, row.hi, row.c)
-        if (++n % READ_CHUNK_ROWS === 0) await pause(signal)
+      for await (const chunk of keyed(db, 'SELECT b, node, t, h, lo, hi, c FROM seg WHERE b >= ?', [segFrom], lastMinute, signal)) {
+        for (const [b, node, t, h, lo, hi, c] of chunk as Array<[number, number, number, number, number, number, number]>) summary(node, b * SEGMENT_MS + t, h, lo, hi, c)
       }
     }
     const journal = db.prepare('SELECT b, data FROM journal WHERE b >= ? AND b <= ? ORDER BY b, seq')

@@ -103,7 +103,8 @@ describe('history record', () => {
   })
 
   it('keeps the lowest and highest height of a bucket where they differ from its last (a reorg)', async () => {
-    const result = await record.history({ from: T0, to: T0 + duration, points: 50 })
+    // buckets of a beat or two: a fork's lower height between two beats at the chain's
+    const result = await record.history({ from: T0, to: T0 + duration, points: 2_000 })
     const forked = result.nodes.find(n => n.peerId.includes('Peer0011'))
     assert.ok(forked != null)
     assert.ok(forked.ranges.length > 0, 'the forking node shows lower heights within buckets')
@@ -160,9 +161,9 @@ describe('history record over long windows', () => {
       feed(record, clock, model.events, 0, T0 + duration, 2_000)
       const levels = new Set<number | string>()
       for (const [from, to, points] of [
-        [T0, T0 + duration, 300], // 1-minute level
-        [T0 + 1_000, T0 + duration, 30], // 10-minute level
-        [T0 + 4_321, T0 + duration - 1_000, 4] // 1-hour level
+        [T0, T0 + duration, 450], // 1-minute level (437 rows a node)
+        [T0 + 1_000, T0 + duration, 60], // 10-minute level
+        [T0 + 4_321, T0 + duration - 1_000, 4] // 1-hour level, 2-hour buckets
       ] as const) {
         const result = await record.history({ from, to, points })
         levels.add(result.source)

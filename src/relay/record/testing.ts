@@ -250,3 +250,13 @@ export function script (options: ScriptOptions, start = T0): ModelEvent[] {
   events.sort((a, b) => a.t - b.t)
   return events
 }
+
+/** The peers and heights kill-testing.ts beats with: a node's height is what it reports at its
+ *  last beat, which the test knows from the beat schedule. */
+export function killTestPeer (k: number): string {
+  return `12D3KooWKillTest${String(k).padStart(5, '0')}${'y'.repeat(30)}`
+}
+
+export function expectedHeight (k: number, at: number): number {
+  return 3_000_000 + Math.floor(at / 1_000) + (k % 3)
+}

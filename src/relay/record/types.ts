@@ -66,7 +66,9 @@ export interface NodeSeries {
   /** the height at the end of each bucket from `first` to the last; bucket k covers
    *  [from + k·stepMs, from + (k + 1)·stepMs) */
   heights: number[]
-  /** [k, lowest, highest] for buckets where the node reported heights other than the last */
+  /** [k, lowest, highest] for buckets where the node went below or above both the height it
+   *  had before the bucket and its last in it (a reorg, a brief fork); elsewhere the step from
+   *  one bucket's height to the next already passes through every height in between */
   ranges: Array<[k: number, lo: number, hi: number]>
   /** [k, 1 | 0]: connected or not as of the end of bucket k, where it changed (k = 0: at `from`) */
   connection: Array<[k: number, connected: 0 | 1]>
