@@ -125,6 +125,25 @@ describe('history record on a full filesystem', () => {
       assert.equal(gap?.data?.reason, 'disk_full')
       assert.ok(Number(gap?.data?.from) >= pausedAt - 200)
       await record.stop()
+
+      // a restart onto a full disk: the record opens, and is paused, not gone
+      let fill = 0
+      for (let size = 1024 * 1024; size >= 4096; size /= 2) {
+        try {
+          writeFileSync(join(mountPoint, `ballast-${fill++}`), new Uint8Array(size), { flag: 'wx' })
+          size *= 2
+        } catch {}
+      }
+      clock.t += 60_000
+      const again = manualRecord(mountPoint, clock)
+      // SQLite says "full" when a page will not fit, "I/O error" when the WAL index will not
+      assert.ok(again.stats.paused === 'disk_full' || again.stats.paused === 'io_error', String(again.stats.paused))
+      for (let k = 0; k < fill; k++) spawnSync('rm', ['-f', join(mountPoint, `ballast-${k}`)])
+      clock.t += FULL_DISK_RETRY_MS
+      again.flush()
+      assert.equal(again.stats.paused, undefined)
+      assert.equal((await again.stateAt(clock.t)).length, 200, 'the nodes recorded before are there')
+      await again.stop()
     } finally {
       spawnSync('umount', [mountPoint])
       rmSync(mountPoint, { recursive: true, force: true })

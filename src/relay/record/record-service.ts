@@ -163,6 +163,17 @@ export class HistoryRecord {
     if (this.#started) return
     this.#started = true
     const now = this.#now()
+    this.#open(now)
+    if (!this.#manual) {
+      this.#flushTimer = setInterval(() => { this.flush() }, this.#flushIntervalMs)
+      this.#flushTimer.unref()
+      this.#scheduleRetention(RETENTION_INTERVAL_MS / 10)
+    }
+  }
+
+  /** Opens the record; on failure recording is paused and the open is tried again later. */
+  #open (now: number): boolean {
+    this.#lastRetry = now
     try {
       const opened = openOrReplaceRecord(this.file, {
         // the hard cap is a little above the bound: retention keeps under it, this catches a lag
@@ -170,22 +181,46 @@ export class HistoryRecord {
         walBackstopPages: this.#checkpointWorker ? WAL_BACKSTOP_PAGES : 1000
       }, now)
       this.#db = opened.db
-      this.#movedAside = opened.movedAside
+      this.#movedAside ??= opened.movedAside
       this.#writer = new RecordWriter(opened.db, { lastBeatAt: peer => this.#mirror.get(peer)?.beatAt })
-      this.#writer.start(now, MIN_GAP_MS)
     } catch (err) {
-      // the live view goes on without a record
-      log.error('the history record %s could not be opened, recording is off: %e', this.file, err)
+      // the live view goes on without a record; a full disk may have room again later
+      const code = sqliteCode(err)
+      const reason: PauseReason = code === SQLITE_FULL ? 'disk_full' : code === SQLITE_IOERR ? 'io_error' : 'unavailable'
+      if (this.#paused == null) {
+        log.error('the history record %s could not be opened (%s), recording is off; opening is tried again every %d s: %e', this.file, reason, FULL_DISK_RETRY_MS / 1000, err)
+        this.#pausedAt = now
+      }
+      this.#paused = reason
+      this.#stats.writeErrors++
       this.#closeDb()
-      this.#paused = 'unavailable'
-      return
+      return false
+    }
+    const writer = this.#writer
+    try {
+      writer.start(now, MIN_GAP_MS)
+      if (this.#paused != null) {
+        log.error('the history record is open again after %d s', Math.round((now - this.#pausedAt) / 1000))
+        this.#paused = undefined
+      }
+    } catch (err) {
+      // opened but not writable now (a full disk): paused, tried again like any failed write
+      writer.pause()
+      this.#paused = undefined
+      this.#pause(err, now)
+    }
+    // nodes heard while there was no record: what the record lacks of them is queued again
+    // (what it has already is not written twice)
+    for (const [peer, m] of this.#mirror) {
+      const q = this.#queue
+      q.push(CHANGE_INFO, now, peer, 0, { nickname: m.nickname, minerAddress: m.minerAddress, genesisCid: m.genesisCid, ...(m.client != null ? { client: m.client } : {}), ...(m.clientVersion != null ? { clientVersion: m.clientVersion } : {}), ...(m.nodePeerId != null ? { nodePeerId: m.nodePeerId } : {}) })
+      q.push(m.connected ? CHANGE_CONNECTED : CHANGE_DISCONNECTED, now, peer, 0)
+      q.push(CHANGE_BEAT, now, peer, m.height, m.head)
+      if (m.finalized != null) q.push(CHANGE_FINALIZED, now, peer, m.finalized)
+      if (m.syncing != null) q.push(CHANGE_SYNCING, now, peer, m.syncing ? 1 : 0)
     }
     if (this.#checkpointWorker) this.#startCheckpointer()
-    if (!this.#manual) {
-      this.#flushTimer = setInterval(() => { this.flush() }, this.#flushIntervalMs)
-      this.#flushTimer.unref()
-      this.#scheduleRetention(RETENTION_INTERVAL_MS / 10)
-    }
+    return true
   }
 
   async stop (): Promise<void> {
@@ -325,6 +360,8 @@ export class HistoryRecord {
 
   /** Writes what is queued (the timer calls this; tests may too). */
   flush (): void {
+    const now = this.#now()
+    if (this.#writer == null && this.#started && now - this.#lastRetry >= FULL_DISK_RETRY_MS) this.#open(now)
     const writer = this.#writer
     if (writer == null) {
       // no record: nothing is kept, the queue only must not grow
@@ -334,7 +371,6 @@ export class HistoryRecord {
       this.#events = []
       return
     }
-    const now = this.#now()
     if (this.#paused != null && now - this.#lastRetry >= FULL_DISK_RETRY_MS) this.#tryResume(now)
     const batch = this.#queue.take()
     const events = this.#events

@@ -119,6 +119,11 @@ export class RecordWriter {
     return this.#recording
   }
 
+  /** Stops writing (until resume()) after a failure outside write(): the start on a full disk. */
+  pause (): void {
+    this.#recording = false
+  }
+
   /** Nodes the record knows now (not forgotten). */
   get nodeCount (): number {
     return this.#states.size
