@@ -2,14 +2,14 @@
 // (a consistent snapshot while the writer goes on). Long reads let the event loop run every
 // READ_CHUNK_ROWS rows, so heartbeats are not held up behind a week of history.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { decodeJournal, scanSegment } from './blobs.ts'
+import { decodeJournal, decodeSegment, scanSegment } from './blobs.ts'
 import {
   DEFAULT_HISTORY_POINTS, MAX_EVENTS_PER_REQUEST, MAX_HISTORY_CELLS, MAX_HISTORY_POINTS, RAW_MAX_WINDOW_MS, READ_CHUNK_ROWS, ROLLUP_LEVELS_MS,
   SEGMENT_MS
 } from './constants.ts'
 import { IdResolver, loadState, resolveStates, SEG_CONNECTED } from './state.ts'
-import { CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FORGOTTEN } from './types.ts'
-import type { EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt, NodeSeries, RecordedEvent } from './types.ts'
+import { CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO, CHANGE_SYNCING } from './types.ts'
+import type { ChangeKind, EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt, NodeInfo, NodeSeries, RecordedEvent } from './types.ts'
 import type { DatabaseSync } from 'node:sqlite'
 
 export class InvalidQueryError extends Error {
@@ -310,5 +310,67 @@ function parseStrings (json: string): string[] {
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
   } catch {
     return []
+  }
+}
+
+/** One recorded change, resolved, as replay gives them back. */
+export type ReplayChange =
+  | { t: number, peerId: string, kind: 'beat', height: number, head: string }
+  | { t: number, peerId: string, kind: 'info', info: NodeInfo }
+  | { t: number, peerId: string, kind: 'connected' | 'disconnected' | 'forgotten' }
+  | { t: number, peerId: string, kind: 'finalized', height: number }
+  | { t: number, peerId: string, kind: 'syncing', syncing: boolean }
+
+/**
+ * Every change recorded in (from, to], oldest first, a minute at a time (a minute of 1,000
+ * nodes is the most held at once). Changes at one moment keep the order they were recorded in.
+ */
+export async function * readChanges (db: DatabaseSync, from: number, to: number, signal?: AbortSignal): AsyncGenerator<ReplayChange[]> {
+  checkRange(from, to)
+  {
+    const resolver = new IdResolver(db)
+    const segs = db.prepare('SELECT node, h, data FROM seg WHERE b = ? ORDER BY node')
+    const journal = db.prepare('SELECT data FROM journal WHERE b = ? ORDER BY seq')
+    const last = Math.floor(to / SEGMENT_MS)
+    // minutes with no row are skipped by asking for the next one that has any
+    const nextMinute = db.prepare('SELECT min(b) AS b FROM (SELECT min(b) AS b FROM seg WHERE b >= ?1 UNION ALL SELECT min(b) AS b FROM journal WHERE b >= ?1)')
+    let minute = Math.floor(from / SEGMENT_MS)
+    while (minute <= last) {
+      // a transaction per minute, not one for the whole replay: a long-lived reader would keep
+      // a recording relay's WAL from being checkpointed
+      const found = (nextMinute.get(minute) as { b: number | null } | undefined)?.b
+      if (found == null || found > last) return
+      minute = found
+      db.exec('BEGIN')
+      const entries: Array<[number, number, ChangeKind, number, number, number]> = []
+      let seq = 0
+      for (const row of segs.iterate(minute) as Iterable<{ node: number, h: number, data: Uint8Array }>) {
+        const node = row.node
+        decodeSegment(row.data, minute * SEGMENT_MS, row.h, (kind, t, a, b) => { entries.push([t, seq++, kind, node, a, b]) })
+      }
+      for (const row of journal.iterate(minute) as Iterable<{ data: Uint8Array }>) {
+        decodeJournal(row.data, minute * SEGMENT_MS, (node, kind, t, a, b) => { entries.push([t, seq++, kind, node, a, b]) })
+      }
+      db.exec('COMMIT')
+      entries.sort((x, y) => x[0] - y[0] || x[1] - y[1])
+      const out: ReplayChange[] = []
+      for (const [t, , kind, node, a, b] of entries) {
+        if (t <= from || t > to) continue
+        const peerId = resolver.node(node)?.peer
+        if (peerId == null) continue
+        switch (kind) {
+          case CHANGE_BEAT: out.push({ t, peerId, kind: 'beat', height: a, head: resolver.head(b) }); break
+          case CHANGE_INFO: out.push({ t, peerId, kind: 'info', info: resolver.info(a) }); break
+          case CHANGE_CONNECTED: out.push({ t, peerId, kind: 'connected' }); break
+          case CHANGE_DISCONNECTED: out.push({ t, peerId, kind: 'disconnected' }); break
+          case CHANGE_FORGOTTEN: out.push({ t, peerId, kind: 'forgotten' }); break
+          case CHANGE_FINALIZED: out.push({ t, peerId, kind: 'finalized', height: a }); break
+          case CHANGE_SYNCING: out.push({ t, peerId, kind: 'syncing', syncing: a === 1 }); break
+        }
+      }
+      if (out.length > 0) yield out
+      await pause(signal)
+      minute++
+    }
   }
 }

@@ -13,7 +13,8 @@ import {
   RETENTION_INTERVAL_MS, WAL_BACKSTOP_PAGES, WAL_LIMIT_BYTES
 } from './constants.ts'
 import { ChangeQueue } from './queue.ts'
-import { readEvents, readHistory, readStateAt } from './reader.ts'
+import { readChanges, readEvents, readHistory, readStateAt } from './reader.ts'
+import type { ReplayChange } from './reader.ts'
 import { openOrReplaceRecord, openRecordReader, setMaxBytes, sqliteCode, SQLITE_FULL, SQLITE_IOERR, usedBytes } from './schema.ts'
 import {
   CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
@@ -474,5 +475,19 @@ export class HistoryRecord {
 
   async events (query: EventsQuery): Promise<EventsResult> {
     return this.#query(db => readEvents(db, query))
+  }
+
+  /** The recorded changes in (from, to], oldest first, a minute's worth at a time (replay). */
+  async * changes (from: number, to: number, signal?: AbortSignal): AsyncGenerator<ReplayChange[]> {
+    if (this.#writer == null) throw new RecordUnavailableError()
+    if (this.#queries >= MAX_CONCURRENT_QUERIES) throw new RecordBusyError()
+    this.#queries++
+    const db = openRecordReader(this.file)
+    try {
+      yield * readChanges(db, from, to, signal)
+    } finally {
+      db.close()
+      this.#queries--
+    }
   }
 }

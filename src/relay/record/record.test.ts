@@ -130,6 +130,37 @@ describe('history record', () => {
     await assert.rejects(record.stateAt(Number.NaN), { name: 'InvalidQueryError' })
   })
 
+  it('gives back every change in order, a minute at a time, for replay', async () => {
+    const from = T0 + 600_000
+    const to = T0 + 3_600_000
+    const start = await record.stateAt(from)
+    const heights = new Map(start.map(n => [n.peerId, n.height]))
+    const connected = new Map(start.map(n => [n.peerId, n.connected]))
+    let previous = from
+    let minutes = 0
+    // moments to compare at, in order
+    const checks = [from + 1_000, from + 777_777, to - 1]
+    const check = (at: number): void => {
+      for (const [peer, n] of model.stateAt(at)) {
+        assert.equal(heights.get(peer), n.height, `${peer} height at +${at - T0}`)
+        assert.equal(connected.get(peer), n.connected, `${peer} connected at +${at - T0}`)
+      }
+    }
+    for await (const chunk of record.changes(from, to)) {
+      minutes++
+      for (const change of chunk) {
+        assert.ok(change.t >= previous && change.t > from && change.t <= to, 'in time order, inside the window')
+        while (checks.length > 0 && change.t > checks[0]!) check(checks.shift()!)
+        previous = change.t
+        if (change.kind === 'beat') heights.set(change.peerId, change.height)
+        else if (change.kind === 'connected' || change.kind === 'disconnected') connected.set(change.peerId, change.kind === 'connected')
+        else if (change.kind === 'forgotten') { heights.delete(change.peerId); connected.delete(change.peerId) }
+      }
+    }
+    for (const at of checks) check(at)
+    assert.equal(minutes, 50)
+  })
+
   it('records events and gives them back by time, a page at a time', async () => {
     const at = clock.t
     for (let k = 0; k < 25; k++) record.event(at - 60_000 + k, k % 2 === 0 ? 'stale' : 'back', [`peer-${k}`], { height: k })
