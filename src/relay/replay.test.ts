@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { FakeClock, headOf, manualRecord, T0, tempDir } from './record/testing.ts'
+import { Replay } from './replay.ts'
+import type { ReplayChange } from './record/reader.ts'
+import type { NodeAt } from './record/types.ts'
+
+describe('replay', () => {
+  it('plays the state at the start, then every change at its moment on a clock speed times real time', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    const record = manualRecord(dir, clock)
+    try {
+      // two nodes for 3 minutes: a beat every 2 s, b leaves after a minute and comes back
+      for (let t = T0 + 1_000; t < T0 + 180_000; t += 1_000) {
+        clock.t = t
+        if (t % 2_000 === 0) record.heartbeat('a', t, { height: t / 2_000 - T0 / 2_000, head: headOf(t), nickname: 'a', minerAddress: null, genesisCid: null })
+        if (t === T0 + 60_000) record.disconnected('b', t)
+        else if (t < T0 + 60_000 || t > T0 + 90_000) record.heartbeat('b', t, { height: 7, head: headOf(7), nickname: 'b', minerAddress: null, genesisCid: null })
+        record.flush()
+      }
+      const from = T0 + 30_000
+      const to = T0 + 150_000
+      let wall = 1_000_000
+      const waits: number[] = []
+      const begun: Array<[NodeAt[], number]> = []
+      const played: ReplayChange[] = []
+      const playedAt: number[] = []
+      const replay = new Replay({
+        source: record,
+        from,
+        to,
+        speed: 10,
+        wallNow: () => wall,
+        sleep: async (ms) => { waits.push(ms); wall += ms },
+        target: {
+          begin: (nodes, at) => { begun.push([nodes, at]) },
+          change: (change) => { played.push(change); playedAt.push(replay.now()) }
+        }
+      })
+      assert.equal(replay.now(), from)
+      await replay.run()
+      assert.equal(replay.done, true)
+      assert.equal(begun.length, 1)
+      assert.deepEqual(begun[0]![0].map(n => [n.peerId, n.height, n.connected]), [['a', 15, true], ['b', 7, true]])
+      // every change, in order, each played when the replayed clock reached its moment
+      assert.deepEqual(played.map(c => c.t), [...played.map(c => c.t)].sort((x, y) => x - y))
+      assert.ok(played.every((c, k) => playedAt[k] === c.t), 'each change at its recorded moment')
+      assert.deepEqual(played.filter(c => c.peerId === 'b').map(c => c.kind), ['disconnected', 'connected'])
+      assert.equal(played.filter(c => c.kind === 'beat' && c.peerId === 'a').length, 60)
+      // 120 s of record at 10× is 12 s of waiting, to the end
+      assert.equal(waits.reduce((a, b) => a + b, 0), 12_000)
+      assert.equal(replay.now(), to)
+    } finally {
+      await record.stop()
+      await remove()
+    }
+  })
+
+  it('refuses a window that ends before it starts and a speed that is not positive, by name', () => {
+    const source = { stateAt: async () => [], changes: async function * () {} }
+    const target = { begin: () => {}, change: () => {} }
+    assert.throws(() => new Replay({ source, target, from: 10, to: 5 }), { name: 'InvalidReplayError' })
+    assert.throws(() => new Replay({ source, target, from: 0, to: 5, speed: 0 }), { name: 'InvalidReplayError' })
+  })
+
+  it('stops when asked, mid-wait', async () => {
+    const source = {
+      stateAt: async () => [],
+      changes: async function * () { yield [{ t: 5_000, peerId: 'a', kind: 'connected' as const }] }
+    }
+    let resolveWait: (() => void) | undefined
+    const replay = new Replay({
+      source,
+      from: 0,
+      to: 10_000,
+      target: { begin: () => {}, change: () => { throw new Error('played after stop') } },
+      sleep: async (_ms, signal) => {
+        await new Promise<void>((resolve, reject) => {
+          resolveWait = resolve
+          signal.addEventListener('abort', () => { reject(signal.reason) })
+        })
+      }
+    })
+    const running = replay.run()
+    while (resolveWait == null) await new Promise(resolve => setImmediate(resolve))
+    replay.stop()
+    await running
+    assert.equal(replay.done, true)
+    assert.equal(replay.played, 0)
+  })
+})
