@@ -44,6 +44,10 @@ export const SYNC_GRACE_BEATS = 1.5
 // redials), and what the page shows is then as of its last word, not now
 export const FEED_CURRENT_MS = FEED_PING_INTERVAL_MS + 2_500
 
+// Gaps in the feed kept for the chart to mark: a wall's chart window holds a few at most, and
+// older ones have scrolled out of it
+export const MAX_FEED_GAPS = 16
+
 // How long offline nodes stay listed unless the URL says otherwise
 export const DEFAULT_OFFLINE_KEEP_MS = 60 * 60_000
 

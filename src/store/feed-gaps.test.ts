@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { FeedMessage, NodeRecord } from '../protocol/feed.ts'
-import { FEED_CURRENT_MS, MAX_QUEUED_MESSAGES, STALE_BEATS, STALL_BLOCKS } from './constants.ts'
+import { FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_QUEUED_MESSAGES, STALE_BEATS, STALL_BLOCKS } from './constants.ts'
 import { createDashboardStore } from './store.ts'
 import type { DashboardStore } from './store.ts'
 import { record, subscribe } from './test-fixtures.ts'
@@ -166,6 +166,7 @@ describe('resubscribe: the snapshot is the truth again, with no flash from the g
       }
     }
     assert.equal(h.view().heardAt, t)
+    assert.deepEqual(h.view().gaps, [{ from: lastWord, to: t }], 'the chart marks what the page did not hear')
     assert.deepEqual(h.statuses(), Array(NODES).fill('in-sync'))
     assert.equal(h.view().summary.bestHeight, height)
     h.store.setConnection({ state: 'live' })
@@ -300,6 +301,25 @@ describe('resubscribe: the snapshot is the truth again, with no flash from the g
     h.send({ t: 'hb', i: 9, height, head: headAt(height, 'other'), at: h.clock.now })
     assert.equal(h.view().summary.distinctHeads, 2)
     assert.equal(h.view().summary.forked, false)
+  })
+})
+
+describe('feed gaps for the chart', () => {
+  it('marks a resubscribe that left the relay unheard for longer than a quiet feed, and keeps the last few', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { lastHeartbeatAt: t })]))
+    // the first paint's snapshot, then the feed's half a second later: no gap
+    h.clock.now += 500
+    h.send(...subscribe(h.clock.now, [record('A', { lastHeartbeatAt: t })]))
+    assert.deepEqual(h.view().gaps, [])
+    for (let k = 0; k < 20; k++) {
+      const from = h.clock.now
+      h.clock.now += FEED_CURRENT_MS + 1
+      h.send(...subscribe(h.clock.now, [record('A', { lastHeartbeatAt: h.clock.now })]))
+      assert.deepEqual(h.view().gaps.at(-1), { from, to: h.clock.now })
+    }
+    assert.equal(h.view().gaps.length, MAX_FEED_GAPS)
   })
 })
 

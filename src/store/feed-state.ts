@@ -9,7 +9,7 @@
 // hidden tab or a batch of queued messages cannot make time seem to pass on the devnet.
 import { FEED_VERSION } from '../protocol/constants.ts'
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
-import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, DEFAULT_BEAT_PERIOD_MS, EWMA_WEIGHT, MAX_NODES, STALE_BEATS } from './constants.ts'
+import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, DEFAULT_BEAT_PERIOD_MS, EWMA_WEIGHT, FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_NODES, STALE_BEATS } from './constants.ts'
 import { HeightHistory } from './height-history.ts'
 
 /** One node as the feed describes it, plus what the dashboard has observed of it. Immutable:
@@ -45,6 +45,13 @@ export interface BestHeight {
   readonly seen: boolean
 }
 
+/** A stretch of relay time the page did not hear: from the last word of one subscription to
+ *  the snapshot of the next. What the relay's histories say of it, the page did not watch. */
+export interface FeedGap {
+  readonly from: number
+  readonly to: number
+}
+
 interface PendingSnapshot {
   /** relay clock; the snapshot is the relay's state as of this */
   readonly serverTime: number
@@ -68,6 +75,8 @@ export interface FeedState {
   readonly heardAt: number | null
   /** snapshots completed; a view derived on another one has a gap in the feed behind it */
   readonly subscription: number
+  /** the last MAX_FEED_GAPS gaps longer than a quiet feed's silence, oldest first */
+  readonly gaps: readonly FeedGap[]
   readonly relayPeerId: string | null
   /** the feed version the relay announced, when it differs from ours */
   readonly versionMismatch: number | null
@@ -86,6 +95,7 @@ export function initialFeedState (): FeedState {
     synced: false,
     heardAt: null,
     subscription: 0,
+    gaps: [],
     relayPeerId: null,
     versionMismatch: null,
     clockOffsetMs: 0,
@@ -318,7 +328,16 @@ class Draft {
     // the snapshot is the whole truth: nodes missing from it are gone
     this.#nodes = pending.nodes
     this.#byIndex = pending.byIndex
-    this.#set({ pending: null, synced: true, heardAt: pending.serverTime, subscription: this.#state.subscription + 1 })
+    const { heardAt, gaps } = this.#state
+    this.#set({
+      pending: null,
+      synced: true,
+      heardAt: pending.serverTime,
+      subscription: this.#state.subscription + 1,
+      gaps: heardAt !== null && pending.serverTime - heardAt > FEED_CURRENT_MS
+        ? [...gaps.slice(1 - MAX_FEED_GAPS), { from: heardAt, to: pending.serverTime }]
+        : gaps
+    })
     for (const node of pending.nodes.values()) {
       if (isReporting(node)) this.#observeHeight(node.height, firstAtHeight(node.history, node.height, node.lastHeartbeatAt), false)
     }

@@ -8,7 +8,7 @@
 // coming, or a feed gone quiet), so nothing on screen keeps moving as if it were live.
 import { DEFAULT_BEAT_PERIOD_MS, DEFAULT_BLOCK_TIME_MS, FEED_CURRENT_MS, FORK_BLOCKS, STALL_BLOCKS, SYNC_GRACE_BEATS } from './constants.ts'
 import { isReporting, relayTime, silentSince, staleAfterMs } from './feed-state.ts'
-import type { FeedState, NodeEntry } from './feed-state.ts'
+import type { FeedGap, FeedState, NodeEntry } from './feed-state.ts'
 
 /** 'forked': online at the best height on another head than the largest group, while the
  *  heads have differed long enough to be called a fork. 'waiting': connected, but not heard
@@ -93,6 +93,8 @@ export interface DashboardView {
   readonly summary: Summary
   /** start of the chart's window, relay clock */
   readonly windowStart: number
+  /** stretches the page did not hear (FeedState.gaps), for the chart to mark */
+  readonly gaps: readonly FeedGap[]
   readonly windowMs: number
 }
 
@@ -250,6 +252,7 @@ export function deriveView (
     nodes,
     summary,
     windowStart: now - options.windowMs,
+    gaps: state.gaps,
     windowMs: options.windowMs
   }
 }
