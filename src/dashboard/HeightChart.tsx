@@ -190,7 +190,8 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
         {asOf !== null && (
           <g className='as-of' data-testid='chart-as-of'>
             <line x1={right} x2={right} y1={top} y2={bottom} />
-            <text x={right - 0.6 * rem} y={top + 1.6 * rem} textAnchor='end'>last known {asOf}</text>
+            {/* bottom right: heights rise, so lines end high at the right edge */}
+            <text x={right - 0.6 * rem} y={bottom - 0.8 * rem} textAnchor='end'>last known {asOf}</text>
           </g>
         )}
         <g className='labels' data-testid='chart-labels'>
