@@ -94,7 +94,7 @@ export function SummaryBar ({ view }: { view: DashboardView }) {
         testId='summary-consensus'
         value={summary.distinctHeads === 0 ? '–' : split ? `${summary.distinctHeads} heads` : '1 head'}
         detail={summary.distinctHeads === 0
-          ? 'no node online'
+          ? summary.online === 0 ? 'no node online' : 'no node has beaten since it connected'
           : split
             ? `largest group ${summary.largestGroup} · in dispute: ${disputeText(summary)}`
             : summary.forked
