@@ -206,6 +206,24 @@ describe('resubscribe: the snapshot is the truth again, with no flash from the g
     assert.equal(h.store.getFeedState().best.samples.at(-1), BLOCK_MS, 'the next rise, seen from its start, is one')
   })
 
+  it('calls no stall when the nodes come back from a gap lower than the best height from before it (a reset devnet)', () => {
+    const h = harness()
+    const devnet = liveDevnet(h)
+    devnet.beat(8_000)
+    h.store.setConnection({ state: 'lost', retryAt: h.clock.now + 1000, reason: 'the feed ended' })
+    h.idle(30_000)
+    const t = h.clock.now
+    // a restarted relay with every node offline at a height below the best, then one back on a new chain
+    h.send(...subscribe(t, Array.from({ length: NODES }, (_, k) => record(peer(k), { height: devnet.height() - 3, head: headAt(devnet.height() - 3), connected: false, lastHeartbeatAt: t - 30_000 }))))
+    h.store.setConnection({ state: 'live' })
+    h.clock.now += 300
+    h.send({ t: 'conn', i: 0, at: h.clock.now })
+    h.clock.now += BEAT_MS
+    h.send({ t: 'hb', i: 0, height: 2, head: '{ reset2 }', at: h.clock.now })
+    assert.equal(h.view().summary.bestHeight, 2)
+    assertNoAlarm({ ...h.view(), nodes: [] }, 'back on a reset chain')
+  })
+
   it('does not call a node stale that reconnected and has not beaten yet, nor learn its outage as a period', () => {
     const h = harness()
     const t = h.clock.now

@@ -230,7 +230,9 @@ export function deriveView (
     sinceRiseMs,
     roseAt,
     blockTimeMs,
-    stalled: bestHeight >= 0 && at - roseAt > STALL_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS),
+    // roseAt dates the model's best height: while what is online is lower (nodes back from a
+    // gap on another chain, before the model settles on it), it dates nothing shown
+    stalled: bestHeight >= 0 && bestHeight === state.best.height && at - roseAt > STALL_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS),
     distinctHeads,
     largestGroup,
     inDispute: previous !== null && sameElements(previous.summary.inDispute, inDispute) ? previous.summary.inDispute : inDispute,
