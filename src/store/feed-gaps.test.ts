@@ -224,6 +224,33 @@ describe('resubscribe: the snapshot is the truth again, with no flash from the g
     assertNoAlarm({ ...h.view(), nodes: [] }, 'back on a reset chain')
   })
 
+  it('takes the best height from the snapshot when the devnet was reset during the gap', () => {
+    const h = harness()
+    const devnet = liveDevnet(h)
+    devnet.beat(8_000)
+    h.store.setConnection({ state: 'lost', retryAt: h.clock.now + 1000, reason: 'the feed ended' })
+    h.idle(30_000)
+    const t = h.clock.now
+    // the relay stayed up; the devnet was reset to genesis 12 s ago and is at height 12 now
+    h.send(
+      { t: 'hello', version: 1, relayPeerId: '12D3KooWRelay', serverTime: t },
+      { t: 'snapshot', serverTime: t, count: NODES },
+      ...Array.from({ length: NODES }, (_, k): FeedMessage => ({
+        t: 'node', i: k, node: record(peer(k), { height: 12, head: headAt(12, 'reset'), lastHeartbeatAt: t - 100 }), history: [[t - 12_000, 0], [t - 1000, 12]]
+      })),
+      { t: 'synced' }
+    )
+    assert.equal(h.store.getFeedState().best.height, 12)
+    assert.equal(h.store.getFeedState().best.roseAt, t - 1000)
+    h.store.setConnection({ state: 'live' })
+    h.clock.now += 2 * BLOCK_MS
+    h.send({ t: 'ping', serverTime: h.clock.now })
+    assert.equal(h.view().summary.stalled, false)
+    h.clock.now += 2 * BLOCK_MS
+    h.send({ t: 'ping', serverTime: h.clock.now })
+    assert.equal(h.view().summary.stalled, true, 'and a real stall after it is one')
+  })
+
   it('does not call a node stale that reconnected and has not beaten yet, nor learn its outage as a period', () => {
     const h = harness()
     const t = h.clock.now

@@ -341,6 +341,9 @@ class Draft {
     for (const node of pending.nodes.values()) {
       if (isReporting(node)) this.#observeHeight(node.height, firstAtHeight(node.history, node.height, node.lastHeartbeatAt), false)
     }
+    // nobody is at the best height from before the gap any more (a reorg down, a reset devnet,
+    // a restarted relay whose nodes are not back): the best is what they report now
+    this.#settleBest(pending.serverTime)
   }
 
   /** The relay bounds its known nodes and says `forget`; this bound holds even if it did not:
