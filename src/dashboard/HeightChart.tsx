@@ -175,7 +175,7 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
             return (
               <g key={gap.from}>
                 <rect x={from} y={top} width={Math.max(1, to - from)} height={bottom - top} />
-                {to - from > 6 * rem && <text x={(from + to) / 2} y={bottom - 0.8 * rem} textAnchor='middle'>relay lost</text>}
+                {to - from > 6 * rem && <text x={(from + to) / 2} y={bottom - 0.8 * rem} textAnchor='middle'>no feed</text>}
               </g>
             )
           })}
