@@ -9,7 +9,8 @@
 // hidden tab or a batch of queued messages cannot make time seem to pass on the devnet.
 import { FEED_VERSION } from '../protocol/constants.ts'
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
-import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, DEFAULT_BEAT_PERIOD_MS, EWMA_WEIGHT, FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_NODES, STALE_BEATS } from './constants.ts'
+import { median, nextBeatPeriod, staleAfterMs as staleAfter } from '../protocol/status-rules.ts'
+import { BLOCK_TIME_SAMPLES, FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_NODES } from './constants.ts'
 import { HeightHistory } from './height-history.ts'
 
 /** One node as the feed describes it, plus what the dashboard has observed of it. Immutable:
@@ -117,7 +118,7 @@ export function silentSince (node: NodeEntry): number {
 
 /** How long a node may be silent before it is stale: STALE_BEATS of its observed period. */
 export function staleAfterMs (node: NodeEntry): number {
-  return STALE_BEATS * (node.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS)
+  return staleAfter(node.beatPeriodMs)
 }
 
 /** Connected and heard from on this connection, so its height and head are current. */
@@ -287,7 +288,7 @@ class Draft {
     }
     // it went offline, and has come back without a beat since
     if (known !== undefined && !known.connected && record.lastHeartbeatAt <= (known.disconnectedAt ?? -Infinity)) return at
-    const bound = STALE_BEATS * (known?.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS)
+    const bound = staleAfter(known?.beatPeriodMs ?? null)
     if (at - record.lastHeartbeatAt > bound) return at
     return known?.connected === true ? known.connectedAt : null
   }
@@ -409,13 +410,6 @@ function sameRecord (a: NodeRecord, b: NodeRecord): boolean {
     a.firstSeenAt === b.firstSeenAt && a.lastHeartbeatAt === b.lastHeartbeatAt
 }
 
-function nextBeatPeriod (previous: number | null, interval: number): number | null {
-  if (!(interval > 0)) return previous
-  if (previous === null) return interval
-  if (interval > BEAT_OUTAGE_FACTOR * previous) return previous
-  return previous + EWMA_WEIGHT * (interval - previous)
-}
-
 /** The chart draws steps, so only height changes are kept, which makes the ring last longer. */
 function recordHeight (history: HeightHistory, at: number, height: number): void {
   if (history.size > 0 && (history.lastHeight() === height || at < history.lastAt())) return
@@ -429,8 +423,3 @@ function firstAtHeight (history: HeightHistory, height: number, fallback: number
   return at
 }
 
-function median (values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
-}

@@ -6,7 +6,8 @@
 // alone; ages and the chart run on the page's estimate of the relay clock while the picture
 // is current, and stop at the last word when it is not (feed lost, a new snapshot still
 // coming, or a feed gone quiet), so nothing on screen keeps moving as if it were live.
-import { DEFAULT_BEAT_PERIOD_MS, DEFAULT_BLOCK_TIME_MS, FEED_CURRENT_MS, FORK_BLOCKS, STALL_BLOCKS, SYNC_GRACE_BEATS } from './constants.ts'
+import { isBehind, stallAfterMs } from '../protocol/status-rules.ts'
+import { DEFAULT_BLOCK_TIME_MS, FEED_CURRENT_MS, FORK_BLOCKS } from './constants.ts'
 import { isReporting, relayTime, silentSince, staleAfterMs } from './feed-state.ts'
 import type { FeedGap, FeedState, NodeEntry } from './feed-state.ts'
 
@@ -116,10 +117,7 @@ export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: num
   if (!node.connected) return { status: 'offline', lag }
   if (at - silentSince(node) > staleAfterMs(node)) return { status: 'stale', lag }
   if (!isReporting(node)) return { status: 'waiting', lag: 0 }
-  if (lag === 0) return { status: 'in-sync', lag }
-  const period = node.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS
-  if (lag === 1 && at - bestRoseAt <= SYNC_GRACE_BEATS * period) return { status: 'in-sync', lag }
-  return { status: 'behind', lag }
+  return { status: isBehind(lag, at, bestRoseAt, node.beatPeriodMs) ? 'behind' : 'in-sync', lag }
 }
 
 const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, waiting: false, stale: true, offline: false }
@@ -232,7 +230,7 @@ export function deriveView (
     blockTimeMs,
     // roseAt dates the model's best height: while what is online is lower (nodes back from a
     // gap on another chain, before the model settles on it), it dates nothing shown
-    stalled: bestHeight >= 0 && bestHeight === state.best.height && at - roseAt > STALL_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS),
+    stalled: bestHeight >= 0 && bestHeight === state.best.height && at - roseAt > stallAfterMs(blockTimeMs),
     distinctHeads,
     largestGroup,
     inDispute: previous !== null && sameElements(previous.summary.inDispute, inDispute) ? previous.summary.inDispute : inDispute,
