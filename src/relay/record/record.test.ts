@@ -46,7 +46,8 @@ function checkHistory (result: HistoryResult, model: Model, skip: Set<string>, l
     assert.equal(series.first + series.heights.length, buckets, `${label}: ${series.peerId} fills the window`)
     for (let j = 0; j < series.heights.length; j++) {
       const k = series.first + j
-      const end = Math.min(from + (k + 1) * stepMs - 1, to)
+      // the last bucket includes `to`
+      const end = k === buckets - 1 ? to : Math.min(from + (k + 1) * stepMs - 1, to)
       const want = model.heightAt(series.peerId, end)
       assert.equal(series.heights[j], want, `${label}: ${series.peerId} bucket ${k} of ${buckets} (ends +${end - T0} ms)`)
     }

@@ -1,0 +1,113 @@
+// The relay's history as a service: the record (every change, in SQLite in the data dir) and
+// the event detector, fed from the node registry's changes. The heartbeat path only queues;
+// writing, sweeping and retention run on timers of their own.
+import { EventDetector } from './event-detector.ts'
+import { HistoryRecord } from './record/index.ts'
+import type { NodeRegistry, RegistryChange } from './registry.ts'
+import type { BeatInput } from './record/index.ts'
+import type { NodeRecord } from '../protocol/index.ts'
+
+export interface HistoryServiceInit {
+  /** default DEFAULT_HISTORY_DAYS */
+  historyDays?: number
+  /** default DEFAULT_HISTORY_MAX_MB */
+  historyMaxMb?: number
+  now?: () => number
+}
+
+export interface HistoryServiceComponents {
+  registry: NodeRegistry
+  dataDir: string
+}
+
+/** Optional fields newer heartbeats carry (the watcher's facts), read when the record has them. */
+type WithFacts = NodeRecord & {
+  client?: string | null
+  clientVersion?: string | null
+  nodePeerId?: string | null
+  syncing?: boolean | null
+  finalizedHeight?: number | null
+}
+
+function beatOf (record: WithFacts): BeatInput {
+  const beat: BeatInput = {
+    height: record.height,
+    head: record.head,
+    nickname: record.nickname,
+    minerAddress: record.minerAddress,
+    genesisCid: record.genesisCid
+  }
+  if (record.client != null) beat.client = record.client
+  if (record.clientVersion != null) beat.clientVersion = record.clientVersion
+  if (record.nodePeerId != null) beat.nodePeerId = record.nodePeerId
+  if (record.syncing != null) beat.syncing = record.syncing
+  if (record.finalizedHeight != null) beat.finalizedHeight = record.finalizedHeight
+  return beat
+}
+
+export function historyService (init: HistoryServiceInit = {}): (components: HistoryServiceComponents) => HistoryService {
+  return components => new HistoryService(components, init)
+}
+
+export class HistoryService {
+  readonly record: HistoryRecord
+  readonly detector: EventDetector
+  readonly #registry: NodeRegistry
+  readonly #now: () => number
+  #unsubscribe: (() => void) | undefined
+
+  constructor (components: HistoryServiceComponents, init: HistoryServiceInit = {}) {
+    this.#registry = components.registry
+    this.#now = init.now ?? Date.now
+    this.record = new HistoryRecord({
+      dataDir: components.dataDir,
+      now: this.#now,
+      ...(init.historyDays != null ? { historyDays: init.historyDays } : {}),
+      ...(init.historyMaxMb != null ? { historyMaxMb: init.historyMaxMb } : {})
+    })
+    this.detector = new EventDetector({ now: this.#now, sink: { event: (at, kind, peers, data) => { this.record.event(at, kind, peers, data) } } })
+  }
+
+  start (): void {
+    if (this.#unsubscribe != null) return
+    this.record.start()
+    this.detector.start()
+    this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
+  }
+
+  async stop (): Promise<void> {
+    this.#unsubscribe?.()
+    this.#unsubscribe = undefined
+    this.detector.stop()
+    await this.record.stop()
+  }
+
+  #onChange (change: RegistryChange): void {
+    const peer = change.node.record.peerId
+    switch (change.kind) {
+      case 'node':
+      case 'beat': {
+        const record = change.node.record as WithFacts
+        const at = record.lastHeartbeatAt
+        this.record.heartbeat(peer, at, beatOf(record))
+        this.detector.heartbeat(peer, at, record.height)
+        return
+      }
+      case 'connected': {
+        const at = this.#now()
+        this.record.connected(peer, at)
+        this.detector.connected(peer, at)
+        return
+      }
+      case 'disconnected': {
+        const at = this.#now()
+        this.record.disconnected(peer, at)
+        this.detector.disconnected(peer, at)
+        return
+      }
+      case 'forgotten':
+        this.record.forgotten(peer, this.#now())
+        this.detector.forgotten(peer)
+    }
+  }
+}
