@@ -65,7 +65,17 @@ export class HistoryService {
       ...(init.historyDays != null ? { historyDays: init.historyDays } : {}),
       ...(init.historyMaxMb != null ? { historyMaxMb: init.historyMaxMb } : {})
     })
-    this.detector = new EventDetector({ now: this.#now, sink: { event: (at, kind, peers, data) => { this.record.event(at, kind, peers, data) } } })
+    this.detector = new EventDetector({
+      now: this.#now,
+      sink: {
+        event: (at, kind, peers, data) => {
+          this.record.event(at, kind, peers, data)
+          // whether a node was beating is part of its state at a moment (?at=, replay): beats
+          // that change nothing are not recorded one by one, the detector's word is
+          if (kind === 'stale' || kind === 'back') for (const peer of peers) this.record.stale(peer, at, kind === 'stale')
+        }
+      }
+    })
   }
 
   start (): void {

@@ -3,7 +3,8 @@
 // Segment (one node, one minute): entries oldest first, each
 //   uint(dt * 2 + (kind === beat ? 0 : 1)), then for other kinds a byte with the kind, then
 //   beat: int(height − previous height), int(head id − previous head id)
-//   info: uint(info id)   finalized: uint(height)   syncing: byte(0 | 1)   others: nothing
+//   info: uint(info id)   finalized: uint(height)   syncing: byte(0 | 1)   others (connected,
+//   disconnected, forgotten, stale, back): nothing
 // dt is ms since the previous entry (the first: since the minute began). The first beat's
 // height is relative to the row's own height column (its last height), the first head id to 0,
 // so a segment decodes alone. A beat, the common entry, is ~4 bytes at a beat every few s.
@@ -28,7 +29,7 @@ export class InvalidBlobError extends Error {
 }
 
 function checkKind (kind: number): ChangeKind {
-  if (kind > 6) throw new InvalidBlobError(`unknown change kind ${kind}`)
+  if (kind > 8) throw new InvalidBlobError(`unknown change kind ${kind}`)
   return kind as ChangeKind
 }
 

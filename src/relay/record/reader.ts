@@ -8,7 +8,7 @@ import {
   SEGMENT_MS
 } from './constants.ts'
 import { IdResolver, loadState, resolveStates, SEG_CONNECTED } from './state.ts'
-import { CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO, CHANGE_SYNCING } from './types.ts'
+import { CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO, CHANGE_STALE, CHANGE_SYNCING } from './types.ts'
 import type { ChangeKind, EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt, NodeInfo, NodeSeries, RecordedEvent } from './types.ts'
 import type { DatabaseSync } from 'node:sqlite'
 
@@ -317,7 +317,7 @@ function parseStrings (json: string): string[] {
 export type ReplayChange =
   | { t: number, peerId: string, kind: 'beat', height: number, head: string }
   | { t: number, peerId: string, kind: 'info', info: NodeInfo }
-  | { t: number, peerId: string, kind: 'connected' | 'disconnected' | 'forgotten' }
+  | { t: number, peerId: string, kind: 'connected' | 'disconnected' | 'forgotten' | 'stale' | 'back' }
   | { t: number, peerId: string, kind: 'finalized', height: number }
   | { t: number, peerId: string, kind: 'syncing', syncing: boolean }
 
@@ -366,6 +366,8 @@ export async function * readChanges (db: DatabaseSync, from: number, to: number,
           case CHANGE_FORGOTTEN: out.push({ t, peerId, kind: 'forgotten' }); break
           case CHANGE_FINALIZED: out.push({ t, peerId, kind: 'finalized', height: a }); break
           case CHANGE_SYNCING: out.push({ t, peerId, kind: 'syncing', syncing: a === 1 }); break
+          case CHANGE_STALE: out.push({ t, peerId, kind: 'stale' }); break
+          case CHANGE_BACK: out.push({ t, peerId, kind: 'back' }); break
         }
       }
       if (out.length > 0) yield out

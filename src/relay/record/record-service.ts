@@ -17,8 +17,8 @@ import { readChanges, readEvents, readHistory, readStateAt } from './reader.ts'
 import type { ReplayChange } from './reader.ts'
 import { openOrReplaceRecord, openRecordReader, setMaxBytes, sqliteCode, SQLITE_FULL, SQLITE_IOERR, usedBytes } from './schema.ts'
 import {
-  CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
-  CHANGE_SYNCING
+  CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
+  CHANGE_STALE, CHANGE_SYNCING
 } from './types.ts'
 import { RecordWriter } from './writer.ts'
 import type { BeatInput, EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt, NodeInfo } from './types.ts'
@@ -341,6 +341,12 @@ export class HistoryRecord {
     if (m == null || !m.connected) return
     m.connected = false
     this.#queue.push(CHANGE_DISCONNECTED, at, peer, 0)
+  }
+
+  /** The event detector's word: a connected node went silent past its stale bound, or beat again. */
+  stale (peer: string, at: number, stale: boolean): void {
+    if (!this.#mirror.has(peer)) return
+    this.#queue.push(stale ? CHANGE_STALE : CHANGE_BACK, at, peer, 0)
   }
 
   forgotten (peer: string, at: number): void {

@@ -120,6 +120,36 @@ describe('history record', () => {
     }
   })
 
+  it('keeps whether a node was stale (the detector\'s word) in its state, until it beats or its connection changes', async () => {
+    const { dir, remove } = await tempDir()
+    const c = new FakeClock()
+    const r = manualRecord(dir, c)
+    try {
+      const beat = (h: number): void => { r.heartbeat('s', c.t, { height: h, head: headOf(h), nickname: 's', minerAddress: null, genesisCid: null }) }
+      beat(1)
+      c.t += 10_000
+      r.stale('s', c.t, true)
+      const staleAt = c.t
+      c.t += 1_000
+      r.flush()
+      // across a keyframe boundary and a restart
+      c.t = T0 + KEYFRAME_MS + 5_000
+      r.flush()
+      await r.stop()
+      c.t += 1_000
+      const again = manualRecord(dir, c)
+      const at = async (t: number): Promise<boolean | undefined> => (await again.stateAt(t)).find(n => n.peerId === 's')?.stale
+      assert.equal(await at(staleAt - 1), false)
+      assert.equal(await at(staleAt), true)
+      assert.equal(await at(T0 + KEYFRAME_MS + 1_000), true, 'from the keyframe')
+      // the stop disconnected it: no longer stale, offline
+      assert.equal(await at(c.t), false)
+      await again.stop()
+    } finally {
+      await remove()
+    }
+  })
+
   it('gives only the peers asked for', async () => {
     const peers = [model.events[0]!.peer, 'not-a-known-peer']
     const result = await record.history({ from: T0, to: T0 + 600_000, points: 10, peers })

@@ -4,8 +4,8 @@
 import { decodeJournal, decodeSegment } from './blobs.ts'
 import { SEGMENT_MS } from './constants.ts'
 import {
-  CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
-  CHANGE_SYNCING
+  CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
+  CHANGE_STALE, CHANGE_SYNCING
 } from './types.ts'
 import type { ChangeKind, NodeAt, NodeInfo } from './types.ts'
 import type { DatabaseSync } from 'node:sqlite'
@@ -19,31 +19,34 @@ export interface RawState {
   /** info id; 0 when none has been seen */
   info: number
   connected: boolean
+  stale: boolean
   syncing: boolean | null
   finalized: number | null
   changedAt: number
   beatAt: number
 }
 
-// keyframe flags: bit 0 connected, bit 1 syncing, bit 2 syncing unknown
+// keyframe flags: bit 0 connected, bit 1 syncing, bit 2 syncing unknown, bit 3 stale
 export const FLAG_CONNECTED = 1
 export const FLAG_SYNCING = 2
 export const FLAG_SYNCING_UNKNOWN = 4
+export const FLAG_STALE = 8
 
 // seg.c: bit 0 connected at the end of the minute; bit 1 the minute holds changes other than
-// beats and connections (info, finalized, syncing, forgotten), which only decoding shows; bit
+// beats (connections, info, finalized, syncing, stale, forgotten), which only decoding shows; bit
 // 2 the minute has no beat (its height is the node's, carried). The common row (beats, no
 // other change) is 0 or 1, which SQLite stores in no bytes at all
 export const SEG_CONNECTED = 1
 export const SEG_OTHER = 2
 export const SEG_NO_BEAT = 4
 
-export function flagsOf (state: { connected: boolean, syncing: boolean | null }): number {
-  return (state.connected ? FLAG_CONNECTED : 0) | (state.syncing === true ? FLAG_SYNCING : 0) | (state.syncing == null ? FLAG_SYNCING_UNKNOWN : 0)
+export function flagsOf (state: { connected: boolean, stale: boolean, syncing: boolean | null }): number {
+  return (state.connected ? FLAG_CONNECTED : 0) | (state.syncing === true ? FLAG_SYNCING : 0) | (state.syncing == null ? FLAG_SYNCING_UNKNOWN : 0) |
+    (state.stale ? FLAG_STALE : 0)
 }
 
 function blank (node: number, t: number): RawState {
-  return { node, height: 0, head: 0, info: 0, connected: false, syncing: null, finalized: null, changedAt: t, beatAt: 0 }
+  return { node, height: 0, head: 0, info: 0, connected: false, stale: false, syncing: null, finalized: null, changedAt: t, beatAt: 0 }
 }
 
 // what a piece of the record settles about a node's state
@@ -52,7 +55,8 @@ const F_CONN = 2
 const F_INFO = 4
 const F_FIN = 8
 const F_SYNC = 16
-const F_ALL = 31
+const F_STALE = 32
+const F_ALL = 63
 
 /** The last value of each field within one piece of the record (a minute, or the journal),
  *  read forward; a forget in it clears what came before it. */
@@ -70,6 +74,7 @@ class Last {
   infoT = 0
   fin = 0
   syncing = false
+  stale = false
 
   reset (): void {
     this.seen = 0
@@ -83,11 +88,14 @@ class Last {
     if (this.forgot) this.reborn = true
     switch (kind) {
       case CHANGE_BEAT: this.height = a; this.head = b; this.beatT = t; this.seen |= F_BEAT; break
-      case CHANGE_CONNECTED: this.connected = true; this.seen |= F_CONN; break
-      case CHANGE_DISCONNECTED: this.connected = false; this.seen |= F_CONN; break
+      // a connection that opens or closes ends a silence: stale is per connection
+      case CHANGE_CONNECTED: this.connected = true; this.stale = false; this.seen |= F_CONN | F_STALE; break
+      case CHANGE_DISCONNECTED: this.connected = false; this.stale = false; this.seen |= F_CONN | F_STALE; break
       case CHANGE_INFO: this.info = a; this.infoT = t; this.seen |= F_INFO; break
       case CHANGE_FINALIZED: this.fin = a; this.seen |= F_FIN; break
       case CHANGE_SYNCING: this.syncing = a === 1; this.seen |= F_SYNC; break
+      case CHANGE_STALE: this.stale = true; this.seen |= F_STALE; break
+      case CHANGE_BACK: this.stale = false; this.seen |= F_STALE; break
       case CHANGE_FORGOTTEN:
         this.forgot = true
         this.reborn = false
@@ -131,6 +139,7 @@ function settle (nodes: Map<number, Settling>, node: number, last: Last): void {
   if ((fresh & F_INFO) !== 0) st.info = last.info
   if ((fresh & F_FIN) !== 0) st.finalized = last.fin
   if ((fresh & F_SYNC) !== 0) st.syncing = last.syncing
+  if ((fresh & F_STALE) !== 0) st.stale = last.stale
   if (!s.changed && (last.seen & (F_BEAT | F_INFO)) !== 0) {
     st.changedAt = Math.max((last.seen & F_BEAT) !== 0 ? last.beatT : 0, (last.seen & F_INFO) !== 0 ? last.infoT : 0)
     s.changed = true
@@ -234,6 +243,7 @@ export function loadState (db: DatabaseSync, at: number): LoadedState {
       if ((k & F_INFO) === 0) st.info = row.info
       if ((k & F_FIN) === 0) st.finalized = row.fin
       if ((k & F_SYNC) === 0) st.syncing = (row.flags & FLAG_SYNCING_UNKNOWN) !== 0 ? null : (row.flags & FLAG_SYNCING) !== 0
+      if ((k & F_STALE) === 0) st.stale = (row.flags & FLAG_STALE) !== 0
       if (s?.changed !== true) st.changedAt = row.changed_t
       states.set(row.node, st)
     }
@@ -342,6 +352,8 @@ export function resolveStates (resolver: IdResolver, states: Iterable<RawState>)
       height: s.height,
       head: resolver.head(s.head),
       connected: s.connected,
+      // stale only means something while connected
+      stale: s.connected && s.stale,
       syncing: s.syncing,
       finalizedHeight: s.finalized,
       firstSeenAt: node.firstSeenAt,

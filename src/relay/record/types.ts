@@ -28,8 +28,11 @@ export const CHANGE_INFO = 3
 export const CHANGE_FINALIZED = 4
 export const CHANGE_SYNCING = 5
 export const CHANGE_FORGOTTEN = 6
+/** connected but silent past its stale bound (the event detector's word), and heard again */
+export const CHANGE_STALE = 7
+export const CHANGE_BACK = 8
 
-export type ChangeKind = 0 | 1 | 2 | 3 | 4 | 5 | 6
+export type ChangeKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8
 
 /** A node as it was at some moment, from the record. */
 export interface NodeAt extends NodeInfo {
@@ -37,6 +40,8 @@ export interface NodeAt extends NodeInfo {
   height: number
   head: string
   connected: boolean
+  /** connected, but silent past its stale bound then (the relay's event detector said so) */
+  stale: boolean
   syncing: boolean | null
   finalizedHeight: number | null
   /** ms since epoch: first heard (in its current life: a node forgotten and heard again starts over) */
@@ -44,7 +49,8 @@ export interface NodeAt extends NodeInfo {
   /** last change of height, head or info at or before the moment */
   lastChangeAt: number
   /** last heartbeat known at or before the moment; a lower bound (beats that changed nothing
-   *  are not recorded one by one, only as of each keyframe) */
+   *  are not recorded one by one, only as of each keyframe): whether it was beating then is
+   *  `stale`, not this */
   lastHeartbeatAt: number
 }
 

@@ -8,8 +8,8 @@ import { INTERN_EPOCH_MS, KEYFRAME_MS, MAX_INTERNED, ROLLUP_LEVELS_MS, SEGMENT_M
 import { usedBytes } from './schema.ts'
 import { flagsOf, IdResolver, infoKey, loadState, SEG_CONNECTED, SEG_NO_BEAT, SEG_OTHER } from './state.ts'
 import {
-  CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
-  CHANGE_SYNCING
+  CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
+  CHANGE_STALE, CHANGE_SYNCING
 } from './types.ts'
 import type { ChangeBatch } from './queue.ts'
 import type { ChangeKind, NodeInfo } from './types.ts'
@@ -25,6 +25,7 @@ interface NodeState {
   info: NodeInfo
   infoKey: string
   connected: boolean
+  stale: boolean
   syncing: boolean | null
   finalized: number | null
   changedAt: number
@@ -166,6 +167,7 @@ export class RecordWriter {
         info,
         infoKey: infoKey(info),
         connected: raw.connected,
+        stale: raw.stale,
         syncing: raw.syncing,
         finalized: raw.finalized,
         changedAt: raw.changedAt
@@ -285,13 +287,11 @@ export class RecordWriter {
       seg.h = a
       if (a < seg.lo) seg.lo = a
       if (a > seg.hi) seg.hi = a
-    } else if (kind === CHANGE_CONNECTED) {
-      seg.c = true
-    } else if (kind === CHANGE_DISCONNECTED) {
-      seg.c = false
     } else {
+      // a reader decodes a minute with anything but beats in it; only beats it may skip
       seg.other = true
-      if (kind === CHANGE_FORGOTTEN) seg.c = false
+      if (kind === CHANGE_CONNECTED) seg.c = true
+      else if (kind === CHANGE_DISCONNECTED || kind === CHANGE_FORGOTTEN) seg.c = false
     }
   }
 
@@ -403,7 +403,7 @@ export class RecordWriter {
       const id = this.#recording ? this.#nodeId(peer, t) : (known ?? -1)
       // heard again after being forgotten: its first-seen time starts over
       if (known != null && this.#recording) this.#s.nodeReborn!.run(t, id)
-      state = { id, peer, height: 0, head: '', info: NO_INFO, infoKey: NO_INFO_KEY, connected: false, syncing: null, finalized: null, changedAt: t }
+      state = { id, peer, height: 0, head: '', info: NO_INFO, infoKey: NO_INFO_KEY, connected: false, stale: false, syncing: null, finalized: null, changedAt: t }
       this.#states.set(peer, state)
     } else if (state.id < 0 && this.#recording) {
       state.id = this.#nodeId(peer, t)
@@ -423,6 +423,15 @@ export class RecordWriter {
         const connected = kind === CHANGE_CONNECTED
         if (state.connected === connected) return
         state.connected = connected
+        state.stale = false
+        if (this.#recording) this.#record(state, kind, t, 0, 0)
+        return
+      }
+      case CHANGE_STALE:
+      case CHANGE_BACK: {
+        const stale = kind === CHANGE_STALE
+        if (state.stale === stale || !state.connected) return
+        state.stale = stale
         if (this.#recording) this.#record(state, kind, t, 0, 0)
         return
       }
