@@ -59,14 +59,11 @@ export const MAX_SIZE_SLACK = 1.05
 // written between two steps stays under the bound
 export const SIZE_HIGH_WATER = 0.9
 
-// Per history request: points per node (a screen is a few thousand pixels wide)
-export const MAX_HISTORY_POINTS = 4_000
+// Per history request: points per node (MAX_HISTORY_POINTS, in the API's contract)
+export { MAX_EVENTS_PER_REQUEST, MAX_HISTORY_POINTS } from '../../protocol/history.ts'
 export const DEFAULT_HISTORY_POINTS = 600
 // and points × nodes per request (1,000 nodes × 2,000 points), which bounds a response's memory
 export const MAX_HISTORY_CELLS = 2_000_000
-
-// Per events request
-export const MAX_EVENTS_PER_REQUEST = 10_000
 
 // Rows a query reads before it lets the event loop run (heartbeats, the feed) again
 export const READ_CHUNK_ROWS = 5_000

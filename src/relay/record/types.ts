@@ -1,4 +1,5 @@
-// What the record takes in and gives back.
+// What the record takes in and gives back; what it gives back is the HTTP API's shapes.
+import type { DevnetEvent, EventsAnswer, HistoryHeader, HistorySeries, NodeAtMoment } from '../../protocol/history.ts'
 
 /** What a node says about itself that changes rarely; one interned row per distinct value. */
 export interface NodeInfo {
@@ -34,25 +35,8 @@ export const CHANGE_BACK = 8
 
 export type ChangeKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8
 
-/** A node as it was at some moment, from the record. */
-export interface NodeAt extends NodeInfo {
-  peerId: string
-  height: number
-  head: string
-  connected: boolean
-  /** connected, but silent past its stale bound then (the relay's event detector said so) */
-  stale: boolean
-  syncing: boolean | null
-  finalizedHeight: number | null
-  /** ms since epoch: first heard (in its current life: a node forgotten and heard again starts over) */
-  firstSeenAt: number
-  /** last change of height, head or info at or before the moment */
-  lastChangeAt: number
-  /** last heartbeat known at or before the moment; a lower bound (beats that changed nothing
-   *  are not recorded one by one, only as of each keyframe): whether it was beating then is
-   *  `stale`, not this */
-  lastHeartbeatAt: number
-}
+/** A node as it was at some moment, from the record (the /api/state shape). */
+export type NodeAt = NodeAtMoment
 
 export interface HistoryQuery {
   from: number
@@ -64,41 +48,13 @@ export interface HistoryQuery {
   signal?: AbortSignal
 }
 
-export interface NodeSeries {
-  peerId: string
-  nickname: string
-  /** the first bucket the node has a height for (0 when it was known at `from`) */
-  first: number
-  /** the height at the end of each bucket from `first` to the last; bucket k covers
-   *  [from + k·stepMs, from + (k + 1)·stepMs) */
-  heights: number[]
-  /** [k, lowest, highest] for buckets where the node went below or above both the height it
-   *  had before the bucket and its last in it (a reorg, a brief fork); elsewhere the step from
-   *  one bucket's height to the next already passes through every height in between */
-  ranges: Array<[k: number, lo: number, hi: number]>
-  /** [k, 1 | 0]: connected or not as of the end of bucket k, where it changed (k = 0: at `from`) */
-  connection: Array<[k: number, connected: 0 | 1]>
-}
+export type NodeSeries = HistorySeries
 
-export interface HistoryResult {
-  from: number
-  to: number
-  /** the width of a bucket, ms */
-  stepMs: number
-  buckets: number
-  /** where the heights come from: raw changes, or a stored level (its bucket, ms) */
-  source: 'raw' | number
+export interface HistoryResult extends Omit<HistoryHeader, 'nodes'> {
   nodes: NodeSeries[]
 }
 
-export interface RecordedEvent {
-  /** unique, increasing in the order events were recorded */
-  id: number
-  at: number
-  kind: string
-  peers: string[]
-  data?: Record<string, unknown>
-}
+export type RecordedEvent = DevnetEvent
 
 export interface EventsQuery {
   from: number
@@ -109,8 +65,4 @@ export interface EventsQuery {
   after?: number
 }
 
-export interface EventsResult {
-  events: RecordedEvent[]
-  /** set when there were more than `limit`: pass it as `after` to continue */
-  next?: number
-}
+export type EventsResult = EventsAnswer
