@@ -9,8 +9,9 @@
 // hidden tab or a batch of queued messages cannot make time seem to pass on the devnet.
 import { FEED_VERSION } from '../protocol/constants.ts'
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
+import type { HistoryHeader, HistorySeries } from '../protocol/history.ts'
 import { median, nextBeatPeriod, staleAfterMs as staleAfter } from '../protocol/status-rules.ts'
-import { BLOCK_TIME_SAMPLES, FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_NODES } from './constants.ts'
+import { BLOCK_TIME_SAMPLES, FEED_CURRENT_MS, HISTORY_CAPACITY, MAX_FEED_GAPS, MAX_NODES } from './constants.ts'
 import { HeightHistory } from './height-history.ts'
 
 /** One node as the feed describes it, plus what the dashboard has observed of it. Immutable:
@@ -86,9 +87,12 @@ export interface FeedState {
   readonly best: BestHeight
   /** events that named an `i` the dashboard does not know (a relay bug or a lost line) */
   readonly unknownEvents: number
+  /** new height histories keep points at least this far apart (but the newest): the chart's
+   *  window over their capacity, so a week-long window holds a week */
+  readonly spacingMs: number
 }
 
-export function initialFeedState (): FeedState {
+export function initialFeedState (spacingMs = 0): FeedState {
   return {
     nodes: new Map(),
     byIndex: new Map(),
@@ -101,7 +105,8 @@ export function initialFeedState (): FeedState {
     versionMismatch: null,
     clockOffsetMs: 0,
     best: { height: -1, roseAt: 0, blockTimeMs: null, samples: [], seen: false },
-    unknownEvents: 0
+    unknownEvents: 0,
+    spacingMs
   }
 }
 
@@ -307,7 +312,7 @@ class Draft {
           disconnectedAt: record.connected ? null : (known !== undefined && !known.connected ? known.disconnectedAt : record.lastHeartbeatAt),
           connectedAt,
           beatPeriodMs: known?.beatPeriodMs ?? null,
-          history: known?.history ?? new HeightHistory()
+          history: known?.history ?? new HeightHistory(HISTORY_CAPACITY, this.#state.spacingMs)
         }
     for (const [at, height] of history ?? []) recordHeight(entry.history, at, height)
     recordHeight(entry.history, record.lastHeartbeatAt, record.height)
@@ -423,3 +428,30 @@ function firstAtHeight (history: HeightHistory, height: number, fallback: number
   return at
 }
 
+
+/**
+ * The relay's record of the chart's window (/api/history) behind what the feed gave: each
+ * known node's history gets the recorded heights older than its first point, as steps at the
+ * end of each bucket where the height changed. Nodes the feed does not know are left out.
+ */
+export function mergePast (state: FeedState, header: HistoryHeader, series: readonly HistorySeries[]): FeedState {
+  let nodes: Map<string, NodeEntry> | undefined
+  for (const s of series) {
+    const node = (nodes ?? state.nodes).get(s.peerId)
+    if (node === undefined) continue
+    const past: Array<[number, number]> = []
+    let previous = -1
+    for (let j = 0; j < s.heights.length; j++) {
+      const height = s.heights[j] ?? previous
+      if (height === previous) continue
+      const k = s.first + j
+      // where the bucket ends: the height was this by then (the last bucket ends at `to`)
+      past.push([k === header.buckets - 1 ? header.to : header.from + (k + 1) * header.stepMs, height])
+      previous = height
+    }
+    if (past.length === 0) continue
+    nodes ??= new Map(state.nodes)
+    nodes.set(s.peerId, { ...node, history: node.history.withPast(past) })
+  }
+  return nodes === undefined ? state : { ...state, nodes }
+}
