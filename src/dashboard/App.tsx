@@ -8,6 +8,10 @@ import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
 import { THEMES, themeVariables } from './theme.ts'
 import type { DashboardParams } from './url-params.ts'
 import { formatClock, formatDuration, shortPeerId } from './format.ts'
+import { EventList } from './EventList.tsx'
+import { TimeTravelBanner } from './TimeTravelBanner.tsx'
+import type { EventLog } from './event-log.ts'
+import type { TimeTravel } from './time-travel.ts'
 
 // "seconds ago", countdowns and the chart window move once a second
 const TICK_MS = 1000
@@ -16,17 +20,29 @@ export interface AppProps {
   /** fed by the feed connection that main.tsx starts */
   store: DashboardStore
   params: DashboardParams
+  /** the devnet's events (the relay's record) */
+  events: EventLog
+  /** time travel (?at=): the moment shown and how to step; null: live */
+  travel?: TimeTravel | null
 }
 
-export function App ({ store, params }: AppProps) {
+/** This page's URL without ?at=: the way back to live. */
+function liveUrl (): string {
+  const url = new URL(window.location.href)
+  url.searchParams.delete('at')
+  return url.toString()
+}
+
+export function App ({ store, params, events, travel = null }: AppProps) {
   const view = useSyncExternalStore(store.subscribe, store.getSnapshot)
+  const frozen = view.connection.state === 'frozen' ? view.connection : null
   // a live feed that has gone quiet for longer than a working one does (a frozen relay, before
   // the watchdog gives up on it)
   const quietMs = view.connection.state === 'live' && !view.current && view.heardAt !== null
     ? view.localNow + view.clockOffsetMs - view.heardAt
     : null
   // what the page shows is from then: said plainly, outside the greyed part, once
-  const lastKnown = view.current || view.heardAt === null ? null : view.heardAt - view.clockOffsetMs
+  const lastKnown = view.current || view.heardAt === null || frozen !== null ? null : view.heardAt - view.clockOffsetMs
   const theme = THEMES[params.theme]
   const main = useRef<HTMLElement>(null)
   const mainSize = useElementSize(main)
@@ -47,7 +63,11 @@ export function App ({ store, params }: AppProps) {
     // while the picture is not current (feed down, a new snapshot coming, a quiet feed) what is
     // shown is the last known state, not the devnet now: it is greyed so nobody across the
     // room reads it as live, and says when it is from
-    <div className={view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}>
+    // time travel is not greyed: the banner says it is a recorded moment, and it is read as one
+    <div
+      className={frozen !== null ? 'app recorded' : view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}
+      style={frozen !== null ? { gridTemplateRows: 'auto auto auto minmax(0, 1fr)' } : undefined}
+    >
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
         {params.filter !== '' && <span className='note'>filter: “{params.filter}”</span>}
@@ -59,11 +79,20 @@ export function App ({ store, params }: AppProps) {
         )}
         <ConnectionBadge connection={view.connection} localNow={view.localNow} quietMs={quietMs} />
       </header>
+      {frozen !== null && travel !== null && (
+        <TimeTravelBanner
+          travel={travel} at={frozen.at} loading={frozen.loading} error={frozen.error}
+          stepMs={Math.max(5_000, Math.round(params.windowMs / 10))} liveUrl={liveUrl()} localNow={view.localNow}
+        />
+      )}
       <SummaryBar view={view} />
-      <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
-        <HeightChart view={view} theme={theme} />
-        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} />
-      </main>
+      <div className={params.events ? 'body with-events' : 'body'}>
+        <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
+          <HeightChart view={view} theme={theme} />
+          <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} />
+        </main>
+        {params.events && <EventList log={events} nodes={view.nodes} clockOffsetMs={frozen !== null ? 0 : view.clockOffsetMs} />}
+      </div>
     </div>
   )
 }

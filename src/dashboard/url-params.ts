@@ -1,5 +1,6 @@
 // Everything a wall monitor sets once lives in the URL, so a bookmark is the configuration.
 // Bad values fall back to the default and are reported, never thrown: a monitor must render.
+import { parseMoment } from '../protocol/moment.ts'
 import { DEFAULT_OFFLINE_KEEP_MS } from '../store/constants.ts'
 
 export interface DashboardParams {
@@ -10,14 +11,19 @@ export interface DashboardParams {
   filter: string
   pins: string[]
   offlineKeepMs: number
+  /** ?at=: the moment to show, frozen, from the relay's record (ms since epoch, page clock);
+   *  null: live */
+  at: number | null
+  /** the event list is shown (?events=0 hides it) */
+  events: boolean
   /** one line per ignored parameter, shown on screen */
   problems: string[]
 }
 
 export const DEFAULT_WINDOW_MS = 10 * 60_000
 export { DEFAULT_OFFLINE_KEEP_MS }
-// a chart wider than a day says nothing a wall can show; the ring buffers hold less anyway
-const MAX_WINDOW_MS = 24 * 60 * 60_000
+// the relay's record keeps a week by default; past that there is nothing to draw
+export const MAX_WINDOW_MS = 7 * 24 * 60 * 60_000
 // a week: past that, "offline" means "gone" and the relay's forget takes over
 const MAX_OFFLINE_KEEP_MS = 7 * 24 * 60 * 60_000
 
@@ -46,7 +52,18 @@ function duration (search: URLSearchParams, name: string, fallback: number, min:
   return ms
 }
 
-export function parseParams (query: string): DashboardParams {
+function moment (search: URLSearchParams, name: string, now: number, problems: string[]): number | null {
+  const raw = search.get(name)
+  if (raw === null || raw.trim() === '') return null
+  const at = parseMoment(raw, now)
+  if (at === null || at > now) {
+    problems.push(`?${name}=${raw} ignored: use a past time, such as -2h, -30m or 2026-01-05T14:02:00Z`)
+    return null
+  }
+  return at
+}
+
+export function parseParams (query: string, now: number = Date.now()): DashboardParams {
   const search = new URLSearchParams(query)
   const problems: string[] = []
   const theme = search.get('theme')
@@ -60,6 +77,8 @@ export function parseParams (query: string): DashboardParams {
     // ?pin=a,b and ?pin=a&pin=b both work
     pins: search.getAll('pin').flatMap(value => value.split(',')).map(value => value.trim()).filter(value => value !== ''),
     offlineKeepMs: duration(search, 'offline', DEFAULT_OFFLINE_KEEP_MS, 0, MAX_OFFLINE_KEEP_MS, problems),
+    at: moment(search, 'at', now, problems),
+    events: search.get('events') !== '0',
     problems
   }
 }

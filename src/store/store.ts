@@ -42,6 +42,8 @@ export interface DashboardStore {
   getFeedState: () => FeedState
   /** The relay's record of the window, behind what the feed gave (see mergePast). */
   mergePast: (header: HistoryHeader, series: readonly HistorySeries[]) => void
+  /** Shows this state instead of the feed's (time travel: a moment from the record). */
+  replaceState: (next: FeedState) => void
 }
 
 export function createDashboardStore (init: DashboardStoreInit): DashboardStore {
@@ -136,6 +138,12 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     getFeedState: () => state,
     mergePast (header, series) {
       state = mergePast(state, header, series)
+      request(true)
+    },
+    replaceState (next) {
+      queue = []
+      arrivals = []
+      state = next
       request(true)
     }
   }

@@ -41,6 +41,9 @@ export type ConnectionState =
   | { readonly state: 'live' }
   | { readonly state: 'lost', readonly retryAt: number, readonly reason: string }
   | { readonly state: 'version-mismatch', readonly pageVersion: number, readonly relayVersion: number }
+  /** time travel (?at=): the relay's record of a moment, frozen; no feed. `loading` while a
+   *  moment is being fetched; `error` when the last one could not be */
+  | { readonly state: 'frozen', readonly at: number, readonly loading: boolean, readonly error: string | null }
 
 export interface Summary {
   readonly online: number
