@@ -78,6 +78,15 @@ describe('event detector', () => {
     assert.ok(seen[4]!.at >= resumeAt && seen[4]!.at < resumeAt + 3_000)
   })
 
+  it('learns no block time from nodes joining at different heights', () => {
+    const { d, kinds } = detector()
+    // ten nodes join within 100 ms, each a height above the last
+    for (let k = 0; k < 10; k++) d.heartbeat(`n${k}`, T0 + k * 10, 100 + k)
+    assert.equal(d.chain.blockTimeMs, null)
+    d.sweep(T0 + 5_000)
+    assert.deepEqual(kinds().filter(k => k === 'stalled'), [], 'no stall called from a 10 ms "block time"')
+  })
+
   it('says a node left when its stream closed and joined when it came back', () => {
     const { d, kinds, seen } = detector()
     d.heartbeat('a', T0, 1)

@@ -139,7 +139,8 @@ export class EventDetector {
     if (node == null) return
     if (!node.connected) this.connected(peer, at)
     // the interval counts only between beats of one connection, as on the page
-    if (node.lastBeatAt >= node.connectedAt) node.beatPeriodMs = nextBeatPeriod(node.beatPeriodMs, at - node.lastBeatAt)
+    const reporting = node.lastBeatAt >= node.connectedAt
+    if (reporting) node.beatPeriodMs = nextBeatPeriod(node.beatPeriodMs, at - node.lastBeatAt)
     if (node.stale) {
       node.stale = false
       this.#emit(node, at, 'back', [peer], { silentMs: at - Math.max(node.lastBeatAt, node.connectedAt), height })
@@ -149,13 +150,16 @@ export class EventDetector {
       node.heightSince = at
     }
     node.lastBeatAt = at
-    this.#observeHeight(height, at)
+    this.#observeHeight(height, at, reporting)
   }
 
-  #observeHeight (height: number, at: number): void {
+  /** `live`: the node had reported on this connection before; a node's first beat (it joined,
+   *  or came back) shows a height reached while the relay did not watch, and teaches no block
+   *  time: a devnet's nodes joining at different heights are not blocks milliseconds apart */
+  #observeHeight (height: number, at: number, live: boolean): void {
     const best = this.#best
     if (height <= best.height) return
-    const { samples, blockTimeMs } = best.height >= 0 ? nextBlockTime(best.samples, best.height, best.roseAt, height, at) : { samples: best.samples, blockTimeMs: best.blockTimeMs }
+    const { samples, blockTimeMs } = live && best.height >= 0 ? nextBlockTime(best.samples, best.height, best.roseAt, height, at) : { samples: best.samples, blockTimeMs: best.blockTimeMs }
     if (best.stalledAt != null) {
       this.#emit(undefined, at, 'resumed', [], { height, stalledMs: at - best.stalledAt, sinceRiseMs: at - best.roseAt })
     }

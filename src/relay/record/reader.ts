@@ -62,7 +62,8 @@ class Series {
   #close (): void {
     // a bucket's range is worth sending only where the step from the last bucket's height to
     // this one's does not already show it: a dip below both (a reorg) or a peak above both
-    const prev = this.first < 0 ? this.#h : (this.heights[this.heights.length - 1] ?? this.#h)
+    // a node's first bucket has no height before it: what it reported on its way up is no dip
+    const prev = this.first < 0 ? this.#lo : (this.heights[this.heights.length - 1] ?? this.#h)
     if (this.first < 0) this.first = this.#cur
     this.heights.push(this.#h)
     if (this.#lo < Math.min(prev, this.#h) || this.#hi > Math.max(prev, this.#h)) this.ranges.push([this.#cur, this.#lo, this.#hi])
