@@ -30,7 +30,7 @@ export const ConnectionBadge = memo(function ConnectionBadge ({ connection, loca
         </div>
       )
     case 'frozen':
-      return <div className='conn conn-frozen' data-testid='connection' data-state='frozen'>⏸ Recorded, not live</div>
+      return <div className='conn conn-frozen' data-testid='connection' data-state='frozen'>‖ Recorded, not live</div>
   }
 })
 
