@@ -98,6 +98,14 @@ describe('event detector', () => {
     assert.equal(seen[2]!.data, undefined)
   })
 
+  it('does not call a node the relay knew from an earlier run new', () => {
+    const { d, seen } = detector()
+    d.known('a', T0 - 60_000, 5)
+    d.heartbeat('a', T0, 6)
+    d.heartbeat('b', T0, 6)
+    assert.deepEqual(seen.map(e => [e.kind, e.peers[0], e.data]), [['joined', 'a', undefined], ['joined', 'b', { first: true }]])
+  })
+
   it('records no more than a burst of events for a node that flaps, and counts the rest', () => {
     const { d, seen } = detector()
     for (let k = 0; k < 200; k++) {

@@ -112,6 +112,14 @@ export class EventDetector {
     return node
   }
 
+  /** A node the relay knew before this run (its known-node list): not new when it joins. */
+  known (peer: string, lastBeatAt: number, height: number): void {
+    const node = this.#track(peer, lastBeatAt)
+    if (node == null || node.connected) return
+    node.lastBeatAt = lastBeatAt
+    node.height = height
+  }
+
   /** A node's heartbeat stream opened (before its first beat on it). */
   connected (peer: string, at: number): void {
     const node = this.#track(peer, at)

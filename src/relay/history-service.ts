@@ -81,6 +81,8 @@ export class HistoryService {
   start (): void {
     if (this.#unsubscribe != null) return
     this.record.start()
+    // nodes remembered from earlier runs are not new when they come back
+    for (const { record } of this.#registry.nodes()) this.detector.known(record.peerId, record.lastHeartbeatAt, record.height)
     this.detector.start()
     this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
   }
