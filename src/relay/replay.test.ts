@@ -90,3 +90,33 @@ describe('replay', () => {
     assert.equal(replay.played, 0)
   })
 })
+
+describe('replay into the registry', () => {
+  it('gives the registry the recorded devnet, and beats for nodes that were beating', async () => {
+    const { NodeRegistry } = await import('./registry.ts')
+    const { RegistryReplayTarget } = await import('./replay-target.ts')
+    const registry = new NodeRegistry()
+    const changes: string[] = []
+    registry.onChange(change => { changes.push(`${change.kind} ${change.node.record.peerId} ${change.node.record.height}`) })
+    let now = T0
+    const target = new RegistryReplayTarget({ registry, now: () => now, beatPeriodMs: 3_000 })
+    const at = (peerId: string, patch: Partial<NodeAt> = {}): NodeAt => ({
+      peerId, nickname: peerId, minerAddress: null, genesisCid: null, height: 10, head: headOf(10), connected: true, stale: false,
+      syncing: null, finalizedHeight: null, firstSeenAt: T0 - 60_000, lastChangeAt: T0 - 1_000, lastHeartbeatAt: T0 - 1_000, ...patch
+    })
+    target.begin([at('a'), at('quiet', { stale: true, lastHeartbeatAt: T0 - 30_000 }), at('gone', { connected: false })], T0)
+    assert.equal(registry.get('a')?.record.lastHeartbeatAt, T0)
+    assert.equal(registry.get('quiet')?.record.lastHeartbeatAt, T0 - 30_000)
+    assert.equal(registry.get('gone')?.record.connected, false)
+    changes.length = 0
+    now = T0 + 3_000
+    target.tick()
+    // a beating node beats; a quiet one and a gone one do not
+    assert.deepEqual(changes, ['beat a 10'])
+    target.change({ t: T0 + 3_500, peerId: 'quiet', kind: 'back' })
+    target.change({ t: T0 + 3_500, peerId: 'quiet', kind: 'beat', height: 11, head: headOf(11) })
+    target.change({ t: T0 + 4_000, peerId: 'gone', kind: 'connected' })
+    assert.deepEqual(changes.slice(1), ['beat quiet 11', 'connected gone 10'])
+    assert.equal(registry.get('quiet')?.record.lastHeartbeatAt, T0 + 3_500)
+  })
+})
