@@ -1,6 +1,6 @@
 // The relay's record of history: every change of every node and the events, in SQLite in the
 // data dir. See record-service.ts (the service), schema.ts (the tables), writer.ts, reader.ts.
-export { HistoryRecord, RecordBusyError, RecordUnavailableError } from './record-service.ts'
+export { HistoryRecord, RecordBusyError, RecordQueries, RecordUnavailableError } from './record-service.ts'
 export type { HistoryRecordInit, HistoryRecordStats, PauseReason } from './record-service.ts'
 export { InvalidQueryError } from './reader.ts'
 export { historyHeaderLine, historyLines, historyNodeLine } from './ndjson.ts'

@@ -124,7 +124,7 @@ export class HistoryRecord {
   #paused: PauseReason | undefined
   #pausedAt = 0
   #lastRetry = 0
-  #queries = 0
+  readonly #queries: RecordQueries
   #stats = { queueFull: 0, paused: 0, tooManyNodes: 0, writeErrors: 0, flushes: 0, lastFlushMs: 0 }
   #movedAside: string | undefined
   #started = false
@@ -138,6 +138,7 @@ export class HistoryRecord {
     this.#manual = init.manual ?? false
     this.#checkpointWorker = init.checkpointWorker ?? true
     this.#queue = new ChangeQueue(init.maxQueuedChanges ?? MAX_QUEUED_CHANGES)
+    this.#queries = new RecordQueries(this.file)
   }
 
   get stats (): HistoryRecordStats {
@@ -458,42 +459,75 @@ export class HistoryRecord {
 
   // ---- queries, each on a connection of its own ----
 
-  async #query<T> (body: (db: DatabaseSync) => T | Promise<T>): Promise<T> {
+  #queriesOrThrow (): RecordQueries {
     if (this.#writer == null) throw new RecordUnavailableError()
-    if (this.#queries >= MAX_CONCURRENT_QUERIES) throw new RecordBusyError()
-    this.#queries++
-    const db = openRecordReader(this.file)
+    return this.#queries
+  }
+
+  async history (query: HistoryQuery): Promise<HistoryResult> {
+    return await this.#queriesOrThrow().history(query)
+  }
+
+  async stateAt (at: number): Promise<NodeAt[]> {
+    return await this.#queriesOrThrow().stateAt(at)
+  }
+
+  async events (query: EventsQuery): Promise<EventsResult> {
+    return await this.#queriesOrThrow().events(query)
+  }
+
+  /** The recorded changes in (from, to], oldest first, a minute's worth at a time (replay). */
+  changes (from: number, to: number, signal?: AbortSignal): AsyncGenerator<ReplayChange[]> {
+    return this.#queriesOrThrow().changes(from, to, signal)
+  }
+}
+
+/**
+ * Queries over a record file, read-only, each on a connection of its own: what the relay's
+ * HTTP side asks while it records, and all that replay needs of a record it must not change.
+ */
+export class RecordQueries {
+  readonly file: string
+  #running = 0
+
+  constructor (file: string) {
+    this.file = file
+  }
+
+  async #query<T> (body: (db: DatabaseSync) => T | Promise<T>): Promise<T> {
+    if (this.#running >= MAX_CONCURRENT_QUERIES) throw new RecordBusyError()
+    this.#running++
+    let db: DatabaseSync | undefined
     try {
+      db = openRecordReader(this.file)
       return await body(db)
     } finally {
-      db.close()
-      this.#queries--
+      db?.close()
+      this.#running--
     }
   }
 
   async history (query: HistoryQuery): Promise<HistoryResult> {
-    return this.#query(async db => readHistory(db, query))
+    return await this.#query(async db => await readHistory(db, query))
   }
 
   async stateAt (at: number): Promise<NodeAt[]> {
-    return this.#query(db => readStateAt(db, at))
+    return await this.#query(db => readStateAt(db, at))
   }
 
   async events (query: EventsQuery): Promise<EventsResult> {
-    return this.#query(db => readEvents(db, query))
+    return await this.#query(db => readEvents(db, query))
   }
 
-  /** The recorded changes in (from, to], oldest first, a minute's worth at a time (replay). */
   async * changes (from: number, to: number, signal?: AbortSignal): AsyncGenerator<ReplayChange[]> {
-    if (this.#writer == null) throw new RecordUnavailableError()
-    if (this.#queries >= MAX_CONCURRENT_QUERIES) throw new RecordBusyError()
-    this.#queries++
+    if (this.#running >= MAX_CONCURRENT_QUERIES) throw new RecordBusyError()
+    this.#running++
     const db = openRecordReader(this.file)
     try {
       yield * readChanges(db, from, to, signal)
     } finally {
       db.close()
-      this.#queries--
+      this.#running--
     }
   }
 }
