@@ -1,7 +1,8 @@
 // `devnet-dashboard sim`: a simulated devnet beating to a relay, until SIGINT/SIGTERM.
 import { enable } from '@libp2p/logger'
 import { parseTarget } from '../p2p/addresses.ts'
-import { createSimulation, DEFAULT_BLOCK_TIME, DEFAULT_SCENARIO, getScenario, parseGoDuration, SCENARIOS } from '../sim/index.ts'
+import { parseGoDuration } from '../sender/index.ts'
+import { createSimulation, DEFAULT_BLOCK_TIME, DEFAULT_SCENARIO, getScenario, SCENARIOS } from '../sim/index.ts'
 import { formatOptions, parseCount, parseOptions } from './options.ts'
 import type { OptionSpec } from './options.ts'
 import type { SimulationEvent } from '../sim/index.ts'

@@ -10,7 +10,7 @@ import { FEED_BATCH_MAX_BYTES } from './constants.ts'
 import { FeedService } from './feed-service.ts'
 import { MetricsRegistry, relayCounters } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
-import { waitFor } from './testing.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 
 class SlowStream extends EventTarget {

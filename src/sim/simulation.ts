@@ -12,19 +12,16 @@ import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import { parseTarget } from '../p2p/addresses.ts'
 import { FORK_BRANCH, MAIN_BRANCH, SimChain } from './chain.ts'
-import { SharedClock } from './clock.ts'
-import { parsePeriod } from './go-duration.ts'
 import {
-  DEFAULT_BEAT_PERIOD, DEFAULT_RECONNECT_PERIOD, defaultHeartbeatLog, HeartbeatService,
+  DEFAULT_BEAT_PERIOD, DEFAULT_RECONNECT_PERIOD, defaultHeartbeatLog, HeartbeatService, parsePeriod, SharedClock,
   withGenesisGetter, withMinerAddressGetter
-} from './heartbeat-service.ts'
+} from '../sender/index.ts'
 import { nicknameFor } from './nicknames.ts'
 import { createRandom } from './random.ts'
 import { createSimulationLog } from './sim-log.ts'
 import { DEFAULT_SCENARIO, getScenario, stepCount } from './scenario.ts'
 import type { Tipset } from './chain.ts'
-import type { ClockTimer } from './clock.ts'
-import type { HeartbeatLogSink, TipsetInfo } from './heartbeat-service.ts'
+import type { ClockTimer, HeartbeatLogSink, TipsetInfo } from '../sender/index.ts'
 import type { Scenario, ScenarioStep, TroubleKind } from './scenario.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 
@@ -73,7 +70,7 @@ export interface SimulationInit {
   onEvent?: (event: SimulationEvent) => void
   /** the heartbeat services' log, each line prefixed with the node's nickname, warnings and
    *  errors at most one a second (with a count of the rest); default @libp2p/logger
-   *  devnet:sim:heartbeat */
+   *  devnet:sender:heartbeat */
   log?: HeartbeatLogSink
 }
 

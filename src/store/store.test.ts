@@ -6,7 +6,7 @@ import { DEFAULT_BEAT_PERIOD_MS, HISTORY_CAPACITY, MAX_NODES, MAX_QUEUED_MESSAGE
 import { initialFeedState, reduce, reduceAll } from './feed-state.ts'
 import { createDashboardStore } from './store.ts'
 import type { DashboardStore } from './store.ts'
-import { record, subscribe } from './test-fixtures.ts'
+import { record, subscribe } from '../testing/feed-messages.ts'
 import { deriveView } from './view.ts'
 import type { DashboardView, NodeView, ViewOptions } from './view.ts'
 
