@@ -26,7 +26,7 @@ export interface Marks {
   /** the first animation frame after the summary says all nodes are online and the table
    *  accounts for all of them (rows, plus "+ N more not shown"), from whichever source */
   all: number
-  /** the page's own marks (connection.ts): the relay's snapshot over HTTP handed to the store
+  /** the page's own marks (feed-client.ts): the relay's snapshot over HTTP handed to the store
    *  (null when the feed was first), the feed stream open, and the feed's snapshot received */
   httpSnapshot: number | null
   feedOpen: number

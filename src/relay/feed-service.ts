@@ -16,7 +16,7 @@ import {
   FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS, QUIET_PROBE_AFTER_MS,
   QUIET_PROBE_TIMEOUT_MS
 } from './constants.ts'
-import { QuietProbes, UnresponsiveError } from './host-probe.ts'
+import { QuietProbes, UnresponsiveError } from './quiet-probe.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
 import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'

@@ -13,7 +13,7 @@ import {
   BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND, QUIET_PROBE_AFTER_MS,
   QUIET_PROBE_TIMEOUT_MS
 } from './constants.ts'
-import { QuietProbes, UnresponsiveError } from './host-probe.ts'
+import { QuietProbes, UnresponsiveError } from './quiet-probe.ts'
 import { decodeHeartbeatLine, decodeUtf8, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
 import type { RelayCounters } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'

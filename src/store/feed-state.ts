@@ -3,7 +3,6 @@
 // buffer that the reducer appends to in place (copying it on every heartbeat would cost a
 // thousand nodes megabytes a second), so an old state shares the newer points. The store
 // keeps only the newest state, so nothing observes the difference.
-import { FEED_VERSION } from '../protocol/constants.ts'
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
 import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, EWMA_WEIGHT, MAX_NODES } from './constants.ts'
 import { HeightHistory } from './height-history.ts'
@@ -45,8 +44,6 @@ export interface FeedState {
   /** a snapshot completed on the current subscription */
   readonly synced: boolean
   readonly relayPeerId: string | null
-  /** the feed version the relay announced, when it differs from ours */
-  readonly versionMismatch: number | null
   /** relay clock minus local clock, from the last hello, snapshot or ping */
   readonly clockOffsetMs: number
   readonly best: BestHeight
@@ -61,7 +58,6 @@ export function initialFeedState (): FeedState {
     pending: null,
     synced: false,
     relayPeerId: null,
-    versionMismatch: null,
     clockOffsetMs: 0,
     best: { height: -1, roseAt: 0, blockTimeMs: null, samples: [] },
     unknownEvents: 0
@@ -126,7 +122,6 @@ class Draft {
       case 'hello':
         this.#set({
           relayPeerId: message.relayPeerId,
-          versionMismatch: message.version === FEED_VERSION ? null : message.version,
           clockOffsetMs: message.serverTime - now,
           // a new subscription: its `i` numbering and snapshot are still to come
           synced: false,
