@@ -14,3 +14,25 @@ export async function getMetric (httpUrl: string, series: string): Promise<numbe
   }
   return 0
 }
+
+export interface Scrape {
+  /** metric name → its # TYPE */
+  readonly types: ReadonlyMap<string, string>
+  /** series (name with labels, as written) → value */
+  readonly values: ReadonlyMap<string, number>
+}
+
+/** Every series of one /metrics scrape, and each metric's type. */
+export async function scrapeMetrics (httpUrl: string): Promise<Scrape> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text()
+  const types = new Map<string, string>()
+  const values = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)$/.exec(line)
+    if (type?.[1] != null && type[2] != null) types.set(type[1], type[2])
+    if (line === '' || line.startsWith('#')) continue
+    const space = line.lastIndexOf(' ')
+    values.set(line.slice(0, space), Number(line.slice(space + 1)))
+  }
+  return { types, values }
+}

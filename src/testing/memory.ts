@@ -52,7 +52,7 @@ export async function retainedBytes (relay: RelayProcess): Promise<number> {
     ws.close()
   }
   const [heap, external] = await Promise.all([
-    getMetric(relay.httpUrl, 'nodejs_heap_used_bytes'),
+    getMetric(relay.httpUrl, 'nodejs_heap_size_used_bytes'),
     getMetric(relay.httpUrl, 'nodejs_external_memory_bytes')
   ])
   return heap + external
