@@ -11,7 +11,8 @@ import { NICKNAME_PATTERN } from './nicknames.ts'
 import { createSimulation } from './simulation.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { TestRelay } from '../testing/test-relay.ts'
-import type { Simulation, SimulationEvent, SimulationInit } from './simulation.ts'
+import type { Simulation, SimulationInit } from './simulation.ts'
+import type { SimulationEvent } from './trouble.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 // fast enough that a scripted cycle takes seconds: 300 ms rounds, beats every 100 ms
