@@ -188,21 +188,37 @@ export class HeartbeatReceiver {
 
   async handleStream (stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
+    if (!this.#admit(peerId, stream, connection)) return
+    const state = this.#take(peerId, stream, connection)
+    try {
+      await this.#read(state)
+    } finally {
+      this.#release(state)
+    }
+  }
+
+  /** Whether this stream may beat: a listed peer, not cooling off, the connection's first. */
+  #admit (peerId: string, stream: Stream, connection: Connection): boolean {
     if (this.#allowedNodes != null && !this.#allowedNodes.has(peerId)) {
       this.reject(peerId, 'not_allowed', 'not on the node allowlist')
       stream.abort(new NotAllowedError())
-      return
+      return false
     }
     if (this.#penaltyBox.isBanned(peerId, this.#now())) {
       this.reject(peerId, 'cooling_off', 'still cooling off after too many bad lines')
       connection.abort(new CoolingOffError(this.#now() + this.#coolOffMs))
-      return
+      return false
     }
     if (this.#byConnection.has(connection.id)) {
       this.reject(peerId, 'duplicate_stream', 'a second heartbeat stream on one connection')
       stream.abort(new DuplicateStreamError())
-      return
+      return false
     }
+    return true
+  }
+
+  /** Makes this the peer's heartbeat stream (closing an older one) and the node connected. */
+  #take (peerId: string, stream: Stream, connection: Connection): StreamState {
     this.#byConnection.set(connection.id, stream)
     const previous = this.#byPeer.get(peerId)
     this.#byPeer.set(peerId, stream)
@@ -212,7 +228,6 @@ export class HeartbeatReceiver {
     }
     this.#registry.setConnected(peerId, true)
     log('heartbeat stream from %s via %a', peerId, connection.remoteAddr)
-
     const now = this.#now()
     const state: StreamState = {
       peerId,
@@ -224,6 +239,12 @@ export class HeartbeatReceiver {
       probing: false
     }
     this.#open.add(state)
+    return state
+  }
+
+  /** Reads lines until the stream ends; a line past the cap resets it. */
+  async #read (state: StreamState): Promise<void> {
+    const { peerId, stream } = state
     try {
       await forEachLine(stream, this.#maxLineBytes, line => { this.#onLine(state, line) })
       // the sender closed its end cleanly; close ours
@@ -235,13 +256,17 @@ export class HeartbeatReceiver {
       } else if (!(err instanceof ReplacedStreamError) && !(err instanceof CoolingOffError)) {
         log('heartbeat stream from %s ended: %s', peerId, (err as Error).message)
       }
-    } finally {
-      this.#open.delete(state)
-      this.#byConnection.delete(connection.id)
-      if (this.#byPeer.get(peerId) === stream) {
-        this.#byPeer.delete(peerId)
-        this.#registry.setConnected(peerId, false)
-      }
+    }
+  }
+
+  /** The stream ended: forget it, and the node is offline unless a newer stream replaced it. */
+  #release (state: StreamState): void {
+    const { peerId, stream, connection } = state
+    this.#open.delete(state)
+    this.#byConnection.delete(connection.id)
+    if (this.#byPeer.get(peerId) === stream) {
+      this.#byPeer.delete(peerId)
+      this.#registry.setConnected(peerId, false)
     }
   }
 
