@@ -1,7 +1,7 @@
 // Takes fil/heartbeat/1.0.0 streams: one JSON object per line, Go-encoded, never answered.
 // A stream silent for QUIET_PROBE_AFTER_MS has its host probed (a stream opened to it); one
 // that does not answer is disconnected, so a host that vanished shows offline within a minute.
-// Rules (also in the README): a bad line (not UTF-8, not JSON, a field of the wrong type or
+// Rules (also in docs/operations.md): a bad line (not UTF-8, not JSON, a field of the wrong type or
 // out of range) is dropped and counted, and the stream goes on, since the next beat heals the
 // node; a line over the cap resets the stream, since its framing is lost; a second concurrent
 // heartbeat stream on one connection is reset; a newer stream from the same peer on another
