@@ -67,7 +67,11 @@ export async function createRelayNode (init: RelayNodeInit, components: RelayNod
         }
       },
       // in this relay's registry, not prom-client's global one (several relays share a test
-      // process); the process's own metrics come from RelayMetrics, once per process
+      // process); the process's own metrics come from RelayMetrics, once per process. The
+      // module keeps its metric objects by name across instances, and a new instance starts
+      // that table over: relays made one after another in a process each get their own, but one
+      // made while another is still starting may register a few of its series in the other's
+      // registry. The CLI runs one relay per process.
       metrics: prometheusMetrics({ registry: metrics.registry, collectDefaultMetrics: false }),
       // thousands of nodes reconnecting at once: see hot-path.ts
       services: { connectionList: connectionListInLinearTime },
