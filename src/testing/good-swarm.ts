@@ -41,7 +41,14 @@ export class GoodSwarm {
 
   static async start (count: number, target: string, options: { prefix?: string, shortHeads?: boolean } = {}): Promise<GoodSwarm> {
     const peers = await Promise.all(Array.from({ length: count }, async () => createPeer()))
-    const streams = await Promise.all(peers.map(async peer => openHeartbeatStream(peer, target)))
+    let streams: Stream[]
+    try {
+      streams = await Promise.all(peers.map(async peer => openHeartbeatStream(peer, target)))
+    } catch (err) {
+      // the caller never gets a swarm to stop: its peers must not keep the test process alive
+      await Promise.all(peers.map(async peer => { await peer.stop() }))
+      throw err
+    }
     const swarm = new GoodSwarm(peers, streams, options.prefix ?? 'good', options.shortHeads ?? false)
     swarm.beat()
     return swarm
