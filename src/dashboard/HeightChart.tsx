@@ -2,7 +2,7 @@ import { scaleLinear } from 'd3'
 import { useMemo, useRef } from 'react'
 import type { DashboardView, NodeView } from '../store/view.ts'
 import { layoutLabels, lineEnd } from './chart-layout.ts'
-import { formatHeight } from './format.ts'
+import { formatClock, formatHeight } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
@@ -11,13 +11,14 @@ import type { ChartScales } from './useChartScales.ts'
 import { useElementSize } from './useElementSize.ts'
 import { useLineRaster } from './useLineRaster.ts'
 
-function timeTicks (spanMs: number): { values: number[], label: (ms: number) => string } {
+/** `end`: what the right edge is called: "now", or the time the picture is of. */
+function timeTicks (spanMs: number, end: string): { values: number[], label: (ms: number) => string } {
   // relative time reads better on a wall than clock times: "−5 m" … "now"
   const inMinutes = spanMs >= 3 * 60_000
   const unit = inMinutes ? 60_000 : 1000
   const scale = scaleLinear().domain([-spanMs / unit, 0])
   const values = scale.ticks(6).filter(v => Number.isInteger(v)).map(v => v * unit)
-  return { values, label: ms => ms === 0 ? 'now' : `−${Math.abs(ms / unit)} ${inMinutes ? 'm' : 's'}` }
+  return { values, label: ms => ms === 0 ? end : `−${Math.abs(ms / unit)} ${inMinutes ? 'm' : 's'}` }
 }
 
 /** Tipset height over time, one step line per node, labelled; d3 does the maths, a canvas draws. */
@@ -29,24 +30,29 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
   const { nodes, now, windowStart } = view
   const scales = useChartScales(nodes, windowStart, now, width, height, rem)
   useLineRaster(canvas, nodes, now, scales, width, height, theme, rem)
+  // not current: the window stops at the last word and the chart says so, rather than
+  // scrolling on with every line ending in the past
+  const asOf = view.current ? null : formatClock(now - view.clockOffsetMs)
 
   return (
     <div className='chart-box' ref={box} data-testid='chart'>
       <canvas ref={canvas} style={{ width: `${width}px`, height: `${height}px` }} />
       <svg width={width} height={height} className='chart-overlay'>
-        <Axes scales={scales} now={now} rem={rem} />
+        <Axes scales={scales} now={now} end={asOf ?? 'now'} rem={rem} />
+        <FeedGaps gaps={view.gaps} now={now} scales={scales} rem={rem} />
         {view.summary.bestHeight >= 0 && <BestHeight height={view.summary.bestHeight} scales={scales} rem={rem} />}
+        {asOf !== null && <AsOf time={asOf} scales={scales} rem={rem} />}
         <NodeLabels nodes={nodes} now={now} scales={scales} theme={theme} rem={rem} />
       </svg>
     </div>
   )
 }
 
-/** Heights on the left with their gridlines, time below. */
-function Axes ({ scales, now, rem }: { scales: ChartScales, now: number, rem: number }) {
+/** Heights on the left with their gridlines, time below; `end` names the right edge. */
+function Axes ({ scales, now, end, rem }: { scales: ChartScales, now: number, end: string, rem: number }) {
   const { left, right, top, bottom, start, x, y } = scales
   const yTicks = y.ticks(Math.max(2, Math.floor((bottom - top) / (3 * rem)))).filter(v => Number.isInteger(v))
-  const xTicks = timeTicks(now - start)
+  const xTicks = timeTicks(now - start, end)
   return (
     <g className='axis'>
       {yTicks.map(tick => (
@@ -58,6 +64,37 @@ function Axes ({ scales, now, rem }: { scales: ChartScales, now: number, rem: nu
       {xTicks.values.map(tick => (
         <text key={`x${tick}`} x={x(now + tick)} y={bottom + 1.4 * rem} textAnchor={tick === 0 ? 'end' : 'middle'}>{xTicks.label(tick)}</text>
       ))}
+    </g>
+  )
+}
+
+/** What the page did not hear: the relay's histories fill it in, but nobody watched. */
+function FeedGaps ({ gaps, now, scales, rem }: { gaps: DashboardView['gaps'], now: number, scales: ChartScales, rem: number }) {
+  const { left, right, top, bottom, start, x } = scales
+  return (
+    <g className='gaps' data-testid='chart-gaps'>
+      {gaps.filter(gap => gap.to > start && gap.from < now).map(gap => {
+        const from = Math.max(left, x(gap.from))
+        const to = Math.min(right, x(gap.to))
+        return (
+          <g key={gap.from}>
+            <rect x={from} y={top} width={Math.max(1, to - from)} height={bottom - top} />
+            {to - from > 6 * rem && <text x={(from + to) / 2} y={bottom - 0.8 * rem} textAnchor='middle'>no feed</text>}
+          </g>
+        )
+      })}
+    </g>
+  )
+}
+
+/** The right edge when the picture is not current: the time it is of. */
+function AsOf ({ time, scales, rem }: { time: string, scales: ChartScales, rem: number }) {
+  const { right, top, bottom } = scales
+  return (
+    <g className='as-of' data-testid='chart-as-of'>
+      <line x1={right} x2={right} y1={top} y2={bottom} />
+      {/* bottom right: heights rise, so lines end high at the right edge */}
+      <text x={right - 0.6 * rem} y={bottom - 0.8 * rem} textAnchor='end'>last known {time}</text>
     </g>
   )
 }

@@ -12,7 +12,7 @@ import type { ChartScales } from './useChartScales.ts'
 
 // lines are drawn offline first and online last, so the nodes that matter stay on top; a
 // forked node's line runs level with the main chain's, so it goes over the in-sync ones
-const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'stale', 'behind', 'in-sync', 'forked']
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'waiting', 'stale', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
 // the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the
@@ -31,7 +31,8 @@ function inDevicePixels (scale: ScaleLinear<number, number>, dpr: number): Linea
 function lineStyles (theme: Theme, lineWidth: number): (node: NodeView) => LineStyle {
   const styles = new Map<string, LineStyle>()
   return node => {
-    const offline = node.status === 'offline'
+    // a waiting node's line is its height from before it reconnected: history, like offline
+    const offline = node.status === 'offline' || node.status === 'waiting'
     const color = offline ? theme.status.offline : headColor(theme, node.headColor)
     const key = `${color} ${node.status}`
     let style = styles.get(key)
