@@ -135,8 +135,8 @@ async function live (): Promise<void> {
       setTimeout(() => { window.location.reload() }, RELOAD_AFTER_MS)
       return
     }
-    const { startFeedConnection, loadOrCreateIdentity } = lazy
-    startFeedConnection({
+    const { startFeedClient, loadOrCreateIdentity } = lazy
+    startFeedClient({
       sink: store,
       relay: params.relay,
       privateKey: loadOrCreateIdentity(storage()),
