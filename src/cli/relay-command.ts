@@ -7,6 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { startRelay } from '../relay/index.ts'
 import { COOL_OFF_MS, MAX_BEATS_PER_SECOND, MAX_FEED_SUBSCRIBERS } from '../relay/constants.ts'
+import { DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX_MB } from '../relay/record/constants.ts'
 import { formatOptions, parseCount, parseOptions, parsePort, parseText } from './options.ts'
 import { stopSignals } from './stop-signals.ts'
 import type { Relay } from '../relay/index.ts'
@@ -47,7 +48,22 @@ const specs = {
     flag: 'cool-off-seconds', env: 'DEVNET_COOL_OFF_SECONDS', valueName: '<s>', default: COOL_OFF_MS / 1000,
     help: 'how long a peer that sent too many bad lines is refused', parse: parseCount
   } satisfies OptionSpec<number>,
+  historyDays: {
+    flag: 'history-days', env: 'DEVNET_HISTORY_DAYS', valueName: '<days>', default: DEFAULT_HISTORY_DAYS,
+    help: 'the history record (<data-dir>/history.sqlite) keeps this many days', parse: parseAmount
+  } satisfies OptionSpec<number>,
+  historyMaxMb: {
+    flag: 'history-max-mb', env: 'DEVNET_HISTORY_MAX_MB', valueName: '<MB>', default: DEFAULT_HISTORY_MAX_MB,
+    help: 'and stays under this many MB, oldest first', parse: parseAmount
+  } satisfies OptionSpec<number>,
   sim: { flag: 'sim', env: 'DEVNET_SIM', valueName: '<nodes>', default: 0, help: 'also run a simulated devnet of this many nodes beating to this relay', parse: parseCount } satisfies OptionSpec<number>
+}
+
+/** A positive number, fractions allowed (half a day, a quarter of a MB for a test). */
+function parseAmount (raw: string): number {
+  const n = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(n > 0)) throw new Error('must be a positive number')
+  return n
 }
 
 function parsePeerId (raw: string): string {
@@ -92,7 +108,9 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
     allowViewers: options.allowViewer,
     maxViewers: options.maxViewers,
     maxBeatsPerSecond: options.maxBeatsPerSecond,
-    coolOffMs: options.coolOff * 1000
+    coolOffMs: options.coolOff * 1000,
+    historyDays: options.historyDays,
+    historyMaxMb: options.historyMaxMb
   })
   const stops: Array<() => Promise<void>> = [async () => { await relay.stop() }]
   const lines = relayBanner(relay, dataDir, options.maxViewers)
@@ -121,7 +139,7 @@ function relayBanner (relay: Relay, dataDir: string, maxViewers: number): string
   return [
     `devnet-dashboard relay ${relay.peerId}`,
     `  dashboard:  ${relay.httpUrl}/`,
-    `  data dir:   ${dataDir}`,
+    `  data dir:   ${dataDir} (history: ${relay.history.days} days, at most ${relay.history.maxMb} MB)`,
     '  BeatTarget for devnet nodes (go-filecoin: heartbeat.beatTarget):',
     ...relay.nodeAddrs.map(addr => `    ${addr}`),
     '  dashboards dial:',

@@ -5,6 +5,8 @@ import { EventDetector } from './event-detector.ts'
 import { HistoryRecord } from './record/index.ts'
 import type { NodeRegistry, RegistryChange } from './registry.ts'
 import type { BeatInput } from './record/index.ts'
+import { Counter, Gauge } from 'prom-client'
+import type { RelayMetrics } from './metrics.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 
 export interface HistoryServiceInit {
@@ -122,4 +124,48 @@ export class HistoryService {
         this.detector.forgotten(peer)
     }
   }
+}
+
+/** A counter that follows a running total kept elsewhere (read on scrape). */
+function totalCounter (metrics: RelayMetrics, name: string, help: string, read: () => number): void {
+  let last = 0
+  // eslint-disable-next-line no-new
+  new Counter({
+    name,
+    help,
+    registers: [metrics.registry],
+    collect () {
+      const value = read()
+      // the total starts over when the record is opened again (after it could not be)
+      if (value > last) this.inc(value - last)
+      last = value
+    }
+  })
+}
+
+/** The record's health on /metrics: paused or not (and why), its size, what it dropped. */
+export function registerHistoryMetrics (metrics: RelayMetrics, history: HistoryService): void {
+  const record = history.record
+  // eslint-disable-next-line no-new
+  new Gauge({
+    name: 'devnet_record_paused',
+    help: 'Whether recording is paused (1), by reason: disk_full, io_error, error, unavailable; 0 while it records',
+    labelNames: ['reason'],
+    registers: [metrics.registry],
+    collect () {
+      this.reset()
+      const paused = record.stats.paused
+      if (paused == null) this.set({ reason: 'none' }, 0)
+      else this.set({ reason: paused }, 1)
+    }
+  })
+  metrics.gauge('devnet_record_bytes', 'Bytes the history record\'s pages take (free pages not counted)', () => record.size().used)
+  metrics.gauge('devnet_record_file_bytes', 'Size of the history record\'s file', () => record.size().file)
+  metrics.gauge('devnet_record_queued_changes', 'Changes waiting for the record\'s next write', () => record.stats.queued)
+  metrics.gauge('devnet_record_last_flush_seconds', 'How long the record\'s last write took', () => record.stats.lastFlushMs / 1000)
+  totalCounter(metrics, 'devnet_record_changes_written_total', 'Changes written to the history record', () => record.stats.changesWritten)
+  totalCounter(metrics, 'devnet_record_write_errors_total', 'Writes to the history record that failed (each pause begins with one)', () => record.stats.writeErrors)
+  totalCounter(metrics, 'devnet_record_changes_dropped_queue_full_total', 'Changes not recorded because the queue to the record was full', () => record.stats.dropped.queueFull)
+  totalCounter(metrics, 'devnet_record_changes_dropped_paused_total', 'Changes not recorded because recording was paused (a full disk)', () => record.stats.dropped.paused)
+  totalCounter(metrics, 'devnet_events_dropped_total', 'Node events not recorded because the node flapped past its allowance', () => history.detector.dropped)
 }

@@ -2,6 +2,8 @@
 import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
 import type { RelayAddresses } from './addresses.ts'
 import type { FeedService } from './feed-service.ts'
+import { serveHistory } from './history-routes.ts'
+import type { HistoryService } from './history-service.ts'
 import type { HttpRoutes } from './http-server.ts'
 import type { RelayMetrics } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -16,11 +18,14 @@ export interface RelayRoutesComponents {
   viewerAllowlist: boolean
   /** ms since epoch */
   startedAt: number
+  /** the record behind /api/history, /api/events and /api/state */
+  history?: HistoryService
 }
 
 export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
-  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt } = components
+  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt, history } = components
   return {
+    ...(history != null ? { history: async (url, req, res) => await serveHistory({ record: history.record, viewerAllowlist }, url, req, res) } : {}),
     relayInfo: () => ({
       peerId,
       multiaddrs: addresses.published,

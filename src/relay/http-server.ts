@@ -131,6 +131,8 @@ export interface HttpRoutes {
   health: () => { ok: boolean, [key: string]: unknown }
   /** Prometheus text exposition format 0.0.4 */
   metrics: () => Promise<string>
+  /** answers the history record's paths (/api/history, /api/events, /api/state); false for others */
+  history?: (url: URL, req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 }
 
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/', import.meta.url))
@@ -312,6 +314,7 @@ export class HttpServer {
       return
     }
     const routes = this.#routes
+    if (routes.history != null && await routes.history(url, req, res)) return
     switch (url.pathname) {
       case '/relay.json':
         sendJson(res, 200, routes.relayInfo())

@@ -31,6 +31,10 @@ export interface RelayInit {
    *  a dashboard's host), and how long it has to answer; default QUIET_PROBE_AFTER_MS and
    *  QUIET_PROBE_TIMEOUT_MS */
   quietProbe?: { afterMs: number, timeoutMs: number }
+  /** the history record (<dataDir>/history.sqlite) keeps this many days; default 7 */
+  historyDays?: number
+  /** and stays under this many MB, oldest first; default 1024 */
+  historyMaxMb?: number
 }
 
 export interface Relay {
@@ -43,6 +47,8 @@ export interface Relay {
   readonly browserAddrs: string[]
   /** how many peers each allowlist holds; undefined where there is none */
   readonly allowlists: { nodes?: number, viewers?: number }
+  /** the history record's bounds */
+  readonly history: { days: number, maxMb: number }
   stop: () => Promise<void>
 }
 

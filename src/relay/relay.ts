@@ -1,16 +1,18 @@
 // Assembles the relay from its parts: its identity and libp2p node, then its services in
 // order (known nodes restored before any heartbeat is taken; the HTTP side last), stopped so
 // that nothing is lost: the services that take input first, the libp2p node, then the HTTP
-// side, and the known nodes written last.
+// side, the history record, and the known nodes written last.
 import { logger } from '@libp2p/logger'
 import { loadAllowlists, PenaltyBox } from './access.ts'
 import { relayAddresses } from './addresses.ts'
 import { feedService } from './feed-service.ts'
 import { heartbeatReceiver } from './heartbeat-receiver.ts'
+import { historyService, registerHistoryMetrics } from './history-service.ts'
+import { DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX_MB } from './record/constants.ts'
 import { relayRoutes } from './http-routes.ts'
 import { httpServer } from './http-server.ts'
 import { knownNodesPersistence } from './known-nodes.ts'
-import { RelayMetrics, registerNodeGauges } from './metrics.ts'
+import { RelayMetrics, registerNodeGauges, registerPerNodeGauges } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
 import { createRelayNode } from './relay-node.ts'
 import { loadOrCreateKey } from './storage.ts'
@@ -34,12 +36,18 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   const metrics = new RelayMetrics()
   const registry = new NodeRegistry()
   registerNodeGauges(metrics, registry)
+  registerPerNodeGauges(metrics, registry)
   const penaltyBox = new PenaltyBox()
   const libp2p = await createRelayNode({ privateKey: key, host, tcpPort: init.tcpPort ?? 4001, wsPort: init.wsPort ?? 4002 }, { penaltyBox, metrics })
   const peerId = libp2p.peerId.toString()
   const addresses = relayAddresses(libp2p.getMultiaddrs(), init.announce ?? [], peerId)
 
   const knownNodes = knownNodesPersistence()({ registry, dataDir })
+  const history = historyService({
+    ...(init.historyDays != null ? { historyDays: init.historyDays } : {}),
+    ...(init.historyMaxMb != null ? { historyMaxMb: init.historyMaxMb } : {})
+  })({ registry, dataDir })
+  registerHistoryMetrics(metrics, history)
   const receiver = heartbeatReceiver({
     ...(allowlists.nodes != null ? { allowedNodes: allowlists.nodes } : {}),
     ...(init.maxBeatsPerSecond != null ? { maxBeatsPerSecond: init.maxBeatsPerSecond } : {}),
@@ -57,11 +65,14 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     port: init.httpPort ?? 8080,
     ...(init.staticDir != null ? { staticDir: init.staticDir } : {})
   })({
-    routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now() })
+    routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now(), history })
   })
 
-  const startOrder: Service[] = [knownNodes, receiver, feed, http]
-  const stopOrder: Service[] = [receiver, feed, libp2p, http, knownNodes]
+  // the record starts after the known nodes (so nodes from earlier runs are not new to its
+  // event list) and before any heartbeat; it stops after the libp2p node, so the nodes'
+  // streams closing are recorded, and its last changes are written before the process ends
+  const startOrder: Service[] = [knownNodes, history, receiver, feed, http]
+  const stopOrder: Service[] = [receiver, feed, libp2p, http, history, knownNodes]
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => { for (const service of stopOrder) await service.stop() })()
@@ -80,6 +91,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     httpUrl: `http://${httpHost}:${http.port}`,
     nodeAddrs: addresses.nodeAddrs,
     browserAddrs: addresses.browserAddrs,
+    history: { days: init.historyDays ?? DEFAULT_HISTORY_DAYS, maxMb: init.historyMaxMb ?? DEFAULT_HISTORY_MAX_MB },
     allowlists: {
       ...(allowlists.nodes != null ? { nodes: allowlists.nodes.size } : {}),
       ...(allowlists.viewers != null ? { viewers: allowlists.viewers.size } : {})

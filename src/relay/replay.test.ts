@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { FakeClock, headOf, manualRecord, T0, tempDir } from './record/testing.ts'
+import { FakeClock, headOf, manualRecord, T0, tempDir } from '../testing/record.ts'
 import { Replay } from './replay.ts'
 import type { ReplayChange } from './record/reader.ts'
 import type { NodeAt } from './record/types.ts'

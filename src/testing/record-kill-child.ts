@@ -1,12 +1,12 @@
 // A process that records as the relay does (real clock, timers, the checkpoint worker) while
 // `nodes` nodes beat every second, each beat a new height; it prints `queued <ms>` as it goes,
-// so a test can SIGKILL it and check what the record kept. Run by record-kill.test.ts only.
-import { HistoryRecord } from './record-service.ts'
-import { expectedHeight, killTestPeer } from './testing.ts'
+// so a test can SIGKILL it and check what the record kept. Run by src/relay/record/record-kill.test.ts.
+import { HistoryRecord } from '../relay/record/record-service.ts'
+import { expectedHeight, killTestPeer } from './record.ts'
 
 const dataDir = process.argv[2]
 const nodes = Number(process.argv[3] ?? 1000)
-if (dataDir == null) throw new Error('usage: kill-testing.ts <data dir> [nodes]')
+if (dataDir == null) throw new Error('usage: record-kill-child.ts <data dir> [nodes]')
 
 const record = new HistoryRecord({ dataDir })
 record.start()

@@ -4,9 +4,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { HistoryRecord } from './record-service.ts'
-import type { HistoryRecordInit } from './record-service.ts'
-import type { BeatInput, NodeAt } from './types.ts'
+import { HistoryRecord } from '../relay/record/record-service.ts'
+import type { HistoryRecordInit } from '../relay/record/record-service.ts'
+import type { BeatInput, NodeAt } from '../relay/record/types.ts'
 
 export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0)
 
@@ -251,7 +251,7 @@ export function script (options: ScriptOptions, start = T0): ModelEvent[] {
   return events
 }
 
-/** The peers and heights kill-testing.ts beats with: a node's height is what it reports at its
+/** The peers and heights record-kill-child.ts beats with: a node's height is what it reports at its
  *  last beat, which the test knows from the beat schedule. */
 export function killTestPeer (k: number): string {
   return `12D3KooWKillTest${String(k).padStart(5, '0')}${'y'.repeat(30)}`

@@ -8,11 +8,11 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
-import { waitFor } from '../testing.ts'
+import { waitFor } from '../../testing/wait-for.ts'
 import { FULL_DISK_RETRY_MS, RECORD_FILE } from './constants.ts'
-import { expectedHeight, FakeClock, headOf, killTestPeer, manualRecord, T0, tempDir } from './testing.ts'
+import { expectedHeight, FakeClock, headOf, killTestPeer, manualRecord, T0, tempDir } from '../../testing/record.ts'
 
-const CHILD = fileURLToPath(new URL('./kill-testing.ts', import.meta.url))
+const CHILD = fileURLToPath(new URL('../../testing/record-kill-child.ts', import.meta.url))
 
 describe('history record under SIGKILL', () => {
   it('opens cleanly after a SIGKILL while 1,000 nodes beat, and lost at most the last second', async () => {

@@ -5,8 +5,8 @@ import { DatabaseSync } from 'node:sqlite'
 import { after, before, describe, it } from 'node:test'
 import { FULL_DISK_RETRY_MS, KEYFRAME_MS, RECORD_FILE, ROLLUP_LEVELS_MS, SEGMENT_MS } from './constants.ts'
 import { HistoryRecord } from './record-service.ts'
-import { comparable, comparableModel, FakeClock, headOf, manualRecord, Model, script, T0, tempDir } from './testing.ts'
-import type { ModelEvent } from './testing.ts'
+import { comparable, comparableModel, FakeClock, headOf, manualRecord, Model, script, T0, tempDir } from '../../testing/record.ts'
+import type { ModelEvent } from '../../testing/record.ts'
 import type { HistoryResult } from './types.ts'
 
 const FLUSH_MS = 200
