@@ -234,6 +234,7 @@ export class HistoryRecord {
     const now = this.#now()
     for (const [peer, m] of this.#mirror) if (m.connected) this.disconnected(peer, now)
     this.flush()
+    if (this.#paused == null) this.#writer?.markStopped()
     await this.#stopCheckpointer()
     this.#closeDb()
   }

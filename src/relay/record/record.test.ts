@@ -267,7 +267,7 @@ describe('history record across restarts', () => {
       await checkStates(record, model, [T0 + 60_000, stoppedAt - 1, stoppedAt, stoppedAt + 60_000, clock.t - 60_000, clock.t], 'restart')
       const gaps = (await record.events({ from: T0, to: clock.t })).events.filter(e => e.kind === 'record_gap')
       assert.equal(gaps.length, 1)
-      assert.deepEqual(gaps[0]?.data, { from: stoppedAt, to: stoppedAt + 5 * 60_000, reason: 'relay_down' })
+      assert.deepEqual(gaps[0]?.data, { from: stoppedAt, to: stoppedAt + 5 * 60_000, reason: 'relay_down', stopped: true })
       await record.stop()
     } finally {
       await remove()

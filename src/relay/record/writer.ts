@@ -555,19 +555,29 @@ export class RecordWriter {
    */
   start (now: number, minGapMs: number): void {
     const flushedAt = this.#meta('flushed_at')
+    // a run that ended without stop() (killed, crashed) is a gap however short it was
+    const crashed = flushedAt != null && this.#meta('stopped') !== 1
     this.#transaction(() => {
+      this.#s.metaSet!.run('stopped', 0)
       const down = flushedAt ?? now
       for (const state of this.#states.values()) {
         if (state.connected && state.id >= 0) this.#apply(CHANGE_DISCONNECTED, down, state.peer, 0, undefined)
       }
       this.#advanceTo(Math.max(now, this.#lastT), true)
       this.#writeJournal()
-      if (flushedAt != null && now - flushedAt >= minGapMs) {
-        this.#writeEvent({ at: now, kind: 'record_gap', peers: [], data: { from: flushedAt, to: now, reason: 'relay_down' } })
+      if (flushedAt != null && (crashed || now - flushedAt >= minGapMs)) {
+        this.#writeEvent({ at: now, kind: 'record_gap', peers: [], data: { from: flushedAt, to: now, reason: 'relay_down', stopped: !crashed } })
       }
       this.#startKeyframe(now)
       this.#s.metaSet!.run('flushed_at', Math.max(now, this.#lastT))
     })
+  }
+
+  /** The run ends cleanly: the next start knows the relay was stopped, not killed. */
+  markStopped (): void {
+    try {
+      this.#s.metaSet!.run('stopped', 1)
+    } catch {}
   }
 
   /**
