@@ -15,6 +15,10 @@ const commands: Record<string, Command> = {
   sim: {
     summary: 'run a simulated devnet whose nodes beat to a relay',
     run: async argv => { await (await import('./sim-command.ts')).runSimCommand(argv) }
+  },
+  replay: {
+    summary: 'serve a devnet the relay recorded (its --data-dir) to dashboards as if it were live',
+    run: async argv => { await (await import('./replay-command.ts')).runReplayCommand(argv) }
   }
 }
 

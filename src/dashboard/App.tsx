@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useSyncExternalStore } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react'
 import type { DashboardStore } from '../store/store.ts'
 import { HeightChart } from './HeightChart.tsx'
 import { NodeTable } from './NodeTable.tsx'
@@ -25,7 +25,11 @@ export interface AppProps {
   events: EventLog
   /** time travel (?at=): the moment shown and how to step; null: live */
   travel?: TimeTravel | null
+  /** what /relay.json says when the relay is a replay of a record (null: a live relay) */
+  replay?: Promise<ReplayInfo | null>
 }
+
+export interface ReplayInfo { from: number, to: number, speed: number }
 
 /** This page's URL without ?at=: the way back to live. */
 function liveUrl (): string {
@@ -34,8 +38,10 @@ function liveUrl (): string {
   return url.toString()
 }
 
-export function App ({ store, params, events, travel = null }: AppProps) {
+export function App ({ store, params, events, travel = null, replay }: AppProps) {
   const view = useSyncExternalStore(store.subscribe, store.getSnapshot)
+  const [replaying, setReplaying] = useState<ReplayInfo | null>(null)
+  useEffect(() => { void replay?.then(setReplaying) }, [replay])
   const frozen = view.connection.state === 'frozen' ? view.connection : null
   // a live feed that has gone quiet for longer than a working one does (a frozen relay, before
   // the watchdog gives up on it)
@@ -67,7 +73,7 @@ export function App ({ store, params, events, travel = null }: AppProps) {
     // time travel is not greyed: the banner says it is a recorded moment, and it is read as one
     <div
       className={frozen !== null ? 'app recorded' : view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}
-      style={frozen !== null ? { gridTemplateRows: 'auto auto auto minmax(0, 1fr)' } : undefined}
+      style={frozen !== null || replaying !== null ? { gridTemplateRows: 'auto auto auto minmax(0, 1fr)' } : undefined}
     >
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
@@ -80,6 +86,16 @@ export function App ({ store, params, events, travel = null }: AppProps) {
         )}
         <ConnectionBadge connection={view.connection} localNow={view.localNow} quietMs={quietMs} />
       </header>
+      {replaying !== null && (
+        // a replay looks live (it is meant to): said so as plainly as time travel
+        <div className='time-travel replay' data-testid='replay' role='status'>
+          <div className='time-travel-what'>
+            <span className='time-travel-badge'>REPLAY</span>
+            <span>The record of {formatClock(replaying.from)} to {formatClock(replaying.to)}, played at {replaying.speed}×</span>
+            <span className='time-travel-ago'>the devnet as it was, not live</span>
+          </div>
+        </div>
+      )}
       {frozen !== null && travel !== null && (
         <TimeTravelBanner
           travel={travel} at={frozen.at} loading={frozen.loading} error={frozen.error}
@@ -92,7 +108,8 @@ export function App ({ store, params, events, travel = null }: AppProps) {
           <HeightChart view={view} theme={theme} />
           <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} />
         </main>
-        {params.events && <EventList log={events} nodes={view.nodes} clockOffsetMs={frozen !== null ? 0 : view.clockOffsetMs} />}
+        {/* a recorded moment or a replay shows its events at the recorded times, not as the page's clock has them */}
+        {params.events && <EventList log={events} nodes={view.nodes} clockOffsetMs={frozen !== null || replaying !== null ? 0 : view.clockOffsetMs} />}
       </div>
     </div>
   )

@@ -6,6 +6,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createDashboardStore } from '../store/store.ts'
 import { App } from './App.tsx'
+import type { ReplayInfo } from './App.tsx'
 import { EventLog } from './event-log.ts'
 import { fetchHistory } from './history-api.ts'
 import { fetchRelaySnapshot } from './http-snapshot.ts'
@@ -77,9 +78,21 @@ function mount (travel: TimeTravel | null): void {
   if (root === null) throw new Error('index.html has no #root')
   createRoot(root).render(
     <StrictMode>
-      <App store={store} params={params} events={events} travel={travel} />
+      <App store={store} params={params} events={events} travel={travel} replay={travel === null ? replayInfo() : undefined} />
     </StrictMode>
   )
+}
+
+/** What /relay.json says when the relay serving the page is a replay of a record. */
+async function replayInfo (): Promise<ReplayInfo | null> {
+  if (base === null) return null
+  try {
+    const info = await (await fetch(new URL('relay.json', base))).json() as { replay?: unknown }
+    const r = info.replay as Partial<ReplayInfo> | undefined
+    return typeof r?.from === 'number' && typeof r.to === 'number' && typeof r.speed === 'number' ? { from: r.from, to: r.to, speed: r.speed } : null
+  } catch {
+    return null
+  }
 }
 
 async function live (): Promise<void> {

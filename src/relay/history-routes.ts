@@ -9,7 +9,7 @@ import {
   DEFAULT_HISTORY_POINTS, historyHeaderLine, historyNodeLine, InvalidQueryError, MAX_EVENTS_PER_REQUEST, MAX_HISTORY_POINTS,
   RecordBusyError, RecordUnavailableError
 } from './record/index.ts'
-import type { HistoryRecord } from './record/index.ts'
+import type { EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt } from './record/index.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Writable } from 'node:stream'
 
@@ -22,8 +22,15 @@ const DEFAULT_WINDOW_MS = 3_600_000
 
 export const HISTORY_PATHS = new Set(['/api/history', '/api/events', '/api/state'])
 
+/** What the routes ask of a record: the recording relay's, or a read-only one (replay). */
+export interface RecordReadable {
+  history: (query: HistoryQuery) => Promise<HistoryResult>
+  stateAt: (at: number) => Promise<NodeAt[]>
+  events: (query: EventsQuery) => Promise<EventsResult>
+}
+
 export interface HistoryRoutesInit {
-  record: HistoryRecord
+  record: RecordReadable
   /** a relay that picks its viewers shows histories only over the feed, to them */
   viewerAllowlist: boolean
   now?: () => number

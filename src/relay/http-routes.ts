@@ -3,7 +3,7 @@ import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/ind
 import type { RelayAddresses } from './addresses.ts'
 import type { FeedService } from './feed-service.ts'
 import { serveHistory } from './history-routes.ts'
-import type { HistoryService } from './history-service.ts'
+import type { RecordReadable } from './history-routes.ts'
 import type { HttpRoutes } from './http-server.ts'
 import type { RelayMetrics } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -19,19 +19,22 @@ export interface RelayRoutesComponents {
   /** ms since epoch */
   startedAt: number
   /** the record behind /api/history, /api/events and /api/state */
-  history?: HistoryService
+  record?: RecordReadable
+  /** what /relay.json adds: replay says what it plays */
+  relayInfoExtra?: Record<string, unknown>
 }
 
 export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
-  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt, history } = components
+  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt, record, relayInfoExtra } = components
   return {
-    ...(history != null ? { history: async (url, req, res) => await serveHistory({ record: history.record, viewerAllowlist }, url, req, res) } : {}),
+    ...(record != null ? { history: async (url, req, res) => await serveHistory({ record, viewerAllowlist }, url, req, res) } : {}),
     relayInfo: () => ({
       peerId,
       multiaddrs: addresses.published,
       feedProtocol: FEED_PROTOCOL,
       feedVersion: FEED_VERSION,
-      heartbeatProtocol: HEARTBEAT_PROTOCOL
+      heartbeatProtocol: HEARTBEAT_PROTOCOL,
+      ...relayInfoExtra
     }),
     nodes: () => Array.from(registry.nodes(), node => node.record),
     snapshot: () => viewerAllowlist ? null : feed.snapshotBytes(),

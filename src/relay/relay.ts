@@ -65,7 +65,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     port: init.httpPort ?? 8080,
     ...(init.staticDir != null ? { staticDir: init.staticDir } : {})
   })({
-    routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now(), history })
+    routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now(), record: history.record })
   })
 
   // the record starts after the known nodes (so nodes from earlier runs are not new to its

@@ -520,6 +520,15 @@ export class RecordQueries {
     return await this.#query(db => readEvents(db, query))
   }
 
+  /** What the record covers: from its oldest keyframe to its last write (null when empty). */
+  async range (): Promise<{ from: number, to: number } | null> {
+    return await this.#query(db => {
+      const first = db.prepare('SELECT min(t) AS t FROM keyframe').get() as { t: number | null }
+      const last = db.prepare("SELECT value FROM meta WHERE key = 'flushed_at'").get() as { value: number } | undefined
+      return first.t == null || last == null ? null : { from: Number(first.t), to: Number(last.value) }
+    })
+  }
+
   async * changes (from: number, to: number, signal?: AbortSignal): AsyncGenerator<ReplayChange[]> {
     if (this.#running >= MAX_CONCURRENT_QUERIES) throw new RecordBusyError()
     this.#running++
