@@ -120,6 +120,25 @@ export interface ReadResult { label: string, ms: number, encodeMs: number, sourc
  * has a row, as with a live chain, at a fraction of the time to generate), the last 2 hours
  * densely (a block every 4 s).
  */
+/**
+ * A record of `nodes` over `days` ending `endsAt` (default: now) in `dir`: sparse (a change per
+ * node every 10 minutes, so every 10-minute and 1-hour bucket has a row as with a live chain, at
+ * a fraction of the time to generate), the last 2 hours dense (a block every 4 s). Returns when
+ * it ends; the record is stopped (closed) when this returns.
+ */
+export async function fillRecord (dir: string, options: { nodes: number, days: number, endsAt?: number, log: (line: string) => void }): Promise<number> {
+  const end = options.endsAt ?? Date.now()
+  const clock = { t: end - options.days * 86_400_000 }
+  const r = record(dir, clock)
+  for (let day = 0; day < options.days; day++) {
+    drive(r, clock, options.nodes, Math.min(end - 2 * 3_600_000, clock.t + 86_400_000), 600_000, 600_000, 10_000)
+    options.log(`    recorded day ${day + 1} of ${options.days}`)
+  }
+  drive(r, clock, options.nodes, end, 4_000, 3_000)
+  await r.stop()
+  return end
+}
+
 export async function recordReads (options: { nodes: number, days: number, repeats: number, log: (line: string) => void }): Promise<ReadResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'devnet-bench-record-'))
   try {

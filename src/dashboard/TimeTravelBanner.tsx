@@ -37,7 +37,7 @@ export function TimeTravelBanner ({ travel, at, loading, error, stepMs, liveUrl,
   }, [travel, stepMs])
   const step = formatDuration(stepMs)
   return (
-    <div className='time-travel' data-testid='time-travel' role='status'>
+    <div className='time-travel' data-testid='time-travel' data-loading={loading} role='status'>
       <div className='time-travel-what'>
         <span className='time-travel-badge'>RECORDED</span>
         <span data-testid='time-travel-at'>The devnet at {formatClock(at)}, {dateText(at)}</span>

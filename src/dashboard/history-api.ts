@@ -13,6 +13,10 @@ const log = logger('devnet:dashboard:history')
 // without it
 const HISTORY_TIMEOUT_MS = 15_000
 
+// Points per node the page asks for a window: a step every ~4 px of a wall's chart. A line
+// among a thousand shows no more, and the relay's work and the answer grow with it
+export const WINDOW_POINTS = 300
+
 export class HistoryUnavailableError extends Error {
   static name = 'HistoryUnavailableError'
   readonly status: number

@@ -8,11 +8,10 @@ import { createDashboardStore } from '../store/store.ts'
 import { App } from './App.tsx'
 import type { ReplayInfo } from './App.tsx'
 import { EventLog } from './event-log.ts'
-import { fetchHistory } from './history-api.ts'
+import { fetchHistory, WINDOW_POINTS } from './history-api.ts'
 import { fetchRelaySnapshot } from './http-snapshot.ts'
 import { TimeTravel } from './time-travel.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
-import { HISTORY_CAPACITY } from '../store/constants.ts'
 import { parseParams } from './url-params.ts'
 import './styles.css'
 
@@ -180,7 +179,7 @@ function reachBack (): void {
     if (!view.synced) return
     unsubscribe()
     const to = view.now
-    fetchHistory(base, { from: to - params.windowMs, to, points: HISTORY_CAPACITY / 2 })
+    fetchHistory(base, { from: to - params.windowMs, to, points: WINDOW_POINTS })
       .then(({ header, series }) => { store.mergePast(header, series) })
       .catch(() => { /* a relay without a record: the feed's own histories are what there is */ })
   })

@@ -4,6 +4,7 @@
 import { logger } from '@libp2p/logger'
 import { momentState } from '../store/moment.ts'
 import { HISTORY_CAPACITY } from '../store/constants.ts'
+import { WINDOW_POINTS } from './history-api.ts'
 import { fetchHistory, fetchState } from './history-api.ts'
 import type { DashboardStore } from '../store/store.ts'
 import type { EventLog } from './event-log.ts'
@@ -52,14 +53,16 @@ export class TimeTravel {
       return
     }
     void events.moment(at, windowMs)
+    performance.mark('devnet:moment-asked')
     try {
       const [state, window] = await Promise.all([
         fetchState(base, at),
-        // the chart's width in points: a node's history holds HISTORY_CAPACITY
-        fetchHistory(base, { from: at - windowMs, to: at, points: HISTORY_CAPACITY / 2 })
+        fetchHistory(base, { from: at - windowMs, to: at, points: WINDOW_POINTS })
       ])
       if (generation !== this.#generation) return
-      store.replaceState(momentState({ at, nodes: state.nodes, window, spacingMs: windowMs / HISTORY_CAPACITY }))
+      performance.mark('devnet:moment-fetched')
+      store.replaceState(momentState({ at, nodes: state.nodes, window, spacingMs: windowMs / HISTORY_CAPACITY, capacity: WINDOW_POINTS + 2 }))
+      performance.mark('devnet:moment-built')
       store.setConnection({ state: 'frozen', at, loading: false, error: null })
     } catch (err) {
       if (generation !== this.#generation) return

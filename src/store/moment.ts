@@ -33,6 +33,8 @@ export interface MomentInput {
   /** the chart's window up to the moment; without it the lines are one point each */
   window?: { header: HistoryHeader, series: readonly HistorySeries[] }
   spacingMs?: number
+  /** points a node's history holds: the window's points are all it will get (default HISTORY_CAPACITY) */
+  capacity?: number
 }
 
 /** The feed state of the devnet at `at`, as the record has it. */
@@ -41,7 +43,7 @@ export function momentState (input: MomentInput): FeedState {
   const byPeer = new Map(window?.series.map(s => [s.peerId, s]) ?? [])
   const nodes = new Map<string, NodeEntry>()
   for (const n of input.nodes) {
-    const history = new HeightHistory(HISTORY_CAPACITY, input.spacingMs ?? 0)
+    const history = new HeightHistory(input.capacity ?? HISTORY_CAPACITY, input.spacingMs ?? 0)
     const series = byPeer.get(n.peerId)
     for (const [t, height] of window == null ? [] : steps(window.header, series)) if (t < at) history.push(t, height)
     history.push(at, n.height)
