@@ -13,6 +13,8 @@ import type { FrameStats } from './dashboard.ts'
 import { mib, percentile } from './lib.ts'
 import { relayCapacity } from './relay-capacity.ts'
 import { relayMemory } from './relay-memory.ts'
+import { historyOnScreen } from './history-page.ts'
+import { recordBytes, recordWrites } from './record.ts'
 import { wireCost } from './wire.ts'
 
 const full = process.argv.includes('--full')
@@ -76,9 +78,36 @@ if (wanted('wire')) {
   })
 }
 
+if (wanted('record')) {
+  log('history record: bytes per change')
+  const sizes = []
+  for (const blockMs of full ? [4_000, 30_000, 60_000] : [4_000, 60_000]) {
+    const b = await recordBytes({ nodes: 1_000, hours: 1, blockMs, beatMs: 3_000 })
+    log(`  a block every ${blockMs / 1000} s: ${b.perChange.toFixed(1)} B per change`)
+    sizes.push(b)
+  }
+  const sim = sizes[0]
+  rows.push({
+    row: 'record bytes',
+    measured: sizes.map(b => `${b.perChange.toFixed(1)} B per change with a block every ${b.blockMs / 1000} s (${b.changes} changes, ${mib(b.bytes)})`).join('; '),
+    target: '≤ 40 B',
+    met: sizes.every(b => b.perChange <= 40) ? 'yes' : sim != null && sim.perChange <= 40 ? 'at the simulator\'s block time' : 'no',
+    how: '1,000 nodes beating every 3 s for an hour, in-process on a fake clock (bench/record.ts); page_count × page_size of history.sqlite after a checkpoint, over the changes written (a heartbeat that changes height or head, connects, infos)'
+  })
+  log('history record: writing 20,000 changes a second')
+  const w = await recordWrites({ nodes: 1_000, changesPerSecond: 20_000, seconds: full ? 60 : 20 })
+  rows.push({
+    row: 'record writes',
+    measured: `${w.changesPerSecond} changes/s: ${(w.cpuShare * 100).toFixed(1)}% of a core; a write every 200 ms takes ${w.flushP50.toFixed(1)} ms median, ${w.flushP99.toFixed(1)} ms p99 (the minute's close), ${w.flushMax.toFixed(1)} ms at most`,
+    target: 'off the heartbeat path; the relay still takes ≥ 20,000 heartbeats/s (the capacity row)',
+    met: 'see the capacity row',
+    how: '1,000 nodes, every beat a new height, in-process on a fake clock (bench/record.ts): the time each flush holds the event loop'
+  })
+}
+
 // the dashboard rows measure the page as the source stands, built once into a scratch dir (the
 // relay serves it from there), so a dist/ someone else is building is neither used nor touched
-const page = ['firstdata', 'render', 'heap', 'bundle'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
+const page = ['firstdata', 'render', 'heap', 'bundle', 'window'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
 if (page != null) {
   log('building the dashboard')
   buildPage(page)
@@ -152,6 +181,19 @@ if (page != null && wanted('bundle')) {
   })
 }
 
+if (page != null && wanted('window')) {
+  log('a window of the record on screen')
+  const timings = await historyOnScreen({ staticDir: page, nodes: 1_000, days: 7, loads: full ? 5 : 3, log })
+  const [hour, week] = timings
+  rows.push({
+    row: 'history window',
+    measured: timings.map(t => `${t.window}: ${t.median} ms median, ${t.worst} ms worst`).join('; '),
+    target: '1 hour ≤ 1 s, 7 days ≤ 2 s from navigation',
+    met: hour != null && week != null ? `${hour.median <= 1_000 ? 'yes' : 'no'} (1 h), ${week.median <= 2_000 ? 'yes' : 'no'} (7 d)` : 'no',
+    how: 'a record of 1,000 nodes over 7 days (a change per node every 10 minutes, the last 2 hours a block every 4 s; bench/history-page.ts), the relay on it on core 0; headless Chromium on core 1 opens ?at=<the record\'s end>&window=1h (or 7d), a fresh context each time: navigation start to the second frame after every node of that moment and the window\'s heights (300 points a node, thinned on the relay) are shown'
+  })
+}
+
 if (page != null) rmSync(page, { recursive: true, force: true })
 
 // -dirty: code differs from the commit (changed Markdown, this file's output included, does not count)
@@ -159,7 +201,7 @@ const commit = execSync('git rev-parse --short=7 HEAD').toString().trim() +
   (execSync('git status --porcelain -- . ":(exclude)*.md"').toString().trim() === '' ? '' : '-dirty')
 const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}`
 const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
-const ORDER = ['relay capacity', 'relay memory', 'wire', 'first data', 'render', 'heap', 'bundle']
+const ORDER = ['relay capacity', 'relay memory', 'wire', 'first data', 'render', 'heap', 'bundle', 'record bytes', 'record writes', 'history window']
 const lines = new Map(rows.map(r => [r.row, `| ${r.row} | ${r.measured} | ${r.target} | ${r.met} | ${r.how} | ${run} |`]))
 // a run of some rows (--only) keeps the others from the file, each with the run it came from
 if (only != null && existsSync(file)) {
@@ -177,7 +219,7 @@ const text = `# Benchmarks
 
 Written by \`npm run bench\` (quick mode, under 5 minutes) or \`npm run bench -- --full\`; the last column says which run (mode, date, commit) each row comes from.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.
-Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, firstdata, render, heap, bundle); the other rows stay as they were.
+Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, firstdata, render, heap, bundle, record, window); the other rows stay as they were.
 
 | row | measured | target | met | how | run |
 |---|---|---|---|---|---|
