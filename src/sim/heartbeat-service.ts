@@ -142,6 +142,14 @@ class Ticker {
     wake?.()
   }
 
+  /** A tick now, phase unchanged: the next regular tick still comes on time. */
+  trigger (): void {
+    this.#pending = true
+    const wake = this.#wake
+    this.#wake = undefined
+    wake?.()
+  }
+
   /** true on a tick, false once signal is aborted */
   async wait (signal: AbortSignal): Promise<boolean> {
     if (!this.#pending && !signal.aborted) {
@@ -187,6 +195,8 @@ export class HeartbeatService {
   #stream: Stream | undefined
   #connection: Connection | undefined
   #beatsSent = 0
+  /** the running run()'s ticker, for beatNow() */
+  #runTicker: Ticker | undefined
 
   /** Throws InvalidDurationError for a bad or non-positive period. */
   constructor (components: HeartbeatServiceComponents, config: HeartbeatConfig, headGetter: HeadGetter, ...options: HeartbeatServiceOption[]) {
@@ -213,6 +223,18 @@ export class HeartbeatService {
   /** Heartbeat lines written since construction. */
   get beatsSent (): number {
     return this.#beatsSent
+  }
+
+  /**
+   * Not in go-filecoin, which beats only on its ticker: asks the running run() to write a
+   * beat now, for an embedder that learns of a new head between ticks (the watcher). The
+   * BeatPeriod ticks go on on their own phase; asks that come while a beat is being written
+   * are folded into one. Returns false when no run() is under way (nothing is sent).
+   */
+  beatNow (): boolean {
+    if (this.#runTicker == null) return false
+    this.#runTicker.trigger()
+    return true
   }
 
   /** Builds a heartbeat from the getters (go-filecoin's Beat). */
@@ -274,6 +296,7 @@ export class HeartbeatService {
     if (stream.status !== 'open') onClose()
     const both = AbortSignal.any([signal, closed.signal])
     const ticker = new Ticker(this.#clock, this.beatPeriodMs)
+    this.#runTicker = ticker
     let failure: Error | undefined
     try {
       while (await ticker.wait(both)) {
@@ -291,6 +314,7 @@ export class HeartbeatService {
       failure ??= errorOf(closed.signal.reason)
     } finally {
       ticker.stop()
+      if (this.#runTicker === ticker) this.#runTicker = undefined
       stream.removeEventListener('close', onClose)
     }
     this.#stream = undefined
