@@ -1,0 +1,160 @@
+// Ethereum consensus clients (Lighthouse, Prysm, Teku, Nimbus, Lodestar) through the standard
+// beacon API: server-sent events from /eth/v1/events?topics=head&topics=chain_reorg, falling
+// back to polling /eth/v1/beacon/headers/head. Height is the slot (it goes down in a reorg
+// that lands on a branch with fewer blocks), head the block root. On a reorg the new head's
+// `head` event comes first, then `chain_reorg` (both carry the new head). Peer ID from
+// /eth/v1/node/identity, client and version from /eth/v1/node/version, syncing from
+// /eth/v1/node/syncing, finalized from the head state's finality checkpoint (epoch × slots
+// per epoch, from /eth/v1/config/spec).
+import { logger } from '@libp2p/logger'
+import { HttpStatusError, SubscriptionEndedError, TokenRefusedError } from './errors.ts'
+import { checkHash, checkHeight, factString, field, splitClientVersion } from './facts.ts'
+import { authHeaders, fetchFailure, fetchJson } from './http.ts'
+import { SseParser } from './sse.ts'
+import type { HeadObservation } from './facts.ts'
+import type { DriverContext, KindDriver } from './node-watch.ts'
+import type { ServerSentEvent } from './sse.ts'
+
+const debug = logger('devnet:watch:beacon')
+
+// syncing and finality are asked every this many polls (they change once a slot at most)
+const FACTS_EVERY_POLLS = 4
+
+export class BeaconDriver implements KindDriver {
+  #base = ''
+  #slotsPerEpoch: number | undefined
+  #polls = 0
+  #events: AbortController | undefined
+
+  async start (ctx: DriverContext): Promise<boolean> {
+    this.#base = ctx.spec.url.replace(/\/+$/, '')
+    const version = await this.#get(ctx, '/eth/v1/node/version')
+    ctx.facts(splitClientVersion(field(field(version, 'data', 'version'), 'version', 'version')))
+    const identity = await this.#optional(ctx, '/eth/v1/node/identity')
+    if (identity !== undefined) ctx.facts({ nodePeerId: factString(field(field(identity, 'data', 'identity'), 'peer_id', 'identity')) })
+    const spec = await this.#optional(ctx, '/eth/v1/config/spec')
+    if (spec !== undefined) {
+      const slots = field(field(spec, 'data', 'spec'), 'SLOTS_PER_EPOCH', 'spec')
+      this.#slotsPerEpoch = typeof slots === 'string' && /^\d{1,4}$/.test(slots) && Number(slots) > 0 ? Number(slots) : undefined
+    }
+    await this.#refreshFacts(ctx)
+    return await this.#subscribe(ctx)
+  }
+
+  async poll (ctx: DriverContext): Promise<HeadObservation> {
+    if (++this.#polls % FACTS_EVERY_POLLS === 0) await this.#refreshFacts(ctx)
+    const what = `/eth/v1/beacon/headers/head at ${ctx.spec.name}`
+    const data = field(await this.#get(ctx, '/eth/v1/beacon/headers/head'), 'data', what)
+    const slot = field(field(field(data, 'header', what), 'message', what), 'slot', what)
+    return { head: checkHash(field(data, 'root', what), what), height: checkHeight(slot, what) }
+  }
+
+  close (): void {
+    this.#events?.abort()
+  }
+
+  async #get (ctx: DriverContext, path: string): Promise<unknown> {
+    return await fetchJson(this.#base + path, { token: ctx.token, timeoutMs: ctx.timeoutMs, signal: ctx.signal, what: `${path} at ${ctx.spec.name}` })
+  }
+
+  /** A GET whose 404/400/500 (a client without that endpoint) is no failure. */
+  async #optional (ctx: DriverContext, path: string): Promise<unknown> {
+    try {
+      return await this.#get(ctx, path)
+    } catch (err) {
+      if (err instanceof HttpStatusError) return undefined
+      throw err
+    }
+  }
+
+  async #refreshFacts (ctx: DriverContext): Promise<void> {
+    const syncing = await this.#optional(ctx, '/eth/v1/node/syncing')
+    if (syncing !== undefined) {
+      const flag = field(field(syncing, 'data', 'syncing'), 'is_syncing', 'syncing')
+      if (typeof flag === 'boolean') ctx.facts({ syncing: flag })
+    }
+    if (this.#slotsPerEpoch == null) return
+    const finality = await this.#optional(ctx, '/eth/v1/beacon/states/head/finality_checkpoints')
+    if (finality === undefined) return
+    const what = `finality_checkpoints at ${ctx.spec.name}`
+    const epoch = checkHeight(field(field(field(finality, 'data', what), 'finalized', what), 'epoch', what), what)
+    const slot = epoch * this.#slotsPerEpoch
+    if (Number.isSafeInteger(slot)) ctx.facts({ finalizedHeight: slot })
+  }
+
+  /** Opens the event stream; its body is read in the background until the session ends. */
+  async #subscribe (ctx: DriverContext): Promise<boolean> {
+    const url = `${this.#base}/eth/v1/events?topics=head&topics=chain_reorg`
+    const what = `/eth/v1/events at ${ctx.spec.name}`
+    const events = new AbortController()
+    this.#events = events
+    const signal = AbortSignal.any([ctx.signal, events.signal])
+    // the headers must come within the request bound; the body then lasts the session
+    const headers = AbortSignal.timeout(ctx.timeoutMs)
+    const connecting = new AbortController()
+    const onTimeout = (): void => { connecting.abort(headers.reason) }
+    headers.addEventListener('abort', onTimeout, { once: true })
+    let response: Response
+    try {
+      response = await fetch(url, {
+        headers: authHeaders(ctx.token, { accept: 'text/event-stream' }),
+        signal: AbortSignal.any([signal, connecting.signal]),
+        redirect: 'error'
+      })
+    } catch (err) {
+      if (ctx.signal.aborted) throw ctx.signal.reason
+      throw fetchFailure(err, what, headers, ctx.timeoutMs)
+    } finally {
+      headers.removeEventListener('abort', onTimeout)
+    }
+    const status = response.status
+    if (status === 401 || status === 403) {
+      await response.body?.cancel().catch(() => {})
+      throw new TokenRefusedError(what, status, ctx.token != null && ctx.token !== '')
+    }
+    if (status < 200 || status > 299 || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+      await response.body?.cancel().catch(() => {})
+      if (status >= 500) throw new HttpStatusError(what, status)
+      // no event stream here (an old client, a proxy that answers something else): poll
+      debug('%s: no event stream (HTTP %d); polling', ctx.spec.name, status)
+      return false
+    }
+    const body = response.body
+    if (body == null) throw new SubscriptionEndedError(what, 'no body')
+    const parser = new SseParser(event => { this.#onEvent(ctx, event) }, what)
+    void (async () => {
+      const reader = body.getReader()
+      try {
+        while (true) {
+          const { done, value } = await reader.read()
+          if (done) throw new SubscriptionEndedError(what, 'the node ended the event stream')
+          parser.push(value)
+        }
+      } catch (err) {
+        await reader.cancel().catch(() => {})
+        if (!signal.aborted) ctx.fail(err instanceof Error ? err : new SubscriptionEndedError(what, String(err)))
+      }
+    })()
+    return true
+  }
+
+  #onEvent (ctx: DriverContext, event: ServerSentEvent): void {
+    if (event.event !== 'head' && event.event !== 'chain_reorg') return
+    const what = `${event.event} event from ${ctx.spec.name}`
+    let data: unknown
+    try {
+      data = JSON.parse(event.data)
+    } catch {
+      throw new SubscriptionEndedError(what, 'its data is not JSON')
+    }
+    if (event.event === 'head') {
+      ctx.head({ head: checkHash(field(data, 'block', what), what), height: checkHeight(field(data, 'slot', what), what) })
+    } else {
+      const head = checkHash(field(data, 'new_head_block', what), what)
+      const slot = checkHeight(field(data, 'slot', what), what)
+      debug('%s: chain_reorg of depth %s to %s at slot %d', ctx.spec.name, String(field(data, 'depth', what)), head, slot)
+      ctx.head({ head, height: slot })
+    }
+  }
+}
+
