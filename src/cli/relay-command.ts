@@ -45,7 +45,8 @@ const specs = {
     flag: 'cool-off-seconds', env: 'DEVNET_COOL_OFF_SECONDS', valueName: '<s>', default: COOL_OFF_MS / 1000,
     help: 'how long a peer that sent too many bad lines is refused', parse: parseCount
   } satisfies OptionSpec<number>,
-  sim: { flag: 'sim', env: 'DEVNET_SIM', valueName: '<nodes>', default: 0, help: 'also run a simulated devnet of this many nodes beating to this relay', parse: parseCount } satisfies OptionSpec<number>
+  sim: { flag: 'sim', env: 'DEVNET_SIM', valueName: '<nodes>', default: 0, help: 'also run a simulated devnet of this many nodes beating to this relay', parse: parseCount } satisfies OptionSpec<number>,
+  watch: { flag: 'watch', env: 'DEVNET_WATCH', valueName: '<file>', default: undefined as string | undefined, help: 'also watch the real nodes in this node file (see `devnet-dashboard watch --help`), beating to this relay', parse: parseText } satisfies OptionSpec<string | undefined>
 }
 
 function parsePeerId (raw: string): string {
@@ -110,6 +111,19 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
     const target = relay.nodeAddrs.find(addr => addr.includes('/tcp/') && !addr.includes('/ws')) ?? relay.nodeAddrs[0] ?? ''
     stops.unshift(await startEmbeddedSimulation(target, options.sim))
     lines.push(`  simulated devnet: ${options.sim} nodes beating to ${target}`)
+  }
+  if (options.watch != null) {
+    const { startEmbeddedWatch } = await import('./embedded-watch.ts')
+    const target = relay.nodeAddrs.find(addr => addr.includes('/tcp/') && !addr.includes('/ws')) ?? relay.nodeAddrs[0] ?? ''
+    try {
+      const watch = await startEmbeddedWatch(target, resolve(options.watch), dataDir)
+      stops.unshift(watch.stop)
+      lines.push(...watch.lines)
+    } catch (err) {
+      // a bad node file at start: say why and leave nothing running
+      await relay.stop()
+      throw err
+    }
   }
   console.log(lines.join('\n'))
 
