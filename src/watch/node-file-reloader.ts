@@ -82,7 +82,6 @@ export class NodeFileReloader {
   start (): void {
     if (this.#timer != null) return
     this.#timer = setInterval(() => { void this.check() }, this.#intervalMs)
-    this.#timer.unref()
   }
 
   stop (): void {
