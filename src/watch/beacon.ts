@@ -38,7 +38,7 @@ export class BeaconDriver implements KindDriver {
       this.#slotsPerEpoch = typeof slots === 'string' && /^\d{1,4}$/.test(slots) && Number(slots) > 0 ? Number(slots) : undefined
     }
     await this.#refreshFacts(ctx)
-    return await this.#subscribe(ctx)
+    return this.#subscribe(ctx)
   }
 
   async poll (ctx: DriverContext): Promise<HeadObservation> {
@@ -82,47 +82,46 @@ export class BeaconDriver implements KindDriver {
     if (Number.isSafeInteger(slot)) ctx.facts({ finalizedHeight: slot })
   }
 
-  /** Opens the event stream; its body is read in the background until the session ends. */
-  async #subscribe (ctx: DriverContext): Promise<boolean> {
+  /**
+   * Opens the event stream in the background, for the session's life. Some servers send the
+   * stream's headers only with its first event (Lodestar 1.5.1 does, and a chain before
+   * genesis has none), so no bound is put on them: the session's polls notice a node that
+   * hangs. A node without the stream (404 and the like, or not an event stream) is polled.
+   */
+  #subscribe (ctx: DriverContext): boolean {
     const url = `${this.#base}/eth/v1/events?topics=head&topics=chain_reorg`
     const what = `/eth/v1/events at ${ctx.spec.name}`
     const events = new AbortController()
     this.#events = events
     const signal = AbortSignal.any([ctx.signal, events.signal])
-    // the headers must come within the request bound; the body then lasts the session
-    const headers = AbortSignal.timeout(ctx.timeoutMs)
-    const connecting = new AbortController()
-    const onTimeout = (): void => { connecting.abort(headers.reason) }
-    headers.addEventListener('abort', onTimeout, { once: true })
-    let response: Response
-    try {
-      response = await fetch(url, {
-        headers: authHeaders(ctx.token, { accept: 'text/event-stream' }),
-        signal: AbortSignal.any([signal, connecting.signal]),
-        redirect: 'error'
-      })
-    } catch (err) {
-      if (ctx.signal.aborted) throw ctx.signal.reason
-      throw fetchFailure(err, what, headers, ctx.timeoutMs)
-    } finally {
-      headers.removeEventListener('abort', onTimeout)
-    }
-    const status = response.status
-    if (status === 401 || status === 403) {
-      await response.body?.cancel().catch(() => {})
-      throw new TokenRefusedError(what, status, ctx.token != null && ctx.token !== '')
-    }
-    if (status < 200 || status > 299 || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-      await response.body?.cancel().catch(() => {})
-      if (status >= 500) throw new HttpStatusError(what, status)
-      // no event stream here (an old client, a proxy that answers something else): poll
-      debug('%s: no event stream (HTTP %d); polling', ctx.spec.name, status)
-      return false
-    }
-    const body = response.body
-    if (body == null) throw new SubscriptionEndedError(what, 'no body')
-    const parser = new SseParser(event => { this.#onEvent(ctx, event) }, what)
     void (async () => {
+      let response: Response
+      try {
+        response = await fetch(url, { headers: authHeaders(ctx.token, { accept: 'text/event-stream' }), signal, redirect: 'error' })
+      } catch (err) {
+        if (!signal.aborted) ctx.fail(fetchFailure(err, what, new AbortController().signal, 0))
+        return
+      }
+      const status = response.status
+      const body = response.body
+      if (status === 401 || status === 403) {
+        await body?.cancel().catch(() => {})
+        ctx.fail(new TokenRefusedError(what, status, ctx.token != null && ctx.token !== ''))
+        return
+      }
+      if (status >= 500) {
+        await body?.cancel().catch(() => {})
+        ctx.fail(new HttpStatusError(what, status))
+        return
+      }
+      if (status < 200 || status > 299 || body == null || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        await body?.cancel().catch(() => {})
+        // no event stream here (an old client, a proxy that answers something else): poll
+        debug('%s: no event stream (HTTP %d); polling', ctx.spec.name, status)
+        ctx.polling()
+        return
+      }
+      const parser = new SseParser(event => { this.#onEvent(ctx, event) }, what)
       const reader = body.getReader()
       try {
         while (true) {

@@ -28,6 +28,8 @@ export interface DriverContext {
   facts: (facts: Partial<NodeFacts>) => void
   /** the subscription broke or the node said nonsense: ends the session with this reason */
   fail: (err: Error) => void
+  /** the node turned out to have no subscription after all (found after start): poll it */
+  polling: () => void
 }
 
 /** One kind of API (filecoin, beacon, execution). A driver serves one session. */
@@ -173,6 +175,9 @@ export class NodeWatch {
     this.#stopper.signal.addEventListener('abort', stop, { once: true })
     let failure: Error | undefined
     let gotUp = false
+    let subscribed = false
+    // cuts a wait short when the driver switches to polling
+    let nudge = new AbortController()
     const ctx: DriverContext = {
       spec: this.spec,
       token: this.#token,
@@ -189,26 +194,30 @@ export class NodeWatch {
       fail: err => {
         failure ??= err
         session.abort(err)
+      },
+      polling: () => {
+        subscribed = false
+        nudge.abort()
       }
     }
     const driver = this.#createDriver(this.spec)
     try {
-      const subscribed = await driver.start(ctx)
+      subscribed = await driver.start(ctx)
       const pushed = this.#pushed
       const first = await driver.poll(ctx)
       if (this.#pushed === pushed) this.#setHead(first)
       if (session.signal.aborted) throw failure ?? session.signal.reason
       gotUp = true
       this.#markUp(subscribed)
-      const interval = subscribed ? this.#beatPeriodMs : this.#pollIntervalMs
       while (true) {
-        await sleep(interval, session.signal)
+        await sleep(subscribed ? this.#beatPeriodMs : this.#pollIntervalMs, AbortSignal.any([session.signal, nudge.signal]))
+        if (nudge.signal.aborted) nudge = new AbortController()
         if (session.signal.aborted) break
         const pushedBefore = this.#pushed
         const observation = await driver.poll(ctx)
         if (session.signal.aborted) break
         // a head pushed while the poll was out is newer than the poll's answer
-        if (this.#pushed === pushedBefore) this.#setHead(observation)
+        if (!subscribed || this.#pushed === pushedBefore) this.#setHead(observation)
       }
     } catch (err) {
       failure ??= err instanceof Error ? err : new BadResponseError(this.spec.name, String(err))
