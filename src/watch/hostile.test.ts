@@ -43,6 +43,7 @@ describe('hostile node APIs next to a healthy one', () => {
       { name: 'garbage', kind: 'beacon', url: hostile.url('garbage') },
       { name: 'nonsense', kind: 'execution', url: hostile.url('nonsense') },
       { name: 'refused', kind: 'beacon', url: hostile.url('refuse'), tokenEnv: 'REFUSED_TOKEN' },
+      { name: 'echo', kind: 'execution', url: hostile.url('echo'), tokenEnv: 'REFUSED_TOKEN' },
       { name: 'huge', kind: 'beacon', url: hostile.url('huge') },
       { name: 'endless', kind: 'beacon', url: hostile.url('endless') },
       { name: 'huge-ws', kind: 'execution', url: hostile.url('huge-ws', 'ws') },
@@ -73,6 +74,7 @@ describe('hostile node APIs next to a healthy one', () => {
       await failed('garbage', /not JSON/)
       await failed('nonsense', /not a JSON-RPC object|no usable/)
       await failed('refused', /HTTP 401, the token was refused/)
+      await failed('echo', /JSON-RPC error -32000: not allowed: Bearer \[token\]/)
       await failed('huge', /more than 1048576 bytes/)
       await failed('endless', /an event-stream line: more than 65536 bytes/)
       await failed('huge-ws', /a message: more than 1048576 bytes/)

@@ -269,7 +269,7 @@ export class NodeWatch {
   #markDown (failure: Error | undefined): void {
     const wasUp = this.#state.up
     this.#state.up = false
-    this.#state.error = failure
+    this.#state.error = failure == null ? undefined : this.#scrub(failure)
     if (failure != null) this.#logFailure(failure)
     if (wasUp || failure != null) this.#onChange('down', this.#state)
   }
@@ -285,6 +285,15 @@ export class NodeWatch {
     this.#unlogged = 0
     this.#loggedAt = now
     this.#failureLogged = true
-    this.#log.warn(`${this.spec.name}: ${failure.name}: ${failure.message}${more}; shown offline, retrying`)
+    this.#log.warn(`${this.spec.name}: ${failure.name}: ${this.#scrub(failure).message}${more}; shown offline, retrying`)
+  }
+
+  /** The error without the token, should a node have echoed it back (in an error message). */
+  #scrub (err: Error): Error {
+    const token = this.#token
+    if (token == null || token.length < 4 || !err.message.includes(token)) return err
+    const clean = new Error(err.message.split(token).join('[token]'))
+    clean.name = err.name
+    return clean
   }
 }

@@ -4,6 +4,7 @@
 //   garbage    answers 200 with bytes that are not JSON
 //   nonsense   answers 200 with JSON of the wrong shape
 //   refuse     answers 401 to everything (a token refused)
+//   echo       answers a JSON-RPC error that quotes the caller's Authorization header
 //   huge       answers a valid start, then 50 MB to the head request
 //   endless    a valid beacon node whose event stream never ends a line
 //   huge-ws    a WebSocket that answers every call with a 50 MB message
@@ -133,6 +134,10 @@ export class HostileServer {
         return
       case 'refuse':
         res.writeHead(401).end('Unauthorized')
+        return
+      case 'echo':
+        // a node that puts the caller's Authorization header in its error message
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, error: { code: -32000, message: `not allowed: ${req.headers.authorization ?? ''}` } }))
         return
       case 'huge':
         if (path.startsWith('/eth/v1/beacon/headers/head')) {
