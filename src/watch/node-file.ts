@@ -5,6 +5,7 @@
 import { MAX_MINER_ADDRESS_LENGTH, MAX_NICKNAME_LENGTH } from '../protocol/index.ts'
 import { MAX_WATCHED_NODES } from './constants.ts'
 import { NodeFileError } from './errors.ts'
+import { isRecord } from './facts.ts'
 
 export const NODE_KINDS = ['filecoin', 'beacon', 'execution'] as const
 export type NodeKind = typeof NODE_KINDS[number]
@@ -29,10 +30,6 @@ const SCHEMES: Record<NodeKind, readonly string[]> = {
   execution: ['ws:', 'wss:', 'http:', 'https:']
 }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-
-function isRecord (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** Parses the text of a node file; throws NodeFileError naming the entry and field. */
 export function parseNodeFile (text: string): WatchedNodeSpec[] {

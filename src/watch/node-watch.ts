@@ -89,7 +89,8 @@ export interface NodeWatchInit {
   reconnectMaxMs?: number
 }
 
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after ms, or at once when the signal aborts. */
+export async function sleep (ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return
   await new Promise<void>(resolve => {
     const timer = setTimeout(done, ms)

@@ -24,7 +24,7 @@ import { createDriver as defaultCreateDriver } from './drivers.ts'
 import { NodeKeyStore } from './identity-store.ts'
 import { NodeFileReloader } from './node-file-reloader.ts'
 import { redactUrl, sameSpec } from './node-file.ts'
-import { defaultWatchLog, NodeWatch } from './node-watch.ts'
+import { defaultWatchLog, NodeWatch, sleep } from './node-watch.ts'
 import type { NodeFacts } from './facts.ts'
 import type { WatchedNodeSpec, NodeKind } from './node-file.ts'
 import type { DriverFactory, NodeWatchChange, NodeWatchState, WatchLog } from './node-watch.ts'
@@ -92,19 +92,6 @@ export interface Watcher {
   roster: () => RosterEntry[]
   /** the file the roster is written to */
   readonly rosterFile: string
-}
-
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return
-  await new Promise<void>(resolve => {
-    const timer = setTimeout(done, ms)
-    function done (): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
 
 class WatchedNode {
