@@ -111,7 +111,7 @@ export function startNodeServer (count: number, blockMs: number, probes: number[
       return
     }
     if (path === '/eth/v1/node/version') return json({ data: { version: 'BenchBeacon/v1.0.0/x' } })
-    if (path === '/eth/v1/node/identity') return json({ data: { peer_id: '16Uiu2HAmQ7Q3Xe4C9ETLFbB4dbHFmkpsrHqzVyD6ZFfTJ7iKWdtV' } })
+    if (path === '/eth/v1/node/identity') return json({ data: { peer_id: '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB' } })
     if (path === '/eth/v1/node/syncing') return json({ data: { head_slot: String(node.height), sync_distance: '0', is_syncing: false } })
     if (path === '/eth/v1/config/spec') return json({ data: { SLOTS_PER_EPOCH: '32' } })
     if (path === '/eth/v1/beacon/states/head/finality_checkpoints') return json({ data: { finalized: { epoch: String(Math.max(0, Math.floor(node.height / 32) - 2)), root: hashOf(0, 0) } } })

@@ -7,7 +7,7 @@ import { parseRoster, RosterFile } from './roster.ts'
 import type { RosterEntry } from './roster.ts'
 
 const A = '12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf'
-const B = '16Uiu2HAmQ7Q3Xe4C9ETLFbB4dbHFmkpsrHqzVyD6ZFfTJ7iKWdtV'
+const B = '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB'
 
 describe('the expected roster', () => {
   it('reads { nodes: [ { name, peerId } ] } and refuses a bad entry naming it', () => {

@@ -21,7 +21,7 @@ export class BeaconStandIn {
   finalizedEpoch = 0
   /** when false, /eth/v1/events answers 404 (a client or proxy without it) */
   events = true
-  readonly peerId = '16Uiu2HAmQ7Q3Xe4C9ETLFbB4dbHFmkpsrHqzVyD6ZFfTJ7iKWdtV'
+  readonly peerId = '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB'
 
   constructor () {
     this.#server = createServer((req, res) => {
