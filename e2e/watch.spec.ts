@@ -88,6 +88,10 @@ test('two real Lodestar nodes: their slots and roots, two heads when split, one 
     }, { message: `${name}: /api/nodes and the feed show the root and slot its API reports; ${describe()}`, timeout: 60_000 }).toBe(true)
     const own = await ownHead(node)
     await expect(row(page, name).locator('td.c-height')).toHaveText(String(own.slot), { timeout: 20_000 })
+    // what its API says of itself, through the heartbeat's optional fields
+    const record = await atRelay(relay, name)
+    expect([record?.client, record?.clientVersion, record?.nodePeerId, typeof record?.syncing]).toEqual(['Lodestar', 'v1.5.1', await node.peerId(), 'boolean'])
+    await expect(row(page, name).locator('td.c-client')).toHaveText('Lodestar v1.5.1')
   }
 
   // 2. split: each builds its own branch; two heads, both past genesis, everywhere

@@ -45,13 +45,13 @@ describe('devnet-dashboard watch', () => {
     assert.match(bad.stderr, /nodes\[0\] \("teku-1"\): url: a beacon node's URL starts with http/)
   })
 
-  it('runs standalone: beats for each node to the relay, writes the roster and says how to use it, keeps each peer ID across restarts', async () => {
+  it('runs standalone: beats for each node to the relay with its client and peer ID, writes the roster (a relay given it shows the node missing until heard), keeps each peer ID across restarts', async () => {
     const relay = await startTestRelay()
     const file = join(dir.dir, 'standalone.json')
     const dataDir = join(dir.dir, 'standalone-data')
     await writeFile(file, JSON.stringify({ nodes: [{ name: 'lotus-cli', kind: 'filecoin', url: lotus.url, miner: 't01000' }] }))
-    const start = async (): Promise<{ stop: () => Promise<number | null>, output: () => string }> => {
-      const child = spawn(process.execPath, [BIN, 'watch', '--nodes', file, '--target', relay.nodeAddrs[0] ?? '', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const start = async (target = relay.nodeAddrs[0] ?? ''): Promise<{ stop: () => Promise<number | null>, output: () => string }> => {
+      const child = spawn(process.execPath, [BIN, 'watch', '--nodes', file, '--target', target, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
       let out = ''
       child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })
       child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString() })
@@ -72,10 +72,25 @@ describe('devnet-dashboard watch', () => {
       await waitFor('lotus-cli at the relay', async () => (await nodesAt(relay.httpUrl)).find(node => node.peerId === peerId && node.connected && node.height === lotus.head.height))
       assert.equal(await first.stop(), 0)
       await waitFor('lotus-cli offline once the watcher stopped', async () => (await nodesAt(relay.httpUrl)).find(node => node.peerId === peerId)?.connected === false)
-      const second = await start()
-      await waitFor('lotus-cli back, under the same peer ID', async () => (await nodesAt(relay.httpUrl)).find(node => node.peerId === peerId)?.connected === true)
-      assert.equal((await nodesAt(relay.httpUrl)).length, 1, 'no second identity')
-      await second.stop()
+
+      // a new relay given the roster lists the node before it is heard: its name, missing
+      const expecting = await startTestRelay({ roster: join(dataDir, 'roster.json') })
+      try {
+        const missing = (await nodesAt(expecting.httpUrl)).find(node => node.peerId === peerId)
+        assert.deepEqual({ nickname: missing?.nickname, connected: missing?.connected, lastHeartbeatAt: missing?.lastHeartbeatAt, firstSeenAt: missing?.firstSeenAt }, { nickname: 'lotus-cli', connected: false, lastHeartbeatAt: null, firstSeenAt: null })
+        const text = await (await fetch(`${expecting.httpUrl}/metrics`)).text()
+        assert.match(text, /^devnet_nodes_missing 1$/m)
+        // the watcher back, beating to the second relay: heard under the same peer ID
+        const second = await start(expecting.nodeAddrs[0] ?? '')
+        const heard = await waitFor('lotus-cli heard, under the same peer ID', async () => (await nodesAt(expecting.httpUrl)).find(node => node.peerId === peerId && node.connected && node.lastHeartbeatAt !== null))
+        assert.equal(heard.client, 'Filecoin')
+        assert.equal(heard.clientVersion, '1.28.0+mainnet+git.b9d8a5d')
+        assert.equal(heard.nodePeerId, lotus.peerId)
+        assert.equal((await nodesAt(expecting.httpUrl)).length, 1, 'no second identity')
+        await second.stop()
+      } finally {
+        await expecting.destroy()
+      }
     } finally {
       await relay.destroy()
     }
@@ -83,13 +98,17 @@ describe('devnet-dashboard watch', () => {
 
   it('runs inside the relay with --watch and follows edits of the node file: added nodes appear, removed ones go offline, a broken edit keeps the list and says why', async () => {
     const file = join(dir.dir, 'embedded.json')
-    await writeFile(file, JSON.stringify({ nodes: [{ name: 'lotus-e', kind: 'filecoin', url: lotus.url }] }))
+    // lotus-down's API never answers: it is on the dashboard from the start, missing
+    await writeFile(file, JSON.stringify({ nodes: [{ name: 'lotus-e', kind: 'filecoin', url: lotus.url }, { name: 'lotus-down', kind: 'filecoin', url: 'ws://127.0.0.1:1/rpc/v1' }] }))
     const relay = await spawnRelayProcess(['--data-dir', join(dir.dir, 'relay-data'), '--watch', file])
     try {
-      assert.match(relay.output(), /watching 1 node\(s\) from .*embedded\.json/)
+      assert.match(relay.output(), /watching 2 node\(s\) from .*embedded\.json/)
       await waitFor('lotus-e at the relay', async () => (await nodesAt(relay.httpUrl)).some(node => node.nickname === 'lotus-e' && node.connected && node.height === lotus.head.height), 20_000, relay.output)
+      const down = (await nodesAt(relay.httpUrl)).find(node => node.nickname === 'lotus-down')
+      assert.deepEqual([down?.connected, down?.lastHeartbeatAt], [false, null], 'a watched node never heard is listed, missing')
 
       await writeFile(file, JSON.stringify({ nodes: [{ name: 'lotus-e', kind: 'filecoin', url: lotus.url }, { name: 'forest-e', kind: 'filecoin', url: forest.url }] }))
+      await waitFor('lotus-down, taken off the node file before it was ever heard, gone', async () => !(await nodesAt(relay.httpUrl)).some(node => node.nickname === 'lotus-down'), 20_000, relay.output)
       await waitFor('forest-e added', async () => (await nodesAt(relay.httpUrl)).some(node => node.nickname === 'forest-e' && node.connected && node.height === forest.head.height), 20_000, relay.output)
 
       await writeFile(file, '{ "nodes": [ { "name": "forest-e", "kind": "filecoin" } ] }')

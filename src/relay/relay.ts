@@ -22,6 +22,7 @@ import { HeartbeatReceiver } from './heartbeat-receiver.ts'
 import { PortInUseError, startHttpServer, stopHttpServer } from './http-server.ts'
 import { MetricsRegistry, relayCounters } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
+import { RosterFile } from './roster.ts'
 import { loadKnownNodes, loadOrCreateKey, saveKnownNodes } from './storage.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { Relay, RelayInit } from './index.ts'
@@ -55,6 +56,9 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   const counters = relayCounters(metrics)
   const registry = new NodeRegistry()
   registry.restore(await loadKnownNodes(init.dataDir))
+  // the expected roster: on the dashboard from the start, "missing" until first heard
+  const roster = init.roster != null ? new RosterFile(init.roster, entries => { registry.expect('roster file', entries) }) : undefined
+  if (roster != null) registry.expect('roster file', await roster.load())
   registry.dirty = false
 
   const inDataDir = (name: string): string | undefined => existsSync(join(init.dataDir, name)) ? join(init.dataDir, name) : undefined
@@ -145,6 +149,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   let scrape = { consensus: registry.consensus(), memory: process.memoryUsage() }
   metrics.gauge('devnet_nodes_connected', 'Nodes with an open heartbeat stream', () => registry.connectedCount)
   metrics.gauge('devnet_nodes_known', 'Nodes the relay remembers, online or not', () => registry.size)
+  metrics.gauge('devnet_nodes_missing', 'Nodes on the expected roster never heard yet', () => registry.missingCount)
   metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes at the best height on its most common head', () => scrape.consensus.inConsensus)
   metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes at the best height on another head', () => scrape.consensus.inDispute)
   metrics.gauge('devnet_best_height', 'Highest height among connected nodes', () => scrape.consensus.bestHeight)
@@ -211,6 +216,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     await saving
   }
   const persistTimer = setInterval(() => { void persist() }, PERSIST_INTERVAL_MS)
+  roster?.start()
 
   let stopping: Promise<void> | undefined
   return {
@@ -222,9 +228,11 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
       ...(allowedNodes != null ? { nodes: allowedNodes.size } : {}),
       ...(allowedViewers != null ? { viewers: allowedViewers.size } : {})
     },
+    expect: (source, entries) => { registry.expect(source, entries) },
     stop: async () => {
       stopping ??= (async () => {
         clearInterval(persistTimer)
+        roster?.stop()
         receiver.stop()
         feed.stop()
         await libp2p.stop()

@@ -8,7 +8,7 @@ import { parseTarget } from '../p2p/addresses.ts'
 import { systemClock } from './clock.ts'
 import { formatGoDuration, parsePeriod } from './go-duration.ts'
 import type { Clock, ClockTimer } from './clock.ts'
-import type { Heartbeat } from '../protocol/index.ts'
+import type { Heartbeat, HeartbeatExtra } from '../protocol/index.ts'
 import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -85,10 +85,13 @@ export type HeadGetter = () => TipsetInfo
 export type MinerAddressGetter = () => string | null
 /** the genesis block's CID, or null */
 export type GenesisGetter = () => string | null
+/** Not in go-filecoin: the optional fields after Go's five (a watcher's), or undefined */
+export type ExtraGetter = () => HeartbeatExtra | undefined
 
 export interface HeartbeatServiceSettings {
   minerAddressGetter: MinerAddressGetter
   genesisGetter: GenesisGetter
+  extraGetter?: ExtraGetter
 }
 /** go-filecoin's HeartbeatServiceOption */
 export type HeartbeatServiceOption = (settings: HeartbeatServiceSettings) => void
@@ -101,6 +104,12 @@ export function withMinerAddressGetter (getter: MinerAddressGetter): HeartbeatSe
 /** Sets the GenesisCID getter (go-filecoin sent GenesisCID from Aug 2019) */
 export function withGenesisGetter (getter: GenesisGetter): HeartbeatServiceOption {
   return settings => { settings.genesisGetter = getter }
+}
+
+/** Not in go-filecoin: adds the optional fields after Go's five to each beat (the watcher's
+ *  client, version, node peer ID, syncing, finalized height). Without it the bytes are Go's. */
+export function withExtraGetter (getter: ExtraGetter): HeartbeatServiceOption {
+  return settings => { settings.extraGetter = getter }
 }
 
 const baseLog = logger('devnet:sim:heartbeat')
@@ -189,6 +198,7 @@ export class HeartbeatService {
   readonly headGetter: HeadGetter
   readonly minerAddressGetter: MinerAddressGetter
   readonly genesisGetter: GenesisGetter
+  readonly extraGetter: ExtraGetter | undefined
   readonly #host: HeartbeatHost
   readonly #clock: Clock
   readonly #log: HeartbeatLogSink
@@ -213,6 +223,7 @@ export class HeartbeatService {
     for (const option of options) option(settings)
     this.minerAddressGetter = settings.minerAddressGetter
     this.genesisGetter = settings.genesisGetter
+    this.extraGetter = settings.extraGetter
   }
 
   /** The open heartbeat stream, if connected. */
@@ -246,13 +257,16 @@ export class HeartbeatService {
     } catch (err) {
       this.#log.warn(`heartbeat service failed to get chain height: ${errorOf(err).message}`)
     }
-    return {
+    const hb: Heartbeat = {
       head,
       height,
       nickname: this.nickname,
       minerAddress: this.minerAddressGetter(),
       genesisCid: this.genesisGetter()
     }
+    const extra = this.extraGetter?.()
+    if (extra !== undefined) hb.extra = extra
+    return hb
   }
 
   /**

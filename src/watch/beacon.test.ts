@@ -46,6 +46,9 @@ describe('beacon nodes watched through the beacon API', () => {
       await waitFor('the event stream open', () => withEvents.subscribers === 1)
       const info = watcher.nodes().find(node => node.name === 'events')
       assert.deepEqual(info?.facts, { client: 'Lodestar', clientVersion: 'v1.5.1', nodePeerId: withEvents.peerId, syncing: false, finalizedHeight: 0 })
+      // the relay keeps what the heartbeat's optional fields said
+      const relayed = await at('events')
+      assert.deepEqual([relayed?.client, relayed?.clientVersion, relayed?.nodePeerId, relayed?.syncing, relayed?.finalizedHeight], ['Lodestar', 'v1.5.1', withEvents.peerId, false, 0])
       for (let slot = 6; slot <= 8; slot++) {
         const root = withEvents.advance(slot)
         await waitFor(`slot ${slot} at the relay at once`, async () => { const node = await at('events'); return node?.head === root && node.height === slot }, 5_000)
@@ -55,6 +58,10 @@ describe('beacon nodes watched through the beacon API', () => {
       await waitFor('the reorged head at slot 7', async () => { const node = await at('events'); return node?.head === root && node.height === 7 }, 5_000)
       const polled = withoutEvents.advance(4)
       await waitFor('the polled node\'s new head', async () => (await at('polled'))?.head === polled, 5_000)
+      // a node that starts syncing says so in its next beat (its facts are asked every few polls)
+      withoutEvents.syncing = true
+      withoutEvents.finalizedEpoch = 2
+      await waitFor('syncing and the finalized slot at the relay', async () => { const node = await at('polled'); return node?.syncing === true && node.finalizedHeight === 16 }, 10_000)
       assert.equal(withoutEvents.subscribers, 0)
     } finally {
       await watcher.stop()

@@ -8,7 +8,7 @@
 // per epoch, from /eth/v1/config/spec).
 import { logger } from '@libp2p/logger'
 import { HttpStatusError, SubscriptionEndedError, TokenRefusedError } from './errors.ts'
-import { checkHash, checkHeight, factString, field, splitClientVersion } from './facts.ts'
+import { checkHash, checkHeight, field, peerIdFact, splitClientVersion } from './facts.ts'
 import { authHeaders, fetchFailure, fetchJson } from './http.ts'
 import { SseParser } from './sse.ts'
 import type { HeadObservation } from './facts.ts'
@@ -31,7 +31,7 @@ export class BeaconDriver implements KindDriver {
     const version = await this.#get(ctx, '/eth/v1/node/version')
     ctx.facts(splitClientVersion(field(field(version, 'data', 'version'), 'version', 'version')))
     const identity = await this.#optional(ctx, '/eth/v1/node/identity')
-    if (identity !== undefined) ctx.facts({ nodePeerId: factString(field(field(identity, 'data', 'identity'), 'peer_id', 'identity')) })
+    if (identity !== undefined) ctx.facts({ nodePeerId: peerIdFact(field(field(identity, 'data', 'identity'), 'peer_id', 'identity')) })
     const spec = await this.#optional(ctx, '/eth/v1/config/spec')
     if (spec !== undefined) {
       const slots = field(field(spec, 'data', 'spec'), 'SLOTS_PER_EPOCH', 'spec')

@@ -55,10 +55,6 @@ export const MAX_WATCHED_NODES = 10_000
 // How often the node file is checked for edits
 export const NODE_FILE_CHECK_INTERVAL_MS = 1_000
 
-// Strings a node's API gives us that go on the wire (client name, version, peer ID): longer
-// is nonsense, and each costs every viewer
-export const MAX_FACT_LENGTH = 128
-
 // Files in the watcher's data dir
 export const NODE_KEYS_FILE = 'node-keys.json'
 export const ROSTER_FILE = 'roster.json'

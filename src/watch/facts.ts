@@ -1,7 +1,6 @@
 // What a watched node's API says about it besides its head, checked before it goes on the
 // wire: bounded strings, integers in range, or null where the API has nothing.
-import { MAX_HEAD_LENGTH, MAX_HEIGHT } from '../protocol/index.ts'
-import { MAX_FACT_LENGTH } from './constants.ts'
+import { MAX_CLIENT_LENGTH, MAX_CLIENT_VERSION_LENGTH, MAX_HEAD_LENGTH, MAX_HEIGHT, MAX_PEER_ID_LENGTH } from '../protocol/index.ts'
 import { BadResponseError } from './errors.ts'
 
 export interface NodeFacts {
@@ -58,11 +57,16 @@ export function checkHash (value: unknown, what: string): string {
   return value.toLowerCase()
 }
 
-/** A short string fact, or null when absent or unusable. */
-export function factString (value: unknown): string | null {
+/** A short string fact, cut to what the heartbeat carries (`max`), or null when absent. */
+export function factString (value: unknown, max: number): string | null {
   if (typeof value !== 'string') return null
   const trimmed = value.trim()
-  return trimmed === '' ? null : trimmed.slice(0, MAX_FACT_LENGTH)
+  return trimmed === '' ? null : trimmed.slice(0, max)
+}
+
+/** A node's own peer ID as the heartbeat may carry it, or null. */
+export function peerIdFact (value: unknown): string | null {
+  return factString(value, MAX_PEER_ID_LENGTH)
 }
 
 /**
@@ -71,8 +75,8 @@ export function factString (value: unknown): string | null {
  * "Lodestar/v1.5.1/2115aa7", "teku/v23.1.0/linux-x86_64/…", "HardhatNetwork/3.18.0/…".
  */
 export function splitClientVersion (text: unknown): { client: string | null, clientVersion: string | null } {
-  const value = factString(text)
+  const value = factString(text, 1024)
   if (value == null) return { client: null, clientVersion: null }
   const [client, version] = value.split('/')
-  return { client: factString(client), clientVersion: factString(version) }
+  return { client: factString(client, MAX_CLIENT_LENGTH), clientVersion: factString(version, MAX_CLIENT_VERSION_LENGTH) }
 }

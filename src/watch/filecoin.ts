@@ -14,10 +14,10 @@
 // The head goes on the wire in go-filecoin's spelling, `{ cid1 cid2 }`; Lotus prints the same
 // key as `{cid1,cid2}`, which the debug log shows too, for grepping a Lotus log.
 import { logger } from '@libp2p/logger'
-import { MAX_CID_LENGTH } from '../protocol/index.ts'
 import { MAX_RESUBSCRIBES_PER_MINUTE } from './constants.ts'
 import { BadResponseError, RpcError, SubscriptionEndedError } from './errors.ts'
-import { checkHead, checkHeight, factString, field, isRecord } from './facts.ts'
+import { MAX_CID_LENGTH, MAX_CLIENT_LENGTH, MAX_CLIENT_VERSION_LENGTH } from '../protocol/index.ts'
+import { checkHead, checkHeight, factString, field, isRecord, peerIdFact } from './facts.ts'
 import { openRpcTransport } from './rpc-transport.ts'
 import type { HeadObservation } from './facts.ts'
 import type { DriverContext, KindDriver } from './node-watch.ts'
@@ -84,15 +84,15 @@ export class FilecoinDriver implements KindDriver {
     this.#transport = transport
     const version = await this.#optional(transport.call('Filecoin.Version', []))
     if (version !== undefined) {
-      const agent = isRecord(version) ? factString(version.Agent) : null
+      const agent = isRecord(version) ? factString(version.Agent, MAX_CLIENT_LENGTH) : null
       ctx.facts({
         // Version says nothing of which implementation answers; a newer Lotus adds Agent
         client: agent != null ? agent.charAt(0).toUpperCase() + agent.slice(1) : 'Filecoin',
-        clientVersion: isRecord(version) ? factString(version.Version) : null
+        clientVersion: isRecord(version) ? factString(version.Version, MAX_CLIENT_VERSION_LENGTH) : null
       })
     }
     const addrs = await this.#optional(transport.call('Filecoin.NetAddrsListen', []))
-    if (addrs !== undefined) ctx.facts({ nodePeerId: isRecord(addrs) ? factString(addrs.ID) : null })
+    if (addrs !== undefined) ctx.facts({ nodePeerId: isRecord(addrs) ? peerIdFact(addrs.ID) : null })
     if (transport.socket == null) return false
     return await this.#subscribe(ctx)
   }

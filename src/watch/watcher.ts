@@ -16,7 +16,7 @@ import { parseTarget } from '../p2p/addresses.ts'
 import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 // the heartbeat sender moves out of src/sim (to a folder both may import); until then
-import { HeartbeatService, withMinerAddressGetter } from '../sim/heartbeat-service.ts'
+import { HeartbeatService, withExtraGetter, withMinerAddressGetter } from '../sim/heartbeat-service.ts'
 import {
   DEFAULT_WATCH_BEAT_PERIOD_MS, DEFAULT_WATCH_RECONNECT_PERIOD_MS, FAILURE_LOG_INTERVAL_MS, MIN_IMMEDIATE_BEAT_GAP_MS, ROSTER_FILE
 } from './constants.ts'
@@ -26,6 +26,7 @@ import { NodeFileReloader } from './node-file-reloader.ts'
 import { redactUrl, sameSpec } from './node-file.ts'
 import { defaultWatchLog, NodeWatch, sleep } from './node-watch.ts'
 import type { NodeFacts } from './facts.ts'
+import type { HeartbeatExtra } from '../protocol/index.ts'
 import type { WatchedNodeSpec, NodeKind } from './node-file.ts'
 import type { DriverFactory, NodeWatchChange, NodeWatchState, WatchLog } from './node-watch.ts'
 import type { HeartbeatLogSink } from '../sim/heartbeat-service.ts'
@@ -94,6 +95,17 @@ export interface Watcher {
   readonly rosterFile: string
 }
 
+/** What the API told of the node, as the heartbeat's optional fields (only what is known). */
+export function extraOf (facts: NodeFacts): HeartbeatExtra | undefined {
+  const extra: HeartbeatExtra = {}
+  if (facts.client != null) extra.client = facts.client
+  if (facts.clientVersion != null) extra.clientVersion = facts.clientVersion
+  if (facts.nodePeerId != null) extra.nodePeerId = facts.nodePeerId
+  if (facts.syncing != null) extra.syncing = facts.syncing
+  if (facts.finalizedHeight != null) extra.finalizedHeight = facts.finalizedHeight
+  return Object.keys(extra).length > 0 ? extra : undefined
+}
+
 class WatchedNode {
   readonly spec: WatchedNodeSpec
   readonly peerId: string
@@ -154,7 +166,8 @@ class WatchedNode {
       this.#startSession()
     } else if (change === 'down') {
       void this.#endSession()
-    } else if (change === 'head') {
+    } else {
+      // a new head, or what the node says of itself (syncing, finalized, version) changed
       this.#beatSoon()
     }
     debug('%s: %s (head %s at %d)', this.spec.name, change, state.head, state.height)
@@ -222,7 +235,8 @@ class WatchedNode {
       { host, log: this.#owner.heartbeatLog(this.spec.name) },
       { beatTarget: this.#owner.init.target, beatPeriod: this.#owner.beatPeriodMs, reconnectPeriod: this.#owner.reconnectPeriodMs, nickname: this.spec.name },
       () => ({ head: this.watch.state.head, height: this.watch.state.height }),
-      withMinerAddressGetter(() => this.spec.miner ?? null)
+      withMinerAddressGetter(() => this.spec.miner ?? null),
+      withExtraGetter(() => extraOf(this.watch.state.facts))
     )
     try {
       while (!signal.aborted) {
