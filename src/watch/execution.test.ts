@@ -6,12 +6,13 @@ import { after, before, describe, it } from 'node:test'
 import { startTestRelay, waitFor } from '../relay/testing.ts'
 import { parseBlockHead } from './execution.ts'
 import { splitClientVersion } from './facts.ts'
-import { recordingWatchLog, tempDir } from './testing/helpers.ts'
-import { startHardhat } from './testing/real-nodes.ts'
+import { recordingWatchLog } from '../testing/watch-log.ts'
+import { tempDir } from '../testing/temp-dir.ts'
+import { startHardhat } from '../testing/real-nodes.ts'
 import { createWatcher } from './watcher.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { TestRelay } from '../relay/testing.ts'
-import type { HardhatNode } from './testing/real-nodes.ts'
+import type { HardhatNode } from '../testing/real-nodes.ts'
 
 describe('execution clients\' answers', () => {
   it('splits web3_clientVersion into client and version', () => {

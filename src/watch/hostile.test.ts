@@ -5,15 +5,16 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startTestRelay, waitFor } from '../relay/testing.ts'
-import { FilecoinStandIn } from './testing/filecoin-stand-in.ts'
-import { recordingWatchLog, tempDir } from './testing/helpers.ts'
-import { startHostileProcess } from './testing/hostile-server.ts'
-import { freePort } from './testing/real-nodes.ts'
+import { FilecoinStandIn } from '../testing/filecoin-stand-in.ts'
+import { recordingWatchLog } from '../testing/watch-log.ts'
+import { tempDir } from '../testing/temp-dir.ts'
+import { startHostileProcess } from '../testing/hostile-server.ts'
+import { freePort } from '../testing/real-nodes.ts'
 import { createWatcher } from './watcher.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { TestRelay } from '../relay/testing.ts'
 import type { WatchedNodeSpec } from './node-file.ts'
-import type { HostileProcess } from './testing/hostile-server.ts'
+import type { HostileProcess } from '../testing/hostile-server.ts'
 
 const MiB = 1024 * 1024
 // what a reader bounded at 1 MiB (64 KiB for an event line) may have let through, counting

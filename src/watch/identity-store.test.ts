@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { NodeKeyStore } from './identity-store.ts'
 import { NODE_KEYS_FILE } from './constants.ts'
-import { tempDir } from './testing/helpers.ts'
+import { tempDir } from '../testing/temp-dir.ts'
 
 describe('the watched nodes\' identities', () => {
   it('gives each name its own key, kept in the data dir (0600), the same after a restart', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { NodeFileReloader, readNodeFile } from './node-file-reloader.ts'
 import { parseNodeFile, redactUrl } from './node-file.ts'
-import { tempDir } from './testing/helpers.ts'
+import { tempDir } from '../testing/temp-dir.ts'
 import type { NodeFileError } from './errors.ts'
 import type { WatchedNodeSpec } from './node-file.ts'
 

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { ensureRealNode } from '../../../scripts/real-nodes.ts'
+import { ensureRealNode } from '../../scripts/real-nodes.ts'
 import type { ChildProcess } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 

@@ -1,8 +1,5 @@
-// Helpers for the watcher's tests (not a test file itself).
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { WatchLog } from '../node-watch.ts'
+// The watcher's log, recorded for tests that check what it says (and what it never says).
+import type { WatchLog } from '../watch/index.ts'
 
 export interface RecordedWatchLog extends WatchLog {
   readonly lines: Array<{ level: 'info' | 'warn', message: string }>
@@ -19,9 +16,4 @@ export function recordingWatchLog (): RecordedWatchLog {
     count: match => lines.filter(line => match.test(line.message)).length,
     text: () => lines.map(line => `${line.level}: ${line.message}`).join('\n')
   }
-}
-
-export async function tempDir (prefix = 'devnet-watch-'): Promise<{ dir: string, remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix))
-  return { dir, remove: async () => { await rm(dir, { recursive: true, force: true }) } }
 }
