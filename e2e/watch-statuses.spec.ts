@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
-import { spawnRelayProcess } from '../src/relay/testing.ts'
+import { spawnRelayProcess } from '../src/testing/relay-process.ts'
 import { BeaconStandIn } from '../src/testing/beacon-stand-in.ts'
 import { freePort } from '../src/testing/real-nodes.ts'
 import { connection, row } from './dashboard.ts'

@@ -4,9 +4,10 @@
 import { resolve } from 'node:path'
 import { enable } from '@libp2p/logger'
 import { parseTarget } from '../p2p/addresses.ts'
-import { parseGoDuration } from '../sim/index.ts'
+import { parseGoDuration } from '../sender/index.ts'
 import { createWatcher } from '../watch/index.ts'
 import { formatOptions, parseOptions, parseText } from './options.ts'
+import { stopSignals } from './stop-signals.ts'
 import type { OptionSpec } from './options.ts'
 import type { Watcher, WatchLog } from '../watch/index.ts'
 
@@ -83,27 +84,15 @@ export async function runWatchCommand (argv: string[]): Promise<void> {
     `             devnet-dashboard relay --roster ${watcher.rosterFile}`
   ].join('\n'))
 
-  await new Promise<void>(resolveDone => {
-    let stopping = false
-    const shutdown = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        console.log(`${signal} again: exiting without a clean stop`)
-        process.exit(1)
-      }
-      stopping = true
-      console.log(`${signal}: stopping`)
-      watcher.stop().then(done, err => {
-        console.error(`devnet-dashboard watch: stop failed: ${(err as Error).message}`)
-        process.exitCode = 1
-        done()
-      })
-    }
-    const done = (): void => {
-      process.off('SIGINT', shutdown)
-      process.off('SIGTERM', shutdown)
-      resolveDone()
-    }
-    process.on('SIGINT', shutdown)
-    process.on('SIGTERM', shutdown)
-  })
+  const signals = stopSignals()
+  const signal = await signals.received
+  console.log(`${signal}: stopping`)
+  try {
+    await watcher.stop()
+  } catch (err) {
+    console.error(`devnet-dashboard watch: stop failed: ${(err as Error).message}`)
+    process.exitCode = 1
+  } finally {
+    signals.release()
+  }
 }

@@ -8,6 +8,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { MAX_NICKNAME_LENGTH } from '../protocol/index.ts'
 import { MAX_KNOWN_NODES } from './constants.ts'
+import type { NodeRegistry } from './registry.ts'
 
 const log = logger('devnet:relay:roster')
 
@@ -123,6 +124,21 @@ export class RosterFile {
       return `${s.ino}:${s.size}:${s.mtimeMs}`
     } catch (err) {
       return `missing:${(err as NodeJS.ErrnoException).code ?? ''}`
+    }
+  }
+}
+
+/** The roster as a relay service: start() reads the file (throwing on a bad one) and tells the
+ *  registry to expect its nodes, then follows the file; stop() stops following it. */
+export function rosterFile (file: string, intervalMs = ROSTER_CHECK_INTERVAL_MS): (components: { registry: NodeRegistry }) => { start: () => Promise<void>, stop: () => void } {
+  return ({ registry }) => {
+    const roster = new RosterFile(file, entries => { registry.expect('roster file', entries) })
+    return {
+      start: async () => {
+        registry.expect('roster file', await roster.load())
+        roster.start(intervalMs)
+      },
+      stop: () => { roster.stop() }
     }
   }
 }

@@ -3,9 +3,13 @@
 // rejection), and gone again when a sender stops sending them.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createPeer, FeedClient, getMetric, openHeartbeatStream, startTestRelay, waitFor } from './testing.ts'
+import { FeedClient } from '../testing/feed-client.ts'
+import { getMetric } from '../testing/http.ts'
+import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import type { NodeRecord } from '../protocol/index.ts'
-import type { TestRelay } from './testing.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 const encoder = new TextEncoder()

@@ -3,13 +3,14 @@
 // nodes are watched in e2e/watch.spec.ts.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { startTestRelay, waitFor } from '../relay/testing.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import { BeaconStandIn } from '../testing/beacon-stand-in.ts'
 import { recordingWatchLog } from '../testing/watch-log.ts'
 import { tempDir } from '../testing/temp-dir.ts'
 import { createWatcher } from './watcher.ts'
 import type { NodeRecord } from '../protocol/index.ts'
-import type { TestRelay } from '../relay/testing.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
 
 describe('beacon nodes watched through the beacon API', () => {
   let relay: TestRelay

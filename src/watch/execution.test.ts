@@ -3,7 +3,8 @@
 // evm_mine so every step is deterministic.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { startTestRelay, waitFor } from '../relay/testing.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import { parseBlockHead } from './execution.ts'
 import { splitClientVersion } from './facts.ts'
 import { recordingWatchLog } from '../testing/watch-log.ts'
@@ -11,7 +12,7 @@ import { tempDir } from '../testing/temp-dir.ts'
 import { startHardhat } from '../testing/real-nodes.ts'
 import { createWatcher } from './watcher.ts'
 import type { NodeRecord } from '../protocol/index.ts'
-import type { TestRelay } from '../relay/testing.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
 import type { HardhatNode } from '../testing/real-nodes.ts'
 
 describe('execution clients\' answers', () => {

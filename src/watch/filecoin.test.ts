@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { startTestRelay, waitFor } from '../relay/testing.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import { createWatcher } from './watcher.ts'
 import { FilecoinStandIn } from '../testing/filecoin-stand-in.ts'
 import { recordingWatchLog } from '../testing/watch-log.ts'
 import { tempDir } from '../testing/temp-dir.ts'
 import { headOfChanges, lotusTipsetKey, parseTipset } from './filecoin.ts'
-import type { TestRelay } from '../relay/testing.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 
 async function relayNodes (relay: TestRelay): Promise<NodeRecord[]> {

@@ -4,7 +4,8 @@
 // amount from each, and the healthy node's heads keep reaching the relay at once.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { startTestRelay, waitFor } from '../relay/testing.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import { FilecoinStandIn } from '../testing/filecoin-stand-in.ts'
 import { recordingWatchLog } from '../testing/watch-log.ts'
 import { tempDir } from '../testing/temp-dir.ts'
@@ -12,7 +13,7 @@ import { startHostileProcess } from '../testing/hostile-server.ts'
 import { freePort } from '../testing/real-nodes.ts'
 import { createWatcher } from './watcher.ts'
 import type { NodeRecord } from '../protocol/index.ts'
-import type { TestRelay } from '../relay/testing.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
 import type { WatchedNodeSpec } from './node-file.ts'
 import type { HostileProcess } from '../testing/hostile-server.ts'
 

@@ -15,8 +15,7 @@ import { createLibp2p } from 'libp2p'
 import { parseTarget } from '../p2p/addresses.ts'
 import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
-// the heartbeat sender moves out of src/sim (to a folder both may import); until then
-import { HeartbeatService, withExtraGetter, withMinerAddressGetter } from '../sim/heartbeat-service.ts'
+import { HeartbeatService, withExtraGetter, withMinerAddressGetter } from '../sender/index.ts'
 import {
   DEFAULT_WATCH_BEAT_PERIOD_MS, DEFAULT_WATCH_RECONNECT_PERIOD_MS, FAILURE_LOG_INTERVAL_MS, MIN_IMMEDIATE_BEAT_GAP_MS, ROSTER_FILE
 } from './constants.ts'
@@ -29,7 +28,7 @@ import type { NodeFacts } from './facts.ts'
 import type { HeartbeatExtra } from '../protocol/index.ts'
 import type { WatchedNodeSpec, NodeKind } from './node-file.ts'
 import type { DriverFactory, NodeWatchChange, NodeWatchState, WatchLog } from './node-watch.ts'
-import type { HeartbeatLogSink } from '../sim/heartbeat-service.ts'
+import type { HeartbeatLogSink } from '../sender/index.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 
 const debug = logger('devnet:watch:watcher')
