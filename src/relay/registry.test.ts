@@ -114,5 +114,11 @@ describe('NodeRegistry', () => {
     assert.ok(registry.get('c') != null)
     assert.ok(changes.includes('forgotten:b'))
     assert.equal(registry.consensus().bestHeight, 5, 'missing nodes are not in consensus')
+
+    // after a restart, nodes never heard come back only from a roster, not from the saved list
+    const restarted = new NodeRegistry()
+    restarted.restore([...registry.nodes()].map(node => node.record))
+    assert.ok(restarted.get('a') != null)
+    assert.equal(restarted.get('c'), undefined)
   })
 })

@@ -90,7 +90,8 @@ export class NodeRegistry {
   /** Nodes remembered from an earlier run: known, offline until they beat or connect again. */
   restore (records: Iterable<NodeRecord>): void {
     for (const saved of records) {
-      if (this.#nodes.has(saved.peerId)) continue
+      // a node never heard was on a roster, which says again whether it is still expected
+      if (this.#nodes.has(saved.peerId) || saved.lastHeartbeatAt === null) continue
       const node = this.#add({ ...saved, connected: false })
       if (saved.lastHeartbeatAt !== null) node.history.push(saved.lastHeartbeatAt, saved.height)
     }
