@@ -1,9 +1,9 @@
-import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import type { DashboardStore } from '../store/store.ts'
 import { HeightChart } from './HeightChart.tsx'
 import { NodeTable } from './NodeTable.tsx'
 import { rootRem } from './root-rem.ts'
-import { tableShare } from './table-layout.ts'
+import { CLIENT_COLUMN_EM, tableShare } from './table-layout.ts'
 import { useElementSize } from './useElementSize.ts'
 import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
 import { THEMES, themeVariables } from './theme.ts'
@@ -53,7 +53,9 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
   const theme = THEMES[params.theme]
   const main = useRef<HTMLElement>(null)
   const mainSize = useElementSize(main)
-  const share = mainSize.height > 0 ? tableShare(view.nodes.length, mainSize.width, mainSize.height, rootRem()) : 0.5
+  // the client column, while any node says its client (watched nodes; go-filecoin does not)
+  const showClient = useMemo(() => view.nodes.some(node => node.node.client !== null), [view.nodes])
+  const share = mainSize.height > 0 ? tableShare(view.nodes.length, mainSize.width, mainSize.height, rootRem(), showClient ? CLIENT_COLUMN_EM : 0) : 0.5
 
   useLayoutEffect(() => {
     const root = document.documentElement
@@ -106,7 +108,7 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
       <div className={params.events ? 'body with-events' : 'body'}>
         <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
           <HeightChart view={view} theme={theme} />
-          <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} />
+          <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />
         </main>
         {/* a recorded moment or a replay shows its events at the recorded times, not as the page's clock has them */}
         {params.events && <EventList log={events} nodes={view.nodes} clockOffsetMs={frozen !== null || replaying !== null ? 0 : view.clockOffsetMs} />}

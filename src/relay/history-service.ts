@@ -22,16 +22,7 @@ export interface HistoryServiceComponents {
   dataDir: string
 }
 
-/** Optional fields newer heartbeats carry (the watcher's facts), read when the record has them. */
-type WithFacts = NodeRecord & {
-  client?: string | null
-  clientVersion?: string | null
-  nodePeerId?: string | null
-  syncing?: boolean | null
-  finalizedHeight?: number | null
-}
-
-function beatOf (record: WithFacts): BeatInput {
+function beatOf (record: NodeRecord): BeatInput {
   const beat: BeatInput = {
     height: record.height,
     head: record.head,
@@ -39,6 +30,7 @@ function beatOf (record: WithFacts): BeatInput {
     minerAddress: record.minerAddress,
     genesisCid: record.genesisCid
   }
+  // a watcher's fields (node record version 2), kept while a node sends them
   if (record.client != null) beat.client = record.client
   if (record.clientVersion != null) beat.clientVersion = record.clientVersion
   if (record.nodePeerId != null) beat.nodePeerId = record.nodePeerId
@@ -84,7 +76,10 @@ export class HistoryService {
     if (this.#unsubscribe != null) return
     this.record.start()
     // nodes remembered from earlier runs are not new when they come back
-    for (const { record } of this.#registry.nodes()) this.detector.known(record.peerId, record.lastHeartbeatAt, record.height)
+    // (a node on a roster never heard has said nothing to remember)
+    for (const { record } of this.#registry.nodes()) {
+      if (record.lastHeartbeatAt !== null) this.detector.known(record.peerId, record.lastHeartbeatAt, record.height)
+    }
     this.detector.start()
     this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
   }
@@ -101,8 +96,11 @@ export class HistoryService {
     switch (change.kind) {
       case 'node':
       case 'beat': {
-        const record = change.node.record as WithFacts
+        const record = change.node.record
         const at = record.lastHeartbeatAt
+        // a node on the expected roster, not heard yet (or renamed there): nothing it said to
+        // record; its first beat is its first change
+        if (at === null) return
         this.record.heartbeat(peer, at, beatOf(record))
         this.detector.heartbeat(peer, at, record.height)
         return

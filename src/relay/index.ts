@@ -35,6 +35,9 @@ export interface RelayInit {
   historyDays?: number
   /** and stays under this many MB, oldest first; default 1024 */
   historyMaxMb?: number
+  /** a roster file ({ "nodes": [ { "name", "peerId" } ] }) of nodes to show from the start,
+   *  "missing" until first heard; followed while the relay runs */
+  roster?: string
 }
 
 export interface Relay {
@@ -49,7 +52,12 @@ export interface Relay {
   readonly allowlists: { nodes?: number, viewers?: number }
   /** the history record's bounds */
   readonly history: { days: number, maxMb: number }
+  /** the nodes one source (such as a watcher in this process) says to expect; replaces what
+   *  that source said before (see NodeRegistry.expect) */
+  expect: (source: string, roster: ReadonlyArray<{ name: string, peerId: string }>) => void
   stop: () => Promise<void>
 }
 
 export { startRelay } from './relay.ts'
+export { InvalidRosterError } from './roster.ts'
+export type { RosterEntry } from './roster.ts'

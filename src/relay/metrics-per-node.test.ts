@@ -34,6 +34,16 @@ describe('per-node metrics', () => {
     assert.equal(after.match(/^devnet_node_height\{/gm)?.length, 2)
   })
 
+  it('gives a node on the roster never heard its connection only (no height, no last beat)', async () => {
+    const metrics = new RelayMetrics()
+    const registry = new NodeRegistry()
+    registerPerNodeGauges(metrics, registry, () => 10_000)
+    registry.expect('roster', [{ name: 'expected', peerId: '12D3KooWM' }])
+    const text = await metrics.render()
+    assert.match(text, /^devnet_node_connected\{peer_id="12D3KooWM",nickname="expected"\} 0$/m)
+    assert.doesNotMatch(text, /^devnet_node_(height|seconds_since_beat)\{peer_id="12D3KooWM"/m)
+  })
+
   it('are on a real relay\'s /metrics with the record\'s own series', async () => {
     const relay = await startTestRelay()
     const peer = await createPeer()

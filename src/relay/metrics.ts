@@ -79,6 +79,7 @@ export function registerNodeGauges (metrics: RelayMetrics, registry: NodeRegistr
   metrics.beforeScrape(() => { consensus = registry.consensus() })
   metrics.gauge('devnet_nodes_connected', 'Nodes with an open heartbeat stream', () => registry.connectedCount)
   metrics.gauge('devnet_nodes_known', 'Nodes the relay remembers, online or not', () => registry.size)
+  metrics.gauge('devnet_nodes_missing', 'Nodes on the expected roster never heard yet', () => registry.missingCount)
   metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes at the best height on its most common head', () => consensus.inConsensus)
   metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes at the best height on another head', () => consensus.inDispute)
   metrics.gauge('devnet_best_height', 'Highest height among connected nodes', () => consensus.bestHeight)
@@ -95,16 +96,18 @@ const MAX_LABEL_NICKNAME = 64
  */
 export function registerPerNodeGauges (metrics: RelayMetrics, registry: NodeRegistry, now: () => number = Date.now): void {
   const labelNames = ['peer_id', 'nickname'] as const
-  const each = (read: (record: NodeRecord) => number) => function (this: Gauge<'peer_id' | 'nickname'>): void {
+  // null: no series for this node (one on the roster never heard has no height or last beat)
+  const each = (read: (record: NodeRecord) => number | null) => function (this: Gauge<'peer_id' | 'nickname'>): void {
     this.reset()
     for (const { record } of registry.nodes()) {
-      this.set({ peer_id: record.peerId, nickname: record.nickname.slice(0, MAX_LABEL_NICKNAME) }, read(record))
+      const value = read(record)
+      if (value !== null) this.set({ peer_id: record.peerId, nickname: record.nickname.slice(0, MAX_LABEL_NICKNAME) }, value)
     }
   }
   // eslint-disable-next-line no-new
-  new Gauge({ name: 'devnet_node_height', help: 'A node\'s height, as of its last heartbeat', labelNames, registers: [metrics.registry], collect: each(r => r.height) })
+  new Gauge({ name: 'devnet_node_height', help: 'A node\'s height, as of its last heartbeat', labelNames, registers: [metrics.registry], collect: each(r => r.lastHeartbeatAt === null ? null : r.height) })
   // eslint-disable-next-line no-new
-  new Gauge({ name: 'devnet_node_seconds_since_beat', help: 'Seconds since a node\'s last heartbeat', labelNames, registers: [metrics.registry], collect: each(r => Math.max(0, (now() - r.lastHeartbeatAt) / 1000)) })
+  new Gauge({ name: 'devnet_node_seconds_since_beat', help: 'Seconds since a node\'s last heartbeat', labelNames, registers: [metrics.registry], collect: each(r => r.lastHeartbeatAt === null ? null : Math.max(0, (now() - r.lastHeartbeatAt) / 1000)) })
   // eslint-disable-next-line no-new
   new Gauge({ name: 'devnet_node_connected', help: 'Whether a node has an open heartbeat stream (1) or not (0)', labelNames, registers: [metrics.registry], collect: each(r => r.connected ? 1 : 0) })
 }

@@ -16,6 +16,7 @@ import { RelayMetrics, registerNodeGauges, registerPerNodeGauges } from './metri
 import { NodeRegistry } from './registry.ts'
 import { createRelayNode } from './relay-node.ts'
 import { loadOrCreateKey } from './storage.ts'
+import { rosterFile } from './roster.ts'
 import type { Relay, RelayInit } from './index.ts'
 
 const log = logger('devnet:relay')
@@ -69,10 +70,13 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   })
 
   // the record starts after the known nodes (so nodes from earlier runs are not new to its
-  // event list) and before any heartbeat; it stops after the libp2p node, so the nodes'
-  // streams closing are recorded, and its last changes are written before the process ends
-  const startOrder: Service[] = [knownNodes, history, receiver, feed, http]
-  const stopOrder: Service[] = [receiver, feed, libp2p, http, history, knownNodes]
+  // event list) and before the roster and any heartbeat; it stops after the libp2p node, so the
+  // nodes' streams closing are recorded, and its last changes are written before the process ends.
+  // The expected roster, after the known nodes are restored: shown from the start, missing
+  // until first heard (the record keeps nothing of a node until it is heard)
+  const roster = init.roster != null ? rosterFile(init.roster)({ registry }) : undefined
+  const startOrder: Service[] = [knownNodes, history, ...(roster != null ? [roster] : []), receiver, feed, http]
+  const stopOrder: Service[] = [...(roster != null ? [roster] : []), receiver, feed, libp2p, http, history, knownNodes]
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => { for (const service of stopOrder) await service.stop() })()
@@ -96,6 +100,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
       ...(allowlists.nodes != null ? { nodes: allowlists.nodes.size } : {}),
       ...(allowlists.viewers != null ? { viewers: allowlists.viewers.size } : {})
     },
+    expect: (source, entries) => { registry.expect(source, entries) },
     stop
   }
 }

@@ -8,7 +8,7 @@ import type { NodeRegistry } from './registry.ts'
 import type { ReplayChange } from './record/reader.ts'
 import type { NodeAt, NodeInfo } from './record/types.ts'
 import type { ReplayTarget } from './replay.ts'
-import type { Heartbeat } from '../protocol/index.ts'
+import type { Heartbeat, HeartbeatExtra } from '../protocol/index.ts'
 
 interface Played {
   height: number
@@ -17,6 +17,9 @@ interface Played {
   connected: boolean
   stale: boolean
   lastBeatAt: number
+  /** the watcher's facts as recorded (null: never sent) */
+  syncing: boolean | null
+  finalized: number | null
 }
 
 export interface RegistryReplayTargetInit {
@@ -28,7 +31,16 @@ export interface RegistryReplayTargetInit {
 }
 
 function heartbeatOf (p: Played): Heartbeat {
-  return { head: p.head, height: p.height, nickname: p.info.nickname, minerAddress: p.info.minerAddress, genesisCid: p.info.genesisCid }
+  const hb: Heartbeat = { head: p.head, height: p.height, nickname: p.info.nickname, minerAddress: p.info.minerAddress, genesisCid: p.info.genesisCid }
+  // a watched node's fields, played back as it sent them (the page's client column, 'syncing')
+  const extra: HeartbeatExtra = {}
+  if (p.info.client != null) extra.client = p.info.client
+  if (p.info.clientVersion != null) extra.clientVersion = p.info.clientVersion
+  if (p.info.nodePeerId != null) extra.nodePeerId = p.info.nodePeerId
+  if (p.syncing !== null) extra.syncing = p.syncing
+  if (p.finalized !== null) extra.finalizedHeight = p.finalized
+  if (Object.keys(extra).length > 0) hb.extra = extra
+  return hb
 }
 
 export class RegistryReplayTarget implements ReplayTarget {
@@ -48,10 +60,19 @@ export class RegistryReplayTarget implements ReplayTarget {
       const played: Played = {
         height: n.height,
         head: n.head,
-        info: { nickname: n.nickname, minerAddress: n.minerAddress, genesisCid: n.genesisCid },
+        info: {
+          nickname: n.nickname,
+          minerAddress: n.minerAddress,
+          genesisCid: n.genesisCid,
+          ...(n.client != null ? { client: n.client } : {}),
+          ...(n.clientVersion != null ? { clientVersion: n.clientVersion } : {}),
+          ...(n.nodePeerId != null ? { nodePeerId: n.nodePeerId } : {})
+        },
         connected: n.connected,
         stale: n.stale,
-        lastBeatAt: n.connected && !n.stale ? at : n.lastHeartbeatAt
+        lastBeatAt: n.connected && !n.stale ? at : n.lastHeartbeatAt,
+        syncing: n.syncing,
+        finalized: n.finalizedHeight
       }
       this.#nodes.set(n.peerId, played)
       this.#registry.heartbeat(n.peerId, heartbeatOf(played), played.lastBeatAt)
@@ -62,7 +83,7 @@ export class RegistryReplayTarget implements ReplayTarget {
   change (change: ReplayChange): void {
     let p = this.#nodes.get(change.peerId)
     if (p == null) {
-      p = { height: 0, head: '', info: { nickname: '', minerAddress: null, genesisCid: null }, connected: false, stale: false, lastBeatAt: change.t }
+      p = { height: 0, head: '', info: { nickname: '', minerAddress: null, genesisCid: null }, connected: false, stale: false, lastBeatAt: change.t, syncing: null, finalized: null }
       this.#nodes.set(change.peerId, p)
     }
     switch (change.kind) {
@@ -91,6 +112,15 @@ export class RegistryReplayTarget implements ReplayTarget {
         return
       case 'back':
         p.stale = false
+        return
+      // recorded after the beat that carried them: the same beat again, now with them
+      case 'finalized':
+        p.finalized = change.height
+        if (p.head !== '') this.#beat(change.peerId, p, change.t)
+        return
+      case 'syncing':
+        p.syncing = change.syncing
+        if (p.head !== '') this.#beat(change.peerId, p, change.t)
         return
       case 'forgotten':
         this.#nodes.delete(change.peerId)

@@ -119,4 +119,27 @@ describe('replay into the registry', () => {
     assert.deepEqual(changes.slice(1), ['beat quiet 11', 'connected gone 10'])
     assert.equal(registry.get('quiet')?.record.lastHeartbeatAt, T0 + 3_500)
   })
+
+  it('plays a watched node\'s fields back (client, version, own peer ID, syncing, finalized height)', async () => {
+    const { NodeRegistry } = await import('./registry.ts')
+    const { RegistryReplayTarget } = await import('./replay-target.ts')
+    const registry = new NodeRegistry()
+    const target = new RegistryReplayTarget({ registry, now: () => T0, beatPeriodMs: 3_000 })
+    const fields = (peerId: string): unknown => {
+      const r = registry.get(peerId)?.record
+      return r == null ? null : { client: r.client, clientVersion: r.clientVersion, nodePeerId: r.nodePeerId, syncing: r.syncing, finalizedHeight: r.finalizedHeight, height: r.height }
+    }
+    target.begin([{
+      peerId: 'w', nickname: 'w', minerAddress: null, genesisCid: null, client: 'Lodestar', clientVersion: '1.5.1', nodePeerId: '16Uiu2HAm',
+      height: 10, head: headOf(10), connected: true, stale: false, syncing: true, finalizedHeight: 4,
+      firstSeenAt: T0 - 60_000, lastChangeAt: T0 - 1_000, lastHeartbeatAt: T0 - 1_000
+    }], T0)
+    assert.deepEqual(fields('w'), { client: 'Lodestar', clientVersion: '1.5.1', nodePeerId: '16Uiu2HAm', syncing: true, finalizedHeight: 4, height: 10 })
+    // as the record has a beat of it: info, height, then finality and syncing
+    target.change({ t: T0 + 1_000, peerId: 'w', kind: 'info', info: { nickname: 'w', minerAddress: null, genesisCid: null, client: 'Lodestar', clientVersion: '1.6.0', nodePeerId: '16Uiu2HAm' } })
+    target.change({ t: T0 + 1_000, peerId: 'w', kind: 'beat', height: 11, head: headOf(11) })
+    target.change({ t: T0 + 1_000, peerId: 'w', kind: 'finalized', height: 8 })
+    target.change({ t: T0 + 1_000, peerId: 'w', kind: 'syncing', syncing: false })
+    assert.deepEqual(fields('w'), { client: 'Lodestar', clientVersion: '1.6.0', nodePeerId: '16Uiu2HAm', syncing: false, finalizedHeight: 8, height: 11 })
+  })
 })

@@ -68,7 +68,14 @@ export function momentState (input: MomentInput): FeedState {
       disconnectedAt,
       connectedAt: null,
       beatPeriodMs: null,
-      history
+      history,
+      // the record holds only nodes that were heard
+      missing: false,
+      client: n.client ?? null,
+      clientVersion: n.clientVersion ?? null,
+      nodePeerId: n.nodePeerId ?? null,
+      syncing: n.syncing,
+      finalizedHeight: n.finalizedHeight
     })
   }
 
