@@ -40,7 +40,10 @@ if (wanted('capacity')) {
     const best = result.sustained
     const steps = result.steps.map(s => `aim ${s.rate}/s: sent ${s.offered}/s → ${s.delivered}/s, p50 ${s.p50} ms, p99 ${s.p99} ms, relay CPU ${s.relayCpu}%, RSS ${s.relayRssMiB} MiB, load CPU ${s.loadCpu}%`).join('<br>')
     const short = best != null && best.offered < best.rate * 0.98 ? ` (the load process, which also runs the 5 subscribers, sent only ${best.offered}/s of the ${best.rate}/s aimed at)` : ''
-    parts.push(`${nodes} senders: ${best == null ? 'kept up at no step' : `kept up with the ${best.rate}/s step, ${best.delivered} heartbeats/s to each of 5 subscribers, p99 ${best.p99} ms${short}`}<br><sub>${steps}</sub>`)
+    const r = result.record
+    const recorded = `recording on: ${r.written} changes written for ${r.accepted} heartbeats taken in (each a new height), ${r.droppedQueueFull + r.droppedPaused} dropped, ${r.writeErrors} write errors, ${mib(r.bytes)} on disk`
+    log(`  ${recorded}`)
+    parts.push(`${nodes} senders: ${best == null ? 'kept up at no step' : `kept up with the ${best.rate}/s step, ${best.delivered} heartbeats/s to each of 5 subscribers, p99 ${best.p99} ms${short}`}<br><sub>${steps}<br>${recorded}</sub>`)
     // a step counts when every subscriber got everything sent at it with p99 ≤ 250 ms; the
     // target only when what was sent came within 2% of 20,000/s
     verdicts.push(`${best != null && best.offered >= 0.98 * 20_000 ? 'yes' : best != null && best.rate >= 20_000 ? 'not shown (the load fell short)' : 'no'} at ${nodes}`)
@@ -50,7 +53,7 @@ if (wanted('capacity')) {
     measured: parts.join('<br>'),
     target: '≥ 20,000 heartbeats/s, p99 ≤ 250 ms',
     met: verdicts.join(', '),
-    how: `senders over TCP, 5 feed subscribers over WebSockets, ${full ? 10 : 4} s per step; relay pinned to core 0, load (senders and subscribers, one process) to core 1`
+    how: `senders over TCP, 5 feed subscribers over WebSockets, ${full ? 10 : 4} s per step; the relay records every change in its data dir (history.sqlite; every heartbeat here is a new height, so a change), its queue written out before the tally; relay pinned to core 0, load (senders and subscribers, one process) to core 1`
   })
 }
 
