@@ -3,6 +3,7 @@
 import { expect, test } from '@playwright/test'
 import { connection, row, rowHeight } from './dashboard.ts'
 import { removeDir, saveScreenshots, settle, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
+import { MIN_GAP_MS } from '../src/relay/record/constants.ts'
 import { FakeClock, headOf, manualRecord } from '../src/testing/record.ts'
 
 let dataDir = ''
@@ -13,7 +14,8 @@ test.afterEach(async () => {
 })
 
 // A devnet recorded two hours ago, on a clock the test drives: alpha keeps up, beta goes quiet
-// (the relay's detector said so) at +6 min, gamma leaves at +4 min, a block every 6 s
+// (the relay's detector said so) at +6 min, gamma leaves at +4 min, a block every 6 s; delta is
+// a watched node (a watcher's fields: its client, and that it is syncing, 5 behind)
 const START = Math.floor((Date.now() - 2 * 3_600_000) / 60_000) * 60_000
 const chain = (t: number): number => 1_000 + Math.floor((t - START) / 6_000)
 
@@ -29,6 +31,10 @@ async function recordScenario (dir: string): Promise<void> {
       beat('12D3KooWAlphaAlphaAlphaAlphaAlphaAlphaAlphaAlpha', 'alpha', chain(t))
       if (t < START + 6 * 60_000) beat('12D3KooWBetaBetaBetaBetaBetaBetaBetaBetaBetaBeta', 'beta', chain(t))
       if (t < START + 4 * 60_000) beat('12D3KooWGammaGammaGammaGammaGammaGammaGammaGamm', 'gamma', chain(t) - 2)
+      record.heartbeat('12D3KooWDeltaDeltaDeltaDeltaDeltaDeltaDeltaDelta', clock.t, {
+        height: chain(t) - 5, head: headOf(chain(t) - 5), nickname: 'delta', minerAddress: null, genesisCid: null,
+        client: 'Lodestar', clientVersion: 'v1.5.1', nodePeerId: '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB', syncing: true, finalizedHeight: chain(t) - 12
+      })
     }
     if (t === START + 4 * 60_000) record.disconnected('12D3KooWGammaGammaGammaGammaGammaGammaGammaGamm', t)
     if (t === START + 6 * 60_000 + 9_000) {
@@ -57,6 +63,9 @@ test('?at= shows the devnet of a recorded moment, frozen under a banner, steps w
   await expect(row(page, 'beta').locator('td.c-status')).toHaveText(/stale/)
   await expect.poll(async () => await rowHeight(page, 'beta')).toBe(chain(START + 6 * 60_000 - 3_000))
   await expect(row(page, 'gamma').locator('td.c-status')).toHaveText(/offline/)
+  // a watched node as recorded: its client, and syncing rather than behind
+  await expect(row(page, 'delta').locator('td.c-status')).toHaveText(/syncing/)
+  await expect(row(page, 'delta').locator('td.c-client')).toHaveText('Lodestar v1.5.1')
   // the events of the window before it, newest first
   await expect(page.getByTestId('events').locator('li').first()).toContainText('beta went quiet')
   await expect(page.getByTestId('events')).toContainText('gamma left')
@@ -84,6 +93,10 @@ test('after a relay restart the chart still shows what came before, and the even
   const before = await rowHeight(page, first)
   await sim.stop()
   await relay.stop()
+  // the scenario: the relay stays down longer than a clean restart the record lets pass
+  // without a record_gap (MIN_GAP_MS); on an idle machine a restart can be quicker than that
+  const stoppedAt = Date.now()
+  await new Promise(resolve => setTimeout(resolve, Math.max(0, stoppedAt + MIN_GAP_MS + 500 - Date.now())))
 
   relay = await startRelayProcess({ dataDir })
   sim = await startSimProcess({ target: tcpTarget(relay.info), nodes: 5, scenario: 'steady', blockTime: '1s', beatPeriod: '500ms' })
