@@ -46,6 +46,7 @@ describe('event log', () => {
   it('words events for a wall', () => {
     const name = (p: string): string => p === 'p1' ? 'lotus-1' : p
     assert.equal(eventText({ id: 1, at: 0, kind: 'behind', peers: ['p1'], data: { lag: 3 } }, name).text, 'lotus-1 fell behind by 3 blocks')
+    assert.equal(eventText({ id: 1, at: 0, kind: 'behind', peers: ['p1'], data: { lag: 3, syncing: true } }, name).text, 'lotus-1 fell behind by 3 blocks, syncing')
     assert.equal(eventText({ id: 1, at: 0, kind: 'stalled', peers: [], data: { height: 1234567 } }, name).text, 'Chain stalled at 1,234,567')
     assert.equal(eventText({ id: 1, at: 0, kind: 'back', peers: ['p1'], data: { silentMs: 65_000 } }, name).text, 'lotus-1 came back after 1 m 05 s')
     assert.equal(eventText({ id: 1, at: 0, kind: 'record_gap', peers: [], data: { from: 0, to: 300_000, reason: 'relay_down' } }, name).text, 'Nothing recorded for 5 m 00 s (relay down)')

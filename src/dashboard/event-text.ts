@@ -24,7 +24,9 @@ export function eventText (event: DevnetEvent, name: (peerId: string) => string)
     }
     case 'behind': {
       const lag = num(event.data, 'lag')
-      return { text: `${who} fell behind${lag !== null ? ` by ${lag} block${lag === 1 ? '' : 's'}` : ''}`, tone: 'bad' }
+      // a watched node that said it was syncing: the table called it 'syncing' then
+      const syncing = event.data?.syncing === true ? ', syncing' : ''
+      return { text: `${who} fell behind${lag !== null ? ` by ${lag} block${lag === 1 ? '' : 's'}` : ''}${syncing}`, tone: 'bad' }
     }
     case 'caught_up':
       return { text: `${who} caught up`, tone: 'good' }

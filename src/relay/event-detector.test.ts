@@ -63,6 +63,18 @@ describe('event detector', () => {
     assert.deepEqual(kinds(), ['joined a', 'joined b', 'behind b', 'caught_up b'])
   })
 
+  it('says a node that fell behind was syncing when its beats said so', () => {
+    const { d, seen } = detector()
+    const chain = (t: number): number => Math.floor((t - T0) / 4_000)
+    for (let t = T0; t < T0 + 60_000; t += 100) {
+      if ((t - T0) % 3_000 === 0) d.heartbeat('a', t, chain(t))
+      if ((t - T0 - 300) % 3_000 === 0) d.heartbeat('w', t, t < T0 + 20_000 ? chain(t) : chain(T0 + 20_000), t >= T0 + 20_000)
+      if ((t - T0) % 1_000 === 0) d.sweep(t)
+    }
+    const behind = seen.find(e => e.kind === 'behind')
+    assert.deepEqual([behind?.peers, behind?.data?.syncing], [['w'], true])
+  })
+
   it('calls the chain stalled after three block times without a rise, and resumed at the next', () => {
     const { d, seen, kinds } = detector()
     const haltAt = T0 + 100_000

@@ -34,6 +34,8 @@ interface Tracked {
   heightSince: number
   stale: boolean
   behind: boolean
+  /** what its last beat said of itself (a watched node); null when it does not say */
+  syncing: boolean | null
   tokens: number
   tokensAt: number
 }
@@ -106,7 +108,7 @@ export class EventDetector {
     let node = this.#nodes.get(peer)
     if (node == null) {
       if (this.#nodes.size >= MAX_KNOWN_NODES) return undefined
-      node = { connected: false, connectedAt: at, lastBeatAt: -Infinity, beatPeriodMs: null, height: -1, heightSince: at, stale: false, behind: false, tokens: NODE_EVENT_BURST, tokensAt: at }
+      node = { connected: false, connectedAt: at, lastBeatAt: -Infinity, beatPeriodMs: null, height: -1, heightSince: at, stale: false, behind: false, syncing: null, tokens: NODE_EVENT_BURST, tokensAt: at }
       this.#nodes.set(peer, node)
     }
     return node
@@ -142,9 +144,11 @@ export class EventDetector {
     this.#nodes.delete(peer)
   }
 
-  heartbeat (peer: string, at: number, height: number): void {
+  /** `syncing`: what a watched node's beat says of itself (null when it says nothing) */
+  heartbeat (peer: string, at: number, height: number, syncing: boolean | null = null): void {
     const node = this.#track(peer, at)
     if (node == null) return
+    node.syncing = syncing
     if (!node.connected) this.connected(peer, at)
     // the interval counts only between beats of one connection, as on the page
     const reporting = node.lastBeatAt >= node.connectedAt
@@ -192,7 +196,8 @@ export class EventDetector {
       const behind = isBehind(lag, now, best.roseAt, node.beatPeriodMs)
       if (behind && !node.behind) {
         node.behind = true
-        this.#emit(node, now, 'behind', [peer], { lag, height: node.height, bestHeight: best.height })
+        // a node that says it is syncing is behind all the same; the page calls it 'syncing'
+        this.#emit(node, now, 'behind', [peer], { lag, height: node.height, bestHeight: best.height, ...(node.syncing === true ? { syncing: true } : {}) })
       } else if (!behind && node.behind) {
         node.behind = false
         this.#emit(node, now, 'caught_up', [peer], { height: node.height })

@@ -102,7 +102,7 @@ export class HistoryService {
         // record; its first beat is its first change
         if (at === null) return
         this.record.heartbeat(peer, at, beatOf(record))
-        this.detector.heartbeat(peer, at, record.height)
+        this.detector.heartbeat(peer, at, record.height, record.syncing)
         return
       }
       case 'connected': {
