@@ -23,7 +23,7 @@ const specs = {
   httpPort: { flag: 'http-port', env: 'DEVNET_HTTP_PORT', valueName: '<port>', default: 8080, help: 'HTTP port: dashboard, /relay.json, /api/nodes, /metrics, /healthz', parse: parsePort } satisfies OptionSpec<number>,
   tcpPort: { flag: 'tcp-port', env: 'DEVNET_TCP_PORT', valueName: '<port>', default: 4001, help: 'libp2p TCP port for devnet nodes', parse: parsePort } satisfies OptionSpec<number>,
   wsPort: { flag: 'ws-port', env: 'DEVNET_WS_PORT', valueName: '<port>', default: 4002, help: 'libp2p WebSockets port for dashboards (and nodes)', parse: parsePort } satisfies OptionSpec<number>,
-  dataDir: { flag: 'data-dir', env: 'DEVNET_DATA_DIR', valueName: '<dir>', default: './data', help: 'where the relay keeps its key and known nodes', parse: parseText } satisfies OptionSpec<string>,
+  dataDir: { flag: 'data-dir', env: 'DEVNET_DATA_DIR', valueName: '<dir>', default: './data', help: 'where the relay keeps its key, known nodes and history record (history.sqlite)', parse: parseText } satisfies OptionSpec<string>,
   announce: {
     flag: 'announce', env: 'DEVNET_ANNOUNCE', valueName: '<multiaddr>', default: [] as string[], repeatable: true,
     help: 'a public address of this relay (NAT, DNS name), listed first; env: comma separated',
