@@ -210,9 +210,12 @@ async function sendSnapshot (req: IncomingMessage, res: ServerResponse, snapshot
 
 async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache, snapshots: SnapshotCache): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://relay')
+  // an API client is answered in JSON, never with the dashboard's page
+  const api = url.pathname === '/api' || url.pathname.startsWith('/api/')
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD')
-    sendText(res, 405, 'method not allowed\n')
+    if (api) sendJson(res, 405, { error: `method ${String(req.method).slice(0, 16)} not allowed: the API answers GET and HEAD` })
+    else sendText(res, 405, 'method not allowed\n')
     return
   }
   switch (url.pathname) {
@@ -234,6 +237,11 @@ async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerRe
       sendText(res, 200, init.routes.metrics(), 'text/plain; version=0.0.4; charset=utf-8')
       return
     default:
+      if (api) {
+        // the path is echoed (bounded) so a typo is easy to see; JSON, so it is never markup
+        sendJson(res, 404, { error: `no such API path: ${url.pathname.slice(0, 200)}` })
+        return
+      }
       await serveStatic(init.staticDir, url.pathname, req, res, gzipCache)
   }
 }

@@ -58,6 +58,37 @@ describe('relay HTTP', () => {
     assert.equal((await rawGet(relay.httpUrl, '/assets/missing.js')).status, 404)
   })
 
+  it('answers an unknown API path with a JSON 404, never with the page', async () => {
+    for (const path of ['/api/forks', '/api/', '/api', '/api/nodes/extra', '/api/forks?since=1']) {
+      const res = await rawGet(relay.httpUrl, path)
+      assert.equal(res.status, 404, path)
+      assert.match(res.type, /^application\/json/, path)
+      const body = JSON.parse(res.body) as { error?: unknown }
+      assert.equal(typeof body.error, 'string', path)
+      assert.doesNotMatch(res.body, /<title>dashboard/, path)
+    }
+    // known API paths still answer
+    assert.equal((await rawGet(relay.httpUrl, '/api/nodes')).status, 200)
+    assert.equal((await rawGet(relay.httpUrl, '/api/snapshot')).status, 200)
+    // a path that only starts like the API is the page's
+    assert.equal((await rawGet(relay.httpUrl, '/apiary')).status, 200)
+  })
+
+  it('answers a method other than GET or HEAD with 405 and Allow, in JSON under /api/', async () => {
+    for (const [method, path] of [['POST', '/api/nodes'], ['DELETE', '/api/forks'], ['PUT', '/api/snapshot']] as const) {
+      const res = await fetch(`${relay.httpUrl}${path}`, { method })
+      assert.equal(res.status, 405, `${method} ${path}`)
+      assert.equal(res.headers.get('allow'), 'GET, HEAD')
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+      assert.equal(typeof (await res.json() as { error?: unknown }).error, 'string')
+    }
+    const page = await fetch(`${relay.httpUrl}/`, { method: 'POST' })
+    assert.equal(page.status, 405)
+    await page.body?.cancel()
+    const head = await fetch(`${relay.httpUrl}/api/forks`, { method: 'HEAD' })
+    assert.equal(head.status, 404)
+  })
+
   it('sends text assets gzipped to a browser that takes gzip, and as they are to one that does not', async () => {
     const script = `console.log(${JSON.stringify('devnet '.repeat(2000))})\n`
     await writeFile(join(site, 'assets', 'big-5678.js'), script)
