@@ -2,7 +2,7 @@ import { scaleLinear } from 'd3'
 import type { ScaleLinear } from 'd3'
 import { useEffect, useMemo, useRef } from 'react'
 import type { DashboardView, NodeView } from '../store/view.ts'
-import { chartExtent, layoutLabels, lineEnd } from './chart-layout.ts'
+import { chartExtent, layoutLabels, lineEnd, numberWidthEm } from './chart-layout.ts'
 import { drawStepLine, packColor } from './chart-raster.ts'
 import { FrameSlicer } from './frame-slicer.ts'
 import type { Clip, LinearMap, LineStyle, PixelBuffer } from './chart-raster.ts'
@@ -11,8 +11,12 @@ import { headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
 import { useElementSize } from './useElementSize.ts'
 
-// margins in rem: heights on the left, node labels on the right, time below
+// margins in rem: heights on the left (at least this; wider when the heights' labels need it),
+// node labels on the right, time below
 const LEFT_REM = 6
+// the axis labels' type (styles.css .chart-overlay text), in rem, and the gap after them
+const AXIS_FONT_REM = 1.05
+const AXIS_GAP_REM = 0.5
 const RIGHT_REM = 15
 const TOP_REM = 1
 const BOTTOM_REM = 2.2
@@ -55,18 +59,21 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
   const canvas = useRef<HTMLCanvasElement>(null)
   const { width, height } = useElementSize(box)
   const rem = width > 0 ? rootRem() : 16
-  const left = LEFT_REM * rem
-  const right = Math.max(left + 1, width - RIGHT_REM * rem)
   const top = TOP_REM * rem
   const bottom = Math.max(top + 1, height - BOTTOM_REM * rem)
   const { nodes, now, windowStart } = view
   const bestHeight = view.summary.bestHeight
 
   const extent = useMemo(() => chartExtent(nodes, windowStart, now), [nodes, windowStart, now])
+  const y = useMemo(() => scaleLinear().domain([extent.minHeight, extent.maxHeight]).range([bottom, top]), [extent.minHeight, extent.maxHeight, bottom, top])
+  const yTicks = y.ticks(Math.max(2, Math.floor((bottom - top) / (3 * rem)))).filter(v => Number.isInteger(v))
+  // a height label is never cut: the margin grows to the widest one (8-digit heights need it)
+  const labelEm = Math.max(0, ...yTicks.map(tick => numberWidthEm(formatHeight(tick))))
+  const left = Math.max(LEFT_REM, labelEm * AXIS_FONT_REM + 2 * AXIS_GAP_REM) * rem
+  const right = Math.max(left + 1, width - RIGHT_REM * rem)
   // a devnet younger than the window fills the width instead of hugging the right edge
   const start = Math.max(windowStart, Math.min(extent.firstAt, now - MIN_SPAN_MS))
   const x = useMemo(() => scaleLinear().domain([start, now]).range([left, right]), [start, now, left, right])
-  const y = useMemo(() => scaleLinear().domain([extent.minHeight, extent.maxHeight]).range([bottom, top]), [extent.minHeight, extent.maxHeight, bottom, top])
 
   // the pixels, kept between redraws (a redraw fills them anew) and replaced on a resize
   const frame = useRef<{ image: ImageData, buffer: PixelBuffer } | null>(null)
@@ -144,7 +151,6 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
     return layoutLabels(ends, 1.25 * rem, top, bottom)
   }, [nodes, now, start, y, rem, top, bottom])
 
-  const yTicks = y.ticks(Math.max(2, Math.floor((bottom - top) / (3 * rem)))).filter(v => Number.isInteger(v))
   const xTicks = timeTicks(now - start)
 
   return (
@@ -155,7 +161,7 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
           {yTicks.map(tick => (
             <g key={`y${tick}`}>
               <line x1={left} x2={right} y1={y(tick)} y2={y(tick)} className='gridline' />
-              <text x={left - 0.5 * rem} y={y(tick)} textAnchor='end' dominantBaseline='middle'>{formatHeight(tick)}</text>
+              <text x={left - AXIS_GAP_REM * rem} y={y(tick)} textAnchor='end' dominantBaseline='middle'>{formatHeight(tick)}</text>
             </g>
           ))}
           {xTicks.values.map(tick => (

@@ -2,7 +2,7 @@ import { memo, useRef } from 'react'
 import type { CSSProperties } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { STATUS_WORDS } from '../store/view.ts'
-import { formatDuration, formatHeight, shortHead, shortPeerId } from './format.ts'
+import { formatDuration, formatHeight, formatHeightCell, formatLag, shortHead, shortPeerId } from './format.ts'
 import { STATUS_GLYPHS, headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
 import { tableLayout } from './table-layout.ts'
@@ -28,8 +28,8 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, theme }: RowProps) {
       <td className='c-status'><span className='glyph'>{STATUS_GLYPHS[status]}</span> {STATUS_WORDS[status]}</td>
       <td className='c-nick'>{view.pinned ? '★ ' : ''}{node.nickname === '' ? <span className='muted'>(no nickname)</span> : node.nickname}</td>
       <td className='c-peer'>{shortPeerId(node.peerId)}</td>
-      <td className='c-height num'>{formatHeight(node.height)}</td>
-      <td className='c-lag num'>{lag === 0 ? '0' : `−${lag}`}</td>
+      <td className='c-height num' title={formatHeight(node.height)}>{formatHeightCell(node.height)}</td>
+      <td className='c-lag num' title={lag === 0 ? undefined : `${formatHeight(lag)} behind`}>{formatLag(lag)}</td>
       <td className='c-head'>
         <span className='chip' style={{ background: headColor(theme, view.headColor) }} />
         {shortHead(node.head, 1)}
