@@ -48,6 +48,9 @@ test('a relay speaking another feed version makes the page reload once, then say
   expect(loads).toBe(2)
   // a mismatched feed is not read: its node never shows
   await expect(page.locator('tr.row')).toHaveCount(0)
+  // the stand-in outlived both pages hanging up on it (it once died at its next ping, and a
+  // reload slower than that found nothing to dial)
+  expect(feed.running()).toBe(true)
 })
 
 test('a feed that falls silent counts as lost and is redialled', async ({ page }) => {
