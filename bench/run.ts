@@ -1,5 +1,6 @@
 // `npm run bench` (quick, a few minutes) or `npm run bench -- --full`: runs the benchmarks and
 // writes BENCHMARKS.md with the machine, the date and the command behind each figure.
+// `npm run soak` runs only the long memory runs (flapping nodes 2 min, a dashboard 15 min).
 // Numbers, never pass/fail: a target that is missed is written down as missed.
 // `--only=render --profile` also logs where the dashboard's main thread spends its time.
 import { execSync } from 'node:child_process'
@@ -12,12 +13,17 @@ import { firstData, pct, renderAndHeap } from './dashboard.ts'
 import type { FrameStats } from './dashboard.ts'
 import { mib, percentile } from './lib.ts'
 import { relayCapacity } from './relay-capacity.ts'
+import { flapping, oversizedLines, slowSubscribers } from './relay-abuse.ts'
 import { relayMemory } from './relay-memory.ts'
+import { relayRestart } from './restart.ts'
 import { wireCost } from './wire.ts'
 
-const full = process.argv.includes('--full')
-const only = process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length).split(',')
-const mode = full ? 'full' : 'quick'
+// --soak (npm run soak): the long runs only, the flapping nodes for two minutes and a dashboard
+// on 1,000 nodes for fifteen; the memory rows' figures from them
+const soak = process.argv.includes('--soak')
+const full = soak || process.argv.includes('--full')
+const only = soak ? ['flapping', 'heap'] : process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length).split(',')
+const mode = soak ? 'soak' : full ? 'full' : 'quick'
 const log = (line: string): void => { console.log(line) }
 const wanted = (name: string): boolean => only == null || only.includes(name)
 
@@ -76,9 +82,50 @@ if (wanted('wire')) {
   })
 }
 
+if (wanted('subscribers')) {
+  log('slow subscribers')
+  const r = await slowSubscribers({ nodes: 500, phaseSeconds: full ? 30 : 10, log })
+  const growth = r.retainedMiB[1] - r.retainedMiB[0]
+  const lat = (l: { p50: number, p99: number, max: number, beats: number }): string => `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.beats} beats)`
+  rows.push({
+    row: 'slow subscribers',
+    measured: `normal subscriber alone: ${lat(r.control)}; beside the others for ${r.hostileSeconds} s: ${lat(r.hostile)}; relay retained +${growth.toFixed(1)} MiB (heap+external after GC ${r.retainedMiB[0]} → ${r.retainedMiB[1]} MiB)<br><sub>RSS ${r.rssMiB[0]} → ${r.rssMiB[1]} MiB; ${r.hangUps} hang-ups (${r.midSnapshot} mid-snapshot); max queued ${r.maxBufferedBytes} B, max dirty ${r.maxDirty}, ${r.coalesced} events coalesced; the 1 B/s one ${r.slowClosed ? 'closed for not draining' : 'still served'}</sub>`,
+    target: 'p50 ≤ alone + 250 ms, p99 ≤ 2.5 s; retained < 16 MiB more',
+    met: r.hostile.p50 <= r.control.p50 + 250 && r.hostile.p99 <= 2_500 && growth < 16 ? 'yes' : 'no',
+    how: `relay as its own process; ${r.nodes} nodes beating every 1 s (full-length tipset keys); a normal subscriber's send → receive latency of every beat, alone for ${full ? 30 : 10} s, then beside a subscriber that never reads, one reading 1 B/s through a throttling TCP proxy and one after another hanging up in the middle of its snapshot (stream reset or connection dropped); retained: CDP HeapProfiler.collectGarbage in the relay, then nodejs_heap_used_bytes + nodejs_external_memory_bytes (the lower of two readings after)`
+  })
+}
+
+if (wanted('oversized')) {
+  log('oversized lines')
+  const r = await oversizedLines({ log })
+  const growth = r.retainedMiB[1] - r.retainedMiB[0]
+  const rss = r.rssMiB[1] - r.rssMiB[0]
+  rows.push({
+    row: 'oversized lines',
+    measured: `relay retained +${growth.toFixed(1)} MiB (heap+external after GC ${r.retainedMiB[0]} → ${r.retainedMiB[1]} MiB); RSS +${rss.toFixed(1)} MiB (${r.rssMiB[0]} → ${r.rssMiB[1]}, peak reading ${r.peakRssMiB})`,
+    target: 'retained < 2 MiB more, RSS < 24 MiB more',
+    met: growth < 2 && rss < 24 ? 'yes' : 'no',
+    how: 'relay as its own process; four heartbeat streams each sending 8 MiB without a newline, then one heartbeat with a 1 MB nickname (each stream is reset past the 64 KiB line cap); retained as in the slow subscribers row; RSS the lowest of 8 readings 250 ms apart'
+  })
+}
+
+if (wanted('flapping')) {
+  log('flapping nodes')
+  const r = await flapping({ nodes: 200, flappers: 20, seconds: full ? 120 : 25, log })
+  const growth = (r.retainedMiB.at(-1) ?? NaN) - (r.retainedMiB[0] ?? NaN)
+  rows.push({
+    row: 'flapping',
+    measured: `relay retained ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB over ${r.seconds} s and ${r.flaps} flaps<br><sub>heap+external after GC: ${r.retainedMiB.join(', ')} MiB; RSS ${r.rssMiB[0]} → ${r.rssMiB[1]} MiB</sub>`,
+    target: 'retained < 8 MiB more',
+    met: growth < 8 ? 'yes' : 'no',
+    how: `relay as its own process; 200 nodes beating every 1 s (short heads), 20 of them dropping their connection every 2-4 s (half as a crash, half cleanly) and redialling at once or within 1 s, for ${r.seconds} s${full ? '' : ' (quick; npm run soak: 120 s)'}; retained as in the slow subscribers row, sampled every ${Math.max(10, r.seconds / 12)} s`
+  })
+}
+
 // the dashboard rows measure the page as the source stands, built once into a scratch dir (the
 // relay serves it from there), so a dist/ someone else is building is neither used nor touched
-const page = ['firstdata', 'render', 'heap', 'bundle'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
+const page = ['firstdata', 'render', 'heap', 'bundle', 'restart'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
 if (page != null) {
   log('building the dashboard')
   buildPage(page)
@@ -99,6 +146,19 @@ if (page != null && wanted('firstdata')) {
     target: '≤ 500 ms',
     met: worst <= 500 ? 'yes' : median(all) <= 500 ? 'median only' : 'no',
     how: `from navigation start to the first animation frame after the summary says ${result.nodes} online and the table holds them all (from /api/snapshot or the feed, whichever is first), timed in the page (performance.now() in a MutationObserver); a fresh browser context per first visit (no cache, no stored libp2p key), then the page opened again in it; relay and a steady ${result.nodes}-node simulated devnet (beats every 3 s) already running on core 0, headless Chromium at 1920×1080 on core 1, loopback`
+  })
+}
+
+if (page != null && wanted('restart')) {
+  log('relay restart')
+  const r = await relayRestart({ staticDir: page, nodes: 200, pages: 3, log })
+  const worst = Math.max(...r.pagesBackMs)
+  rows.push({
+    row: 'relay restart',
+    measured: `every page Live with all ${r.nodes} nodes ${(worst / 1000).toFixed(1)} s after the restart began<br><sub>pages back after ${r.pagesBackMs.map(ms => (ms / 1000).toFixed(1)).join(', ')} s</sub>`,
+    target: '≤ 20 s',
+    met: worst <= 20_000 ? 'yes' : 'no',
+    how: `relay killed with SIGKILL under ${r.nodes} simulated nodes (beats every 1 s, redial every 1 s) and ${r.pages} headless Chromium pages, once its known-nodes file held every node and every page said the relay was lost; restarted on the same data dir and ports; from the restart's start to each page showing Live and ${r.nodes} online (the relay's start included)`
   })
 }
 
@@ -126,12 +186,13 @@ if (page != null && (wanted('render') || wanted('heap'))) {
     const growth = (a: number, b: number): number => (b - a) / a
     const heapGrowth = growth(first.heap, last.heap)
     const domGrowth = growth(first.domNodes, last.domNodes)
+    const listenerGrowth = last.listeners - first.listeners
     rows.push({
       row: 'heap',
-      measured: `JS heap after GC ${mib(first.heap)} at ${heapAt[0]} s → ${mib(last.heap)} at ${heapAt[1]} s (${heapGrowth >= 0 ? '+' : ''}${(heapGrowth * 100).toFixed(1)}%); DOM nodes ${first.domNodes} → ${last.domNodes} (${domGrowth >= 0 ? '+' : ''}${(domGrowth * 100).toFixed(1)}%)`,
-      target: 'growth ≤ 10%',
-      met: heapGrowth <= 0.1 && domGrowth <= 0.1 ? 'yes' : 'no',
-      how: `the render row's page: CDP HeapProfiler.collectGarbage, then Performance.getMetrics (JSHeapUsedSize, Nodes), ${heapAt[0]} s and ${heapAt[1]} s after all 1,000 nodes were shown${full ? '' : ' (quick mode; --full: 1 and 15 minutes)'}`
+      measured: `JS heap after GC ${mib(first.heap)} at ${heapAt[0]} s → ${mib(last.heap)} at ${heapAt[1]} s (${heapGrowth >= 0 ? '+' : ''}${(heapGrowth * 100).toFixed(1)}%), peak ${mib(result.peakHeap)}; DOM nodes ${first.domNodes} → ${last.domNodes} (${domGrowth >= 0 ? '+' : ''}${(domGrowth * 100).toFixed(1)}%); event listeners ${first.listeners} → ${last.listeners}`,
+      target: 'heap and DOM growth ≤ 10%, listeners < 100 more',
+      met: heapGrowth <= 0.1 && domGrowth <= 0.1 && listenerGrowth < 100 ? 'yes' : 'no',
+      how: `the render row's page: CDP HeapProfiler.collectGarbage, then Performance.getMetrics (JSHeapUsedSize, Nodes, JSEventListeners), ${heapAt[0]} s and ${heapAt[1]} s after all 1,000 nodes were shown, the peak from samples between${full ? '' : ' (quick mode; --full or npm run soak: 1 and 15 minutes)'}`
     })
   }
 }
@@ -159,7 +220,7 @@ const commit = execSync('git rev-parse --short=7 HEAD').toString().trim() +
   (execSync('git status --porcelain -- . ":(exclude)*.md"').toString().trim() === '' ? '' : '-dirty')
 const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}`
 const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
-const ORDER = ['relay capacity', 'relay memory', 'wire', 'first data', 'render', 'heap', 'bundle']
+const ORDER = ['relay capacity', 'relay memory', 'wire', 'slow subscribers', 'oversized lines', 'flapping', 'first data', 'relay restart', 'render', 'heap', 'bundle']
 const lines = new Map(rows.map(r => [r.row, `| ${r.row} | ${r.measured} | ${r.target} | ${r.met} | ${r.how} | ${run} |`]))
 // a run of some rows (--only) keeps the others from the file, each with the run it came from
 if (only != null && existsSync(file)) {
@@ -175,9 +236,9 @@ const narrative = previous.includes(NARRATIVE_MARK) ? '\n' + previous.slice(prev
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
 const text = `# Benchmarks
 
-Written by \`npm run bench\` (quick mode, under 5 minutes) or \`npm run bench -- --full\`; the last column says which run (mode, date, commit) each row comes from.
+Written by \`npm run bench\` (quick mode, about 7 minutes), \`npm run bench -- --full\` or \`npm run soak\` (the flapping and heap rows from their long runs: 2 and 15 minutes); the last column says which run (mode, date, commit) each row comes from.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.
-Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, firstdata, render, heap, bundle); the other rows stay as they were.
+Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, subscribers, oversized, flapping, firstdata, restart, render, heap, bundle); the other rows stay as they were.
 
 | row | measured | target | met | how | run |
 |---|---|---|---|---|---|
