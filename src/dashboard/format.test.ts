@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { abbreviateCount, formatHeight, formatHeightCell, formatLag } from './format.ts'
+import { abbreviateCount, formatClock, formatHeight, formatHeightCell, formatLag } from './format.ts'
 
 test('heights are written with thousands separators, as toLocaleString("en-US") writes them', () => {
   for (const height of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 123_456_789, 2 ** 40]) {
@@ -33,4 +33,10 @@ test('the Height column is exact up to 99,999,999 and abbreviated past it', () =
   assert.equal(formatHeightCell(99_999_999), '99,999,999')
   assert.equal(formatHeightCell(123_456_789), '123M')
   assert.equal(formatHeightCell(2 ** 53 - 1), '9007T')
+})
+
+test('a moment is written as the page\'s time of day, to the second', () => {
+  const moment = new Date(2024, 0, 2, 4, 5, 6, 789).getTime()
+  assert.equal(formatClock(moment), '04:05:06')
+  assert.equal(formatClock(new Date(2024, 0, 2, 23, 59, 59, 999).getTime()), '23:59:59')
 })
