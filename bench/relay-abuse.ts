@@ -5,8 +5,14 @@
 // numbers (BENCHMARKS.md rows "slow subscribers", "oversized lines", "flapping").
 import { multiaddr } from '@multiformats/multiaddr'
 import { FEED_PROTOCOL } from '../src/protocol/index.ts'
-import { GoodSwarm, heartbeatLine, retainedBytes, settledRss, slowProxy, startRelayProcess } from '../src/relay/fault-testing.ts'
-import { createPeer, FeedClient, getMetric, openHeartbeatStream, waitFor } from '../src/relay/testing.ts'
+import { FeedClient } from '../src/testing/feed-client.ts'
+import { GoodSwarm, heartbeatLine } from '../src/testing/good-swarm.ts'
+import { getMetric } from '../src/testing/http.ts'
+import { retainedBytes, settledRss } from '../src/testing/memory.ts'
+import { createPeer, openHeartbeatStream } from '../src/testing/peers.ts'
+import { startRelayProcess } from '../src/testing/relay-process.ts'
+import { slowProxy } from '../src/testing/slow-proxy.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 import { mib, percentile } from './lib.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 

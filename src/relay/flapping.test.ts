@@ -4,8 +4,12 @@
 // the relay's memory does over minutes of it is measured by `npm run soak`, row "flapping".)
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { GoodSwarm, heartbeatLine, startRelayProcess } from './fault-testing.ts'
-import { createPeer, FeedClient, getJson, openHeartbeatStream, waitFor } from './testing.ts'
+import { FeedClient } from '../testing/feed-client.ts'
+import { GoodSwarm, heartbeatLine } from '../testing/good-swarm.ts'
+import { getJson } from '../testing/http.ts'
+import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
+import { startRelayProcess } from '../testing/relay-process.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
