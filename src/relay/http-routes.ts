@@ -1,5 +1,6 @@
 // What the relay's HTTP API answers, read from its parts at request time.
 import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
+import type { Clock } from '../p2p/clock.ts'
 import type { RelayAddresses } from './addresses.ts'
 import type { FeedService } from './feed-service.ts'
 import type { HttpRoutes } from './http-server.ts'
@@ -16,10 +17,12 @@ export interface RelayRoutesComponents {
   viewerAllowlist: boolean
   /** ms since epoch */
   startedAt: number
+  /** the relay's clock, for its uptime */
+  clock: Clock
 }
 
 export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
-  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt } = components
+  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt, clock } = components
   return {
     relayInfo: () => ({
       peerId,
@@ -36,7 +39,7 @@ export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
       nodesKnown: registry.size,
       nodesConnected: registry.connectedCount,
       feedSubscribers: feed.subscriberCount,
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000)
+      uptimeSeconds: Math.round((clock.now() - startedAt) / 1000)
     }),
     metrics: async () => await metrics.render()
   }

@@ -7,8 +7,8 @@ import { gunzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
 import { acceptsGzip, SnapshotCache } from './http-server.ts'
+import { ManualClock } from '../testing/clock.ts'
 import { startTestRelay } from '../testing/test-relay.ts'
-import { waitFor } from '../testing/wait-for.ts'
 import type { TestRelay } from '../testing/test-relay.ts'
 
 /** A raw GET (paths like /../x reach the server unnormalised) with an optional
@@ -124,21 +124,25 @@ describe('relay HTTP', () => {
   })
 
   it('encodes /api/snapshot at most once a second however often it is asked for', async () => {
-    const clock = { now: 0 }
+    const clock = new ManualClock(0)
     let encoded = 0
-    const snapshots = new SnapshotCache(() => new TextEncoder().encode(`{"t":"synced"} ${++encoded}\n`), () => clock.now)
+    const snapshots = new SnapshotCache(() => new TextEncoder().encode(`{"t":"synced"} ${++encoded}\n`), clock)
     const first = snapshots.get()
     for (let k = 0; k < 100; k++) assert.equal(snapshots.get(), first)
     assert.equal(encoded, 1)
     const zipped = await Promise.all([snapshots.gzipped(first ?? assert.fail()), snapshots.gzipped(first ?? assert.fail())])
     assert.equal(zipped[0], zipped[1], 'gzipped once too')
     assert.equal(gunzipSync(zipped[0]).toString(), '{"t":"synced"} 1\n')
-    clock.now = 1_000
+    clock.advance(999)
+    assert.equal(snapshots.get(), first, 'the same body until its second is up')
+    clock.advance(1)
     assert.notEqual(snapshots.get(), first)
     assert.equal(encoded, 2)
     // and it is let go once its second is up, so an idle relay holds no copy
+    clock.advance(999)
     assert.ok(snapshots.heldBytes > 0)
-    await waitFor('the snapshot to be let go', () => snapshots.heldBytes === 0, 5_000)
+    clock.advance(1)
+    assert.equal(snapshots.heldBytes, 0)
   })
 
   it('never serves a file outside the dashboard directory', async () => {

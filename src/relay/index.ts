@@ -1,4 +1,6 @@
 // Public face of the relay: startRelay() and what it returns. The parts it assembles are in relay.ts.
+import type { Clock } from '../p2p/clock.ts'
+
 export interface RelayInit {
   /** interface for every listener; default 127.0.0.1 */
   host?: string
@@ -31,6 +33,10 @@ export interface RelayInit {
    *  a dashboard's host), and how long it has to answer; default QUIET_PROBE_AFTER_MS and
    *  QUIET_PROBE_TIMEOUT_MS */
   quietProbe?: { afterMs: number, timeoutMs: number }
+  /** what time it is and every timer of the relay's services (batches, pings, drain and probe
+   *  timeouts, rate limits, cool-offs, writes of the known nodes); default the real clock. A
+   *  test passes a manual one and moves time on instead of waiting for it. */
+  clock?: Clock
 }
 
 export interface Relay {

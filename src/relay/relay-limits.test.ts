@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS } from './constants.ts'
+import { ManualClock } from '../testing/clock.ts'
 import { heartbeatLine } from '../testing/good-swarm.ts'
 import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
 import { FeedClient } from '../testing/feed-client.ts'
@@ -83,17 +85,28 @@ describe('relay limits', () => {
   })
 
   it('closes a subscriber that does not drain within the bound, and counts it', async () => {
-    const relay = await startTestRelay({ feedDrainTimeoutMs: 1_000, maxBeatsPerSecond: 100_000 })
+    // the relay's time moves only when the test moves it: batches go out when it does, and the
+    // drain timeout (30 s) runs out exactly when it says
+    const clock = new ManualClock(Date.now())
+    const relay = await startTestRelay({ maxBeatsPerSecond: 100_000, clock })
     const sender = await createPeer()
     const watcher = await createPeer()
     try {
       const stuck = await FeedClient.open(watcher, relay.browserAddrs[0] ?? '', false)
       const stream = await openHeartbeatStream(sender, relay.nodeAddrs[0] ?? '')
       let height = 0
-      await waitFor('the relay to close the stuck subscriber', async () => {
+      await waitFor('the stuck subscriber\'s stream to push back', async () => {
+        const accepted = await getMetric(relay.httpUrl, 'devnet_heartbeats_accepted_total')
         for (let k = 0; k < 200; k++) stream.send(line(++height, 'flood'))
-        return await getMetric(relay.httpUrl, 'devnet_feed_subscribers_closed_total{reason="slow"}') === 1
+        await waitFor('the lines to be taken', async () => await getMetric(relay.httpUrl, 'devnet_heartbeats_accepted_total') === accepted + 200)
+        clock.advance(FEED_BATCH_MS)
+        return await getMetric(relay.httpUrl, 'devnet_feed_buffered_bytes') > 0
       }, 30_000)
+      clock.advance(FEED_DRAIN_TIMEOUT_MS - 1)
+      assert.equal(await getMetric(relay.httpUrl, 'devnet_feed_subscribers_closed_total{reason="slow"}'), 0, 'kept until the bound')
+      assert.equal(stuck.stream.status, 'open')
+      clock.advance(1)
+      assert.equal(await getMetric(relay.httpUrl, 'devnet_feed_subscribers_closed_total{reason="slow"}'), 1)
       await waitFor('the subscriber stream to be reset', () => stuck.stream.status !== 'open')
       assert.equal(await getMetric(relay.httpUrl, 'devnet_feed_subscribers'), 0)
     } finally {
