@@ -12,7 +12,6 @@ import { HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
 import { FeedClient } from '../testing/feed-client.ts'
 import { GoodSwarm, heartbeatLine } from '../testing/good-swarm.ts'
 import { getJson, getMetric } from '../testing/http.ts'
-import { MiB } from '../testing/memory.ts'
 import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
 import { startRelayProcess } from '../testing/relay-process.ts'
 import { waitFor } from '../testing/wait-for.ts'
@@ -83,7 +82,7 @@ describe('hostile input', () => {
       const hogs = await Promise.all(Array.from({ length: 5 }, async () => openHeartbeatStream(await hostilePeer(), relay.tcp)))
       const tooLongBefore = await getMetric(relay.httpUrl, rejected('line_too_long'))
       for (const hog of hogs.slice(0, 4)) {
-        const chunk = new Uint8Array(MiB).fill(0x7b) // '{', over and over
+        const chunk = new Uint8Array(2 ** 20).fill(0x7b) // '{', over and over
         for (let m = 0; m < 8; m++) hog.send(chunk)
         await waitFor('the relay to reset the 8 MiB stream', () => hog.status !== 'open')
       }
