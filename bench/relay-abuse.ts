@@ -55,8 +55,9 @@ export async function slowSubscribers (options: { nodes: number, phaseSeconds: n
   const extra: Libp2p[] = []
   const peer = async (): Promise<Libp2p> => { const p = await createPeer(); extra.push(p); return p }
   const proxy = await slowProxy(Number(/\/tcp\/(\d+)/.exec(relay.tcp)?.[1]))
-  const swarm = await GoodSwarm.start(options.nodes, relay.tcp)
+  let started: GoodSwarm | undefined
   try {
+    const swarm = started = await GoodSwarm.start(options.nodes, relay.tcp)
     const reader = await FeedClient.open(await peer(), relay.ws)
     let samples: number[] = []
     reader.onMessage = message => {
@@ -124,7 +125,7 @@ export async function slowSubscribers (options: { nodes: number, phaseSeconds: n
     options.log(`  relay heap+external after GC ${mib(retainedBefore)} → ${mib(retainedAfter)}; RSS ${mib(rssBefore)} → ${mib(rssAfter)}; ${hangUps} hang-ups (${midSnapshot} mid-snapshot)`)
     return result
   } finally {
-    await swarm.stop()
+    await started?.stop()
     await Promise.all(extra.map(async p => { await p.stop() }))
     await proxy.close()
     await relay.stop()
@@ -195,17 +196,18 @@ export interface FlappingResult {
  */
 export async function flapping (options: { nodes: number, flappers: number, seconds: number, log: (line: string) => void }): Promise<FlappingResult> {
   const relay = await startRelayProcess([], { inspect: true })
-  const steady = await GoodSwarm.start(options.nodes - options.flappers, relay.tcp, { prefix: 'steady', shortHeads: true })
   const flappers = await Promise.all(Array.from({ length: options.flappers }, async () => await createPeer()))
+  let started: GoodSwarm | undefined
   const streams = new Map<Libp2p, Stream>()
   let running = true
   let flaps = 0
   const connect = async (p: Libp2p): Promise<void> => {
     const stream = await openHeartbeatStream(p, relay.tcp)
     streams.set(p, stream)
-    stream.send(heartbeatLine(steady.height, `flapper-${p.peerId.toString().slice(-6)}`, true))
+    stream.send(heartbeatLine(started?.height ?? 0, `flapper-${p.peerId.toString().slice(-6)}`, true))
   }
   try {
+    const steady = started = await GoodSwarm.start(options.nodes - options.flappers, relay.tcp, { prefix: 'steady', shortHeads: true })
     await Promise.all(flappers.map(connect))
     const timer = setInterval(() => {
       steady.beat()
@@ -239,7 +241,7 @@ export async function flapping (options: { nodes: number, flappers: number, seco
     return { seconds: options.seconds, flaps, retainedMiB: samples.map(toMiB), rssMiB: [toMiB(rssStart), toMiB(rssEnd)] }
   } finally {
     running = false
-    await steady.stop()
+    await started?.stop()
     await Promise.all(flappers.map(async p => { await p.stop() }))
     await relay.stop()
   }

@@ -43,8 +43,9 @@ describe('slow and broken feed subscribers', () => {
     const proxy = await slowProxy(Number(/\/tcp\/(\d+)/.exec(relay.tcp)?.[1]))
     // full-length tipset keys (~250 B a beat on the feed: ~125 KB a round), so the stuck
     // subscriber's yamux window (256 KiB to 2 MiB) fills within a few rounds
-    const swarm = await GoodSwarm.start(NODES, relay.tcp)
+    let startedSwarm: GoodSwarm | undefined
     try {
+      const swarm = startedSwarm = await GoodSwarm.start(NODES, relay.tcp)
       const reader = await FeedClient.open(await peer(), relay.ws)
       // every heartbeat the normal subscriber is sent one by one (not folded into a node's
       // latest state, as for a subscriber that is behind), by height
@@ -119,7 +120,7 @@ describe('slow and broken feed subscribers', () => {
       swarm.beat()
       await swarm.expectLatest(relay.httpUrl, reader, 60_000)
     } finally {
-      await swarm.stop()
+      await startedSwarm?.stop()
       await Promise.all(extra.map(async p => { await p.stop() }))
       await proxy.close()
       await relay.stop()

@@ -62,9 +62,10 @@ describe('flapping nodes', () => {
   it(`keeps exactly 200 rows with the right flags while 20 of 200 nodes drop and redial ${ROUNDS} times each`, { timeout: 240_000 }, async () => {
     const relay = await startRelayProcess()
     const viewer = await createPeer()
-    const steady = await GoodSwarm.start(NODES - FLAPPERS, relay.tcp, { prefix: 'steady', shortHeads: true })
+    let startedSteady: GoodSwarm | undefined
     const flappers = await Promise.all(Array.from({ length: FLAPPERS }, async (_, k) => new Flapper(await createPeer(), `flapper${k}`, k)))
     try {
+      const steady = startedSteady = await GoodSwarm.start(NODES - FLAPPERS, relay.tcp, { prefix: 'steady', shortHeads: true })
       await Promise.all(flappers.map(async f => { await f.connect(relay.tcp, steady.height) }))
       const reader = await FeedClient.open(viewer, relay.ws)
       await waitFor('the reader to see 200 nodes', () => reader.synced && reader.nodes.size === NODES, 30_000)
@@ -114,7 +115,7 @@ describe('flapping nodes', () => {
       assert.equal(new Set([...reader.nodes.values()].map(n => n.peerId)).size, NODES, 'no duplicate rows in the feed')
       assert.equal([...reader.nodes.values()].filter(n => n.connected).length, NODES - FLAPPERS / 2)
     } finally {
-      await steady.stop()
+      await startedSteady?.stop()
       await Promise.all([viewer, ...flappers.map(f => f.peer)].map(async p => { await p.stop() }))
       await relay.stop()
     }

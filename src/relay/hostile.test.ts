@@ -31,8 +31,9 @@ describe('hostile input', () => {
     const viewerPeer = await createPeer()
     const hostile: Libp2p[] = []
     const hostilePeer = async (): Promise<Libp2p> => { const p = await createPeer(); hostile.push(p); return p }
-    const good = await GoodSwarm.start(10, relay.tcp)
+    let startedGood: GoodSwarm | undefined
     try {
+      const good = startedGood = await GoodSwarm.start(10, relay.tcp)
       const reader = await FeedClient.open(viewerPeer, relay.ws)
       good.beatEvery(200)
 
@@ -108,7 +109,7 @@ describe('hostile input', () => {
       assert.equal(listed.length, 13, 'no row for a peer that only sent garbage')
       assert.equal(reader.nodes.size, 13)
     } finally {
-      await good.stop()
+      await startedGood?.stop()
       await Promise.all([viewerPeer, ...hostile].map(async p => { await p.stop() }))
       await relay.stop()
     }
@@ -118,8 +119,9 @@ describe('hostile input', () => {
     const relay = await startRelayProcess()
     const viewerPeer = await createPeer()
     const abuser = await createPeer()
-    const good = await GoodSwarm.start(10, relay.tcp)
+    let startedGood: GoodSwarm | undefined
     try {
+      const good = startedGood = await GoodSwarm.start(10, relay.tcp)
       const reader = await FeedClient.open(viewerPeer, relay.ws)
       good.beatEvery(200)
       const duplicatesBefore = await getMetric(relay.httpUrl, rejected('duplicate_stream'))
@@ -148,7 +150,7 @@ describe('hostile input', () => {
       await good.expectLatest(relay.httpUrl, reader)
       assert.ok((await getJson<{ ok: boolean }>(`${relay.httpUrl}/healthz`)).ok)
     } finally {
-      await good.stop()
+      await startedGood?.stop()
       await Promise.all([viewerPeer, abuser].map(async p => { await p.stop() }))
       await relay.stop()
     }
@@ -158,11 +160,12 @@ describe('hostile input', () => {
     // garbage senders must reach their bad-line budget, not the rate limit (a burst of 20)
     const relay = await startRelayProcess(['--cool-off-seconds', '60', '--max-beats-per-second', '1000'])
     const viewerPeer = await createPeer()
-    const good = await GoodSwarm.start(50, relay.tcp)
+    let startedGood: GoodSwarm | undefined
     const idle: Libp2p[] = []
     const garbage: Libp2p[] = []
     const raw: Socket[] = []
     try {
+      const good = startedGood = await GoodSwarm.start(50, relay.tcp)
       const reader = await FeedClient.open(viewerPeer, relay.ws)
       good.beatEvery(500)
       await waitFor('the reader to see the good nodes', () => reader.nodes.size === 50)
@@ -206,7 +209,7 @@ describe('hostile input', () => {
       assert.equal(reader.nodes.size, 50)
     } finally {
       for (const socket of raw) socket.destroy()
-      await good.stop()
+      await startedGood?.stop()
       await Promise.all([viewerPeer, ...idle, ...garbage].map(async p => { await p.stop() }))
       await relay.stop()
     }
