@@ -18,7 +18,8 @@ export interface RestartResult {
   pages: number
   /** from the restart's start to each page Live with every node online, ms, in the order they got there */
   pagesBackMs: number[]
-  /** from each page showing Live to every row it shows holding the relay's height for that node, ms */
+  /** from each page showing Live to every row it shows holding the relay's height for that node
+   *  as of the page's last word, ms */
   agreeMs: number[]
 }
 
@@ -31,17 +32,23 @@ async function shown (page: Page): Promise<{ state: string, online: number }> {
 }
 
 /**
- * Whether every row the page shows holds the relay's height for its node (/api/nodes), or one
- * less: a beat the relay took after the page's last view update (at most 250 ms old) is not
- * shown yet, and that is all the slack there is.
+ * Whether every row the page shows holds the relay's height for its node (/api/nodes) as of the
+ * page's last word from the feed (the relay time it shows, `.app[data-heard-at]`): a node the
+ * relay heard from after that cannot be on the page yet, and is not counted against it.
  */
 async function agrees (page: Page, httpUrl: string): Promise<boolean> {
-  const rows = await page.evaluate(`[...document.querySelectorAll('tr.row')].map(row => ({
-    peerId: row.dataset.peerId,
-    height: Number((row.querySelector('td.c-height')?.title ?? '').replace(/[^0-9]/g, ''))
-  }))`) as Array<{ peerId: string, height: number }>
-  const relay = new Map((await getJson<NodeRecord[]>(`${httpUrl}/api/nodes`)).map(node => [node.peerId, node.height]))
-  return rows.length > 0 && rows.every(row => { const h = relay.get(row.peerId); return h !== undefined && row.height <= h && row.height >= h - 1 })
+  const shown = await page.evaluate(`({
+    heardAt: Number(document.querySelector('.app')?.dataset.heardAt),
+    rows: [...document.querySelectorAll('tr.row')].map(row => ({
+      peerId: row.dataset.peerId,
+      height: Number((row.querySelector('td.c-height')?.title ?? '').replace(/[^0-9]/g, ''))
+    }))
+  })`) as { heardAt: number, rows: Array<{ peerId: string, height: number }> }
+  const relay = new Map((await getJson<NodeRecord[]>(`${httpUrl}/api/nodes`)).map(node => [node.peerId, node]))
+  return shown.rows.length > 0 && Number.isFinite(shown.heardAt) && shown.rows.every(row => {
+    const node = relay.get(row.peerId)
+    return node !== undefined && (node.lastHeartbeatAt > shown.heardAt || row.height === node.height)
+  })
 }
 
 export async function relayRestart (options: { staticDir: string, nodes: number, pages: number, log: (line: string) => void }): Promise<RestartResult> {

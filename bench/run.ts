@@ -159,7 +159,7 @@ if (page != null && wanted('restart')) {
     measured: `every page Live with all ${r.nodes} nodes ${(worst / 1000).toFixed(1)} s after the restart began; each showing the relay's heights at most ${worstAgree} ms after it said Live<br><sub>pages back after ${r.pagesBackMs.map(ms => (ms / 1000).toFixed(1)).join(', ')} s; heights as the relay's ${r.agreeMs.join(', ')} ms after Live</sub>`,
     target: 'back ≤ 20 s; the relay\'s heights ≤ 1 s after Live',
     met: worst <= 20_000 && worstAgree <= 1_000 ? 'yes' : 'no',
-    how: `relay killed with SIGKILL under ${r.nodes} simulated nodes (beats every 1 s, redial every 1 s) and ${r.pages} headless Chromium pages, once its known-nodes file held every node and every page said the relay was lost; restarted on the same data dir and ports; back: from the restart's start to each page showing Live and ${r.nodes} online (the relay's start included); heights: from Live to every row shown holding /api/nodes' height for its node (or one less, a beat not yet drawn), polled`
+    how: `relay killed with SIGKILL under ${r.nodes} simulated nodes (beats every 1 s, redial every 1 s) and ${r.pages} headless Chromium pages, once its known-nodes file held every node and every page said the relay was lost; restarted on the same data dir and ports; back: from the restart's start to each page showing Live and ${r.nodes} online (the relay's start included); heights: from Live to every row shown holding /api/nodes' height for its node as of the page's last word from the feed (a beat the relay took after that is not counted against the page), polled`
   })
 }
 
