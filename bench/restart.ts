@@ -47,7 +47,7 @@ async function agrees (page: Page, httpUrl: string): Promise<boolean> {
   const relay = new Map((await getJson<NodeRecord[]>(`${httpUrl}/api/nodes`)).map(node => [node.peerId, node]))
   return shown.rows.length > 0 && Number.isFinite(shown.heardAt) && shown.rows.every(row => {
     const node = relay.get(row.peerId)
-    return node !== undefined && (node.lastHeartbeatAt > shown.heardAt || row.height === node.height)
+    return node !== undefined && ((node.lastHeartbeatAt ?? -Infinity) > shown.heardAt || row.height === node.height)
   })
 }
 

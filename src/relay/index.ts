@@ -37,6 +37,9 @@ export interface RelayInit {
    *  timeouts, rate limits, cool-offs, writes of the known nodes); default the real clock. A
    *  test passes a manual one and moves time on instead of waiting for it. */
   clock?: Clock
+  /** a roster file ({ "nodes": [ { "name", "peerId" } ] }) of nodes to show from the start,
+   *  "missing" until first heard; followed while the relay runs */
+  roster?: string
 }
 
 export interface Relay {
@@ -49,7 +52,12 @@ export interface Relay {
   readonly browserAddrs: string[]
   /** how many peers each allowlist holds; undefined where there is none */
   readonly allowlists: { nodes?: number, viewers?: number }
+  /** the nodes one source (such as a watcher in this process) says to expect; replaces what
+   *  that source said before (see NodeRegistry.expect) */
+  expect: (source: string, roster: ReadonlyArray<{ name: string, peerId: string }>) => void
   stop: () => Promise<void>
 }
 
 export { startRelay } from './relay.ts'
+export { InvalidRosterError } from './roster.ts'
+export type { RosterEntry } from './roster.ts'

@@ -294,6 +294,35 @@ describe('HeartbeatService.run on a real stream to a real target', () => {
     await waitFor('the connection to the target to be closed', () => sender.getConnections().length === 0)
   })
 
+  it('beatNow (not in go-filecoin) beats at once between ticks, keeps the ticker\'s phase, and does nothing without a run', async () => {
+    const { service, clock, setHead } = await connected('{ bafy2bzacesmall }')
+    assert.equal(service.beatNow(), false, 'no run: nothing to wake')
+    const controller = new AbortController()
+    const running = service.run(controller.signal)
+    try {
+      assert.equal(service.beatNow(), true)
+      await waitFor('the beat asked for', () => target.lines.length === 1)
+      clock.advance(400)
+      service.beatNow()
+      service.beatNow()
+      await waitFor('one more beat for two asks', () => target.lines.length >= 2)
+      // the ticker's phase is the run's start (t = 0): nothing at 999 ms, the tick at 1000 ms
+      clock.advance(599)
+      setHead('{ bafy2bzacemarker }')
+      clock.advance(1)
+      await waitFor('the regular tick, on its phase', () => target.lines.some(line => line.includes('bafy2bzacemarker')))
+      // lines arrive in the order sent: had the two asks made two beats, or the tick moved
+      // earlier, there would be more lines before the marker
+      assert.equal(target.lines.length, 3, 'asks that come together are one beat, and the tick is not moved by them')
+      assert.match(target.lines[2] ?? '', /bafy2bzacemarker/)
+    } finally {
+      controller.abort()
+      await running
+      await service.closeStream()
+    }
+    assert.equal(service.beatNow(), false, 'the run is over')
+  })
+
   it('run without connect is NotConnectedError', async () => {
     const service = new HeartbeatService({ host: sender, clock: new ManualClock(0), log: recordingLog() },
       { beatTarget: target.address }, () => ({ head: HEAD, height: 1 }))
