@@ -68,7 +68,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
 
   // the expected roster, after the known nodes are restored: shown from the start, missing
   // until first heard
-  const roster = init.roster != null ? rosterFile(init.roster)({ registry }) : undefined
+  const roster = init.roster != null ? rosterFile(init.roster)({ registry, clock }) : undefined
   const startOrder: Service[] = [knownNodes, ...(roster != null ? [roster] : []), receiver, feed, http]
   const stopOrder: Service[] = [...(roster != null ? [roster] : []), receiver, feed, libp2p, http, knownNodes]
   let stopping: Promise<void> | undefined
