@@ -132,7 +132,8 @@ export async function tempDir (): Promise<string> {
 }
 
 export async function removeDir (dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true })
+  // a process killed a moment ago (a browser's helpers) may still have had a file open in it
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 })
 }
 
 /** Stops every piece still running (afterEach), so a failed test leaves no process behind. */

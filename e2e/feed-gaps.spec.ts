@@ -228,7 +228,7 @@ test('relay killed: no alarm the devnet did not raise for the whole outage, and 
  */
 async function throttlingChromium (dir: string): Promise<{ browser: Browser, stop: () => Promise<void> }> {
   const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1',
-    `--user-data-dir=${dir}`, '--window-size=1920,1080', 'about:blank'], { stdio: 'ignore' })
+    `--user-data-dir=${dir}`, '--window-size=1920,1080', 'about:blank'], { stdio: 'ignore', detached: true })
   const exited = new Promise(resolve => child.once('exit', resolve))
   const portFile = join(dir, 'DevToolsActivePort')
   await expect.poll(() => existsSync(portFile) && readFileSync(portFile, 'utf8').includes('\n'), { message: 'Chromium listens for CDP' }).toBe(true)
@@ -238,7 +238,9 @@ async function throttlingChromium (dir: string): Promise<{ browser: Browser, sto
     browser,
     stop: async () => {
       await browser.close().catch(() => {})
-      child.kill('SIGKILL')
+      // the whole process group: a renderer or utility process left behind goes on writing to
+      // the profile while the test removes it (seen: ENOTEMPTY)
+      if (child.pid != null) try { process.kill(-child.pid, 'SIGKILL') } catch {}
       await exited
     }
   }
