@@ -18,6 +18,7 @@ import { relayMemory } from './relay-memory.ts'
 import { relayRestart } from './restart.ts'
 import { wireCost } from './wire.ts'
 import { headToPage, watcherCost } from './watch.ts'
+import { nodeDownToOffline } from './watch-down.ts'
 
 // --soak (npm run soak): the long runs only, the flapping nodes for two minutes and a dashboard
 // on 1,000 nodes for fifteen; the memory rows' figures from them
@@ -159,6 +160,23 @@ if (wanted('headtopage')) {
   })
 }
 
+if (wanted('nodedown')) {
+  log('node down to offline')
+  const r = await nodeDownToOffline({ samples: full ? 10 : 4, log })
+  const all = [...r.ws, ...r.http]
+  const stats = (values: number[]): string => {
+    const sorted = [...values].sort((a, b) => a - b)
+    return `median ${Math.round(percentile(sorted, 0.5))} ms, worst ${Math.round(sorted.at(-1) ?? NaN)} ms`
+  }
+  rows.push({
+    row: 'node down',
+    measured: `WebSocket: ${stats(r.ws)}; HTTP polling: ${stats(r.http)} (${r.ws.length} stops each)`,
+    target: `within two beat periods (${2 * r.beatPeriodMs / 1000} s)`,
+    met: Math.max(...all) <= 2 * r.beatPeriodMs ? 'yes' : 'no',
+    how: `a real Hardhat node watched over its WebSocket (newHeads) and over HTTP (polled every second) by a watcher on its default ${r.beatPeriodMs / 1000} s beat period, beating to a relay process; from just before the node's process is killed to /api/nodes showing each offline; a new node per sample; shared machine`
+  })
+}
+
 // the dashboard rows measure the page as the source stands, built once into a scratch dir (the
 // relay serves it from there), so a dist/ someone else is building is neither used nor touched
 const page = ['firstdata', 'render', 'heap', 'bundle', 'restart'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
@@ -257,7 +275,7 @@ const commit = execSync('git rev-parse --short=7 HEAD').toString().trim() +
   (execSync('git status --porcelain -- . ":(exclude)*.md"').toString().trim() === '' ? '' : '-dirty')
 const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}`
 const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
-const ORDER = ['relay capacity', 'relay memory', 'wire', 'slow subscribers', 'oversized lines', 'flapping', 'first data', 'relay restart', 'render', 'heap', 'bundle', 'watcher', 'head to page']
+const ORDER = ['relay capacity', 'relay memory', 'wire', 'slow subscribers', 'oversized lines', 'flapping', 'first data', 'relay restart', 'render', 'heap', 'bundle', 'watcher', 'head to page', 'node down']
 const lines = new Map(rows.map(r => [r.row, `| ${r.row} | ${r.measured} | ${r.target} | ${r.met} | ${r.how} | ${run} |`]))
 // a run of some rows (--only) keeps the others from the file, each with the run it came from
 if (only != null && existsSync(file)) {
@@ -275,7 +293,7 @@ const text = `# Benchmarks
 
 Written by \`npm run bench\` (quick mode, about 7 minutes), \`npm run bench -- --full\` or \`npm run soak\` (the flapping and heap rows from their long runs: 2 and 15 minutes); the last column says which run (mode, date, commit) each row comes from.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.
-Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, subscribers, oversized, flapping, firstdata, restart, render, heap, bundle, watcher, headtopage); the other rows stay as they were.
+Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, subscribers, oversized, flapping, firstdata, restart, render, heap, bundle, watcher, headtopage, nodedown); the other rows stay as they were.
 
 | row | measured | target | met | how | run |
 |---|---|---|---|---|---|
