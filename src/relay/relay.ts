@@ -6,7 +6,6 @@ import { logger } from '@libp2p/logger'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
-import { connectionListInLinearTime } from '../p2p/hot-path.ts'
 import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
@@ -88,8 +87,6 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
           return banned
         }
       },
-      // thousands of nodes reconnecting at once: see hot-path.ts
-      services: { connectionList: connectionListInLinearTime },
       connectionManager: {
         maxConnections: MAX_CONNECTIONS,
         inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
