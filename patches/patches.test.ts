@@ -1,8 +1,6 @@
 // The patched behaviour of the stock modules (patches/README.md says why each patch exists).
 // Each test here fails when its patch is not applied: patch-package applies them on install.
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -12,9 +10,9 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { Libp2p, MultiaddrConnection, Stream, StreamMuxer } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { patchFiles, unappliedHunks } from './applied.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const PATCHES = fileURLToPath(new URL('.', import.meta.url))
 
 /** Resolves when check() holds, polling each macrotask; fails after timeoutMs. */
 async function until (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -26,22 +24,8 @@ async function until (what: string, check: () => boolean, timeoutMs = 10_000): P
 }
 
 describe('every patch file is applied to the installed package', () => {
-  // what `patch --dry-run --reverse` checks: each hunk's new text is in the file as written
-  for (const file of readdirSync(PATCHES).filter(name => name.endsWith('.patch'))) {
-    test(file, () => {
-      const text = readFileSync(join(PATCHES, file), 'utf8')
-      const sections = text.split(/^diff --git /m).slice(1)
-      assert.ok(sections.length > 0, `${file} changes no file`)
-      for (const section of sections) {
-        const target = /^\+\+\+ b\/(.+)$/m.exec(section)?.[1] ?? assert.fail(`${file}: a section names no file`)
-        const installed = readFileSync(join(ROOT, target), 'utf8')
-        for (const hunk of section.split(/^@@ .* @@.*$/m).slice(1)) {
-          const lines = hunk.split('\n').filter(line => line !== '' && line[0] !== '\\')
-          const after = lines.filter(line => line[0] !== '-').map(line => line.slice(1)).join('\n')
-          assert.ok(installed.includes(after), `${target} does not hold ${file}'s change:\n${after}`)
-        }
-      }
-    })
+  for (const file of patchFiles()) {
+    test(file, () => { assert.deepEqual(unappliedHunks(file, ROOT), [], `${file} is not applied`) })
   }
 })
 
