@@ -174,6 +174,10 @@ if (only != null && existsSync(file)) {
     if (ORDER.includes(name) && !lines.has(name)) lines.set(name, line)
   }
 }
+// the narrative below the table (how the figures were reached) is the team's, not the bench's
+const NARRATIVE_MARK = '<!-- Everything from here on is kept as it is by bench/run.ts'
+const previous = existsSync(file) ? readFileSync(file, 'utf8') : ''
+const narrative = previous.includes(NARRATIVE_MARK) ? '\n' + previous.slice(previous.indexOf(NARRATIVE_MARK)) : ''
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
 const text = `# Benchmarks
 
@@ -184,7 +188,7 @@ Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\
 | row | measured | target | met | how | run |
 |---|---|---|---|---|---|
 ${ORDER.flatMap(name => lines.get(name) ?? []).join('\n')}
-`
+${narrative}`
 writeFileSync(file, text)
 log(`wrote ${file}`)
 process.exit(0)
