@@ -7,7 +7,7 @@ import { useElementSize } from './useElementSize.ts'
 import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
 import { THEMES, themeVariables } from './theme.ts'
 import type { DashboardParams } from './url-params.ts'
-import { shortPeerId } from './format.ts'
+import { formatClock, formatDuration, shortPeerId } from './format.ts'
 
 // "seconds ago", countdowns and the chart window move once a second
 const TICK_MS = 1000
@@ -20,6 +20,13 @@ export interface AppProps {
 
 export function App ({ store, params }: AppProps) {
   const view = useSyncExternalStore(store.subscribe, store.getSnapshot)
+  // a live feed that has gone quiet for longer than a working one does (a frozen relay, before
+  // the watchdog gives up on it)
+  const quietMs = view.connection.state === 'live' && !view.current && view.heardAt !== null
+    ? view.localNow + view.clockOffsetMs - view.heardAt
+    : null
+  // what the page shows is from then: said plainly, outside the greyed part, once
+  const lastKnown = view.current || view.heardAt === null ? null : view.heardAt - view.clockOffsetMs
   const theme = THEMES[params.theme]
   const main = useRef<HTMLElement>(null)
   const mainSize = useElementSize(main)
@@ -37,19 +44,25 @@ export function App ({ store, params }: AppProps) {
   }, [store])
 
   return (
-    // while the feed is down what is shown is the last known state, not the devnet now: it is
-    // greyed so nobody across the room reads it as live
-    <div className={view.connection.state === 'live' ? 'app' : 'app not-live'} data-live={view.connection.state === 'live'}>
+    // while the picture is not current (feed down, a new snapshot coming, a quiet feed) what is
+    // shown is the last known state, not the devnet now: it is greyed so nobody across the
+    // room reads it as live, and says when it is from
+    <div className={view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}>
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
         {params.filter !== '' && <span className='note'>filter: “{params.filter}”</span>}
         {params.problems.map(problem => <span key={problem} className='note warn'>{problem}</span>)}
-        <ConnectionBadge connection={view.connection} localNow={view.localNow} />
+        {lastKnown !== null && (
+          <span className='as-of-note' data-testid='as-of'>
+            Last known {formatClock(lastKnown)}{view.localNow - lastKnown >= 1000 ? ` · ${formatDuration(view.localNow - lastKnown)} ago` : ''}
+          </span>
+        )}
+        <ConnectionBadge connection={view.connection} localNow={view.localNow} quietMs={quietMs} />
       </header>
       <SummaryBar view={view} />
       <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
         <HeightChart view={view} theme={theme} />
-        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} />
+        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} />
       </main>
     </div>
   )

@@ -6,7 +6,7 @@ import { chartExtent, layoutLabels, lineEnd } from './chart-layout.ts'
 import { drawStepLine, packColor } from './chart-raster.ts'
 import { FrameSlicer } from './frame-slicer.ts'
 import type { Clip, LinearMap, LineStyle, PixelBuffer } from './chart-raster.ts'
-import { formatHeight } from './format.ts'
+import { formatClock, formatHeight } from './format.ts'
 import { headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
 import { useElementSize } from './useElementSize.ts'
@@ -21,7 +21,7 @@ const MIN_SPAN_MS = 60_000
 
 // lines are drawn offline first and online last, so the nodes that matter stay on top; a
 // forked node's line runs level with the main chain's, so it goes over the in-sync ones
-const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'stale', 'behind', 'in-sync', 'forked']
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'waiting', 'stale', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
 // the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the
@@ -40,13 +40,14 @@ function rootRem (): number {
   return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16
 }
 
-function timeTicks (spanMs: number): { values: number[], label: (ms: number) => string } {
+/** `end`: what the right edge is called: "now", or the time the picture is of. */
+function timeTicks (spanMs: number, end: string): { values: number[], label: (ms: number) => string } {
   // relative time reads better on a wall than clock times: "−5 m" … "now"
   const inMinutes = spanMs >= 3 * 60_000
   const unit = inMinutes ? 60_000 : 1000
   const scale = scaleLinear().domain([-spanMs / unit, 0])
   const values = scale.ticks(6).filter(v => Number.isInteger(v)).map(v => v * unit)
-  return { values, label: ms => ms === 0 ? 'now' : `−${Math.abs(ms / unit)} ${inMinutes ? 'm' : 's'}` }
+  return { values, label: ms => ms === 0 ? end : `−${Math.abs(ms / unit)} ${inMinutes ? 'm' : 's'}` }
 }
 
 /** Tipset height over time, one step line per node, labelled; d3 does the maths, a canvas draws. */
@@ -105,7 +106,8 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
     const yMap = inDevicePixels(y, dpr)
     const styles = new Map<string, LineStyle>()
     const styleOf = (node: NodeView): LineStyle => {
-      const offline = node.status === 'offline'
+      // a waiting node's line is its height from before it reconnected: history, like offline
+      const offline = node.status === 'offline' || node.status === 'waiting'
       const color = offline ? theme.status.offline : headColor(theme, node.headColor)
       const key = `${color} ${node.status}`
       let style = styles.get(key)
@@ -145,7 +147,10 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
   }, [nodes, now, start, y, rem, top, bottom])
 
   const yTicks = y.ticks(Math.max(2, Math.floor((bottom - top) / (3 * rem)))).filter(v => Number.isInteger(v))
-  const xTicks = timeTicks(now - start)
+  // not current: the window stops at the last word and the chart says so, rather than
+  // scrolling on with every line ending in the past
+  const asOf = view.current ? null : formatClock(now - view.clockOffsetMs)
+  const xTicks = timeTicks(now - start, asOf ?? 'now')
 
   return (
     <div className='chart-box' ref={box} data-testid='chart'>
@@ -162,11 +167,31 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
             <text key={`x${tick}`} x={x(now + tick)} y={bottom + 1.4 * rem} textAnchor={tick === 0 ? 'end' : 'middle'}>{xTicks.label(tick)}</text>
           ))}
         </g>
+        {/* what the page did not hear: the relay's histories fill it in, but nobody watched */}
+        <g className='gaps' data-testid='chart-gaps'>
+          {view.gaps.filter(gap => gap.to > start && gap.from < now).map(gap => {
+            const from = Math.max(left, x(gap.from))
+            const to = Math.min(right, x(gap.to))
+            return (
+              <g key={gap.from}>
+                <rect x={from} y={top} width={Math.max(1, to - from)} height={bottom - top} />
+                {to - from > 6 * rem && <text x={(from + to) / 2} y={bottom - 0.8 * rem} textAnchor='middle'>no feed</text>}
+              </g>
+            )
+          })}
+        </g>
         {bestHeight >= 0 && (
           <g className='best' data-testid='chart-best'>
             <line x1={left} x2={right} y1={y(bestHeight)} y2={y(bestHeight)} />
             {/* above the line, or below it when the line runs along the top */}
             <text x={left + 0.5 * rem} y={y(bestHeight) - top < 1.5 * rem ? y(bestHeight) + 1.3 * rem : y(bestHeight) - 0.4 * rem}>best {formatHeight(bestHeight)}</text>
+          </g>
+        )}
+        {asOf !== null && (
+          <g className='as-of' data-testid='chart-as-of'>
+            <line x1={right} x2={right} y1={top} y2={bottom} />
+            {/* bottom right: heights rise, so lines end high at the right edge */}
+            <text x={right - 0.6 * rem} y={bottom - 0.8 * rem} textAnchor='end'>last known {asOf}</text>
           </g>
         )}
         <g className='labels' data-testid='chart-labels'>

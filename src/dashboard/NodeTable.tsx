@@ -2,7 +2,7 @@ import { memo, useRef } from 'react'
 import type { CSSProperties } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { STATUS_WORDS } from '../store/view.ts'
-import { formatDuration, formatHeight, shortHead, shortPeerId } from './format.ts'
+import { formatClock, formatDuration, formatHeight, shortHead, shortPeerId } from './format.ts'
 import { STATUS_GLYPHS, headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
 import { tableLayout } from './table-layout.ts'
@@ -16,26 +16,31 @@ interface RowProps {
   view: NodeView
   /** relay clock, whole seconds, so rows re-render once a second and not per frame */
   nowSecond: number
+  /** set while the picture is not current: last beats are the page's time of day (relay time
+   *  less this), not ages that would read as "now" */
+  clockOffsetMs: number | null
   theme: Theme
 }
 
 /** Memoised on the node view, which the store replaces only when that node changed. */
-const NodeRow = memo(function NodeRow ({ view, nowSecond, theme }: RowProps) {
+const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme }: RowProps) {
   const { node, status, lag } = view
-  const silentMs = Math.max(0, nowSecond * 1000 - node.lastHeartbeatAt)
+  const lastBeat = clockOffsetMs === null
+    ? formatDuration(Math.max(0, nowSecond * 1000 - node.lastHeartbeatAt))
+    : formatClock(node.lastHeartbeatAt - clockOffsetMs)
   return (
     <tr className={`row status-${status}${view.pinned ? ' pinned' : ''}`} data-peer-id={node.peerId} data-status={status}>
       <td className='c-status'><span className='glyph'>{STATUS_GLYPHS[status]}</span> {STATUS_WORDS[status]}</td>
       <td className='c-nick'>{view.pinned ? '★ ' : ''}{node.nickname === '' ? <span className='muted'>(no nickname)</span> : node.nickname}</td>
       <td className='c-peer'>{shortPeerId(node.peerId)}</td>
       <td className='c-height num'>{formatHeight(node.height)}</td>
-      <td className='c-lag num'>{lag === 0 ? '0' : `−${lag}`}</td>
+      <td className='c-lag num'>{status === 'waiting' ? '–' : lag === 0 ? '0' : `−${lag}`}</td>
       <td className='c-head'>
         <span className='chip' style={{ background: headColor(theme, view.headColor) }} />
         {shortHead(node.head, 1)}
       </td>
       <td className='c-miner'>{node.minerAddress ?? <span className='muted'>none</span>}</td>
-      <td className='c-beat num'>{formatDuration(silentMs)}</td>
+      <td className='c-beat num'>{lastBeat}</td>
     </tr>
   )
 })
@@ -44,7 +49,7 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, theme }: RowProps) {
 function hiddenText (hidden: readonly NodeView[]): string {
   const counts = new Map<NodeView['status'], number>()
   for (const view of hidden) counts.set(view.status, (counts.get(view.status) ?? 0) + 1)
-  const parts = (['offline', 'stale', 'forked', 'behind', 'in-sync'] as const)
+  const parts = (['offline', 'stale', 'forked', 'behind', 'waiting', 'in-sync'] as const)
     .filter(status => counts.has(status))
     .map(status => `${counts.get(status) ?? 0} ${STATUS_WORDS[status]}`)
   return `+ ${hidden.length} more not shown: ${parts.join(', ')} (narrow with ?filter= or ?pin=)`
@@ -67,7 +72,7 @@ function Header () {
   )
 }
 
-export function NodeTable ({ nodes, now, theme, synced }: { nodes: readonly NodeView[], now: number, theme: Theme, synced: boolean }) {
+export function NodeTable ({ nodes, now, theme, synced, clockOffsetMs }: { nodes: readonly NodeView[], now: number, theme: Theme, synced: boolean, clockOffsetMs: number | null }) {
   const box = useRef<HTMLDivElement>(null)
   const { width, height } = useElementSize(box)
   const rem = rootRem()
@@ -88,7 +93,7 @@ export function NodeTable ({ nodes, now, theme, synced }: { nodes: readonly Node
               <table key={c} className='nodes'>
                 <Header />
                 <tbody>
-                  {group.map(view => <NodeRow key={view.node.peerId} view={view} nowSecond={nowSecond} theme={theme} />)}
+                  {group.map(view => <NodeRow key={view.node.peerId} view={view} nowSecond={nowSecond} clockOffsetMs={clockOffsetMs} theme={theme} />)}
                 </tbody>
               </table>
             ))}

@@ -2,12 +2,16 @@ import { memo } from 'react'
 import type { ReactNode } from 'react'
 import { STALL_BLOCKS } from '../store/constants.ts'
 import type { ConnectionState, DashboardView, Summary } from '../store/view.ts'
-import { formatBlockTime, formatDuration, formatHeight } from './format.ts'
+import { formatBlockTime, formatClock, formatDuration, formatHeight } from './format.ts'
 
-/** The connection to the relay, in words, always on screen. */
-export const ConnectionBadge = memo(function ConnectionBadge ({ connection, localNow }: { connection: ConnectionState, localNow: number }) {
+/** The connection to the relay, in words, always on screen. `quietMs`: how long a live feed
+ *  has said nothing, once that is longer than a feed that works ever is (null until then). */
+export const ConnectionBadge = memo(function ConnectionBadge ({ connection, localNow, quietMs }: { connection: ConnectionState, localNow: number, quietMs: number | null }) {
   switch (connection.state) {
     case 'live':
+      if (quietMs !== null) {
+        return <div className='conn conn-connecting' data-testid='connection' data-state='quiet'>◌ No word from the relay for {Math.floor(quietMs / 1000)} s</div>
+      }
       return <div className='conn conn-live' data-testid='connection' data-state='live'>● Live</div>
     case 'connecting':
       return <div className='conn conn-connecting' data-testid='connection' data-state='connecting'>◌ Connecting to relay…</div>
@@ -44,10 +48,23 @@ function disputeText (summary: Summary): string {
   return names.length > 5 ? `${shown} +${names.length - 5}` : shown
 }
 
+/** The relay time `at` as the page's time of day. */
+function clockOf (view: DashboardView, at: number): string {
+  return formatClock(at - view.clockOffsetMs)
+}
+
 export function SummaryBar ({ view }: { view: DashboardView }) {
   const { summary } = view
   const split = summary.distinctHeads > 1
   const offline = summary.known - summary.online
+  // Not current (feed lost, a snapshot on its way, a quiet feed): what the tiles hold is what
+  // the relay last said, so they say when that was, and nothing counts on from it. An alarm
+  // up at that moment keeps its words, but not its red: the red is the banner's, for the
+  // page's own trouble, and nobody across the room should read a devnet alarm into it.
+  const asOf = view.current || view.heardAt === null ? null : clockOf(view, view.heardAt)
+  const rise = asOf === null || summary.stalled
+    ? (summary.sinceRiseMs === null ? '–' : formatDuration(summary.sinceRiseMs))
+    : summary.bestHeight < 0 ? '–' : clockOf(view, summary.roseAt)
   return (
     <div className='summary'>
       <Tile
@@ -60,22 +77,24 @@ export function SummaryBar ({ view }: { view: DashboardView }) {
         label='Best height'
         testId='summary-best'
         value={formatHeight(summary.bestHeight)}
-        detail={`block time ${formatBlockTime(summary.blockTimeMs)}`}
+        detail={asOf === null ? `block time ${formatBlockTime(summary.blockTimeMs)}` : `last known, at ${asOf}`}
       />
       <Tile
-        label={summary.stalled ? 'Chain stalled' : 'Since last block'}
-        alarm={summary.stalled}
+        label={summary.stalled ? 'Chain stalled' : asOf === null ? 'Since last block' : 'Last block'}
+        alarm={summary.stalled && asOf === null}
         testId='summary-rise'
-        value={summary.sinceRiseMs === null ? '–' : formatDuration(summary.sinceRiseMs)}
-        detail={summary.stalled ? `no block in ${STALL_BLOCKS}× block time` : 'best height rose'}
+        value={rise}
+        detail={summary.stalled
+          ? `no block in ${STALL_BLOCKS}× block time${asOf === null ? '' : `, at ${asOf}`}`
+          : asOf === null ? 'best height rose' : `block time ${formatBlockTime(summary.blockTimeMs)}`}
       />
       <Tile
         label={summary.forked ? 'Fork at best height' : 'Consensus'}
-        alarm={summary.forked}
+        alarm={summary.forked && asOf === null}
         testId='summary-consensus'
         value={summary.distinctHeads === 0 ? '–' : split ? `${summary.distinctHeads} heads` : '1 head'}
         detail={summary.distinctHeads === 0
-          ? 'no node online'
+          ? summary.online === 0 ? 'no node online' : 'no node has beaten since it connected'
           : split
             ? `largest group ${summary.largestGroup} · in dispute: ${disputeText(summary)}`
             : summary.forked

@@ -19,6 +19,7 @@ import type { FeedMessage } from '../protocol/feed.ts'
 import type { ConnectionState } from '../store/view.ts'
 import { backoffDelay } from './backoff.ts'
 import { relayOnlyGater } from './gater.ts'
+import { createWatchdog } from './watchdog.ts'
 import type { RelayTarget } from './gater.ts'
 
 const log = logger('devnet:dashboard:feed')
@@ -27,6 +28,10 @@ const log = logger('devnet:dashboard:feed')
 export const FEED_SILENCE_MS = 3 * FEED_PING_INTERVAL_MS
 // A dial to a LAN relay takes milliseconds; past this the relay is down or unreachable
 const DIAL_TIMEOUT_MS = 10_000
+// A hidden tab's timers run up to a second late, a frozen one's not at all: a watchdog this
+// late was held, and gives the lines that came meanwhile this long to be read (watchdog.ts)
+const WATCHDOG_LATE_MS = 3_000
+const WATCHDOG_GRACE_MS = 2_000
 
 export class FeedSilentError extends Error {
   static name = 'FeedSilentError'
@@ -193,15 +198,16 @@ class Connection {
     markOnce('devnet:feed-open')
     let synced = false
     let heard = false
-    let watchdog: ReturnType<typeof setTimeout> | undefined
-    const arm = (): void => {
-      clearTimeout(watchdog)
-      watchdog = setTimeout(() => { stream.abort(new FeedSilentError()) }, FEED_SILENCE_MS)
-    }
-    arm()
+    const watchdog = createWatchdog({
+      silenceMs: FEED_SILENCE_MS,
+      lateMs: WATCHDOG_LATE_MS,
+      graceMs: WATCHDOG_GRACE_MS,
+      onSilent: () => { stream.abort(new FeedSilentError()) }
+    })
+    watchdog.arm()
     try {
       await forEachLine(stream, MAX_FEED_LINE_BYTES, bytes => {
-        arm()
+        watchdog.arm()
         heard = true
         let message: FeedMessage
         try {
@@ -232,7 +238,7 @@ class Connection {
       if (!heard && !(err instanceof FeedSilentError) && !this.#signal.aborted) throw new RefusedError(node.peerId.toString())
       throw err
     } finally {
-      clearTimeout(watchdog)
+      watchdog.stop()
       this.#stream = null
       // a fresh connection next time: after a relay restart the old one is dead anyway
       await node.hangUp(peerId).catch(() => {})

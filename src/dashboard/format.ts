@@ -41,6 +41,14 @@ export function formatDuration (ms: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`
 }
 
+/** A moment (ms since epoch, the page's clock) as the wall's time of day: "14:02:11". Written
+ *  out by hand for the same reason as formatHeight. */
+export function formatClock (localMs: number): string {
+  const date = new Date(localMs)
+  const pad = (n: number): string => String(n).padStart(2, '0')
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+}
+
 export function formatBlockTime (ms: number | null): string {
   if (ms === null) return 'measuring'
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`

@@ -57,6 +57,12 @@ const show = (messages: FeedMessage[] | null): boolean => {
 const early = await Promise.race([snapshot, new Promise<undefined>(resolve => { setTimeout(resolve, FIRST_RENDER_WAIT_MS) })])
 if (early !== undefined && show(early)) store.flush()
 
+// A hidden tab runs no frames: what came meanwhile is applied the moment it is shown, so its
+// first painted frame is the devnet now and not the picture from when it was hidden
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') store.flush()
+})
+
 const root = document.getElementById('root')
 if (root === null) throw new Error('index.html has no #root')
 createRoot(root).render(

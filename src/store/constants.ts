@@ -1,4 +1,5 @@
 // Thresholds of the dashboard model. Each carries the reason for its value.
+import { FEED_PING_INTERVAL_MS } from '../protocol/constants.ts'
 
 // A node silent for this many of its own observed beat periods is stale: one late beat is
 // jitter, three missed in a row is a node that stopped (the definition)
@@ -37,6 +38,15 @@ export const DEFAULT_BLOCK_TIME_MS = 30_000
 // A node one block behind is still "in sync" while the new block propagates: it reports it
 // on its next beat, so the grace is this many of its beat periods after the best height rose
 export const SYNC_GRACE_BEATS = 1.5
+
+// The relay pings at least this often however quiet the devnet; a feed silent for a ping
+// interval and a margin for a busy relay may be dead (the watchdog waits three before it
+// redials), and what the page shows is then as of its last word, not now
+export const FEED_CURRENT_MS = FEED_PING_INTERVAL_MS + 2_500
+
+// Gaps in the feed kept for the chart to mark: a wall's chart window holds a few at most, and
+// older ones have scrolled out of it
+export const MAX_FEED_GAPS = 16
 
 // How long offline nodes stay listed unless the URL says otherwise
 export const DEFAULT_OFFLINE_KEEP_MS = 60 * 60_000

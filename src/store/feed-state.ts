@@ -3,9 +3,13 @@
 // buffer that the reducer appends to in place (copying it on every heartbeat would cost a
 // thousand nodes megabytes a second), so an old state shares the newer points. The store
 // keeps only the newest state, so nothing observes the difference.
+// What the page may say about the devnet is bounded by what the feed has told it: `heardAt` is
+// the relay time up to which every change has been applied. It moves only with the relay's own
+// timestamps (a snapshot's, then each event's), never with the page's clock, so a lost feed, a
+// hidden tab or a batch of queued messages cannot make time seem to pass on the devnet.
 import { FEED_VERSION } from '../protocol/constants.ts'
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
-import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, EWMA_WEIGHT, MAX_NODES } from './constants.ts'
+import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, DEFAULT_BEAT_PERIOD_MS, EWMA_WEIGHT, FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_NODES, STALE_BEATS } from './constants.ts'
 import { HeightHistory } from './height-history.ts'
 
 /** One node as the feed describes it, plus what the dashboard has observed of it. Immutable:
@@ -13,6 +17,15 @@ import { HeightHistory } from './height-history.ts'
 export interface NodeEntry extends Readonly<NodeRecord> {
   /** relay clock; when the feed last said it disconnected (null while connected) */
   readonly disconnectedAt: number | null
+  /**
+   * relay clock; since when the page counts its current connection: the `conn` event's time, or
+   * the snapshot's for a node a snapshot shows connected but silent past its stale bound (a node
+   * that just reconnected to a restarted relay and one silent all along look the same there, so
+   * the page waits a full stale bound of its own before calling it stale). null: connected
+   * before anything the page saw, or offline. A node has not reported on this connection while
+   * its last heartbeat is older: its height and head are from before, so they judge nothing.
+   */
+  readonly connectedAt: number | null
   /** moving average of the intervals between its heartbeats; null until two were seen */
   readonly beatPeriodMs: number | null
   readonly history: HeightHistory
@@ -27,9 +40,21 @@ export interface BestHeight {
   readonly blockTimeMs: number | null
   /** time per height step of the last BLOCK_TIME_SAMPLES rises seen live */
   readonly samples: readonly number[]
+  /** the best height was reported on the current subscription: a rise from a height last seen
+   *  before a gap in the feed spans time nobody watched, and teaches no block time */
+  readonly seen: boolean
+}
+
+/** A stretch of relay time the page did not hear: from the last word of one subscription to
+ *  the snapshot of the next. What the relay's histories say of it, the page did not watch. */
+export interface FeedGap {
+  readonly from: number
+  readonly to: number
 }
 
 interface PendingSnapshot {
+  /** relay clock; the snapshot is the relay's state as of this */
+  readonly serverTime: number
   readonly count: number
   readonly nodes: Map<string, NodeEntry>
   readonly byIndex: Map<number, string>
@@ -44,10 +69,18 @@ export interface FeedState {
   readonly pending: PendingSnapshot | null
   /** a snapshot completed on the current subscription */
   readonly synced: boolean
+  /** relay clock; every change up to this moment has been applied: the last snapshot's time,
+   *  then each stamped event's (heartbeats, connects, disconnects, pings) on its subscription.
+   *  null before any snapshot. Stays put while the feed is lost or a new snapshot comes in. */
+  readonly heardAt: number | null
+  /** snapshots completed; a view derived on another one has a gap in the feed behind it */
+  readonly subscription: number
+  /** the last MAX_FEED_GAPS gaps longer than a quiet feed's silence, oldest first */
+  readonly gaps: readonly FeedGap[]
   readonly relayPeerId: string | null
   /** the feed version the relay announced, when it differs from ours */
   readonly versionMismatch: number | null
-  /** relay clock minus local clock, from the last hello, snapshot or ping */
+  /** relay clock minus local clock, from the last hello, snapshot or ping (as received) */
   readonly clockOffsetMs: number
   readonly best: BestHeight
   /** events that named an `i` the dashboard does not know (a relay bug or a lost line) */
@@ -60,10 +93,13 @@ export function initialFeedState (): FeedState {
     byIndex: new Map(),
     pending: null,
     synced: false,
+    heardAt: null,
+    subscription: 0,
+    gaps: [],
     relayPeerId: null,
     versionMismatch: null,
     clockOffsetMs: 0,
-    best: { height: -1, roseAt: 0, blockTimeMs: null, samples: [] },
+    best: { height: -1, roseAt: 0, blockTimeMs: null, samples: [], seen: false },
     unknownEvents: 0
   }
 }
@@ -73,7 +109,23 @@ export function relayTime (state: FeedState, now: number): number {
   return now + state.clockOffsetMs
 }
 
-/** Applies one feed message; `now` is the local clock (ms since epoch). */
+/** A node whose silence counts: connected, silent since its last heartbeat or since it
+ *  (re)connected, whichever came later (relay clock). */
+export function silentSince (node: NodeEntry): number {
+  return Math.max(node.lastHeartbeatAt, node.connectedAt ?? -Infinity)
+}
+
+/** How long a node may be silent before it is stale: STALE_BEATS of its observed period. */
+export function staleAfterMs (node: NodeEntry): number {
+  return STALE_BEATS * (node.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS)
+}
+
+/** Connected and heard from on this connection, so its height and head are current. */
+export function isReporting (node: NodeEntry): boolean {
+  return node.connected && (node.connectedAt === null || node.lastHeartbeatAt >= node.connectedAt)
+}
+
+/** Applies one feed message; `now` is the local clock (ms since epoch) when it was received. */
 export function reduce (state: FeedState, message: FeedMessage, now: number): FeedState {
   return reduceAll(state, [message], now)
 }
@@ -81,10 +133,15 @@ export function reduce (state: FeedState, message: FeedMessage, now: number): Fe
 /**
  * Applies messages in order, copying the node maps at most once for the whole batch (the store
  * calls this once per animation frame with everything that arrived since the last one).
+ * `receivedAt[k]` is the local time message k arrived (`now` when not given): a batch queued
+ * in a hidden tab is applied long after its pings came, and the clock offset is theirs.
  */
-export function reduceAll (state: FeedState, messages: readonly FeedMessage[], now: number): FeedState {
+export function reduceAll (state: FeedState, messages: readonly FeedMessage[], now: number, receivedAt?: readonly number[]): FeedState {
   const draft = new Draft(state)
-  for (const message of messages) draft.apply(message, now)
+  for (let k = 0; k < messages.length; k++) {
+    const message = messages[k]
+    if (message !== undefined) draft.apply(message, receivedAt?.[k] ?? now)
+  }
   return draft.finish()
 }
 
@@ -128,18 +185,21 @@ class Draft {
           relayPeerId: message.relayPeerId,
           versionMismatch: message.version === FEED_VERSION ? null : message.version,
           clockOffsetMs: message.serverTime - now,
-          // a new subscription: its `i` numbering and snapshot are still to come
+          // a new subscription: its `i` numbering and snapshot are still to come, and what
+          // happened since the last message of the one before is unknown
           synced: false,
-          pending: null
+          pending: null,
+          best: { ...this.#state.best, seen: false }
         })
         return
       case 'ping':
         this.#set({ clockOffsetMs: message.serverTime - now })
+        this.#heard(message.serverTime)
         return
       case 'snapshot':
         this.#set({
           clockOffsetMs: message.serverTime - now,
-          pending: { count: message.count, nodes: new Map(), byIndex: new Map() }
+          pending: { serverTime: message.serverTime, count: message.count, nodes: new Map(), byIndex: new Map() }
         })
         return
       case 'node':
@@ -149,9 +209,9 @@ class Draft {
         this.#synced()
         return
       case 'hb': {
+        this.#heard(message.at)
         const node = this.#byI(message.i)
         if (node === undefined) return
-        const heard = message.at - node.lastHeartbeatAt
         this.#put({
           ...node,
           height: message.height,
@@ -160,7 +220,9 @@ class Draft {
           // a heartbeat arrives only over an open stream
           connected: true,
           disconnectedAt: null,
-          beatPeriodMs: nextBeatPeriod(node.beatPeriodMs, heard)
+          connectedAt: node.connected ? node.connectedAt : message.at,
+          // the time since a beat from before it (re)connected is an outage, not a period
+          beatPeriodMs: isReporting(node) ? nextBeatPeriod(node.beatPeriodMs, message.at - node.lastHeartbeatAt) : node.beatPeriodMs
         })
         recordHeight(node.history, message.at, message.height)
         this.#observeHeight(message.height, message.at, true)
@@ -168,15 +230,17 @@ class Draft {
         return
       }
       case 'conn': {
+        this.#heard(message.at)
         const node = this.#byI(message.i)
         if (node === undefined || node.connected) return
-        this.#put({ ...node, connected: true, disconnectedAt: null })
+        this.#put({ ...node, connected: true, disconnectedAt: null, connectedAt: message.at })
         return
       }
       case 'disc': {
+        this.#heard(message.at)
         const node = this.#byI(message.i)
         if (node === undefined || !node.connected) return
-        this.#put({ ...node, connected: false, disconnectedAt: message.at })
+        this.#put({ ...node, connected: false, disconnectedAt: message.at, connectedAt: null })
         if (node.height === this.#state.best.height) this.#settleBest(message.at)
         return
       }
@@ -205,17 +269,42 @@ class Draft {
     this.#writableNodes().set(node.peerId, node)
   }
 
+  /** A stamped event of the current subscription: everything up to `at` has been applied. */
+  #heard (at: number): void {
+    const { heardAt, synced, pending } = this.#state
+    if (!synced || pending !== null) return
+    if (heardAt === null || at > heardAt) this.#set({ heardAt: at })
+  }
+
+  /** See NodeEntry.connectedAt. `at`: the time the record is as of. */
+  #connectedAt (record: NodeRecord, known: NodeEntry | undefined, at: number): number | null {
+    if (!record.connected) return null
+    // the page saw it connected and silent since this same beat: what it knew still holds,
+    // and a silence it had already called stale stays stale
+    if (known?.connected === true && known.lastHeartbeatAt === record.lastHeartbeatAt) {
+      const horizon = this.#state.heardAt
+      if (known.connectedAt !== null || (horizon !== null && horizon - silentSince(known) > staleAfterMs(known))) return known.connectedAt
+    }
+    // it went offline, and has come back without a beat since
+    if (known !== undefined && !known.connected && record.lastHeartbeatAt <= (known.disconnectedAt ?? -Infinity)) return at
+    const bound = STALE_BEATS * (known?.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS)
+    if (at - record.lastHeartbeatAt > bound) return at
+    return known?.connected === true ? known.connectedAt : null
+  }
+
   #node (i: number, record: NodeRecord, history: HistoryPoint[] | undefined): void {
     const pending = this.#state.pending
     // a node seen before keeps its ring buffer and observed beat period across resubscribes
     const known = pending?.nodes.get(record.peerId) ?? this.#currentNodes().get(record.peerId)
+    const connectedAt = this.#connectedAt(record, known, pending?.serverTime ?? this.#state.heardAt ?? record.lastHeartbeatAt)
     // an unchanged node keeps its object, so its row is not drawn again: after a resubscribe,
     // or when the feed's snapshot replaces the first paint's (http-snapshot.ts), most are
-    const entry: NodeEntry = known !== undefined && sameRecord(known, record)
+    const entry: NodeEntry = known !== undefined && sameRecord(known, record) && known.connectedAt === connectedAt
       ? known
       : {
           ...record,
           disconnectedAt: record.connected ? null : (known !== undefined && !known.connected ? known.disconnectedAt : record.lastHeartbeatAt),
+          connectedAt,
           beatPeriodMs: known?.beatPeriodMs ?? null,
           history: known?.history ?? new HeightHistory()
         }
@@ -230,7 +319,7 @@ class Draft {
     this.#put(entry)
     this.#byIndex ??= new Map(this.#base.byIndex)
     this.#byIndex.set(i, record.peerId)
-    if (record.connected) this.#observeHeight(record.height, firstAtHeight(entry.history, record.height, record.lastHeartbeatAt), false)
+    if (isReporting(entry)) this.#observeHeight(record.height, firstAtHeight(entry.history, record.height, record.lastHeartbeatAt), false)
   }
 
   #synced (): void {
@@ -239,10 +328,22 @@ class Draft {
     // the snapshot is the whole truth: nodes missing from it are gone
     this.#nodes = pending.nodes
     this.#byIndex = pending.byIndex
-    this.#set({ pending: null, synced: true })
+    const { heardAt, gaps } = this.#state
+    this.#set({
+      pending: null,
+      synced: true,
+      heardAt: pending.serverTime,
+      subscription: this.#state.subscription + 1,
+      gaps: heardAt !== null && pending.serverTime - heardAt > FEED_CURRENT_MS
+        ? [...gaps.slice(1 - MAX_FEED_GAPS), { from: heardAt, to: pending.serverTime }]
+        : gaps
+    })
     for (const node of pending.nodes.values()) {
-      if (node.connected) this.#observeHeight(node.height, firstAtHeight(node.history, node.height, node.lastHeartbeatAt), false)
+      if (isReporting(node)) this.#observeHeight(node.height, firstAtHeight(node.history, node.height, node.lastHeartbeatAt), false)
     }
+    // nobody is at the best height from before the gap any more (a reorg down, a reset devnet,
+    // a restarted relay whose nodes are not back): the best is what they report now
+    this.#settleBest(pending.serverTime)
   }
 
   /** The relay bounds its known nodes and says `forget`; this bound holds even if it did not:
@@ -270,31 +371,35 @@ class Draft {
     const best = this.#state.best
     let height = -1
     for (const node of this.#currentNodes().values()) {
-      if (node.connected && node.height > height) height = node.height
+      if (isReporting(node) && node.height > height) height = node.height
     }
     if (height >= best.height) return
     let roseAt = at
     for (const node of this.#currentNodes().values()) {
-      if (node.connected && node.height === height) roseAt = Math.min(roseAt, firstAtHeight(node.history, height, node.lastHeartbeatAt))
+      if (isReporting(node) && node.height === height) roseAt = Math.min(roseAt, firstAtHeight(node.history, height, node.lastHeartbeatAt))
     }
     this.#set({ best: { ...best, height, roseAt: height < 0 ? 0 : roseAt } })
   }
 
-  /** Notes a height reported by an online node; a rise seen live also teaches the block time. */
+  /**
+   * Notes a height reported by an online node; a rise seen live from a best height seen on
+   * this subscription also teaches the block time. Times are the relay's, so rises applied in
+   * one batch (a tab that was hidden) teach what they would have taught one by one.
+   */
   #observeHeight (height: number, at: number, live: boolean): void {
     const best = this.#state.best
     if (height < best.height) return
     if (height === best.height) {
       // the same height reported earlier (a snapshot's history) moves the rise back in time
-      if (at < best.roseAt) this.#set({ best: { ...best, roseAt: at } })
+      if (at < best.roseAt || !best.seen) this.#set({ best: { ...best, roseAt: Math.min(at, best.roseAt), seen: true } })
       return
     }
     let { blockTimeMs, samples } = best
-    if (live && best.height >= 0 && at > best.roseAt) {
+    if (live && best.seen && best.height >= 0 && at > best.roseAt) {
       samples = [...samples.slice(1 - BLOCK_TIME_SAMPLES), (at - best.roseAt) / (height - best.height)]
       blockTimeMs = median(samples)
     }
-    this.#set({ best: { height, roseAt: at, blockTimeMs, samples } })
+    this.#set({ best: { height, roseAt: at, blockTimeMs, samples, seen: true } })
   }
 }
 

@@ -17,6 +17,8 @@ function harness (init: { offlineKeepMs?: number, filter?: string, pins?: string
   frames: () => number
   frame: () => void
   send: (...messages: FeedMessage[]) => void
+  /** the relay's ping at the clock's time: its word that time passed with nothing to tell */
+  ping: () => void
   view: () => DashboardView
   row: (nickname: string) => NodeView | undefined
 } {
@@ -34,6 +36,7 @@ function harness (init: { offlineKeepMs?: number, filter?: string, pins?: string
     frames: () => frames,
     frame,
     send: (...messages) => { for (const m of messages) store.push(m); frame() },
+    ping: () => { store.push({ t: 'ping', serverTime: clock.now }); frame() },
     view: () => store.getSnapshot(),
     row: nickname => store.getSnapshot().nodes.find(view => view.node.nickname === nickname)
   }
@@ -67,8 +70,7 @@ describe('store: snapshot, then events', () => {
     // a is one block behind but within its grace, so it keeps its place (no jump per block)
     assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['a', 'b'])
     h.clock.now += 1.5 * DEFAULT_BEAT_PERIOD_MS + 1
-    h.store.tick()
-    h.frame()
+    h.ping()
     assert.equal(h.row('a')?.status, 'behind')
     assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['b', 'a'], 'a node really behind sorts below')
   })
@@ -260,8 +262,7 @@ describe('store: stale and offline on a fake clock', () => {
     }
     assert.equal(h.row('b')?.status, 'in-sync', 'exactly three periods of silence is not yet stale')
     h.clock.now = silentSince + STALE_BEATS * 500 + 1
-    h.store.tick()
-    h.frame()
+    h.ping()
     assert.equal(h.row('b')?.status, 'stale')
     assert.equal(h.row('a')?.status, 'in-sync')
     assert.equal(h.view().summary.online, 2, 'a stale node is still connected')
@@ -273,12 +274,10 @@ describe('store: stale and offline on a fake clock', () => {
     assert.equal(h.view().nodes.at(-1)?.node.nickname, 'b', 'offline nodes sort last')
 
     h.clock.now += 29_000
-    h.store.tick()
-    h.frame()
+    h.ping()
     assert.ok(h.row('b'), 'kept while within the offline keep time')
     h.clock.now += 2_000
-    h.store.tick()
-    h.frame()
+    h.ping()
     assert.equal(h.row('b'), undefined, 'dropped after the offline keep time')
 
     h.send({ t: 'conn', i: 1, at: h.clock.now }, { t: 'hb', i: 1, height: 10, head: '{ bafyA }', at: h.clock.now })
@@ -290,12 +289,10 @@ describe('store: stale and offline on a fake clock', () => {
     const t = h.clock.now
     h.send(...subscribe(t, [record('A', { lastHeartbeatAt: t })]))
     h.clock.now = t + STALE_BEATS * DEFAULT_BEAT_PERIOD_MS
-    h.store.tick()
-    h.frame()
+    h.ping()
     assert.equal(h.row('a')?.status, 'in-sync')
     h.clock.now += 1
-    h.store.tick()
-    h.frame()
+    h.ping()
     assert.equal(h.row('a')?.status, 'stale')
   })
 
@@ -329,8 +326,7 @@ describe('store: best height, lag, stall', () => {
     assert.equal(h.row('b')?.lag, 1)
     assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['a', 'b', 'c'], 'b does not jump below while catching up')
     h.clock.now = t + 100 + 1.5 * DEFAULT_BEAT_PERIOD_MS + 1
-    h.store.tick()
-    h.frame()
+    h.ping()
     assert.equal(h.row('b')?.status, 'behind')
   })
 

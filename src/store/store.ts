@@ -51,6 +51,9 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
   }
   const listeners = new Set<() => void>()
   let queue: FeedMessage[] = []
+  // when each queued message arrived: a hidden tab applies its queue when it is shown, and a
+  // ping's clock offset is measured from its arrival, not from then
+  let arrivals: number[] = []
   let state = initialFeedState()
   let connection: ConnectionState = { state: 'connecting', attempt: 1 }
   let view = deriveView(state, connection, init.now(), options, null)
@@ -70,8 +73,10 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     const now = init.now()
     if (queue.length > 0) {
       const batch = queue
+      const receivedAt = arrivals
       queue = []
-      state = reduceAll(state, batch, now)
+      arrivals = []
+      state = reduceAll(state, batch, now, receivedAt)
       dirty = true
     }
     if (!dirty) return
@@ -108,6 +113,7 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
   return {
     push (message) {
       queue.push(message)
+      arrivals.push(init.now())
       if (queue.length >= MAX_QUEUED_MESSAGES) flush()
       else request()
     },

@@ -1,18 +1,25 @@
 // What the screen shows, derived from the feed state and the clock. Derivation reuses every
 // object that did not change (node views, the node list), so React rows memoised on a node
 // view re-render only when that node changed, and selectors never hand out fresh arrays.
-import { DEFAULT_BEAT_PERIOD_MS, DEFAULT_BLOCK_TIME_MS, FORK_BLOCKS, STALE_BEATS, STALL_BLOCKS, SYNC_GRACE_BEATS } from './constants.ts'
-import { relayTime } from './feed-state.ts'
-import type { FeedState, NodeEntry } from './feed-state.ts'
+// Two clocks: what is claimed about the devnet (stale, behind, stalled, forked, offline nodes
+// dropped) is judged at the feed's last word (FeedState.heardAt), on the relay's timestamps
+// alone; ages and the chart run on the page's estimate of the relay clock while the picture
+// is current, and stop at the last word when it is not (feed lost, a new snapshot still
+// coming, or a feed gone quiet), so nothing on screen keeps moving as if it were live.
+import { DEFAULT_BEAT_PERIOD_MS, DEFAULT_BLOCK_TIME_MS, FEED_CURRENT_MS, FORK_BLOCKS, STALL_BLOCKS, SYNC_GRACE_BEATS } from './constants.ts'
+import { isReporting, relayTime, silentSince, staleAfterMs } from './feed-state.ts'
+import type { FeedGap, FeedState, NodeEntry } from './feed-state.ts'
 
 /** 'forked': online at the best height on another head than the largest group, while the
- *  heads have differed long enough to be called a fork */
-export type NodeStatus = 'in-sync' | 'forked' | 'behind' | 'stale' | 'offline'
+ *  heads have differed long enough to be called a fork. 'waiting': connected, but not heard
+ *  from since it (re)connected, so its height is from before and is not judged yet */
+export type NodeStatus = 'in-sync' | 'forked' | 'behind' | 'waiting' | 'stale' | 'offline'
 
 export const STATUS_WORDS: Readonly<Record<NodeStatus, string>> = {
   'in-sync': 'in sync',
   forked: 'forked',
   behind: 'behind',
+  waiting: 'waiting',
   stale: 'stale',
   offline: 'offline'
 }
@@ -39,10 +46,12 @@ export interface Summary {
   readonly known: number
   /** highest height among online nodes; -1 when none */
   readonly bestHeight: number
-  /** ms since the best height last rose (relay clock); null before any height */
+  /** ms since the best height last rose, at the view's `now`; null before any height */
   readonly sinceRiseMs: number | null
+  /** relay clock; when the best height rose */
+  readonly roseAt: number
   readonly blockTimeMs: number | null
-  /** no rise for STALL_BLOCKS block times */
+  /** no rise for STALL_BLOCKS block times before the feed's last word */
   readonly stalled: boolean
   /** distinct heads among online nodes at the best height */
   readonly distinctHeads: number
@@ -50,8 +59,9 @@ export interface Summary {
   readonly largestGroup: number
   /** online nodes at the best height on another head than the largest group */
   readonly inDispute: readonly NodeView[]
-  /** relay clock; since when heads have differed at the best height, with no block time
-   *  between sightings (each new block briefly shows one branch alone at the new height) */
+  /** relay clock (the feed's word); since when heads have differed at the best height, with no
+   *  block time between sightings (each new block briefly shows one branch alone at the new
+   *  height) */
   readonly splitSince: number | null
   /** relay clock; when heads were last seen to differ at the best height */
   readonly lastSplitAt: number | null
@@ -64,7 +74,17 @@ export interface DashboardView {
   readonly connection: ConnectionState
   readonly relayPeerId: string | null
   readonly synced: boolean
-  /** relay clock at derivation time */
+  /** the picture is the devnet now: the feed is live, its snapshot is in, and it spoke within
+   *  FEED_CURRENT_MS. Otherwise everything shown is as of `heardAt`, and the page says so. */
+  readonly current: boolean
+  /** relay clock; the feed's last word (FeedState.heardAt); null before any snapshot */
+  readonly heardAt: number | null
+  /** snapshots completed (FeedState.subscription) */
+  readonly subscription: number
+  /** relay clock minus local clock: a relay time less this is the page's time of day */
+  readonly clockOffsetMs: number
+  /** relay clock; the moment the picture is of: the relay's now while current, else heardAt.
+   *  Ages ("seconds ago") and the chart's window run on it. */
   readonly now: number
   /** local clock at derivation time (for countdowns to local deadlines) */
   readonly localNow: number
@@ -73,6 +93,8 @@ export interface DashboardView {
   readonly summary: Summary
   /** start of the chart's window, relay clock */
   readonly windowStart: number
+  /** stretches the page did not hear (FeedState.gaps), for the chart to mark */
+  readonly gaps: readonly FeedGap[]
   readonly windowMs: number
 }
 
@@ -88,17 +110,19 @@ export interface ViewOptions {
   headColors: number
 }
 
-export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: number, now: number): { status: NodeStatus, lag: number } {
+/** A node's status with the feed's word up to `at` (relay clock). */
+export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: number, at: number): { status: NodeStatus, lag: number } {
   const lag = Math.max(0, bestHeight - node.height)
   if (!node.connected) return { status: 'offline', lag }
-  const period = node.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS
-  if (now - node.lastHeartbeatAt > STALE_BEATS * period) return { status: 'stale', lag }
+  if (at - silentSince(node) > staleAfterMs(node)) return { status: 'stale', lag }
+  if (!isReporting(node)) return { status: 'waiting', lag: 0 }
   if (lag === 0) return { status: 'in-sync', lag }
-  if (lag === 1 && now - bestRoseAt <= SYNC_GRACE_BEATS * period) return { status: 'in-sync', lag }
+  const period = node.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS
+  if (lag === 1 && at - bestRoseAt <= SYNC_GRACE_BEATS * period) return { status: 'in-sync', lag }
   return { status: 'behind', lag }
 }
 
-const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, stale: true, offline: false }
+const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, waiting: false, stale: true, offline: false }
 
 /**
  * Derives the view. `previous` lends its objects: a node view whose inputs are equal is reused,
@@ -111,25 +135,32 @@ export function deriveView (
   options: ViewOptions,
   previous: DashboardView | null
 ): DashboardView {
-  const now = relayTime(state, localNow)
+  const relayNow = relayTime(state, localNow)
+  const heardAt = state.heardAt
+  const current = connection.state === 'live' && state.synced && heardAt !== null && relayNow - heardAt <= FEED_CURRENT_MS
+  // the clock of ages and the chart: the relay's now (never before its last word) while current
+  const now = heardAt === null ? relayNow : current ? Math.max(relayNow, heardAt) : heardAt
+  // the clock of claims: the feed's last word, whatever the page's clock says
+  const at = heardAt ?? relayNow
   const filter = options.filter.toLowerCase()
   const pins = new Set(options.pins)
 
   // the best height among online nodes; the state's best can be higher after the top node
-  // left or a reorg, and then what is online now is what the chain is
+  // left or a reorg, and then what is online now is what the chain is. A node not heard from
+  // since it reconnected has a height from before: it counts as online, not for the best.
   let bestHeight = -1
   let online = 0
   for (const node of state.nodes.values()) {
     if (!node.connected) continue
     online++
-    if (node.height > bestHeight) bestHeight = node.height
+    if (isReporting(node) && node.height > bestHeight) bestHeight = node.height
   }
   const roseAt = state.best.roseAt
 
   // consensus at the best height, and head colours: heads ranked by height, then group size
   const heads = new Map<string, { height: number, count: number }>()
   for (const node of state.nodes.values()) {
-    if (!node.connected) continue
+    if (!isReporting(node)) continue
     const group = heads.get(node.head)
     if (group === undefined) heads.set(node.head, { height: node.height, count: 1 })
     else group.count++
@@ -151,27 +182,35 @@ export function deriveView (
     }
   }
 
+  // How long heads have differed is measured on the feed's word, from one derivation to the
+  // next on one subscription. Across a gap in the feed (a new snapshot) only a fork that was
+  // already called, and is still there, carries over: one that began unseen waits its window.
   const blockTimeMs = state.best.blockTimeMs
   const forkWindow = FORK_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS)
-  const recentSplit = previous?.summary.lastSplitAt != null && now - previous.summary.lastSplitAt <= forkWindow
-  const lastSplitAt = distinctHeads > 1 ? now : recentSplit ? previous?.summary.lastSplitAt ?? null : null
-  const splitSince = lastSplitAt === null ? null : recentSplit ? previous?.summary.splitSince ?? now : now
-  const forked = splitSince !== null && now - splitSince >= forkWindow
+  const sameFeed = previous !== null && previous.subscription === state.subscription
+  const before = sameFeed ? previous.summary : null
+  const carried = !sameFeed && previous !== null && previous.summary.forked && distinctHeads > 1
+  const recentSplit = before?.lastSplitAt != null && at - before.lastSplitAt <= forkWindow
+  const lastSplitAt = distinctHeads > 1 ? at : recentSplit ? before?.lastSplitAt ?? null : null
+  const splitSince = carried
+    ? previous.summary.splitSince
+    : lastSplitAt === null ? null : recentSplit ? before?.splitSince ?? at : at
+  const forked = splitSince !== null && (carried || at - splitSince >= forkWindow)
 
-  const before = new Map<string, NodeView>()
-  for (const view of previous?.nodes ?? []) before.set(view.node.peerId, view)
+  const reuse = new Map<string, NodeView>()
+  for (const view of previous?.nodes ?? []) reuse.set(view.node.peerId, view)
   const shown: NodeView[] = []
   const inDispute: NodeView[] = []
   for (const node of state.nodes.values()) {
-    const computed = nodeStatus(node, bestHeight, roseAt, now)
+    const computed = nodeStatus(node, bestHeight, roseAt, at)
     const { lag } = computed
     const disputed = STATUS_ONLINE[computed.status] && node.height === bestHeight && node.head !== consensusHead
     const status: NodeStatus = forked && disputed && computed.status !== 'stale' ? 'forked' : computed.status
-    if (status === 'offline' && now - (node.disconnectedAt ?? node.lastHeartbeatAt) > options.offlineKeepMs) continue
+    if (status === 'offline' && at - (node.disconnectedAt ?? node.lastHeartbeatAt) > options.offlineKeepMs) continue
     const pinned = pins.has(node.nickname) || pins.has(node.peerId)
     if (!pinned && filter !== '' && !node.nickname.toLowerCase().includes(filter)) continue
     const headColor = status === 'offline' ? -1 : colorOf.get(node.head) ?? -1
-    const old = before.get(node.peerId)
+    const old = reuse.get(node.peerId)
     const view = old !== undefined && old.node === node && old.status === status && old.lag === lag &&
       old.pinned === pinned && old.headColor === headColor
       ? old
@@ -189,8 +228,11 @@ export function deriveView (
     known: state.nodes.size,
     bestHeight,
     sinceRiseMs,
+    roseAt,
     blockTimeMs,
-    stalled: sinceRiseMs !== null && online > 0 && sinceRiseMs > STALL_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS),
+    // roseAt dates the model's best height: while what is online is lower (nodes back from a
+    // gap on another chain, before the model settles on it), it dates nothing shown
+    stalled: bestHeight >= 0 && bestHeight === state.best.height && at - roseAt > STALL_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS),
     distinctHeads,
     largestGroup,
     inDispute: previous !== null && sameElements(previous.summary.inDispute, inDispute) ? previous.summary.inDispute : inDispute,
@@ -203,11 +245,16 @@ export function deriveView (
     connection,
     relayPeerId: state.relayPeerId,
     synced: state.synced,
+    current,
+    heardAt,
+    subscription: state.subscription,
+    clockOffsetMs: state.clockOffsetMs,
     now,
     localNow,
     nodes,
     summary,
     windowStart: now - options.windowMs,
+    gaps: state.gaps,
     windowMs: options.windowMs
   }
 }
