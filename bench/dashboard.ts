@@ -7,7 +7,8 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, pageMemory } from '../e2e/browser.ts'
 import { profileScripts, traceMainThread } from './page-profile.ts'
 import type { HotSpot } from './page-profile.ts'
 import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from '../e2e/devnet.ts'
-import { getJson, getMetric, waitFor } from '../src/relay/testing.ts'
+import { getJson, getMetric } from '../src/testing/http.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 import { mib, percentile, pin } from './lib.ts'
 import type { PageMemory } from '../e2e/browser.ts'
 import type { Browser, CDPSession, Page } from 'playwright-core'
@@ -25,7 +26,7 @@ export interface Marks {
   /** the first animation frame after the summary says all nodes are online and the table
    *  accounts for all of them (rows, plus "+ N more not shown"), from whichever source */
   all: number
-  /** the page's own marks (connection.ts): the relay's snapshot over HTTP handed to the store
+  /** the page's own marks (feed-client.ts): the relay's snapshot over HTTP handed to the store
    *  (null when the feed was first), the feed stream open, and the feed's snapshot received */
   httpSnapshot: number | null
   feedOpen: number

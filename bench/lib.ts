@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { spawnSync } from 'node:child_process'
-import { startRelayProcess } from '../src/relay/fault-testing.ts'
-import type { ScratchRelay } from '../src/relay/fault-testing.ts'
+import { startRelayProcess } from '../src/testing/relay-process.ts'
+import type { ScratchRelay } from '../src/testing/relay-process.ts'
 import type { AddressInfo, Server, Socket } from 'node:net'
 
-export { MiB, mib } from '../src/relay/fault-testing.ts'
+export { MiB, mib } from '../src/testing/memory.ts'
 
 const CLOCK_TICKS = 100 // USER_HZ on Linux
 

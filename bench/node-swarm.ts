@@ -1,7 +1,7 @@
 // A process of many heartbeat senders for the memory benchmark: dials the relay in groups,
 // then beats every --period ms until killed. Prints "ready <n>" once every node is beating.
 import { encodeHeartbeatLine } from '../src/protocol/index.ts'
-import { createPeer, openHeartbeatStream } from '../src/relay/testing.ts'
+import { createPeer, openHeartbeatStream } from '../src/testing/peers.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
 const [target = '', countText = '100', periodText = '3000', prefix = 'swarm'] = process.argv.slice(2)

@@ -5,7 +5,8 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { forEachLine } from '../src/p2p/lines.ts'
 import { encodeHeartbeatLine, FEED_PROTOCOL, MAX_FEED_LINE_BYTES } from '../src/protocol/index.ts'
-import { createPeer, openHeartbeatStream, waitFor } from '../src/relay/testing.ts'
+import { createPeer, openHeartbeatStream } from '../src/testing/peers.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 import { cpuSeconds, MiB, percentile, pin, rssBytes, startBenchRelay } from './lib.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 

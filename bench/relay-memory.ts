@@ -5,8 +5,11 @@
 // the heap and the buffers outside it actually retain.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { retainedBytes, sampleRss } from '../src/relay/fault-testing.ts'
-import { FeedClient, createPeer, getMetric, waitFor } from '../src/relay/testing.ts'
+import { retainedBytes, sampleRss } from '../src/testing/memory.ts'
+import { FeedClient } from '../src/testing/feed-client.ts'
+import { createPeer } from '../src/testing/peers.ts'
+import { getMetric } from '../src/testing/http.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 import { cpuSeconds, MiB, percentile, pin, rssBytes, startBenchRelay } from './lib.ts'
 import type { ChildProcess } from 'node:child_process'
 

@@ -3,7 +3,10 @@
 // WebSocket, noise and yamux framing, hello, snapshot and pings are all counted.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { FeedClient, createPeer, getMetric, waitFor } from '../src/relay/testing.ts'
+import { FeedClient } from '../src/testing/feed-client.ts'
+import { createPeer } from '../src/testing/peers.ts'
+import { getMetric } from '../src/testing/http.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 import { countingProxy, pin, startBenchRelay } from './lib.ts'
 
 export interface WireResult {

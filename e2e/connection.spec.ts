@@ -5,7 +5,8 @@ import { IDENTITY_KEY } from '../src/dashboard/identity.ts'
 import { FEED_VERSION } from '../src/protocol/constants.ts'
 import { connection, row } from './dashboard.ts'
 import { artifactPath, removeDir, startFakeFeedProcess, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
-import { getJson, waitFor } from '../src/relay/testing.ts'
+import { getJson } from '../src/testing/http.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 
 let dataDir = ''
 test.beforeEach(async () => { dataDir = await tempDir() })

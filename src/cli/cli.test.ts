@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { runCli } from './testing.ts'
+import { runCli } from '../testing/cli.ts'
 import type { AddressInfo } from 'node:net'
 
 const run = runCli

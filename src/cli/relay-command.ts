@@ -8,6 +8,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { startRelay } from '../relay/index.ts'
 import { COOL_OFF_MS, MAX_BEATS_PER_SECOND, MAX_FEED_SUBSCRIBERS } from '../relay/constants.ts'
 import { formatOptions, parseCount, parseOptions, parsePort, parseText } from './options.ts'
+import { stopSignals } from './stop-signals.ts'
+import type { Relay } from '../relay/index.ts'
 import type { OptionSpec } from './options.ts'
 
 const specs = {
@@ -93,18 +95,7 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
     coolOffMs: options.coolOff * 1000
   })
   const stops: Array<() => Promise<void>> = [async () => { await relay.stop() }]
-  const lines = [
-    `devnet-dashboard relay ${relay.peerId}`,
-    `  dashboard:  ${relay.httpUrl}/`,
-    `  data dir:   ${dataDir}`,
-    '  BeatTarget for devnet nodes (go-filecoin: heartbeat.beatTarget):',
-    ...relay.nodeAddrs.map(addr => `    ${addr}`),
-    '  dashboards dial:',
-    ...relay.browserAddrs.map(addr => `    ${addr}`)
-  ]
-  const { nodes, viewers } = relay.allowlists
-  lines.push(`  nodes allowed:   ${nodes == null ? 'any' : `${nodes} listed peers`}`)
-  lines.push(`  viewers allowed: ${viewers == null ? 'any' : `${viewers} listed peers`}, at most ${options.maxViewers} at once`)
+  const lines = relayBanner(relay, dataDir, options.maxViewers)
   if (options.sim > 0) {
     const { startEmbeddedSimulation } = await import('./embedded-sim.ts')
     const target = relay.nodeAddrs.find(addr => addr.includes('/tcp/') && !addr.includes('/ws')) ?? relay.nodeAddrs[0] ?? ''
@@ -113,19 +104,29 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
   }
   console.log(lines.join('\n'))
 
-  let stopping = false
-  const shutdown = (signal: string): void => {
-    if (stopping) {
-      console.log(`${signal} again: exiting without a clean stop`)
-      process.exit(1)
-    }
-    stopping = true
-    console.log(`${signal}: stopping`)
-    void (async () => {
-      for (const stop of stops) await stop()
-      process.exit(0)
-    })()
+  const signal = await stopSignals().received
+  console.log(`${signal}: stopping`)
+  try {
+    for (const stop of stops) await stop()
+  } catch (err) {
+    console.error(`devnet-dashboard relay: stop failed: ${(err as Error).message}`)
+    process.exit(1)
   }
-  process.on('SIGINT', () => { shutdown('SIGINT') })
-  process.on('SIGTERM', () => { shutdown('SIGTERM') })
+  process.exit(0)
+}
+
+/** What a person needs to use the relay: the dashboard URL, the peer ID, the BeatTargets. */
+function relayBanner (relay: Relay, dataDir: string, maxViewers: number): string[] {
+  const { nodes, viewers } = relay.allowlists
+  return [
+    `devnet-dashboard relay ${relay.peerId}`,
+    `  dashboard:  ${relay.httpUrl}/`,
+    `  data dir:   ${dataDir}`,
+    '  BeatTarget for devnet nodes (go-filecoin: heartbeat.beatTarget):',
+    ...relay.nodeAddrs.map(addr => `    ${addr}`),
+    '  dashboards dial:',
+    ...relay.browserAddrs.map(addr => `    ${addr}`),
+    `  nodes allowed:   ${nodes == null ? 'any' : `${nodes} listed peers`}`,
+    `  viewers allowed: ${viewers == null ? 'any' : `${viewers} listed peers`}, at most ${maxViewers} at once`
+  ]
 }

@@ -1,7 +1,9 @@
 // `devnet-dashboard sim`: a simulated devnet beating to a relay, until SIGINT/SIGTERM.
 import { enable } from '@libp2p/logger'
 import { parseTarget } from '../p2p/addresses.ts'
-import { createSimulation, DEFAULT_BLOCK_TIME, DEFAULT_SCENARIO, getScenario, parseGoDuration, SCENARIOS } from '../sim/index.ts'
+import { parseGoDuration } from '../sender/index.ts'
+import { createSimulation, DEFAULT_BLOCK_TIME, DEFAULT_SCENARIO, getScenario, SCENARIOS } from '../sim/index.ts'
+import { stopSignals } from './stop-signals.ts'
 import { formatOptions, parseCount, parseOptions } from './options.ts'
 import type { OptionSpec } from './options.ts'
 import type { SimulationEvent } from '../sim/index.ts'
@@ -86,28 +88,15 @@ export async function runSimCommand (argv: string[]): Promise<void> {
   await simulation.start()
   console.log(`devnet-dashboard sim: ${options.nodes} nodes beating to ${options.target}; scenario ${simulation.scenario.name}, seed ${simulation.seed}, block time ${options.blockTime} (first beats after ReconnectPeriod ${options.reconnectPeriod} + BeatPeriod ${options.beatPeriod})`)
 
-  await new Promise<void>(resolve => {
-    let stopping = false
-    const shutdown = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        console.log(`${signal} again: exiting without a clean stop`)
-        process.exit(1)
-      }
-      stopping = true
-      console.log(`${signal}: stopping ${simulation.stats().nodes} nodes`)
-      simulation.stop().then(done, err => {
-        console.error(`devnet-dashboard sim: stop failed: ${(err as Error).message}`)
-        process.exitCode = 1
-        done()
-      })
-    }
-    const done = (): void => {
-      process.off('SIGINT', shutdown)
-      process.off('SIGTERM', shutdown)
-      resolve()
-    }
-    // a second signal while stopping forces the exit
-    process.on('SIGINT', shutdown)
-    process.on('SIGTERM', shutdown)
-  })
+  const signals = stopSignals()
+  const signal = await signals.received
+  console.log(`${signal}: stopping ${simulation.stats().nodes} nodes`)
+  try {
+    await simulation.stop()
+  } catch (err) {
+    console.error(`devnet-dashboard sim: stop failed: ${(err as Error).message}`)
+    process.exitCode = 1
+  } finally {
+    signals.release()
+  }
 }

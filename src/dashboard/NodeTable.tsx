@@ -3,14 +3,11 @@ import type { CSSProperties } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { STATUS_WORDS } from '../store/view.ts'
 import { formatClock, formatDuration, formatHeight, shortHead, shortPeerId } from './format.ts'
+import { rootRem } from './root-rem.ts'
 import { STATUS_GLYPHS, headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
 import { tableLayout } from './table-layout.ts'
 import { useElementSize } from './useElementSize.ts'
-
-export function rootRem (): number {
-  return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16
-}
 
 interface RowProps {
   view: NodeView

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { FEED_VERSION } from '../protocol/constants.ts'
 import { encodeFeedMessage } from '../protocol/feed.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
-import { record, subscribe } from '../store/test-fixtures.ts'
+import { record, subscribe } from '../testing/feed-messages.ts'
 import { parseSnapshot } from './http-snapshot.ts'
 
 const body = (messages: FeedMessage[]): string => messages.map(m => new TextDecoder().decode(encodeFeedMessage(m))).join('')

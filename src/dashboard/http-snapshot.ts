@@ -4,8 +4,7 @@
 // while the wall shows nothing. The feed's own snapshot then replaces this one, as after any
 // resubscribe (feed-state.ts), and only then does the badge say Live.
 import { logger } from '@libp2p/logger'
-import { FEED_VERSION } from '../protocol/constants.ts'
-import { decodeFeedLine } from '../protocol/feed.ts'
+import { checkFeedVersion, decodeFeedLine } from '../protocol/feed.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 
 const log = logger('devnet:dashboard:http-snapshot')
@@ -25,8 +24,13 @@ export function parseSnapshot (body: string): FeedMessage[] | null {
     }
   }
   const hello = messages[0]
-  // the feed itself says when the versions differ, and reloads the page
-  if (hello?.t !== 'hello' || hello.version !== FEED_VERSION) return null
+  if (hello?.t !== 'hello') return null
+  try {
+    checkFeedVersion(hello)
+  } catch {
+    // the feed itself says when the versions differ, and reloads the page
+    return null
+  }
   // a body cut short is no snapshot: the store would keep waiting for its end
   if (messages.at(-1)?.t !== 'synced') return null
   return messages

@@ -100,8 +100,8 @@ async function connect (): Promise<void> {
     setTimeout(() => { window.location.reload() }, RELOAD_AFTER_MS)
     return
   }
-  const { startFeedConnection, loadOrCreateIdentity } = lazy
-  startFeedConnection({
+  const { startFeedClient, loadOrCreateIdentity } = lazy
+  startFeedClient({
     sink: store,
     relay: params.relay,
     privateKey: loadOrCreateIdentity(storage()),

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { LineTooLongError } from '../protocol/index.ts'
-import { createListener, createPeer, waitFor } from '../relay/testing.ts'
+import { createListener, createPeer } from '../testing/peers.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import { forEachLine } from './lines.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 

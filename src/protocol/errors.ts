@@ -47,3 +47,17 @@ export class InvalidFeedMessageError extends Error {
     this.name = 'InvalidFeedMessageError'
   }
 }
+
+/** The other end of the feed speaks another version of it (see checkFeedVersion). */
+export class FeedVersionMismatchError extends Error {
+  static name = 'FeedVersionMismatchError'
+  readonly relayVersion: number
+  readonly pageVersion: number
+
+  constructor (relayVersion: number, pageVersion: number) {
+    super(`the relay speaks feed version ${relayVersion}, this page ${pageVersion}`)
+    this.name = 'FeedVersionMismatchError'
+    this.relayVersion = relayVersion
+    this.pageVersion = pageVersion
+  }
+}

@@ -2,8 +2,8 @@
 // per line. On subscribe: hello, snapshot (a count), that many `node` messages, synced; then one
 // message per change. Nodes are referred to by `i`, a small integer the relay assigns per node
 // for its lifetime, so events stay short; `node` messages bind `i` to a peer ID.
-import { MAX_CID_LENGTH, MAX_HEAD_LENGTH, MAX_MINER_ADDRESS_LENGTH, MAX_NICKNAME_LENGTH } from './constants.ts'
-import { InvalidFeedMessageError } from './errors.ts'
+import { FEED_VERSION, MAX_CID_LENGTH, MAX_HEAD_LENGTH, MAX_MINER_ADDRESS_LENGTH, MAX_NICKNAME_LENGTH } from './constants.ts'
+import { FeedVersionMismatchError, InvalidFeedMessageError } from './errors.ts'
 
 /** Everything the relay knows of one node; also the shape of each entry of /api/nodes. */
 export interface NodeRecord {
@@ -98,6 +98,15 @@ function parseHistory (value: unknown): HistoryPoint[] {
     if (!Array.isArray(point) || point.length !== 2) fail('a history point is [at, height]')
     return [time(point[0], 'history at'), count(point[1], 'history height')]
   })
+}
+
+/**
+ * The feed's version rule, decided here and nowhere else: a reader understands exactly the
+ * FEED_VERSION it was built with, and a hello that names another means the reader's code is
+ * stale (or newer than the relay's): it must not read on. Throws FeedVersionMismatchError.
+ */
+export function checkFeedVersion (hello: HelloMessage): void {
+  if (hello.version !== FEED_VERSION) throw new FeedVersionMismatchError(hello.version, FEED_VERSION)
 }
 
 /** Checks a parsed feed line and returns it typed; throws InvalidFeedMessageError. */

@@ -1,7 +1,10 @@
 // Access control and per-peer limits: allowlists of peer IDs, a token bucket for heartbeat
 // rate, and a penalty box for peers that keep sending bad input.
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { ALLOWED_NODES_FILE, ALLOWED_VIEWERS_FILE } from './constants.ts'
 
 /**
  * Peer IDs from a file (one per line; `#` starts a comment; blank lines ignored) and/or a
@@ -27,6 +30,21 @@ export async function loadPeerList (file: string | undefined, listed: readonly s
     })
   }
   return ids
+}
+
+export interface Allowlists {
+  /** peers that may send heartbeats; undefined: every peer may */
+  nodes?: Set<string>
+  /** peers that may subscribe to the feed; undefined: every peer may */
+  viewers?: Set<string>
+}
+
+/** The allowlists from the data dir's files (where present) and the given peer IDs. */
+export async function loadAllowlists (dataDir: string, listed: { allowNodes?: readonly string[], allowViewers?: readonly string[] }): Promise<Allowlists> {
+  const inDataDir = (name: string): string | undefined => existsSync(join(dataDir, name)) ? join(dataDir, name) : undefined
+  const nodes = await loadPeerList(inDataDir(ALLOWED_NODES_FILE), listed.allowNodes)
+  const viewers = await loadPeerList(inDataDir(ALLOWED_VIEWERS_FILE), listed.allowViewers)
+  return { ...(nodes != null ? { nodes } : {}), ...(viewers != null ? { viewers } : {}) }
 }
 
 /** A token bucket: `rate` tokens a second, at most `burst` saved up. */

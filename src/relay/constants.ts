@@ -40,6 +40,10 @@ export const COOL_OFF_MS = 5 * 60_000
 // Feed subscribers at once; each costs a stream and a dirty-set of at most the known nodes
 export const MAX_FEED_SUBSCRIBERS = 256
 
+// Feed streams libp2p lets reach our handler per connection: a page opens one at a time, and
+// a second covers a resubscribe that overlaps the old stream's close
+export const MAX_FEED_STREAMS_PER_CONNECTION = 2
+
 // Changes are gathered this long and sent as one write: one muxer frame and one encryption per
 // subscriber per batch instead of per change, for at most this much added latency
 export const FEED_BATCH_MS = 25

@@ -8,9 +8,9 @@ import { describe, it } from 'node:test'
 import { decodeFeedLine } from '../protocol/index.ts'
 import { FEED_BATCH_MAX_BYTES } from './constants.ts'
 import { FeedService } from './feed-service.ts'
-import { MetricsRegistry, relayCounters } from './metrics.ts'
+import { RelayMetrics } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
-import { waitFor } from './testing.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 
 class SlowStream extends EventTarget {
@@ -66,6 +66,8 @@ class RecordingStream extends EventTarget {
   abort (): void { this.status = 'aborted'; this.dispatchEvent(new Event('close')) }
 }
 
+// the feed registers its protocol with the relay's libp2p node; these tests hand it streams directly
+const registrar = { handle: async () => {}, unhandle: async () => {} }
 const connection = { remotePeer: { toString: () => 'slow-viewer' }, remoteAddr: '/ip4/127.0.0.1/tcp/1' } as unknown as Connection
 const beat = (height: number): { head: string, height: number, nickname: string, minerAddress: null, genesisCid: null } =>
   ({ head: `{ bafy${height} }`, height, nickname: 'n', minerAddress: null, genesisCid: null })
@@ -73,8 +75,8 @@ const beat = (height: number): { head: string, height: number, nickname: string,
 describe('feed backpressure', () => {
   it('holds a reader that trickles behind until its queue empties, then sends latest state', async () => {
     const registry = new NodeRegistry()
-    const metrics = new MetricsRegistry()
-    const feed = new FeedService({ registry, counters: relayCounters(metrics), relayPeerId: 'relay', drainTimeoutMs: 60_000 })
+    const metrics = new RelayMetrics()
+    const feed = new FeedService({ registry, metrics, registrar, relayPeerId: 'relay' }, { drainTimeoutMs: 60_000 })
     feed.start()
     try {
       const stream = new SlowStream()
@@ -109,8 +111,8 @@ describe('feed backpressure', () => {
 
   it('closes a reader whose queue does not empty within the drain timeout, though drain events keep coming', async () => {
     const registry = new NodeRegistry()
-    const metrics = new MetricsRegistry()
-    const feed = new FeedService({ registry, counters: relayCounters(metrics), relayPeerId: 'relay', drainTimeoutMs: 300 })
+    const metrics = new RelayMetrics()
+    const feed = new FeedService({ registry, metrics, registrar, relayPeerId: 'relay' }, { drainTimeoutMs: 300 })
     feed.start()
     try {
       const stream = new SlowStream()
@@ -121,7 +123,7 @@ describe('feed backpressure', () => {
       } finally {
         clearInterval(timer)
       }
-      assert.match(metrics.render(), /devnet_feed_subscribers_closed_total\{reason="slow"\} 1/)
+      assert.match(await metrics.render(), /devnet_feed_subscribers_closed_total\{reason="slow"\} 1/)
       assert.equal(feed.subscriberCount, 0)
     } finally {
       feed.stop()
@@ -130,7 +132,7 @@ describe('feed backpressure', () => {
 
   it('writes the snapshot and live batches in chunks of at most FEED_BATCH_MAX_BYTES', async () => {
     const registry = new NodeRegistry()
-    const feed = new FeedService({ registry, counters: relayCounters(new MetricsRegistry()), relayPeerId: 'relay' })
+    const feed = new FeedService({ registry, metrics: new RelayMetrics(), registrar, relayPeerId: 'relay' })
     feed.start()
     try {
       // 2,000 nodes with 20 points of history each: a snapshot of several chunks

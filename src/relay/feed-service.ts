@@ -11,14 +11,12 @@
 // buffers: every QUIET_PROBE_AFTER_MS its host is probed as a silent node's is, and one that
 // does not answer is disconnected.
 import { logger } from '@libp2p/logger'
-import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_VERSION } from '../protocol/index.ts'
-import {
-  FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_SUBSCRIBERS, QUIET_PROBE_AFTER_MS,
-  QUIET_PROBE_TIMEOUT_MS
-} from './constants.ts'
-import { QuietProbes, UnresponsiveError } from './host-probe.ts'
-import type { RelayCounters } from './metrics.ts'
+import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
+import { FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_STREAMS_PER_CONNECTION, MAX_FEED_SUBSCRIBERS } from './constants.ts'
+import { QuietProbes, UnresponsiveError } from './quiet-probe.ts'
+import type { RelayMetrics } from './metrics.ts'
 import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
+import type { ProtocolRegistrar } from './relay-node.ts'
 import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'
 
 const log = logger('devnet:relay:feed')
@@ -47,10 +45,16 @@ export class ViewerNotAllowedError extends Error {
   }
 }
 
-export interface FeedServiceInit {
+export interface FeedServiceComponents {
   registry: NodeRegistry
-  counters: RelayCounters
+  metrics: RelayMetrics
+  /** where the feed registers its protocol handler (the relay's libp2p node) */
+  registrar: ProtocolRegistrar
+  /** sent in every hello */
   relayPeerId: string
+}
+
+export interface FeedServiceInit {
   /** when set, only these peer IDs may subscribe */
   allowedViewers?: ReadonlySet<string>
   maxSubscribers?: number
@@ -59,6 +63,11 @@ export interface FeedServiceInit {
   /** how long a viewer goes between probes of its host, and how long it has to answer */
   probe?: { afterMs: number, timeoutMs: number }
   now?: () => number
+}
+
+/** The feed as a relay service: serves FEED_PROTOCOL once started. */
+export function feedService (init: FeedServiceInit = {}): (components: FeedServiceComponents) => FeedService {
+  return components => new FeedService(components, init)
 }
 
 class Subscriber {
@@ -84,7 +93,8 @@ class Subscriber {
 
 export class FeedService {
   readonly #registry: NodeRegistry
-  readonly #counters: RelayCounters
+  readonly #metrics: RelayMetrics
+  readonly #registrar: ProtocolRegistrar
   readonly #relayPeerId: string
   readonly #allowedViewers?: ReadonlySet<string>
   readonly #maxSubscribers: number
@@ -99,36 +109,38 @@ export class FeedService {
   #batch: Uint8Array[] = []
   #batchBytes = 0
   #batchNodes: number[] = []
+  /** when each heartbeat in the batch was accepted (performance.now()), for the latency histogram */
+  #batchBeatsAt: number[] = []
   #batchTimer?: ReturnType<typeof setTimeout>
   #unsubscribe?: () => void
   #pingTimer?: ReturnType<typeof setInterval>
 
-  constructor (init: FeedServiceInit) {
-    this.#registry = init.registry
-    this.#counters = init.counters
-    this.#relayPeerId = init.relayPeerId
+  constructor (components: FeedServiceComponents, init: FeedServiceInit = {}) {
+    this.#registry = components.registry
+    this.#metrics = components.metrics
+    this.#registrar = components.registrar
+    this.#relayPeerId = components.relayPeerId
     if (init.allowedViewers != null) this.#allowedViewers = init.allowedViewers
     this.#maxSubscribers = init.maxSubscribers ?? MAX_FEED_SUBSCRIBERS
     this.#drainTimeoutMs = init.drainTimeoutMs ?? FEED_DRAIN_TIMEOUT_MS
     this.#pingIntervalMs = init.pingIntervalMs ?? FEED_PING_INTERVAL_MS
     this.#now = init.now ?? Date.now
-    const { afterMs, timeoutMs } = init.probe ?? { afterMs: QUIET_PROBE_AFTER_MS, timeoutMs: QUIET_PROBE_TIMEOUT_MS }
     this.#viewerProbes = new QuietProbes({
-      afterMs,
-      timeoutMs,
-      now: this.#now,
       targets: () => this.#subscribers,
       settled: (subscriber, outcome, silentMs) => {
         if (subscriber.closed) return
-        this.#counters.viewerProbes.inc({ result: outcome })
+        this.#metrics.viewerProbes.inc({ result: outcome })
         if (outcome === 'answered') return
-        const error = new UnresponsiveError(silentMs, timeoutMs)
-        this.#counters.feedSubscribersClosed.inc({ reason: 'unresponsive' })
+        const error = new UnresponsiveError(silentMs, this.#viewerProbes.timeoutMs)
+        this.#metrics.feedSubscribersClosed.inc({ reason: 'unresponsive' })
         log.error('disconnecting feed subscriber %s: %s', subscriber.remote, error.message)
         subscriber.connection.abort(error)
         this.#drop(subscriber)
       }
-    })
+    }, { ...init.probe, now: this.#now })
+    this.#metrics.gauge('devnet_feed_subscribers', 'Dashboards subscribed to the feed', () => this.subscriberCount)
+    this.#metrics.gauge('devnet_feed_buffered_bytes', 'Bytes queued for feed subscribers and not yet taken by the muxer', () => this.bufferedBytes())
+    this.#metrics.gauge('devnet_feed_dirty_nodes', 'Nodes waiting to be sent as latest state to subscribers that are behind', () => this.dirtyNodes())
   }
 
   get subscriberCount (): number {
@@ -149,34 +161,46 @@ export class FeedService {
     return total
   }
 
-  start (): void {
-    this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
+  /** Follows the registry's changes, pings and probes subscribers, and serves the feed. */
+  async start (): Promise<void> {
+    this.#unsubscribe ??= this.#registry.onChange(change => { this.#onChange(change) })
+    clearInterval(this.#pingTimer)
     this.#pingTimer = setInterval(() => {
       this.#broadcast(undefined, encodeFeedMessage({ t: 'ping', serverTime: this.#now() }))
     }, this.#pingIntervalMs)
     this.#viewerProbes.start()
+    await this.#registrar.handle(FEED_PROTOCOL, (stream, connection) => this.handleStream(stream, connection), {
+      maxInboundStreams: MAX_FEED_STREAMS_PER_CONNECTION
+    })
   }
 
-  stop (): void {
+  /** Closes every subscriber and undoes every timer and listener start() set. */
+  async stop (): Promise<void> {
     this.#unsubscribe?.()
+    this.#unsubscribe = undefined
     clearInterval(this.#pingTimer)
+    this.#pingTimer = undefined
     this.#viewerProbes.stop()
     clearTimeout(this.#batchTimer)
+    this.#batchTimer = undefined
     this.#batch = []
+    this.#batchBytes = 0
     this.#batchNodes = []
+    this.#batchBeatsAt = []
     for (const subscriber of this.#subscribers) this.#drop(subscriber)
+    await this.#registrar.unhandle(FEED_PROTOCOL)
   }
 
   async handleStream (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
     if (this.#allowedViewers != null && !this.#allowedViewers.has(remote)) {
-      this.#counters.feedSubscribersRefused.inc({ reason: 'not_allowed' })
+      this.#metrics.feedSubscribersRefused.inc({ reason: 'not_allowed' })
       log.error('refused feed subscriber %s: not on the viewer allowlist', remote)
       stream.abort(new ViewerNotAllowedError())
       return
     }
     if (this.#subscribers.size >= this.#maxSubscribers) {
-      this.#counters.feedSubscribersRefused.inc({ reason: 'too_many_subscribers' })
+      this.#metrics.feedSubscribersRefused.inc({ reason: 'too_many_subscribers' })
       log.error('refused feed subscriber %s: already %d subscribers', remote, this.#subscribers.size)
       stream.abort(new TooManySubscribersError(this.#maxSubscribers))
       return
@@ -202,11 +226,12 @@ export class FeedService {
     if (this.#subscribers.size === 0) return
     const now = this.#now()
     switch (change.kind) {
+      // both come from a heartbeat line, in the same call that accepted it
       case 'node':
-        this.#broadcast(node.i, this.#fullState(node))
+        this.#broadcast(node.i, this.#fullState(node), performance.now())
         break
       case 'beat':
-        this.#broadcast(node.i, encodeFeedMessage({ t: 'hb', i: node.i, height: node.record.height, head: node.record.head, at: node.record.lastHeartbeatAt }))
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'hb', i: node.i, height: node.record.height, head: node.record.head, at: node.record.lastHeartbeatAt }), performance.now())
         break
       case 'connected':
         this.#broadcast(node.i, encodeFeedMessage({ t: 'conn', i: node.i, at: now }))
@@ -230,13 +255,15 @@ export class FeedService {
   }
 
   /** Adds one encoded change to the batch. `i` is undefined for messages about no node
-   *  (pings), which a subscriber that is behind simply skips. */
-  #broadcast (i: number | undefined, bytes: Uint8Array): void {
+   *  (pings), which a subscriber that is behind simply skips; `beatAt` is when the heartbeat
+   *  it carries was accepted (performance.now()), for a change that carries one. */
+  #broadcast (i: number | undefined, bytes: Uint8Array, beatAt?: number): void {
     // a batch is at most FEED_BATCH_MAX_BYTES: one that this change would take past it goes first
     if (this.#batchBytes > 0 && this.#batchBytes + bytes.length > FEED_BATCH_MAX_BYTES) this.#sendBatch()
     this.#batch.push(bytes)
     this.#batchBytes += bytes.length
     if (i !== undefined) this.#batchNodes.push(i)
+    if (beatAt !== undefined) this.#batchBeatsAt.push(beatAt)
     if (this.#batchBytes >= FEED_BATCH_MAX_BYTES) {
       this.#sendBatch()
     } else if (this.#batchTimer == null) {
@@ -252,9 +279,11 @@ export class FeedService {
     if (this.#batch.length === 0) return
     const bytes = this.#batch.length === 1 ? this.#batch[0] ?? new Uint8Array() : concatBytes(this.#batch, this.#batchBytes)
     const nodes = this.#batchNodes
+    const beatsAt = this.#batchBeatsAt
     this.#batch = []
     this.#batchBytes = 0
     this.#batchNodes = []
+    this.#batchBeatsAt = []
     for (const subscriber of this.#subscribers) {
       if (subscriber.mode === 'live') {
         if (!this.#send(subscriber, bytes)) {
@@ -263,11 +292,20 @@ export class FeedService {
         }
       } else {
         for (const i of nodes) {
-          if (subscriber.dirty.has(i)) this.#counters.feedEventsCoalesced.inc()
+          if (subscriber.dirty.has(i)) this.#metrics.feedEventsCoalesced.inc()
           else subscriber.dirty.add(i)
         }
       }
     }
+    this.#observeLatency(beatsAt)
+  }
+
+  /** Each heartbeat in a batch just handed to the streams: how long since it was accepted. */
+  #observeLatency (beatsAt: readonly number[]): void {
+    if (beatsAt.length === 0) return
+    const sentAt = performance.now()
+    const histogram = this.#metrics.heartbeatFeedLatency
+    for (const at of beatsAt) histogram.observe((sentAt - at) / 1000)
   }
 
   /** stream.send, false when the stream pushes back (the bytes are still queued). */
@@ -304,7 +342,7 @@ export class FeedService {
       const onIdle = (): void => { if (stream.writeBufferLength === 0) settle() }
       const onClose = (event: StreamCloseEvent): void => { settle(event.error ?? new Error('feed stream closed')) }
       const timer = setTimeout(() => {
-        this.#counters.feedSubscribersClosed.inc({ reason: 'slow' })
+        this.#metrics.feedSubscribersClosed.inc({ reason: 'slow' })
         settle(new SlowSubscriberError(this.#drainTimeoutMs))
       }, this.#drainTimeoutMs)
       stream.addEventListener('idle', onIdle)

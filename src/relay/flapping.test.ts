@@ -4,8 +4,13 @@
 // issue asks for (DEVNET_SOAK_SECONDS=<s> for any other length).
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { GoodSwarm, heartbeatLine, mib, MiB, retainedBytes, settledRss, startRelayProcess } from './fault-testing.ts'
-import { createPeer, FeedClient, getJson, openHeartbeatStream, waitFor } from './testing.ts'
+import { GoodSwarm, heartbeatLine } from '../testing/good-swarm.ts'
+import { mib, MiB, retainedBytes, settledRss } from '../testing/memory.ts'
+import { startRelayProcess } from '../testing/relay-process.ts'
+import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
+import { FeedClient } from '../testing/feed-client.ts'
+import { getJson } from '../testing/http.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 

@@ -1,22 +1,25 @@
 // Takes fil/heartbeat/1.0.0 streams: one JSON object per line, Go-encoded, never answered.
 // A stream silent for QUIET_PROBE_AFTER_MS has its host probed (a stream opened to it); one
 // that does not answer is disconnected, so a host that vanished shows offline within a minute.
-// Rules (also in the README): a bad line (not UTF-8, not JSON, a field of the wrong type or
+// Rules (also in docs/operations.md): a bad line (not UTF-8, not JSON, a field of the wrong type or
 // out of range) is dropped and counted, and the stream goes on, since the next beat heals the
 // node; a line over the cap resets the stream, since its framing is lost; a second concurrent
 // heartbeat stream on one connection is reset; a newer stream from the same peer on another
 // connection replaces the older one (a node that redialled before its old connection died).
 import { logger } from '@libp2p/logger'
 import { forEachLine } from '../p2p/lines.ts'
-import { PenaltyBox, TokenBucket } from './access.ts'
+import { TokenBucket } from './access.ts'
 import {
-  BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND, QUIET_PROBE_AFTER_MS,
-  QUIET_PROBE_TIMEOUT_MS
+  BAD_LINE_BUDGET, BAD_LINE_REFILL_PER_SECOND, COOL_OFF_MS, MAX_BEATS_PER_SECOND, MAX_HEARTBEAT_STREAMS_PER_CONNECTION
 } from './constants.ts'
-import { QuietProbes, UnresponsiveError } from './host-probe.ts'
-import { decodeHeartbeatLine, decodeUtf8, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
-import type { RelayCounters } from './metrics.ts'
+import { QuietProbes, UnresponsiveError } from './quiet-probe.ts'
+import {
+  decodeHeartbeatLine, decodeUtf8, HEARTBEAT_PROTOCOL, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES
+} from '../protocol/index.ts'
+import type { PenaltyBox } from './access.ts'
+import type { RelayMetrics } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
+import type { ProtocolRegistrar } from './relay-node.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { RejectReason } from '../protocol/index.ts'
 
@@ -59,9 +62,16 @@ export class CoolingOffError extends Error {
   }
 }
 
-export interface HeartbeatReceiverInit {
+export interface HeartbeatReceiverComponents {
   registry: NodeRegistry
-  counters: RelayCounters
+  metrics: RelayMetrics
+  /** shared with the connection gater, which refuses banned peers' new connections */
+  penaltyBox: PenaltyBox
+  /** where the receiver registers its protocol handler (the relay's libp2p node) */
+  registrar: ProtocolRegistrar
+}
+
+export interface HeartbeatReceiverInit {
   maxLineBytes?: number
   /** when set, only these peer IDs may send heartbeats */
   allowedNodes?: ReadonlySet<string>
@@ -71,11 +81,14 @@ export interface HeartbeatReceiverInit {
   badLineBudget?: number
   /** how long a cut-off peer is refused */
   coolOffMs?: number
-  /** shared with the connection gater, which refuses banned peers' new connections */
-  penaltyBox?: PenaltyBox
   /** silence before a host is probed, and how long it has to answer */
   quietProbe?: { afterMs: number, timeoutMs: number }
   now?: () => number
+}
+
+/** The heartbeat receiver as a relay service: takes fil/heartbeat/1.0.0 streams once started. */
+export function heartbeatReceiver (init: HeartbeatReceiverInit = {}): (components: HeartbeatReceiverComponents) => HeartbeatReceiver {
+  return components => new HeartbeatReceiver(components, init)
 }
 
 /** What the receiver tracks for one open stream. */
@@ -92,13 +105,14 @@ interface StreamState {
 
 export class HeartbeatReceiver {
   readonly #registry: NodeRegistry
-  readonly #counters: RelayCounters
+  readonly #metrics: RelayMetrics
+  readonly #registrar: ProtocolRegistrar
   readonly #maxLineBytes: number
   readonly #allowedNodes?: ReadonlySet<string>
   readonly #maxBeatsPerSecond: number
   readonly #badLineBudget: number
   readonly #coolOffMs: number
-  readonly penaltyBox: PenaltyBox
+  readonly #penaltyBox: PenaltyBox
   readonly #now: () => number
   /** the open heartbeat stream of each connection, by connection id */
   readonly #byConnection = new Map<string, Stream>()
@@ -110,42 +124,46 @@ export class HeartbeatReceiver {
   readonly #open = new Set<StreamState>()
   readonly #quietProbes: QuietProbes<StreamState>
 
-  constructor (init: HeartbeatReceiverInit) {
-    this.#registry = init.registry
-    this.#counters = init.counters
+  constructor (components: HeartbeatReceiverComponents, init: HeartbeatReceiverInit = {}) {
+    this.#registry = components.registry
+    this.#metrics = components.metrics
+    this.#registrar = components.registrar
+    this.#penaltyBox = components.penaltyBox
     this.#maxLineBytes = init.maxLineBytes ?? MAX_HEARTBEAT_LINE_BYTES
     if (init.allowedNodes != null) this.#allowedNodes = init.allowedNodes
     this.#maxBeatsPerSecond = init.maxBeatsPerSecond ?? MAX_BEATS_PER_SECOND
     this.#badLineBudget = init.badLineBudget ?? BAD_LINE_BUDGET
     this.#coolOffMs = init.coolOffMs ?? COOL_OFF_MS
-    this.penaltyBox = init.penaltyBox ?? new PenaltyBox()
     this.#now = init.now ?? Date.now
-    const { afterMs, timeoutMs } = init.quietProbe ?? { afterMs: QUIET_PROBE_AFTER_MS, timeoutMs: QUIET_PROBE_TIMEOUT_MS }
     // any answer, "not supported" included, shows the host is there; none within the timeout,
     // and the connection is closed, which takes the node offline
     this.#quietProbes = new QuietProbes({
-      afterMs,
-      timeoutMs,
-      now: this.#now,
       targets: () => this.#open,
       settled: (state, outcome, silentMs) => {
         if (!this.#open.has(state)) return
-        this.#counters.quietProbes.inc({ result: outcome })
+        this.#metrics.quietProbes.inc({ result: outcome })
         if (outcome === 'answered') return
-        const error = new UnresponsiveError(silentMs, timeoutMs)
+        const error = new UnresponsiveError(silentMs, this.#quietProbes.timeoutMs)
         log.error('disconnecting %s: %s', state.peerId, error.message)
         state.connection.abort(error)
       }
+    }, { ...init.quietProbe, now: this.#now })
+    this.#metrics.gauge('devnet_heartbeat_streams', 'Open heartbeat streams', () => this.streamCount)
+    this.#metrics.gauge('devnet_peers_cooling_off', 'Peers refused for now after too many bad lines', () => this.#penaltyBox.size)
+  }
+
+  /** Takes heartbeat streams and starts the sweep that probes silent hosts. */
+  async start (): Promise<void> {
+    this.#quietProbes.start()
+    await this.#registrar.handle(HEARTBEAT_PROTOCOL, (stream, connection) => this.handleStream(stream, connection), {
+      maxInboundStreams: MAX_HEARTBEAT_STREAMS_PER_CONNECTION
     })
   }
 
-  /** Starts the sweep that probes silent hosts. */
-  start (): void {
-    this.#quietProbes.start()
-  }
-
-  stop (): void {
+  /** Takes no more streams and probes no more hosts; open streams end with the node. */
+  async stop (): Promise<void> {
     this.#quietProbes.stop()
+    await this.#registrar.unhandle(HEARTBEAT_PROTOCOL)
   }
 
   /** Open heartbeat streams now. */
@@ -155,7 +173,7 @@ export class HeartbeatReceiver {
 
   /** Counts a rejection under its reason and logs it, at most once per peer per window. */
   reject (peerId: string, reason: RejectReason, detail: string): void {
-    this.#counters.heartbeatsRejected.inc({ reason })
+    this.#metrics.heartbeatsRejected.inc({ reason })
     const now = this.#now()
     const entry = this.#rejectLog.get(peerId)
     if (entry != null && now - entry.at < REJECT_LOG_WINDOW_MS) {
@@ -170,21 +188,37 @@ export class HeartbeatReceiver {
 
   async handleStream (stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
+    if (!this.#admit(peerId, stream, connection)) return
+    const state = this.#take(peerId, stream, connection)
+    try {
+      await this.#read(state)
+    } finally {
+      this.#release(state)
+    }
+  }
+
+  /** Whether this stream may beat: a listed peer, not cooling off, the connection's first. */
+  #admit (peerId: string, stream: Stream, connection: Connection): boolean {
     if (this.#allowedNodes != null && !this.#allowedNodes.has(peerId)) {
       this.reject(peerId, 'not_allowed', 'not on the node allowlist')
       stream.abort(new NotAllowedError())
-      return
+      return false
     }
-    if (this.penaltyBox.isBanned(peerId, this.#now())) {
+    if (this.#penaltyBox.isBanned(peerId, this.#now())) {
       this.reject(peerId, 'cooling_off', 'still cooling off after too many bad lines')
       connection.abort(new CoolingOffError(this.#now() + this.#coolOffMs))
-      return
+      return false
     }
     if (this.#byConnection.has(connection.id)) {
       this.reject(peerId, 'duplicate_stream', 'a second heartbeat stream on one connection')
       stream.abort(new DuplicateStreamError())
-      return
+      return false
     }
+    return true
+  }
+
+  /** Makes this the peer's heartbeat stream (closing an older one) and the node connected. */
+  #take (peerId: string, stream: Stream, connection: Connection): StreamState {
     this.#byConnection.set(connection.id, stream)
     const previous = this.#byPeer.get(peerId)
     this.#byPeer.set(peerId, stream)
@@ -194,7 +228,6 @@ export class HeartbeatReceiver {
     }
     this.#registry.setConnected(peerId, true)
     log('heartbeat stream from %s via %a', peerId, connection.remoteAddr)
-
     const now = this.#now()
     const state: StreamState = {
       peerId,
@@ -206,6 +239,12 @@ export class HeartbeatReceiver {
       probing: false
     }
     this.#open.add(state)
+    return state
+  }
+
+  /** Reads lines until the stream ends; a line past the cap resets it. */
+  async #read (state: StreamState): Promise<void> {
+    const { peerId, stream } = state
     try {
       await forEachLine(stream, this.#maxLineBytes, line => { this.#onLine(state, line) })
       // the sender closed its end cleanly; close ours
@@ -217,13 +256,17 @@ export class HeartbeatReceiver {
       } else if (!(err instanceof ReplacedStreamError) && !(err instanceof CoolingOffError)) {
         log('heartbeat stream from %s ended: %s', peerId, (err as Error).message)
       }
-    } finally {
-      this.#open.delete(state)
-      this.#byConnection.delete(connection.id)
-      if (this.#byPeer.get(peerId) === stream) {
-        this.#byPeer.delete(peerId)
-        this.#registry.setConnected(peerId, false)
-      }
+    }
+  }
+
+  /** The stream ended: forget it, and the node is offline unless a newer stream replaced it. */
+  #release (state: StreamState): void {
+    const { peerId, stream, connection } = state
+    this.#open.delete(state)
+    this.#byConnection.delete(connection.id)
+    if (this.#byPeer.get(peerId) === stream) {
+      this.#byPeer.delete(peerId)
+      this.#registry.setConnected(peerId, false)
     }
   }
 
@@ -246,7 +289,7 @@ export class HeartbeatReceiver {
     }
     try {
       this.#registry.heartbeat(peerId, decodeHeartbeatLine(text), now)
-      this.#counters.heartbeatsAccepted.inc()
+      this.#metrics.heartbeatsAccepted.inc()
     } catch (err) {
       if (!(err instanceof InvalidHeartbeatError)) throw err
       this.#badLine(state, err.reason, err.message, now)
@@ -258,8 +301,8 @@ export class HeartbeatReceiver {
     this.reject(state.peerId, reason, detail)
     if (state.badLines.take(now)) return
     const until = now + this.#coolOffMs
-    this.penaltyBox.ban(state.peerId, until, now)
-    this.#counters.peersCutOff.inc()
+    this.#penaltyBox.ban(state.peerId, until, now)
+    this.#metrics.peersCutOff.inc()
     log.error('%s sent too many bad heartbeat lines; disconnected and refused for %d s', state.peerId, this.#coolOffMs / 1000)
     state.connection.abort(new CoolingOffError(until))
   }

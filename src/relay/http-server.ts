@@ -5,10 +5,12 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { Stats } from 'node:fs'
 import { logger } from '@libp2p/logger'
+import { PortInUseError } from './port-in-use.ts'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
 const log = logger('devnet:relay:http')
@@ -75,6 +77,7 @@ export class SnapshotCache {
   readonly #encode: () => Uint8Array | null
   readonly #now: () => number
   #latest: { at: number, snapshot: Snapshot | null } | null = null
+  #release?: ReturnType<typeof setTimeout>
 
   constructor (encode: () => Uint8Array | null, now: () => number = Date.now) {
     this.#encode = encode
@@ -93,9 +96,17 @@ export class SnapshotCache {
       const plain = this.#encode()
       const latest = { at: now, snapshot: plain === null ? null : { plain, gzipped: null, zipped: null } }
       this.#latest = latest
-      setTimeout(() => { if (this.#latest === latest) this.#latest = null }, SNAPSHOT_REUSE_MS).unref()
+      clearTimeout(this.#release)
+      this.#release = setTimeout(() => { if (this.#latest === latest) this.#latest = null }, SNAPSHOT_REUSE_MS).unref()
     }
     return this.#latest.snapshot
+  }
+
+  /** Lets go of the body now, and of the timer that would have. */
+  clear (): void {
+    clearTimeout(this.#release)
+    this.#release = undefined
+    this.#latest = null
   }
 
   async gzipped (snapshot: Snapshot): Promise<Buffer> {
@@ -118,13 +129,24 @@ export interface HttpRoutes {
   /** the feed's opening lines as NDJSON; null when the feed has a viewer allowlist */
   snapshot: () => Uint8Array | null
   health: () => { ok: boolean, [key: string]: unknown }
-  metrics: () => string
+  /** Prometheus text exposition format 0.0.4 */
+  metrics: () => Promise<string>
 }
 
+const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/', import.meta.url))
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8'
+
 export interface HttpServerInit {
-  host: string
-  port: number
-  staticDir: string
+  /** default 127.0.0.1 */
+  host?: string
+  /** default 8080; 0 picks a free port */
+  port?: number
+  /** the built dashboard; default <project>/dist */
+  staticDir?: string
+}
+
+export interface HttpServerComponents {
+  /** what each API path answers */
   routes: HttpRoutes
 }
 
@@ -139,37 +161,47 @@ function sendText (res: ServerResponse, status: number, text: string, type = 'te
   res.end(text)
 }
 
-async function serveStatic (staticDir: string, pathname: string, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache): Promise<void> {
+/** A request path as a path inside the static dir; null when it cannot be one. */
+function staticPath (pathname: string): string | null {
   let relative: string
   try {
     relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '')
   } catch {
-    sendText(res, 400, 'bad path\n')
-    return
+    return null
   }
-  if (relative.split(sep).includes('..')) {
-    sendText(res, 400, 'bad path\n')
-    return
-  }
+  return relative.split(sep).includes('..') ? null : relative
+}
+
+/** The file a static path serves (a directory's index.html), if there is one. */
+async function findFile (staticDir: string, relative: string): Promise<{ file: string, info: Stats } | null> {
   let file = join(staticDir, relative === '' ? 'index.html' : relative)
   let info = await stat(file).catch(() => undefined)
   if (info?.isDirectory() === true) {
     file = join(file, 'index.html')
     info = await stat(file).catch(() => undefined)
   }
-  if (info == null || !info.isFile()) {
-    // the dashboard is one page: unknown paths without an extension get it, so links with
-    // parameters and paths keep working; a missing asset is a plain 404
-    if (extname(relative) === '') {
-      file = join(staticDir, 'index.html')
-      info = await stat(file).catch(() => undefined)
-    }
-    if (info == null || !info.isFile()) {
-      sendText(res, relative === '' || extname(relative) === '' ? 503 : 404,
-        relative === '' || extname(relative) === '' ? 'The dashboard is not built: run `npm run build` (npm start does it for you).\n' : 'not found\n')
-      return
-    }
+  if (info != null && info.isFile()) return { file, info }
+  // the dashboard is one page: unknown paths without an extension get it, so links with
+  // parameters and paths keep working; a missing asset is a plain 404
+  if (extname(relative) !== '') return null
+  file = join(staticDir, 'index.html')
+  info = await stat(file).catch(() => undefined)
+  return info != null && info.isFile() ? { file, info } : null
+}
+
+async function serveStatic (staticDir: string, pathname: string, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache): Promise<void> {
+  const relative = staticPath(pathname)
+  if (relative === null) {
+    sendText(res, 400, 'bad path\n')
+    return
   }
+  const found = await findFile(staticDir, relative)
+  if (found === null) {
+    if (extname(relative) === '') sendText(res, 503, 'The dashboard is not built: run `npm run build` (npm start does it for you).\n')
+    else sendText(res, 404, 'not found\n')
+    return
+  }
+  const { file, info } = found
   // Vite's hashed assets never change; index.html must be re-read to pick up a new build
   const immutable = relative.startsWith('assets' + sep)
   const headers = {
@@ -208,72 +240,98 @@ async function sendSnapshot (req: IncomingMessage, res: ServerResponse, snapshot
   res.end(snapshot.plain)
 }
 
-async function handle (init: HttpServerInit, req: IncomingMessage, res: ServerResponse, gzipCache: GzipCache, snapshots: SnapshotCache): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://relay')
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('allow', 'GET, HEAD')
-    sendText(res, 405, 'method not allowed\n')
-    return
+export function httpServer (init: HttpServerInit = {}): (components: HttpServerComponents) => HttpServer {
+  return components => new HttpServer(components, init)
+}
+
+/** The relay's HTTP side as a service: listening between start() and stop(). */
+export class HttpServer {
+  readonly host: string
+  readonly #port: number
+  readonly #staticDir: string
+  readonly #routes: HttpRoutes
+  readonly #gzipCache = new GzipCache()
+  readonly #snapshots: SnapshotCache
+  #server: Server | undefined
+
+  constructor (components: HttpServerComponents, init: HttpServerInit = {}) {
+    this.host = init.host ?? '127.0.0.1'
+    this.#port = init.port ?? 8080
+    this.#staticDir = init.staticDir ?? DEFAULT_STATIC_DIR
+    this.#routes = components.routes
+    this.#snapshots = new SnapshotCache(components.routes.snapshot)
   }
-  switch (url.pathname) {
-    case '/relay.json':
-      sendJson(res, 200, init.routes.relayInfo())
-      return
-    case '/api/nodes':
-      sendJson(res, 200, init.routes.nodes())
-      return
-    case '/api/snapshot':
-      await sendSnapshot(req, res, snapshots)
-      return
-    case '/healthz': {
-      const health = init.routes.health()
-      sendJson(res, health.ok ? 200 : 503, health)
+
+  /** The port listened on (the one picked, for port 0). */
+  get port (): number {
+    const address = this.#server?.address()
+    return typeof address === 'object' && address != null ? address.port : this.#port
+  }
+
+  /** Resolves once bound; rejects with PortInUseError. */
+  async start (): Promise<void> {
+    if (this.#server != null) return
+    const server = createServer((req, res) => {
+      this.#handle(req, res).catch(err => {
+        log.error('HTTP %s %s failed: %e', req.method, req.url, err)
+        if (!res.headersSent) sendText(res, 500, 'internal error\n')
+        else res.destroy()
+      })
+    })
+    // a browser's keep-alive sockets must not hold the relay open on stop
+    server.keepAliveTimeout = 5_000
+    server.headersTimeout = 10_000
+    server.requestTimeout = 10_000
+    server.maxConnections = 1_000
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'EADDRINUSE' ? new PortInUseError(this.#port, '--http-port') : err)
+      })
+      server.listen(this.#port, this.host, () => { resolve() })
+    })
+    this.#server = server
+  }
+
+  /** Stops listening and closes every connection, keep-alive ones included. */
+  async stop (): Promise<void> {
+    const server = this.#server
+    this.#server = undefined
+    this.#snapshots.clear()
+    if (server == null) return
+    await new Promise<void>(resolve => {
+      server.close(() => { resolve() })
+      server.closeAllConnections()
+    })
+  }
+
+  async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://relay')
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD')
+      sendText(res, 405, 'method not allowed\n')
       return
     }
-    case '/metrics':
-      sendText(res, 200, init.routes.metrics(), 'text/plain; version=0.0.4; charset=utf-8')
-      return
-    default:
-      await serveStatic(init.staticDir, url.pathname, req, res, gzipCache)
+    const routes = this.#routes
+    switch (url.pathname) {
+      case '/relay.json':
+        sendJson(res, 200, routes.relayInfo())
+        return
+      case '/api/nodes':
+        sendJson(res, 200, routes.nodes())
+        return
+      case '/api/snapshot':
+        await sendSnapshot(req, res, this.#snapshots)
+        return
+      case '/healthz': {
+        const health = routes.health()
+        sendJson(res, health.ok ? 200 : 503, health)
+        return
+      }
+      case '/metrics':
+        sendText(res, 200, await routes.metrics(), PROMETHEUS_TEXT)
+        return
+      default:
+        await serveStatic(this.#staticDir, url.pathname, req, res, this.#gzipCache)
+    }
   }
-}
-
-export class PortInUseError extends Error {
-  static name = 'PortInUseError'
-  constructor (port: number, option: string) {
-    super(`port ${port} (${option}) is already in use; pick another with ${option}`)
-    this.name = 'PortInUseError'
-  }
-}
-
-/** Starts listening; resolves with the server once bound, rejects with PortInUseError. */
-export async function startHttpServer (init: HttpServerInit): Promise<Server> {
-  const gzipCache = new GzipCache()
-  const snapshots = new SnapshotCache(init.routes.snapshot)
-  const server = createServer((req, res) => {
-    handle(init, req, res, gzipCache, snapshots).catch(err => {
-      log.error('HTTP %s %s failed: %e', req.method, req.url, err)
-      if (!res.headersSent) sendText(res, 500, 'internal error\n')
-      else res.destroy()
-    })
-  })
-  // a browser's keep-alive sockets must not hold the relay open on stop
-  server.keepAliveTimeout = 5_000
-  server.headersTimeout = 10_000
-  server.requestTimeout = 10_000
-  server.maxConnections = 1_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new PortInUseError(init.port, '--http-port') : err)
-    })
-    server.listen(init.port, init.host, () => { resolve() })
-  })
-  return server
-}
-
-export async function stopHttpServer (server: Server): Promise<void> {
-  await new Promise<void>(resolve => {
-    server.close(() => { resolve() })
-    server.closeAllConnections()
-  })
 }

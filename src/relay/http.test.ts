@@ -7,8 +7,9 @@ import { gunzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
 import { acceptsGzip, SnapshotCache } from './http-server.ts'
-import { startTestRelay, waitFor } from './testing.ts'
-import type { TestRelay } from './testing.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
 
 /** A raw GET (paths like /../x reach the server unnormalised) with an optional
  *  Accept-Encoding, body as raw bytes (node:http never decodes it). */

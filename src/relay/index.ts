@@ -1,4 +1,4 @@
-// Public face of the relay: startRelay() and what it returns. (Implementation in progress.)
+// Public face of the relay: startRelay() and what it returns. The parts it assembles are in relay.ts.
 export interface RelayInit {
   /** interface for every listener; default 127.0.0.1 */
   host?: string

@@ -3,9 +3,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { decodeFeedLine, encodeHeartbeatLine } from '../protocol/index.ts'
-import { createPeer, FeedClient, getJson, getMetric, openHeartbeatStream, startTestRelay, waitFor } from './testing.ts'
+import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
+import { FeedClient } from '../testing/feed-client.ts'
+import { getJson, getMetric } from '../testing/http.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import type { FeedMessage, NodeRecord } from '../protocol/index.ts'
-import type { TestRelay } from './testing.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
 const enc = new TextEncoder()

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ManualClock } from './clock.ts'
+import { ManualClock } from '../sender/index.ts'
 import { createSimulationLog } from './sim-log.ts'
-import { recordingLog } from './test-helpers.ts'
+import { recordingLog } from '../testing/recording-log.ts'
 
 describe('the simulation log', () => {
   it('writes the first warning of a burst, then one line a second with a count of the rest', () => {

@@ -1,8 +1,7 @@
 // The log a simulation gives its heartbeat services. A thousand nodes that lose the relay at
 // once would write a thousand warnings; this writes the first, then at most one line per
 // interval per level saying how many more there were. Debug and info pass straight through.
-import type { Clock } from './clock.ts'
-import type { HeartbeatLogSink } from './heartbeat-service.ts'
+import type { Clock, HeartbeatLogSink } from '../sender/index.ts'
 
 // one line per second per level is readable on a terminal and still says something is wrong
 export const SIM_LOG_INTERVAL_MS = 1000

@@ -2,12 +2,17 @@
 // and everything is checked where a dashboard would see it (the feed) and in /api/nodes.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { FeedClient, createPeer, getJson, startTestRelay, waitFor } from '../relay/testing.ts'
+import { FeedClient } from '../testing/feed-client.ts'
+import { createPeer } from '../testing/peers.ts'
+import { getJson } from '../testing/http.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import { NICKNAME_PATTERN } from './nicknames.ts'
 import { createSimulation } from './simulation.ts'
 import type { NodeRecord } from '../protocol/index.ts'
-import type { TestRelay } from '../relay/testing.ts'
-import type { Simulation, SimulationEvent, SimulationInit } from './simulation.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
+import type { Simulation, SimulationInit } from './simulation.ts'
+import type { SimulationEvent } from './trouble.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 // fast enough that a scripted cycle takes seconds: 300 ms rounds, beats every 100 ms

@@ -1,32 +1,21 @@
-// The simulated devnet: N real libp2p nodes (own key, own TCP connection, noise, yamux) that
-// beat to a relay through HeartbeatService over one shared simulated chain, with scripted
-// trouble from a scenario. Every node's timers live on one SharedClock (one real timer), and
-// a node holds no tipsets: its head is computed from the chain when it beats.
-import { noise } from '@chainsafe/libp2p-noise'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+// The simulated devnet: N real libp2p nodes (sim-node.ts: own key, own TCP connection, noise,
+// yamux) that beat to a relay through HeartbeatService over one shared simulated chain, with
+// scripted trouble from a scenario (trouble.ts). Every node's timers live on one SharedClock
+// (one real timer). This file checks the settings and runs the rounds.
 import { logger } from '@libp2p/logger'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
-import { lightLogger } from '../p2p/logger.ts'
-import { devnetYamux } from '../p2p/muxer.ts'
 import { parseTarget } from '../p2p/addresses.ts'
-import { FORK_BRANCH, MAIN_BRANCH, SimChain } from './chain.ts'
-import { SharedClock } from './clock.ts'
-import { parsePeriod } from './go-duration.ts'
-import {
-  DEFAULT_BEAT_PERIOD, DEFAULT_RECONNECT_PERIOD, defaultHeartbeatLog, HeartbeatService,
-  withGenesisGetter, withMinerAddressGetter
-} from './heartbeat-service.ts'
-import { nicknameFor } from './nicknames.ts'
+import { DEFAULT_BEAT_PERIOD, DEFAULT_RECONNECT_PERIOD, defaultHeartbeatLog, parsePeriod, SharedClock } from '../sender/index.ts'
+import { SimChain } from './chain.ts'
 import { createRandom } from './random.ts'
+import { DEFAULT_SCENARIO, getScenario } from './scenario.ts'
+import { SimNode } from './sim-node.ts'
 import { createSimulationLog } from './sim-log.ts'
-import { DEFAULT_SCENARIO, getScenario, stepCount } from './scenario.ts'
-import type { Tipset } from './chain.ts'
-import type { ClockTimer } from './clock.ts'
-import type { HeartbeatLogSink, TipsetInfo } from './heartbeat-service.ts'
-import type { Scenario, ScenarioStep, TroubleKind } from './scenario.ts'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { TroubleScript } from './trouble.ts'
+import type { Random } from './random.ts'
+import type { Scenario } from './scenario.ts'
+import type { SimNodeComponents, SimNodeInit, SimulatedNodeInfo } from './sim-node.ts'
+import type { SimulationEvent } from './trouble.ts'
+import type { ClockTimer, HeartbeatLogSink } from '../sender/index.ts'
 
 const log = logger('devnet:sim')
 
@@ -34,12 +23,6 @@ const log = logger('devnet:sim')
 export const DEFAULT_BLOCK_TIME = '4s'
 // 1,000 nodes dial over ~10 s instead of at once (noise handshakes cost the relay CPU)
 export const DEFAULT_DIAL_STAGGER_MS = 10
-// A share of nodes follow the chain late by one or two blocks, so "behind" is always visible
-const SLOW_NODE_SHARE = 0.1
-// Share of nodes that run a miner (t0…); the rest send go-filecoin's zero address
-const MINER_SHARE = 0.8
-// The first miner ID on a Filecoin devnet (t01000, t01001, …)
-const FIRST_MINER_ID = 1000
 // 10 000 nodes is ten times the target scale; past that a typo, not a devnet
 export const MAX_SIMULATED_NODES = 10_000
 
@@ -73,27 +56,8 @@ export interface SimulationInit {
   onEvent?: (event: SimulationEvent) => void
   /** the heartbeat services' log, each line prefixed with the node's nickname, warnings and
    *  errors at most one a second (with a count of the rest); default @libp2p/logger
-   *  devnet:sim:heartbeat */
+   *  devnet:sender:heartbeat */
   log?: HeartbeatLogSink
-}
-
-export interface SimulatedNodeInfo {
-  nickname: string
-  peerId: string
-  /** the peer ID before a restart that changed it */
-  previousPeerId?: string
-}
-
-export interface SimulationEvent {
-  /** chain round (1 = the first after start) */
-  round: number
-  kind: TroubleKind | 'join'
-  phase: 'begin' | 'end'
-  nodes: SimulatedNodeInfo[]
-  /** the fork branch's head, or the main head after the reorg */
-  head?: string
-  height: number
-  step?: ScenarioStep
 }
 
 export interface SimulationStats {
@@ -120,35 +84,16 @@ export interface Simulation {
   nodes: () => SimulatedNodeInfo[]
 }
 
-type NodeState = 'waiting' | 'starting' | 'up' | 'stalled' | 'down' | 'gone'
-
-interface SimNode {
-  index: number
-  nickname: string
-  minerAddress: string | null
-  /** how long after a round this node adopts its tipset */
-  delayMs: number
-  /** bumped by a restart that changes the peer ID, so the key changes too */
-  generation: number
-  privateKey?: PrivateKey
-  peerId: string
-  branch: number
-  /** set while lagging: the head it is stuck on */
-  frozen?: Tipset
-  trouble?: TroubleKind
-  state: NodeState
-  libp2p?: Libp2p
-  service?: HeartbeatService
-  controller?: AbortController
-  running?: Promise<void>
-  /** beats sent by services this node no longer has */
-  beatsBefore: number
-}
-
-interface ActiveStep {
-  step: ScenarioStep
-  endRound: number
-  nodes: SimNode[]
+/** SimulationInit checked, with its defaults applied. */
+interface SimulationSettings {
+  readonly target: string
+  readonly nodes: number
+  readonly scenario: Scenario
+  readonly seed: number
+  readonly blockTimeMs: number
+  readonly beatPeriod: number | string
+  readonly reconnectPeriod: number | string
+  readonly staggerMs: number
 }
 
 function toMs (value: number | string, what: string): number {
@@ -159,8 +104,8 @@ function toMs (value: number | string, what: string): number {
   }
 }
 
-/** Builds (does not start) a simulated devnet. Throws InvalidSimulationError or InvalidTargetError. */
-export function createSimulation (init: SimulationInit): Simulation {
+/** Throws InvalidSimulationError or InvalidTargetError. */
+function settingsOf (init: SimulationInit): SimulationSettings {
   if (!Number.isSafeInteger(init.nodes) || init.nodes < 0 || init.nodes > MAX_SIMULATED_NODES) {
     throw new InvalidSimulationError(`nodes must be a whole number from 0 to ${MAX_SIMULATED_NODES}`)
   }
@@ -175,298 +120,153 @@ export function createSimulation (init: SimulationInit): Simulation {
   toMs(beatPeriod, 'BeatPeriod')
   toMs(reconnectPeriod, 'ReconnectPeriod')
   const staggerMs = Math.max(0, init.dialStaggerMs ?? DEFAULT_DIAL_STAGGER_MS)
+  return { target: init.target, nodes: init.nodes, scenario, seed, blockTimeMs, beatPeriod, reconnectPeriod, staggerMs }
+}
 
-  const random = createRandom(seed)
-  const trouble = random.fork('trouble')
-  const clock = new SharedClock()
-  const logFor = createSimulationLog(init.log ?? defaultHeartbeatLog, clock)
-  let chain: SimChain | undefined
-  const nodes: SimNode[] = []
-  const active: ActiveStep[] = []
+/** Builds (does not start) a simulated devnet. Throws InvalidSimulationError or InvalidTargetError. */
+export function createSimulation (init: SimulationInit): Simulation {
+  return new DevnetSimulation(settingsOf(init), init)
+}
+
+class DevnetSimulation implements Simulation {
+  readonly seed: number
+  readonly scenario: Scenario
+  readonly blockTimeMs: number
+  readonly #settings: SimulationSettings
+  readonly #onEvent: SimulationInit['onEvent']
+  readonly #random: Random
+  readonly #clock = new SharedClock()
+  readonly #nodeComponents: SimNodeComponents
+  readonly #nodeInit: SimNodeInit
+  readonly #trouble: TroubleScript
+  readonly #nodes: SimNode[] = []
   // node starts and stops in flight, so stop() can wait for every one of them
-  const inFlight = new Set<Promise<unknown>>()
-  const startTimers = new Map<SimNode, ClockTimer>()
-  let roundTimer: ClockTimer | undefined
-  let round = 0
-  let halted = false
-  let started = false
-  let stopped = false
-  let startedAt = 0
-  let nextIndex = 0
+  readonly #inFlight = new Set<Promise<unknown>>()
+  readonly #startTimers = new Map<SimNode, ClockTimer>()
+  #chain: SimChain | undefined
+  #roundTimer: ClockTimer | undefined
+  #round = 0
+  #started = false
+  #stopped = false
+  #startedAt = 0
+  #nextIndex = 0
 
-  function track<T> (promise: Promise<T>): void {
-    const settled = promise.then(() => {}, err => { log.error('simulation task failed: %e', err) })
-    inFlight.add(settled)
-    void settled.finally(() => inFlight.delete(settled))
+  constructor (settings: SimulationSettings, init: SimulationInit) {
+    this.#settings = settings
+    this.seed = settings.seed
+    this.scenario = settings.scenario
+    this.blockTimeMs = settings.blockTimeMs
+    this.#onEvent = init.onEvent
+    this.#random = createRandom(settings.seed)
+    const chain = (): SimChain => {
+      if (this.#chain == null) throw new Error('the simulation has not started')
+      return this.#chain
+    }
+    const stopped = (): boolean => this.#stopped
+    this.#nodeComponents = {
+      random: this.#random,
+      clock: this.#clock,
+      logFor: createSimulationLog(init.log ?? defaultHeartbeatLog, this.#clock),
+      chain,
+      stopped
+    }
+    this.#nodeInit = { target: settings.target, beatPeriod: settings.beatPeriod, reconnectPeriod: settings.reconnectPeriod, blockTimeMs: settings.blockTimeMs }
+    this.#trouble = new TroubleScript({
+      random: this.#random.fork('trouble'),
+      clock: this.#clock,
+      chain,
+      nodes: () => this.#nodes,
+      round: () => this.#round,
+      join: async count => await this.#join(count),
+      track: task => { this.#track(task) },
+      emit: event => { this.#emit(event) },
+      stopped
+    }, settings.scenario)
   }
 
-  function emit (event: SimulationEvent): void {
+  /** Starts the chain and (staggered) the nodes. Resolves once scheduled, not connected. */
+  async start (): Promise<void> {
+    if (this.#started) return
+    this.#started = true
+    this.#startedAt = this.#clock.now()
+    this.#chain = new SimChain({ seed: this.seed, genesisAt: this.#startedAt })
+    this.#roundTimer = this.#clock.setTimeout(this.#onRound, this.blockTimeMs)
+    for (let i = 0; i < this.#settings.nodes; i++) this.#scheduleStart(this.#newNode(), i * this.#settings.staggerMs)
+  }
+
+  /** Stops every node, timer and connection; resolves when all are closed. */
+  async stop (): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    if (this.#roundTimer != null) this.#clock.clearTimeout(this.#roundTimer)
+    for (const timer of this.#startTimers.values()) this.#clock.clearTimeout(timer)
+    this.#startTimers.clear()
+    for (const node of this.#nodes) node.abort()
+    // node boots and restarts in flight finish (and see `stopped`) before the nodes stop
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight)
+    await Promise.all(this.#nodes.map(async node => { await node.halt('gone') }))
+    this.#clock.stop()
+    this.#trouble.clear()
+  }
+
+  stats (): SimulationStats {
+    let connected = 0
+    let beats = 0
+    let present = 0
+    for (const node of this.#nodes) {
+      if (node.state !== 'gone') present++
+      if (node.connected) connected++
+      beats += node.beats
+    }
+    return { round: this.#round, height: this.#chain?.height ?? 0, nodes: present, connected, beats }
+  }
+
+  nodes (): SimulatedNodeInfo[] {
+    return this.#nodes.filter(node => node.state !== 'gone').map(node => node.info())
+  }
+
+  readonly #onRound = (): void => {
+    const chain = this.#chain
+    if (this.#stopped || chain == null) return
+    this.#round++
+    const now = this.#clock.now()
+    this.#roundTimer = this.#clock.setTimeout(this.#onRound, this.#startedAt + (this.#round + 1) * this.blockTimeMs - now)
+    if (!this.#trouble.halted) chain.produce(now)
+    this.#trouble.onRound(this.#round)
+  }
+
+  #newNode (): SimNode {
+    return new SimNode(this.#nodeComponents, this.#nodeInit, this.#nextIndex++)
+  }
+
+  #scheduleStart (node: SimNode, delayMs: number): void {
+    this.#nodes.push(node)
+    const timer = this.#clock.setTimeout(() => {
+      this.#startTimers.delete(node)
+      this.#track(node.boot())
+    }, delayMs)
+    this.#startTimers.set(node, timer)
+  }
+
+  async #join (count: number): Promise<SimNode[]> {
+    const joined = Array.from({ length: count }, () => this.#newNode())
+    for (const node of joined) await node.takeIdentity()
+    if (this.#stopped) return []
+    for (const node of joined) this.#scheduleStart(node, 0)
+    return joined
+  }
+
+  #track (task: Promise<unknown>): void {
+    const settled = task.then(() => {}, err => { log.error('simulation task failed: %e', err) })
+    this.#inFlight.add(settled)
+    void settled.finally(() => this.#inFlight.delete(settled))
+  }
+
+  #emit (event: SimulationEvent): void {
     try {
-      init.onEvent?.(event)
+      this.#onEvent?.(event)
     } catch (err) {
       log.error('onEvent threw: %e', err)
-    }
-  }
-
-  function info (node: SimNode, previousPeerId?: string): SimulatedNodeInfo {
-    return previousPeerId != null && previousPeerId !== node.peerId
-      ? { nickname: node.nickname, peerId: node.peerId, previousPeerId }
-      : { nickname: node.nickname, peerId: node.peerId }
-  }
-
-  function newNode (): SimNode {
-    const index = nextIndex++
-    const own = random.fork(`node:${index}`)
-    const slow = own.chance(SLOW_NODE_SHARE)
-    return {
-      index,
-      nickname: nicknameFor(random, index),
-      minerAddress: own.chance(MINER_SHARE) ? `t0${FIRST_MINER_ID + index}` : null,
-      delayMs: slow ? own.int(blockTimeMs, 2 * blockTimeMs) : own.int(Math.min(100, blockTimeMs / 4), blockTimeMs / 2),
-      generation: 0,
-      peerId: '',
-      branch: MAIN_BRANCH,
-      state: 'waiting',
-      beatsBefore: 0
-    }
-  }
-
-  async function keyFor (node: SimNode): Promise<PrivateKey> {
-    // derived from seed, index and generation: a repeated run has the same peer IDs
-    return await generateKeyPairFromSeed('Ed25519', random.fork(`key:${node.index}:${node.generation}`).bytes32())
-  }
-
-  function headOf (node: SimNode): TipsetInfo {
-    if (chain == null) throw new Error('the simulation has not started')
-    const tipset = node.frozen ?? chain.viewAt(node.branch, clock.now() - node.delayMs)
-    return { head: tipset.key, height: tipset.height }
-  }
-
-  function runService (node: SimNode): void {
-    const service = node.service
-    if (service == null || stopped) return
-    const controller = new AbortController()
-    node.controller = controller
-    node.state = 'up'
-    node.running = service.start(controller.signal).catch(err => { log.error('%s: heartbeat service failed: %e', node.nickname, err) })
-  }
-
-  async function bootNode (node: SimNode): Promise<void> {
-    node.state = 'starting'
-    node.privateKey ??= await keyFor(node)
-    const libp2p = await createLibp2p({
-      privateKey: node.privateKey,
-      // senders only dial; no listener, no port per node
-      addresses: { listen: [] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [devnetYamux()],
-      // a thousand senders in one process: no per-connection loggers while logging is off, and
-      // no pings of their own (a sender's beats show it is there; the relay probes only silent
-      // ones, and a sender answers that probe even without a ping handler)
-      logger: lightLogger(),
-      connectionMonitor: { enabled: false }
-    })
-    node.peerId = libp2p.peerId.toString()
-    if (stopped) {
-      await libp2p.stop()
-      return
-    }
-    node.libp2p = libp2p
-    if (chain == null) throw new Error('the simulation has not started')
-    const genesis = chain.genesisCid
-    node.service = new HeartbeatService(
-      { host: libp2p, clock, log: logFor(node.nickname) },
-      { beatTarget: init.target, beatPeriod, reconnectPeriod, nickname: node.nickname },
-      () => headOf(node),
-      withMinerAddressGetter(() => node.minerAddress),
-      withGenesisGetter(() => genesis)
-    )
-    runService(node)
-  }
-
-  async function haltNode (node: SimNode, state: NodeState): Promise<void> {
-    node.state = state
-    node.controller?.abort()
-    await node.running
-    node.beatsBefore += node.service?.beatsSent ?? 0
-    node.service = undefined
-    node.controller = undefined
-    node.running = undefined
-    const libp2p = node.libp2p
-    node.libp2p = undefined
-    // stopping the node closes its connection: the relay sees it go
-    await libp2p?.stop()
-  }
-
-  function scheduleStart (node: SimNode, delayMs: number): void {
-    nodes.push(node)
-    const timer = clock.setTimeout(() => {
-      startTimers.delete(node)
-      track(bootNode(node))
-    }, delayMs)
-    startTimers.set(node, timer)
-  }
-
-  function candidates (): SimNode[] {
-    return nodes.filter(node => node.state === 'up' && node.trouble == null)
-  }
-
-  function begin (step: ScenarioStep): void {
-    if (chain == null) return
-    const hit = trouble.sample(candidates(), stepCount(step, nodes.filter(node => node.state !== 'gone').length))
-    const entry: ActiveStep = { step, endRound: round + step.rounds, nodes: hit }
-    switch (step.kind) {
-      case 'halt':
-        halted = true
-        break
-      case 'fork': {
-        if (chain.forked || hit.length === 0) return
-        chain.fork()
-        for (const node of hit) { node.branch = FORK_BRANCH; node.trouble = 'fork' }
-        break
-      }
-      case 'lag':
-        for (const node of hit) { node.frozen = chain.viewAt(node.branch, clock.now() - node.delayMs); node.trouble = 'lag' }
-        break
-      case 'stall':
-        for (const node of hit) {
-          node.trouble = 'stall'
-          node.state = 'stalled'
-          // Go's Run returns on cancel without closing the stream: a hung node, still connected
-          node.controller?.abort()
-          if (step.keepConnection === false) track(node.service?.closeStream() ?? Promise.resolve())
-        }
-        break
-      case 'restart':
-      case 'leave':
-        for (const node of hit) {
-          node.trouble = step.kind
-          track(haltNode(node, step.kind === 'leave' ? 'gone' : 'down'))
-        }
-        break
-    }
-    if (step.kind !== 'halt' && hit.length === 0) return
-    active.push(entry)
-    emit({ round, kind: step.kind, phase: 'begin', nodes: hit.map(node => info(node)), height: chain.height, step, ...(step.kind === 'fork' ? { head: chain.head(FORK_BRANCH).key } : {}) })
-  }
-
-  async function end (entry: ActiveStep): Promise<void> {
-    if (chain == null) return
-    const { step } = entry
-    const previous = new Map(entry.nodes.map(node => [node, node.peerId]))
-    switch (step.kind) {
-      case 'halt':
-        halted = false
-        break
-      case 'fork':
-        chain.reorg()
-        for (const node of entry.nodes) { node.branch = MAIN_BRANCH; node.trouble = undefined }
-        break
-      case 'lag':
-        for (const node of entry.nodes) { node.frozen = undefined; node.trouble = undefined }
-        break
-      case 'stall':
-        await Promise.all(entry.nodes.map(async node => {
-          // a fresh stream replaces the silent one (a relay takes one heartbeat stream per peer)
-          await node.running
-          await node.service?.closeStream()
-          node.trouble = undefined
-          runService(node)
-        }))
-        break
-      case 'restart':
-        await Promise.all(entry.nodes.map(async node => {
-          await node.running
-          if (step.keepPeerId !== true) {
-            node.generation++
-            node.privateKey = undefined
-          }
-          node.trouble = undefined
-          if (!stopped) await bootNode(node)
-        }))
-        break
-      case 'leave': {
-        for (const node of entry.nodes) node.trouble = undefined
-        emit({ round, kind: 'leave', phase: 'end', nodes: entry.nodes.map(node => info(node)), height: chain.height, step })
-        // new nodes with new identities take the leavers' places, so the devnet keeps its size
-        const joined = entry.nodes.map(() => newNode())
-        for (const node of joined) {
-          node.privateKey = await keyFor(node)
-          node.peerId = peerIdFromPrivateKey(node.privateKey).toString()
-        }
-        if (stopped) return
-        for (const node of joined) scheduleStart(node, 0)
-        emit({ round, kind: 'join', phase: 'begin', nodes: joined.map(node => info(node)), height: chain.height })
-        return
-      }
-    }
-    if (stopped) return
-    emit({ round, kind: step.kind, phase: 'end', nodes: entry.nodes.map(node => info(node, previous.get(node))), height: chain.height, step, ...(step.kind === 'fork' ? { head: chain.head().key } : {}) })
-  }
-
-  function onRound (): void {
-    if (stopped || chain == null) return
-    round++
-    const now = clock.now()
-    roundTimer = clock.setTimeout(onRound, startedAt + (round + 1) * blockTimeMs - now)
-    if (!halted) chain.produce(now)
-    // steps that end now free their nodes before new steps pick theirs
-    for (let i = active.length - 1; i >= 0; i--) {
-      const entry = active[i]
-      if (entry != null && entry.endRound <= round) {
-        active.splice(i, 1)
-        track(end(entry))
-      }
-    }
-    const inCycle = (round - 1) % scenario.cycleRounds
-    for (const step of scenario.steps) {
-      if (step.at === inCycle) begin(step)
-    }
-  }
-
-  return {
-    seed,
-    scenario,
-    blockTimeMs,
-
-    async start () {
-      if (started) return
-      started = true
-      startedAt = clock.now()
-      chain = new SimChain({ seed, genesisAt: startedAt })
-      roundTimer = clock.setTimeout(onRound, blockTimeMs)
-      for (let i = 0; i < init.nodes; i++) scheduleStart(newNode(), i * staggerMs)
-    },
-
-    async stop () {
-      if (stopped) return
-      stopped = true
-      if (roundTimer != null) clock.clearTimeout(roundTimer)
-      for (const timer of startTimers.values()) clock.clearTimeout(timer)
-      startTimers.clear()
-      for (const node of nodes) node.controller?.abort()
-      // node boots and restarts in flight finish (and see `stopped`) before the nodes stop
-      while (inFlight.size > 0) await Promise.all(inFlight)
-      await Promise.all(nodes.map(async node => { await haltNode(node, 'gone') }))
-      clock.stop()
-      active.length = 0
-    },
-
-    stats () {
-      let connected = 0
-      let beats = 0
-      let present = 0
-      for (const node of nodes) {
-        if (node.state !== 'gone') present++
-        if (node.service?.stream != null && node.state === 'up') connected++
-        beats += node.beatsBefore + (node.service?.beatsSent ?? 0)
-      }
-      return { round, height: chain?.height ?? 0, nodes: present, connected, beats }
-    },
-
-    nodes () {
-      return nodes.filter(node => node.state !== 'gone').map(node => info(node))
     }
   }
 }

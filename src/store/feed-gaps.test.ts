@@ -7,7 +7,7 @@ import type { FeedMessage, NodeRecord } from '../protocol/feed.ts'
 import { FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_QUEUED_MESSAGES, STALE_BEATS, STALL_BLOCKS } from './constants.ts'
 import { createDashboardStore } from './store.ts'
 import type { DashboardStore } from './store.ts'
-import { record, subscribe } from './test-fixtures.ts'
+import { record, subscribe } from '../testing/feed-messages.ts'
 import type { DashboardView, NodeStatus } from './view.ts'
 
 const BEAT_MS = 500

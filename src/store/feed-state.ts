@@ -7,7 +7,6 @@
 // the relay time up to which every change has been applied. It moves only with the relay's own
 // timestamps (a snapshot's, then each event's), never with the page's clock, so a lost feed, a
 // hidden tab or a batch of queued messages cannot make time seem to pass on the devnet.
-import { FEED_VERSION } from '../protocol/constants.ts'
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
 import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, DEFAULT_BEAT_PERIOD_MS, EWMA_WEIGHT, FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_NODES, STALE_BEATS } from './constants.ts'
 import { HeightHistory } from './height-history.ts'
@@ -78,8 +77,6 @@ export interface FeedState {
   /** the last MAX_FEED_GAPS gaps longer than a quiet feed's silence, oldest first */
   readonly gaps: readonly FeedGap[]
   readonly relayPeerId: string | null
-  /** the feed version the relay announced, when it differs from ours */
-  readonly versionMismatch: number | null
   /** relay clock minus local clock, from the last hello, snapshot or ping (as received) */
   readonly clockOffsetMs: number
   readonly best: BestHeight
@@ -97,7 +94,6 @@ export function initialFeedState (): FeedState {
     subscription: 0,
     gaps: [],
     relayPeerId: null,
-    versionMismatch: null,
     clockOffsetMs: 0,
     best: { height: -1, roseAt: 0, blockTimeMs: null, samples: [], seen: false },
     unknownEvents: 0
@@ -183,7 +179,6 @@ class Draft {
       case 'hello':
         this.#set({
           relayPeerId: message.relayPeerId,
-          versionMismatch: message.version === FEED_VERSION ? null : message.version,
           clockOffsetMs: message.serverTime - now,
           // a new subscription: its `i` numbering and snapshot are still to come, and what
           // happened since the last message of the one before is unknown

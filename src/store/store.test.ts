@@ -6,7 +6,7 @@ import { DEFAULT_BEAT_PERIOD_MS, HISTORY_CAPACITY, MAX_NODES, MAX_QUEUED_MESSAGE
 import { initialFeedState, reduce, reduceAll } from './feed-state.ts'
 import { createDashboardStore } from './store.ts'
 import type { DashboardStore } from './store.ts'
-import { record, subscribe } from './test-fixtures.ts'
+import { record, subscribe } from '../testing/feed-messages.ts'
 import { deriveView } from './view.ts'
 import type { DashboardView, NodeView, ViewOptions } from './view.ts'
 
@@ -477,14 +477,7 @@ describe('store: ring buffer bound per node', () => {
   })
 })
 
-describe('store: version, filter, pins', () => {
-  it('reports a relay speaking another feed version', () => {
-    let state = reduce(initialFeedState(), { t: 'hello', version: FEED_VERSION + 1, relayPeerId: 'r', serverTime: 0 }, 0)
-    assert.equal(state.versionMismatch, FEED_VERSION + 1)
-    state = reduce(state, { t: 'hello', version: FEED_VERSION, relayPeerId: 'r', serverTime: 0 }, 0)
-    assert.equal(state.versionMismatch, null)
-  })
-
+describe('store: filter, pins', () => {
   it('filters by nickname and puts pinned nodes on top', () => {
     const h = harness({ filter: 'LO', pins: ['zed'] })
     const t = h.clock.now

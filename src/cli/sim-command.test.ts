@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
-import { BIN as bin, runCli } from '../cli/testing.ts'
-import { getJson, startTestRelay, waitFor } from '../relay/testing.ts'
+import { BIN as bin, runCli } from '../testing/cli.ts'
+import { getJson } from '../testing/http.ts'
+import { startTestRelay } from '../testing/test-relay.ts'
+import { waitFor } from '../testing/wait-for.ts'
 import type { NodeRecord } from '../protocol/index.ts'
-import type { TestRelay } from '../relay/testing.ts'
+import type { TestRelay } from '../testing/test-relay.ts'
 
 const run = runCli
 

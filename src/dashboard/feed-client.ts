@@ -12,8 +12,9 @@ import { parseTarget } from '../p2p/addresses.ts'
 import { forEachLine } from '../p2p/lines.ts'
 import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
-import { FEED_PING_INTERVAL_MS, FEED_PROTOCOL, FEED_VERSION, MAX_FEED_LINE_BYTES } from '../protocol/constants.ts'
-import { decodeFeedLine } from '../protocol/feed.ts'
+import { FEED_PING_INTERVAL_MS, FEED_PROTOCOL, MAX_FEED_LINE_BYTES } from '../protocol/constants.ts'
+import { FeedVersionMismatchError } from '../protocol/errors.ts'
+import { checkFeedVersion, decodeFeedLine } from '../protocol/feed.ts'
 import { decodeUtf8 } from '../protocol/ndjson.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 import type { ConnectionState } from '../store/view.ts'
@@ -49,7 +50,7 @@ export class RelayAddressError extends Error {
   }
 }
 
-export interface FeedConnectionInit {
+export interface FeedClientInit {
   /** where messages and connection states go (the store) */
   sink: {
     push: (message: FeedMessage) => void
@@ -68,40 +69,46 @@ export interface FeedConnectionInit {
   privateKey?: PrivateKey | Promise<PrivateKey>
 }
 
-/** A started feed connection; stop() releases the libp2p node, timers and the stream. */
-export interface FeedConnection {
-  stop: () => Promise<void>
+/** A started FeedClient. */
+export function startFeedClient (init: FeedClientInit): FeedClient {
+  const client = new FeedClient(init)
+  client.start()
+  return client
 }
 
-export function startFeedConnection (init: FeedConnectionInit): FeedConnection {
-  const controller = new AbortController()
-  const connection = new Connection(init, controller.signal)
-  const running = connection.run().catch(err => { log.error('feed loop failed - %e', err) })
-  return {
-    stop: async () => {
-      controller.abort()
-      connection.abortStream()
-      // every wait in the loop ends on the abort; the node is stopped once nothing can use it
-      await running
-      await connection.close()
-    }
-  }
-}
-
-class Connection {
-  readonly #init: FeedConnectionInit
-  readonly #signal: AbortSignal
+/**
+ * The page's client of the relay's feed: start() runs the subscribe-and-redial loop until
+ * stop(), which releases the libp2p node, the timers and the stream.
+ */
+export class FeedClient {
+  readonly #init: FeedClientInit
+  readonly #controller = new AbortController()
+  readonly #signal = this.#controller.signal
   // the one address (and peer) the connection gater lets this page dial
   #target: RelayTarget | null = null
   #node: Libp2p | null = null
   #stream: Stream | null = null
+  #running: Promise<void> | null = null
 
-  constructor (init: FeedConnectionInit, signal: AbortSignal) {
+  constructor (init: FeedClientInit) {
     this.#init = init
-    this.#signal = signal
   }
 
-  async run (): Promise<void> {
+  start (): void {
+    this.#running ??= this.#run().catch(err => { log.error('feed loop failed - %e', err) })
+  }
+
+  async stop (): Promise<void> {
+    this.#controller.abort()
+    this.#stream?.abort(new Error('dashboard closed'))
+    // every wait in the loop ends on the abort; the node is stopped once nothing can use it
+    await this.#running
+    const node = this.#node
+    this.#node = null
+    await node?.stop()
+  }
+
+  async #run (): Promise<void> {
     const { sink } = this.#init
     let failures = 0
     while (!this.#signal.aborted) {
@@ -114,8 +121,8 @@ class Connection {
         const [target] = await Promise.all([this.#resolveTarget(), this.#libp2p()])
         synced = await this.#subscribe(target.peerId, target.multiaddr)
       } catch (err) {
-        if (err instanceof VersionMismatch) {
-          sink.setConnection({ state: 'version-mismatch', pageVersion: FEED_VERSION, relayVersion: err.relayVersion })
+        if (err instanceof FeedVersionMismatchError) {
+          sink.setConnection({ state: 'version-mismatch', pageVersion: err.pageVersion, relayVersion: err.relayVersion })
           return
         }
         reason = describe(err)
@@ -128,16 +135,6 @@ class Connection {
       sink.setConnection({ state: 'lost', retryAt: Date.now() + delay, reason })
       await sleep(delay, this.#signal)
     }
-  }
-
-  abortStream (): void {
-    this.#stream?.abort(new Error('dashboard closed'))
-  }
-
-  async close (): Promise<void> {
-    const node = this.#node
-    this.#node = null
-    await node?.stop()
   }
 
   async #resolveTarget (): Promise<{ peerId: PeerId, multiaddr: Multiaddr }> {
@@ -218,9 +215,11 @@ class Connection {
           return
         }
         if (message.t === 'hello') {
-          if (message.version !== FEED_VERSION) {
-            this.#init.onVersionMismatch(message.version)
-            throw new VersionMismatch(message.version)
+          try {
+            checkFeedVersion(message)
+          } catch (err) {
+            if (err instanceof FeedVersionMismatchError) this.#init.onVersionMismatch(err.relayVersion)
+            throw err
           }
           this.#init.onVersionMatch()
         }
@@ -252,15 +251,6 @@ export class RefusedError extends Error {
   constructor (pagePeerId: string) {
     super(`the relay refused this dashboard (viewer allowlist or cap); to allow it: --allow-viewer ${pagePeerId}`)
     this.name = 'RefusedError'
-  }
-}
-
-class VersionMismatch extends Error {
-  readonly relayVersion: number
-  constructor (relayVersion: number) {
-    super(`the relay speaks feed version ${relayVersion}, this page ${FEED_VERSION}`)
-    this.name = 'VersionMismatch'
-    this.relayVersion = relayVersion
   }
 }
 

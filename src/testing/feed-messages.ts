@@ -1,4 +1,4 @@
-// Builders for store tests: feed messages as the relay writes them.
+// Feed messages as the relay writes them, for tests of the store and the page.
 import type { FeedMessage, NodeRecord } from '../protocol/feed.ts'
 
 export function record (peerId: string, patch: Partial<NodeRecord> = {}): NodeRecord {

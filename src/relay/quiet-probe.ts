@@ -3,7 +3,7 @@
 // means the host is there; a stream that is not even refused within the timeout means it is
 // not. Without this, a host that vanished without closing (power cut, cable pulled, a laptop
 // shut) keeps its connection until TCP gives up on it, about 15 minutes on Linux defaults.
-import { MAX_QUIET_PROBES, QUIET_PROBE_PROTOCOL, QUIET_PROBE_SWEEP_MS } from './constants.ts'
+import { MAX_QUIET_PROBES, QUIET_PROBE_AFTER_MS, QUIET_PROBE_PROTOCOL, QUIET_PROBE_SWEEP_MS, QUIET_PROBE_TIMEOUT_MS } from './constants.ts'
 import type { Connection } from '@libp2p/interface'
 
 export class UnresponsiveError extends Error {
@@ -17,17 +17,20 @@ export class UnresponsiveError extends Error {
 /** 'closed': the connection ended while the probe was out, which answers the question too. */
 export type ProbeOutcome = 'answered' | 'unanswered' | 'closed'
 
-export async function probeHost (connection: Connection, timeoutMs: number): Promise<ProbeOutcome> {
-  const signal = AbortSignal.timeout(timeoutMs)
+/** 'cancelled' when `cancel` aborted first (the prober is stopping): no answer either way. */
+export async function probeHost (connection: Connection, timeoutMs: number, cancel?: AbortSignal): Promise<ProbeOutcome | 'cancelled'> {
+  const timeout = AbortSignal.timeout(timeoutMs)
+  const signal = cancel == null ? timeout : AbortSignal.any([timeout, cancel])
   try {
     const probe = await connection.newStream(QUIET_PROBE_PROTOCOL, { signal })
     probe.abort(new Error('probe answered'))
     return 'answered'
   } catch {
+    if (cancel?.aborted === true) return 'cancelled'
     if (connection.status !== 'open') return 'closed'
     // anything but the timeout is a reply from a host that is there: a refusal, a reset, a
     // full stream table
-    return signal.aborted ? 'unanswered' : 'answered'
+    return timeout.aborted ? 'unanswered' : 'answered'
   }
 }
 
@@ -39,43 +42,60 @@ export interface ProbeTarget {
   probing: boolean
 }
 
-export interface QuietProbesInit<T extends ProbeTarget> {
-  /** silence before a target is probed, and how long its host has to answer */
-  afterMs: number
-  timeoutMs: number
-  now: () => number
+/** Whom to probe and what to do with an outcome: the owner's (the heartbeat receiver, the feed). */
+export interface QuietProbesComponents<T extends ProbeTarget> {
   targets: () => Iterable<T>
   /** an answer (heardAt has moved on) or none within the timeout, with how long it had been
-   *  silent; not called when the connection closed meanwhile */
+   *  silent; not called when the connection closed meanwhile, nor after stop() */
   settled: (target: T, outcome: 'answered' | 'unanswered', silentMs: number) => void
+}
+
+export interface QuietProbesInit {
+  /** silence before a target is probed; default QUIET_PROBE_AFTER_MS */
+  afterMs?: number
+  /** how long its host has to answer; default QUIET_PROBE_TIMEOUT_MS */
+  timeoutMs?: number
+  now?: () => number
 }
 
 /**
  * Every QUIET_PROBE_SWEEP_MS (or afterMs, if sooner), probes each target not heard from for
  * afterMs, at most MAX_QUIET_PROBES at a time; the owner decides what an outcome means.
+ * stop() ends the sweep and the probes in flight.
  */
 export class QuietProbes<T extends ProbeTarget> {
-  readonly #init: QuietProbesInit<T>
+  readonly afterMs: number
+  readonly timeoutMs: number
+  readonly #components: QuietProbesComponents<T>
+  readonly #now: () => number
   #inFlight = 0
   #timer?: ReturnType<typeof setInterval>
+  #stopping = new AbortController()
 
-  constructor (init: QuietProbesInit<T>) {
-    this.#init = init
+  constructor (components: QuietProbesComponents<T>, init: QuietProbesInit = {}) {
+    this.#components = components
+    this.afterMs = init.afterMs ?? QUIET_PROBE_AFTER_MS
+    this.timeoutMs = init.timeoutMs ?? QUIET_PROBE_TIMEOUT_MS
+    this.#now = init.now ?? Date.now
   }
 
   start (): void {
-    this.#timer = setInterval(() => { this.#sweep() }, Math.min(QUIET_PROBE_SWEEP_MS, this.#init.afterMs))
+    if (this.#timer != null) return
+    this.#stopping = new AbortController()
+    this.#timer = setInterval(() => { this.#sweep() }, Math.min(QUIET_PROBE_SWEEP_MS, this.afterMs))
   }
 
   stop (): void {
     clearInterval(this.#timer)
+    this.#timer = undefined
+    this.#stopping.abort()
   }
 
   #sweep (): void {
-    const now = this.#init.now()
-    for (const target of this.#init.targets()) {
+    const now = this.#now()
+    for (const target of this.#components.targets()) {
       if (this.#inFlight >= MAX_QUIET_PROBES) return
-      if (target.probing || now - target.heardAt < this.#init.afterMs) continue
+      if (target.probing || now - target.heardAt < this.afterMs) continue
       void this.#probe(target, now)
     }
   }
@@ -84,11 +104,11 @@ export class QuietProbes<T extends ProbeTarget> {
     target.probing = true
     this.#inFlight++
     try {
-      const outcome = await probeHost(target.connection, this.#init.timeoutMs)
-      if (outcome === 'closed') return
+      const outcome = await probeHost(target.connection, this.timeoutMs, this.#stopping.signal)
+      if (outcome === 'closed' || outcome === 'cancelled') return
       const silentMs = now - target.heardAt
-      if (outcome === 'answered') target.heardAt = this.#init.now()
-      this.#init.settled(target, outcome, silentMs)
+      if (outcome === 'answered') target.heardAt = this.#now()
+      this.#components.settled(target, outcome, silentMs)
     } finally {
       target.probing = false
       this.#inFlight--

@@ -1,42 +1,13 @@
-// Helpers for the tests in src/sim (not a test file itself); waitFor comes from the relay's
-// test helpers.
+// A heartbeat aggregator for the sender's tests: a real libp2p node on loopback that records
+// every line it is sent and can go away and come back on the same address.
 import { noise } from '@chainsafe/libp2p-noise'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { HEARTBEAT_PROTOCOL, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
 import { forEachLine } from '../p2p/lines.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
-import type { HeartbeatLogSink } from './heartbeat-service.ts'
+import { HEARTBEAT_PROTOCOL, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-
-export interface RecordedLog extends HeartbeatLogSink {
-  readonly lines: Array<{ level: 'debug' | 'info' | 'warn' | 'error', message: string }>
-  count: (level: 'debug' | 'info' | 'warn' | 'error', match?: RegExp) => number
-}
-
-export function recordingLog (): RecordedLog {
-  const lines: RecordedLog['lines'] = []
-  return {
-    lines,
-    debug: message => { lines.push({ level: 'debug', message }) },
-    info: message => { lines.push({ level: 'info', message }) },
-    warn: message => { lines.push({ level: 'warn', message }) },
-    error: message => { lines.push({ level: 'error', message }) },
-    count: (level, match) => lines.filter(line => line.level === level && (match == null || match.test(line.message))).length
-  }
-}
-
-/** A libp2p node that dials only: what every heartbeat sender is. */
-export async function createSenderNode (privateKey?: PrivateKey): Promise<Libp2p> {
-  return await createLibp2p({
-    ...(privateKey != null ? { privateKey } : {}),
-    addresses: { listen: [] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [devnetYamux()]
-  })
-}
 
 /**
  * A real heartbeat aggregator on loopback that records every line, and can be stopped and

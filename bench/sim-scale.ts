@@ -1,11 +1,11 @@
 // Measures the simulator at scale against a running relay: memory and CPU of N simulated
 // nodes once they are all connected. A benchmark reports numbers; it asserts nothing.
-//   node_modules/.bin/node src/sim/scale-probe.ts <relay BeatTarget> [nodes=1000] [seconds=30]
-import { createSimulation } from './simulation.ts'
+//   node_modules/.bin/node bench/sim-scale.ts <relay BeatTarget> [nodes=1000] [seconds=30]
+import { createSimulation } from '../src/sim/index.ts'
 
 const [target, nodesArg = '1000', secondsArg = '30'] = process.argv.slice(2)
 if (target == null) {
-  console.error('usage: scale-probe.ts <relay BeatTarget> [nodes] [seconds]')
+  console.error('usage: sim-scale.ts <relay BeatTarget> [nodes] [seconds]')
   process.exit(2)
 }
 const nodes = Number(nodesArg)

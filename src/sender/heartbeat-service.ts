@@ -7,7 +7,8 @@ import { encodeHeartbeatLine, HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
 import { parseTarget } from '../p2p/addresses.ts'
 import { systemClock } from './clock.ts'
 import { formatGoDuration, parsePeriod } from './go-duration.ts'
-import type { Clock, ClockTimer } from './clock.ts'
+import { Ticker } from './ticker.ts'
+import type { Clock } from './clock.ts'
 import type { Heartbeat } from '../protocol/index.ts'
 import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -58,7 +59,7 @@ export interface HeartbeatServiceComponents {
   host: HeartbeatHost
   /** default: the system clock */
   clock?: Clock
-  /** default: @libp2p/logger `devnet:sim:heartbeat` (DEBUG=devnet:sim:heartbeat*) */
+  /** default: @libp2p/logger `devnet:sender:heartbeat` (DEBUG=devnet:sender:*) */
   log?: HeartbeatLogSink
 }
 
@@ -103,64 +104,13 @@ export function withGenesisGetter (getter: GenesisGetter): HeartbeatServiceOptio
   return settings => { settings.genesisGetter = getter }
 }
 
-const baseLog = logger('devnet:sim:heartbeat')
+const baseLog = logger('devnet:sender:heartbeat')
 /** @libp2p/logger has no warn level: warnings go to the error channel, marked as such. */
 export const defaultHeartbeatLog: HeartbeatLogSink = {
   debug: message => { baseLog.trace(message) },
   info: message => { baseLog(message) },
   warn: message => { baseLog.error(`warning: ${message}`) },
   error: message => { baseLog.error(message) }
-}
-
-/**
- * Go's time.Ticker on a Clock: fires every period on a fixed phase from creation; a receiver
- * that is busy misses ticks, except one that waits for it (the channel holds one tick).
- */
-class Ticker {
-  readonly #clock: Clock
-  readonly #period: number
-  #next: number
-  #timer: ClockTimer | undefined
-  #pending = false
-  #wake: (() => void) | undefined
-
-  constructor (clock: Clock, period: number) {
-    this.#clock = clock
-    this.#period = period
-    this.#next = clock.now() + period
-    this.#timer = clock.setTimeout(this.#fire, period)
-  }
-
-  #fire = (): void => {
-    const now = this.#clock.now()
-    // missed ticks are dropped, the phase kept (Go's runtime does the same)
-    this.#next += this.#period * Math.max(1, Math.floor((now - this.#next) / this.#period) + 1)
-    this.#pending = true
-    this.#timer = this.#clock.setTimeout(this.#fire, this.#next - now)
-    const wake = this.#wake
-    this.#wake = undefined
-    wake?.()
-  }
-
-  /** true on a tick, false once signal is aborted */
-  async wait (signal: AbortSignal): Promise<boolean> {
-    if (!this.#pending && !signal.aborted) {
-      await new Promise<void>(resolve => {
-        const onAbort = (): void => { this.#wake = undefined; resolve() }
-        signal.addEventListener('abort', onAbort, { once: true })
-        this.#wake = () => { signal.removeEventListener('abort', onAbort); resolve() }
-      })
-    }
-    if (signal.aborted) return false
-    this.#pending = false
-    return true
-  }
-
-  stop (): void {
-    if (this.#timer != null) this.#clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    this.#wake = undefined
-  }
 }
 
 const encoder = new TextEncoder()

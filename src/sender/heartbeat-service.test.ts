@@ -4,8 +4,10 @@ import { ManualClock } from './clock.ts'
 import {
   alertTargetFromEnv, createAlertHeartbeatService, HeartbeatService, withGenesisGetter, withMinerAddressGetter
 } from './heartbeat-service.ts'
-import { waitFor } from '../relay/testing.ts'
-import { createSenderNode, recordingLog, TestTarget } from './test-helpers.ts'
+import { waitFor } from '../testing/wait-for.ts'
+import { createSenderNode } from '../testing/peers.ts'
+import { recordingLog } from '../testing/recording-log.ts'
+import { TestTarget } from '../testing/heartbeat-target.ts'
 import type { TipsetInfo } from './heartbeat-service.ts'
 import type { Connection, Libp2p } from '@libp2p/interface'
 

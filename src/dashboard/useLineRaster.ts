@@ -1,0 +1,108 @@
+import type { ScaleLinear } from 'd3'
+import { useEffect, useMemo, useRef } from 'react'
+import type { RefObject } from 'react'
+import type { NodeView } from '../store/view.ts'
+import { lineEnd } from './chart-layout.ts'
+import { drawStepLine, packColor } from './chart-raster.ts'
+import type { Clip, LinearMap, LineStyle, PixelBuffer } from './chart-raster.ts'
+import { FrameSlicer } from './frame-slicer.ts'
+import { headColor } from './theme.ts'
+import type { Theme } from './theme.ts'
+import type { ChartScales } from './useChartScales.ts'
+
+// lines are drawn offline first and online last, so the nodes that matter stay on top; a
+// forked node's line runs level with the main chain's, so it goes over the in-sync ones
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'waiting', 'stale', 'behind', 'in-sync', 'forked']
+// offline lines are faint: they are history, not the devnet now
+const OFFLINE_ALPHA = 0.3
+// the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the
+// rest of it is the page's other work, layout and paint
+const RASTER_BUDGET_MS = 6
+
+/** A d3 linear scale as drawStepLine takes it, in device pixels: the axes and the lines
+ *  share one mapping. */
+function inDevicePixels (scale: ScaleLinear<number, number>, dpr: number): LinearMap {
+  const [d0 = 0, d1 = 1] = scale.domain()
+  const [r0 = 0, r1 = 0] = scale.range()
+  return { from: d0, scale: (r1 - r0) * dpr / (d1 - d0), to: r0 * dpr }
+}
+
+/** Each node's line style, made once per colour and status for a redraw. */
+function lineStyles (theme: Theme, lineWidth: number): (node: NodeView) => LineStyle {
+  const styles = new Map<string, LineStyle>()
+  return node => {
+    // a waiting node's line is its height from before it reconnected: history, like offline
+    const offline = node.status === 'offline' || node.status === 'waiting'
+    const color = offline ? theme.status.offline : headColor(theme, node.headColor)
+    const key = `${color} ${node.status}`
+    let style = styles.get(key)
+    if (style === undefined) {
+      style = { color: packColor(color, offline ? OFFLINE_ALPHA : 1), width: lineWidth, dashed: node.status === 'stale' }
+      styles.set(key, style)
+    }
+    return style
+  }
+}
+
+/**
+ * Rasterises one step line per node onto the canvas, in the frames after the one that commits
+ * a render, a few ms of lines per frame, and shows them together when all are in: a thousand
+ * lines in one go took up to 22 ms, which on top of a frame's layout and paint made it a long task.
+ */
+export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, nodes: readonly NodeView[], now: number, scales: ChartScales, width: number, height: number, theme: Theme, rem: number): void {
+  // the pixels, kept between redraws (a redraw fills them anew) and replaced on a resize
+  const frame = useRef<{ image: ImageData, buffer: PixelBuffer } | null>(null)
+  const slicer = useMemo(() => new FrameSlicer({
+    budgetMs: RASTER_BUDGET_MS,
+    request: callback => requestAnimationFrame(callback),
+    cancel: handle => { cancelAnimationFrame(handle) }
+  }), [])
+  useEffect(() => () => { slicer.stop() }, [slicer])
+
+  const { start, x, y, left, right, top, bottom } = scales
+  useEffect(() => {
+    const element = canvas.current
+    const ctx = element?.getContext('2d')
+    if (element == null || ctx == null || width === 0 || height === 0) return
+    const dpr = window.devicePixelRatio || 1
+    const w = Math.round(width * dpr)
+    const h = Math.round(height * dpr)
+    let current = frame.current
+    if (current === null || current.image.width !== w || current.image.height !== h) {
+      const image = ctx.createImageData(w, h)
+      current = { image, buffer: { width: w, height: h, pixels: new Uint32Array(image.data.buffer) } }
+      frame.current = current
+    }
+    const { image, buffer } = current
+    // in rem, so 4K draws as 1080p does; thinner when there are many, so a thousand lines do
+    // not paint the plot solid; whole device pixels, so runs need no antialiasing
+    const lineWidth = Math.max(1, Math.round(0.2 * rem * (nodes.length > 100 ? 0.5 : 1) * dpr))
+    // the plot, and a line width above and below so lines along its edges show whole
+    const clip: Clip = {
+      left: Math.max(0, Math.round(left * dpr)),
+      right: Math.min(w, Math.round(right * dpr)),
+      top: Math.max(0, Math.round(top * dpr) - lineWidth),
+      bottom: Math.min(h, Math.round(bottom * dpr) + lineWidth)
+    }
+    const xMap = inDevicePixels(x, dpr)
+    const yMap = inDevicePixels(y, dpr)
+    const styleOf = lineStyles(theme, lineWidth)
+    const lines = DRAW_ORDER.flatMap(status => nodes.filter(node => node.status === status))
+    let drawn = 0
+    slicer.submit(hasTime => {
+      if (drawn === 0) buffer.pixels.fill(0)
+      while (drawn < lines.length) {
+        const node = lines[drawn++]
+        if (node !== undefined) drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, yMap, styleOf(node))
+        if (!hasTime()) return false
+      }
+      // sized here, not before: resizing a canvas clears it, and it would be blank meanwhile
+      if (element.width !== w || element.height !== h) {
+        element.width = w
+        element.height = h
+      }
+      ctx.putImageData(image, 0, 0)
+      return true
+    })
+  }, [canvas, slicer, nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem])
+}
