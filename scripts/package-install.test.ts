@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { ChildProcess } from 'node:child_process'
 import { patchFiles, unappliedHunks } from '../patches/applied.ts'
+import { waitFor } from '../src/testing/wait-for.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const NAME = 'devnet-dashboard'
@@ -40,16 +41,9 @@ async function freePort (): Promise<number> {
   })
 }
 
-/** Polls fn until it returns a value (not undefined), for at most timeoutMs. */
-async function eventually<T> (what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await fn().catch(() => undefined)
-    if (value !== undefined) return value
-    if (relay?.exitCode != null) assert.fail(`the relay exited (${relay.exitCode}) while waiting for ${what}:\n${output}`)
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}:\n${output}`)
-    await new Promise(resolve => { setTimeout(resolve, 250) })
-  }
+/** In a wait's probe: a relay that has exited is named as the reason the wait timed out. */
+function relayAlive (): void {
+  if (relay?.exitCode != null) throw new Error(`the relay exited (${relay.exitCode})`)
 }
 
 before(async () => {
@@ -112,10 +106,11 @@ test('`devnet-dashboard relay --sim 8` from the install serves the page and /rel
   relay.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const base = `http://127.0.0.1:${ports.http}`
 
-  const page = await eventually('the page', async () => {
+  const page = await waitFor('the page', async () => {
+    relayAlive()
     const response = await fetch(`${base}/`)
     return response.ok ? await response.text() : undefined
-  }, 30_000)
+  }, 30_000, () => output)
   assert.match(page, /<div id="root">/)
   // the page's own script, as the installed dist/ holds it
   const script = /<script type="module"[^>]*src="\.\/(assets\/[^"]+\.js)"/.exec(page)?.[1] ?? assert.fail(`no module script in the page:\n${page}`)
@@ -127,9 +122,10 @@ test('`devnet-dashboard relay --sim 8` from the install serves the page and /rel
   assert.ok(relayJson.multiaddrs.includes(`/ip4/127.0.0.1/tcp/${ports.ws}/ws/p2p/${relayJson.peerId}`), JSON.stringify(relayJson))
 
   // a simulated node's beat has reached the relay: a node with a height
-  const nodes = await eventually('a simulated node\'s heartbeat', async () => {
+  const nodes = await waitFor('a simulated node\'s heartbeat', async () => {
+    relayAlive()
     const list = await (await fetch(`${base}/api/nodes`)).json() as Array<{ height?: number }>
     return list.some(n => typeof n.height === 'number' && n.height > 0) ? list : undefined
-  }, 60_000)
+  }, 60_000, () => output)
   assert.ok(nodes.length >= 1)
 })
