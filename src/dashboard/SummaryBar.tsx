@@ -56,7 +56,7 @@ function clockOf (view: DashboardView, at: number): string {
 export function SummaryBar ({ view }: { view: DashboardView }) {
   const { summary } = view
   const split = summary.distinctHeads > 1
-  const offline = summary.known - summary.online
+  const offline = summary.known - summary.online - summary.missing
   // Not current (feed lost, a snapshot on its way, a quiet feed): what the tiles hold is what
   // the relay last said, so they say when that was, and nothing counts on from it. An alarm
   // up at that moment keeps its words, but not its red: the red is the banner's, for the
@@ -71,7 +71,7 @@ export function SummaryBar ({ view }: { view: DashboardView }) {
         label='Nodes online'
         testId='summary-online'
         value={summary.online}
-        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}`}
+        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.missing > 0 ? `, ${summary.missing} missing` : ''}`}
       />
       <Tile
         label='Best height'

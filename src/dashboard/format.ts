@@ -53,3 +53,12 @@ export function formatBlockTime (ms: number | null): string {
   if (ms === null) return 'measuring'
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`
 }
+
+/** "Lodestar v1.5.1" from a watched node's client and version, the version cut at its first
+ *  `+` or `-` (build and commit suffixes: "1.28.0+mainnet+git.b9d8a5d" → "1.28.0"); `–` when
+ *  the node says nothing of its client (go-filecoin). */
+export function shortClient (client: string | null, version: string | null): string {
+  if (client === null) return '–'
+  const short = version?.split(/[+-]/)[0] ?? ''
+  return short === '' ? client : `${client} ${short}`
+}

@@ -12,7 +12,7 @@ import type { ChartScales } from './useChartScales.ts'
 
 // lines are drawn offline first and online last, so the nodes that matter stay on top; a
 // forked node's line runs level with the main chain's, so it goes over the in-sync ones
-const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'waiting', 'stale', 'behind', 'in-sync', 'forked']
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['missing', 'offline', 'waiting', 'stale', 'syncing', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
 // the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the

@@ -78,6 +78,7 @@ export function registerNodeGauges (metrics: RelayMetrics, registry: NodeRegistr
   metrics.beforeScrape(() => { consensus = registry.consensus() })
   metrics.gauge('devnet_nodes_connected', 'Nodes with an open heartbeat stream', () => registry.connectedCount)
   metrics.gauge('devnet_nodes_known', 'Nodes the relay remembers, online or not', () => registry.size)
+  metrics.gauge('devnet_nodes_missing', 'Nodes on the expected roster never heard yet', () => registry.missingCount)
   metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes at the best height on its most common head', () => consensus.inConsensus)
   metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes at the best height on another head', () => consensus.inDispute)
   metrics.gauge('devnet_best_height', 'Highest height among connected nodes', () => consensus.bestHeight)

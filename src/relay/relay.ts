@@ -14,6 +14,7 @@ import { RelayMetrics, registerNodeGauges } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
 import { createRelayNode } from './relay-node.ts'
 import { loadOrCreateKey } from './storage.ts'
+import { rosterFile } from './roster.ts'
 import type { Relay, RelayInit } from './index.ts'
 
 const log = logger('devnet:relay')
@@ -60,8 +61,11 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now() })
   })
 
-  const startOrder: Service[] = [knownNodes, receiver, feed, http]
-  const stopOrder: Service[] = [receiver, feed, libp2p, http, knownNodes]
+  // the expected roster, after the known nodes are restored: shown from the start, missing
+  // until first heard
+  const roster = init.roster != null ? rosterFile(init.roster)({ registry }) : undefined
+  const startOrder: Service[] = [knownNodes, ...(roster != null ? [roster] : []), receiver, feed, http]
+  const stopOrder: Service[] = [...(roster != null ? [roster] : []), receiver, feed, libp2p, http, knownNodes]
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => { for (const service of stopOrder) await service.stop() })()
@@ -84,6 +88,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
       ...(allowlists.nodes != null ? { nodes: allowlists.nodes.size } : {}),
       ...(allowlists.viewers != null ? { viewers: allowlists.viewers.size } : {})
     },
+    expect: (source, entries) => { registry.expect(source, entries) },
     stop
   }
 }
