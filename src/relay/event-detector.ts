@@ -2,6 +2,8 @@
 // came back, fell behind or caught up; the chain stalled or resumed. The rules are the page's
 // (src/protocol/status-rules.ts), so the event list says what a dashboard showed then. The
 // heartbeat path only updates a node's numbers; a sweep once a second finds silences and lags.
+import { repeat, systemClock } from '../p2p/clock.ts'
+import type { Clock } from '../p2p/clock.ts'
 import { logger } from '@libp2p/logger'
 import { MAX_KNOWN_NODES } from './constants.ts'
 import { isBehind, nextBeatPeriod, nextBlockTime, stallAfterMs, staleAfterMs } from '../protocol/status-rules.ts'
@@ -51,6 +53,9 @@ interface Best {
 
 export interface EventDetectorInit {
   sink: EventSink
+  /** what time it is and the sweep's timer; default the real clock */
+  clock?: Clock
+  /** what time it is, over the clock's */
   now?: () => number
   sweepMs?: number
   /** start no timer: the caller calls sweep() (tests on a fake clock) */
@@ -64,26 +69,27 @@ export class EventDetector {
   readonly #manual: boolean
   readonly #nodes = new Map<string, Tracked>()
   #best: Best = { height: -1, roseAt: 0, samples: [], blockTimeMs: null, stalledAt: null }
-  #timer: ReturnType<typeof setInterval> | undefined
+  readonly #clock: Clock
+  #stopSweeps: (() => void) | undefined
   /** node events not recorded because the node used up its allowance */
   dropped = 0
 
   constructor (init: EventDetectorInit) {
     this.#sink = init.sink
-    this.#now = init.now ?? Date.now
+    this.#clock = init.clock ?? systemClock
+    this.#now = init.now ?? this.#clock.now
     this.#sweepMs = init.sweepMs ?? EVENT_SWEEP_MS
     this.#manual = init.manual ?? false
   }
 
   start (): void {
-    if (this.#manual || this.#timer != null) return
-    this.#timer = setInterval(() => { this.sweep(this.#now()) }, this.#sweepMs)
-    this.#timer.unref()
+    if (this.#manual || this.#stopSweeps != null) return
+    this.#stopSweeps = repeat(this.#clock, this.#sweepMs, () => { this.sweep(this.#now()) })
   }
 
   stop (): void {
-    clearInterval(this.#timer)
-    this.#timer = undefined
+    this.#stopSweeps?.()
+    this.#stopSweeps = undefined
   }
 
   /** The chain as the detector sees it (for tests and /metrics). */

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { HistoryService, historyService } from './history-service.ts'
 import { NodeRegistry } from './registry.ts'
+import { ManualClock } from '../testing/clock.ts'
 import { tempDir } from '../testing/record.ts'
+import { FLUSH_INTERVAL_MS } from './record/constants.ts'
 import type { Heartbeat } from '../protocol/index.ts'
 
 const EXPECTED_EARLY = '12D3KooWExpectedEarlyxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'
@@ -75,5 +77,33 @@ describe('history service fed by the registry', () => {
       then == null ? null : { syncing: then.syncing, finalizedHeight: then.finalizedHeight, height: then.height },
       { syncing: false, finalizedHeight: 190, height: 201 }
     )
+  })
+})
+
+// The relay's services run on its clock (RelayInit.clock): the record's writes and the event
+// detector's sweeps come when that clock says, and changes carry its times.
+describe('history service on the relay\'s clock', () => {
+  it('writes and finds a node stale as the clock moves, at the clock\'s times', async () => {
+    const { dir, remove } = await tempDir()
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 9, 0, 0))
+    const registry = new NodeRegistry()
+    const history = historyService({ clock })({ registry, dataDir: dir })
+    history.start()
+    try {
+      const t0 = clock.now()
+      registry.heartbeat(WATCHED, beat(300), t0)
+      assert.equal(history.record.stats.changesWritten, 0, 'nothing written before the clock moves')
+      clock.advance(FLUSH_INTERVAL_MS)
+      assert.ok(history.record.stats.changesWritten > 0, 'written at the next flush on the clock')
+      // silent: three of its (default 3 s) beat periods later the sweep says stale
+      clock.advance(10_000)
+      clock.advance(FLUSH_INTERVAL_MS)
+      const { events } = await history.record.events({ from: t0 - 1, to: clock.now() })
+      assert.deepEqual(events.map(e => [e.kind, e.at - t0]), [['joined', 0], ['stale', 9_000]])
+      assert.deepEqual((await history.record.stateAt(t0)).map(n => [n.height, n.firstSeenAt]), [[300, t0]])
+    } finally {
+      await history.stop()
+      await remove()
+    }
   })
 })

@@ -1,6 +1,8 @@
 // The relay's history as a service: the record (every change, in SQLite in the data dir) and
 // the event detector, fed from the node registry's changes. The heartbeat path only queues;
 // writing, sweeping and retention run on timers of their own.
+import { systemClock } from '../p2p/clock.ts'
+import type { Clock } from '../p2p/clock.ts'
 import { EventDetector } from './event-detector.ts'
 import { HistoryRecord } from './record/index.ts'
 import type { NodeRegistry, RegistryChange } from './registry.ts'
@@ -14,7 +16,9 @@ export interface HistoryServiceInit {
   historyDays?: number
   /** default DEFAULT_HISTORY_MAX_MB */
   historyMaxMb?: number
-  now?: () => number
+  /** the relay's clock: the times changes are recorded at, and the record's and the event
+   *  detector's timers; default the real clock */
+  clock?: Clock
 }
 
 export interface HistoryServiceComponents {
@@ -52,15 +56,16 @@ export class HistoryService {
 
   constructor (components: HistoryServiceComponents, init: HistoryServiceInit = {}) {
     this.#registry = components.registry
-    this.#now = init.now ?? Date.now
+    const clock = init.clock ?? systemClock
+    this.#now = clock.now
     this.record = new HistoryRecord({
       dataDir: components.dataDir,
-      now: this.#now,
+      clock,
       ...(init.historyDays != null ? { historyDays: init.historyDays } : {}),
       ...(init.historyMaxMb != null ? { historyMaxMb: init.historyMaxMb } : {})
     })
     this.detector = new EventDetector({
-      now: this.#now,
+      clock,
       sink: {
         event: (at, kind, peers, data) => {
           this.record.event(at, kind, peers, data)

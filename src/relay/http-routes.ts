@@ -1,5 +1,6 @@
 // What the relay's HTTP API answers, read from its parts at request time.
 import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
+import type { Clock } from '../p2p/clock.ts'
 import type { RelayAddresses } from './addresses.ts'
 import type { FeedService } from './feed-service.ts'
 import { serveHistory } from './history-routes.ts'
@@ -18,6 +19,8 @@ export interface RelayRoutesComponents {
   viewerAllowlist: boolean
   /** ms since epoch */
   startedAt: number
+  /** the relay's clock, for its uptime */
+  clock: Clock
   /** the record behind /api/history, /api/events and /api/state */
   record?: RecordReadable
   /** what /relay.json adds: replay says what it plays */
@@ -25,9 +28,9 @@ export interface RelayRoutesComponents {
 }
 
 export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
-  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt, record, relayInfoExtra } = components
+  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt, clock, record, relayInfoExtra } = components
   return {
-    ...(record != null ? { history: async (url, req, res) => await serveHistory({ record, viewerAllowlist }, url, req, res) } : {}),
+    ...(record != null ? { history: async (url, req, res) => await serveHistory({ record, viewerAllowlist, now: clock.now }, url, req, res) } : {}),
     relayInfo: () => ({
       peerId,
       multiaddrs: addresses.published,
@@ -44,7 +47,7 @@ export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
       nodesKnown: registry.size,
       nodesConnected: registry.connectedCount,
       feedSubscribers: feed.subscriberCount,
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000)
+      uptimeSeconds: Math.round((clock.now() - startedAt) / 1000)
     }),
     metrics: async () => await metrics.render()
   }

@@ -1,4 +1,6 @@
 // Public face of the relay: startRelay() and what it returns. The parts it assembles are in relay.ts.
+import type { Clock } from '../p2p/clock.ts'
+
 export interface RelayInit {
   /** interface for every listener; default 127.0.0.1 */
   host?: string
@@ -35,6 +37,10 @@ export interface RelayInit {
   historyDays?: number
   /** and stays under this many MB, oldest first; default 1024 */
   historyMaxMb?: number
+  /** what time it is and every timer of the relay's services (batches, pings, drain and probe
+   *  timeouts, rate limits, cool-offs, writes of the known nodes); default the real clock. A
+   *  test passes a manual one and moves time on instead of waiting for it. */
+  clock?: Clock
   /** a roster file ({ "nodes": [ { "name", "peerId" } ] }) of nodes to show from the start,
    *  "missing" until first heard; followed while the relay runs */
   roster?: string

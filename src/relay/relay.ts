@@ -3,6 +3,7 @@
 // that nothing is lost: the services that take input first, the libp2p node, then the HTTP
 // side, the history record, and the known nodes written last.
 import { logger } from '@libp2p/logger'
+import { systemClock } from '../p2p/clock.ts'
 import { loadAllowlists, PenaltyBox } from './access.ts'
 import { relayAddresses } from './addresses.ts'
 import { feedService } from './feed-service.ts'
@@ -33,18 +34,20 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   const { key, created } = await loadOrCreateKey(dataDir)
   log('%s relay key in %s', created ? 'created' : 'loaded', dataDir)
   const allowlists = await loadAllowlists(dataDir, init)
+  const clock = init.clock ?? systemClock
 
   const metrics = new RelayMetrics()
   const registry = new NodeRegistry()
   registerNodeGauges(metrics, registry)
   registerPerNodeGauges(metrics, registry)
   const penaltyBox = new PenaltyBox()
-  const libp2p = await createRelayNode({ privateKey: key, host, tcpPort: init.tcpPort ?? 4001, wsPort: init.wsPort ?? 4002 }, { penaltyBox, metrics })
+  const libp2p = await createRelayNode({ privateKey: key, host, tcpPort: init.tcpPort ?? 4001, wsPort: init.wsPort ?? 4002 }, { penaltyBox, metrics, clock })
   const peerId = libp2p.peerId.toString()
   const addresses = relayAddresses(libp2p.getMultiaddrs(), init.announce ?? [], peerId)
 
-  const knownNodes = knownNodesPersistence()({ registry, dataDir })
+  const knownNodes = knownNodesPersistence({ clock })({ registry, dataDir })
   const history = historyService({
+    clock,
     ...(init.historyDays != null ? { historyDays: init.historyDays } : {}),
     ...(init.historyMaxMb != null ? { historyMaxMb: init.historyMaxMb } : {})
   })({ registry, dataDir })
@@ -53,20 +56,23 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     ...(allowlists.nodes != null ? { allowedNodes: allowlists.nodes } : {}),
     ...(init.maxBeatsPerSecond != null ? { maxBeatsPerSecond: init.maxBeatsPerSecond } : {}),
     ...(init.coolOffMs != null ? { coolOffMs: init.coolOffMs } : {}),
-    ...(init.quietProbe != null ? { quietProbe: init.quietProbe } : {})
+    ...(init.quietProbe != null ? { quietProbe: init.quietProbe } : {}),
+    clock
   })({ registry, metrics, penaltyBox, registrar: libp2p })
   const feed = feedService({
     ...(allowlists.viewers != null ? { allowedViewers: allowlists.viewers } : {}),
     ...(init.maxViewers != null ? { maxSubscribers: init.maxViewers } : {}),
     ...(init.feedDrainTimeoutMs != null ? { drainTimeoutMs: init.feedDrainTimeoutMs } : {}),
-    ...(init.quietProbe != null ? { probe: init.quietProbe } : {})
+    ...(init.quietProbe != null ? { probe: init.quietProbe } : {}),
+    clock
   })({ registry, metrics, registrar: libp2p, relayPeerId: peerId })
   const http = httpServer({
     host,
     port: init.httpPort ?? 8080,
-    ...(init.staticDir != null ? { staticDir: init.staticDir } : {})
+    ...(init.staticDir != null ? { staticDir: init.staticDir } : {}),
+    clock
   })({
-    routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now(), record: history.record })
+    routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: clock.now(), clock, record: history.record })
   })
 
   // the record starts after the known nodes (so nodes from earlier runs are not new to its
@@ -74,7 +80,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   // nodes' streams closing are recorded, and its last changes are written before the process ends.
   // The expected roster, after the known nodes are restored: shown from the start, missing
   // until first heard (the record keeps nothing of a node until it is heard)
-  const roster = init.roster != null ? rosterFile(init.roster)({ registry }) : undefined
+  const roster = init.roster != null ? rosterFile(init.roster)({ registry, clock }) : undefined
   const startOrder: Service[] = [knownNodes, history, ...(roster != null ? [roster] : []), receiver, feed, http]
   const stopOrder: Service[] = [...(roster != null ? [roster] : []), receiver, feed, libp2p, http, history, knownNodes]
   let stopping: Promise<void> | undefined

@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
+import { systemClock } from '../p2p/clock.ts'
+import type { Clock } from '../p2p/clock.ts'
 import { PenaltyBox } from './access.ts'
 import { relayAddresses } from './addresses.ts'
 import { feedService } from './feed-service.ts'
@@ -76,7 +78,7 @@ export async function startReplayRelay (init: ReplayRelayInit): Promise<ReplayRe
   const registry = new NodeRegistry()
   registerNodeGauges(metrics, registry)
   // an identity of its own: replay touches nothing in the data dir, the relay's key included
-  const libp2p = await createRelayNode({ privateKey: await generateKeyPair('Ed25519'), host, tcpPort: 0, wsPort: init.wsPort ?? 4002 }, { penaltyBox: new PenaltyBox(), metrics })
+  const libp2p = await createRelayNode({ privateKey: await generateKeyPair('Ed25519'), host, tcpPort: 0, wsPort: init.wsPort ?? 4002 }, { penaltyBox: new PenaltyBox(), metrics, clock: systemClock })
   const peerId = libp2p.peerId.toString()
   const addresses = relayAddresses(libp2p.getMultiaddrs(), [], peerId)
 
@@ -89,11 +91,13 @@ export async function startReplayRelay (init: ReplayRelayInit): Promise<ReplayRe
     ...(init.speed != null ? { speed: init.speed } : {})
   })
   target = new RegistryReplayTarget({ registry, now: replay.now })
-  // the feed's clock is the replayed one: the page shows the incident's times
-  const feed = feedService({ now: replay.now })({ registry, metrics, registrar: libp2p, relayPeerId: peerId })
+  // the feed tells the replayed time (the page shows the incident's times); its batches, pings
+  // and timeouts are for the viewers' connections, on the real clock
+  const replayedClock: Clock = { ...systemClock, now: replay.now }
+  const feed = feedService({ clock: replayedClock })({ registry, metrics, registrar: libp2p, relayPeerId: peerId })
   const http = httpServer({ host, port: init.httpPort ?? 8080, ...(init.staticDir != null ? { staticDir: init.staticDir } : {}) })({
     routes: relayRoutes({
-      peerId, addresses, registry, feed, metrics, viewerAllowlist: false, startedAt: Date.now(), record: queries,
+      peerId, addresses, registry, feed, metrics, viewerAllowlist: false, startedAt: Date.now(), clock: systemClock, record: queries,
       relayInfoExtra: { replay: { from, to, speed: replay.speed } }
     })
   })

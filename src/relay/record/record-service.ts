@@ -3,6 +3,8 @@
 // keeps the record within its age and size bounds in small steps, pauses (logged, counted)
 // when the disk is full and resumes when there is room again, and answers queries on
 // connections of their own.
+import { repeat, systemClock } from '../../p2p/clock.ts'
+import type { Clock, ClockTimer } from '../../p2p/clock.ts'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { logger } from '@libp2p/logger'
@@ -36,7 +38,10 @@ export interface HistoryRecordInit {
   historyMaxMb?: number
   flushIntervalMs?: number
   maxQueuedChanges?: number
-  /** the clock (ms since epoch); tests pass a fake one */
+  /** what time it is and the flush and retention timers; default the real clock. A relay
+   *  passes its own (RelayInit.clock) */
+  clock?: Clock
+  /** what time it is, over the clock's (tests on a fake clock, with `manual`) */
   now?: () => number
   /** run the WAL checkpoints in a worker thread (default); off, SQLite checkpoints on commit */
   checkpointWorker?: boolean
@@ -119,8 +124,9 @@ export class HistoryRecord {
   #db: DatabaseSync | undefined
   #writer: RecordWriter | undefined
   #worker: Worker | undefined
-  #flushTimer: ReturnType<typeof setInterval> | undefined
-  #retentionTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #clock: Clock
+  #stopFlushes: (() => void) | undefined
+  #retentionTimer: ClockTimer | undefined
   #paused: PauseReason | undefined
   #pausedAt = 0
   #lastRetry = 0
@@ -131,7 +137,8 @@ export class HistoryRecord {
 
   constructor (init: HistoryRecordInit) {
     this.file = join(init.dataDir, RECORD_FILE)
-    this.#now = init.now ?? Date.now
+    this.#clock = init.clock ?? systemClock
+    this.#now = init.now ?? this.#clock.now
     this.#maxAgeMs = (init.historyDays ?? DEFAULT_HISTORY_DAYS) * 86_400_000
     this.#maxBytes = (init.historyMaxMb ?? DEFAULT_HISTORY_MAX_MB) * 1024 * 1024
     this.#flushIntervalMs = init.flushIntervalMs ?? FLUSH_INTERVAL_MS
@@ -167,8 +174,7 @@ export class HistoryRecord {
     const now = this.#now()
     this.#open(now)
     if (!this.#manual) {
-      this.#flushTimer = setInterval(() => { this.flush() }, this.#flushIntervalMs)
-      this.#flushTimer.unref()
+      this.#stopFlushes = repeat(this.#clock, this.#flushIntervalMs, () => { this.flush() })
       this.#scheduleRetention(RETENTION_INTERVAL_MS / 10)
     }
   }
@@ -228,8 +234,10 @@ export class HistoryRecord {
   async stop (): Promise<void> {
     if (!this.#started) return
     this.#started = false
-    clearInterval(this.#flushTimer)
-    clearTimeout(this.#retentionTimer)
+    this.#stopFlushes?.()
+    this.#stopFlushes = undefined
+    if (this.#retentionTimer != null) this.#clock.clearTimeout(this.#retentionTimer)
+    this.#retentionTimer = undefined
     // a clean stop: nodes are not heard from while the relay is down
     const now = this.#now()
     for (const [peer, m] of this.#mirror) if (m.connected) this.disconnected(peer, now)
@@ -445,12 +453,11 @@ export class HistoryRecord {
   }
 
   #scheduleRetention (delayMs: number): void {
-    this.#retentionTimer = setTimeout(() => {
+    this.#retentionTimer = this.#clock.setTimeout(() => {
       const { more } = this.retentionStep()
       // catching up (a lowered bound, a long stop): small steps with the event loop free between
       if (this.#started) this.#scheduleRetention(more ? 100 : RETENTION_INTERVAL_MS)
     }, delayMs)
-    this.#retentionTimer.unref()
   }
 
   /** Sets a new size bound for the cap SQLite enforces (tests lower it to fill the record). */
