@@ -7,7 +7,8 @@ export const HEARTBEAT_PROTOCOL = 'fil/heartbeat/1.0.0'
 // The relay → dashboard feed. The version in its hello changes whenever a message changes
 // shape; a dashboard that sees another version reloads itself rather than misread the feed.
 export const FEED_PROTOCOL = '/devnet-dashboard/feed/1.0.0'
-export const FEED_VERSION = 1
+// 2: the fork monitor's `forks` and `prop` messages (src/protocol/forks.ts)
+export const FEED_VERSION = 2
 
 // go-filecoin writes ~200-byte lines; anything near this is not a heartbeat. Past it the
 // framing is lost (no newline in sight), so the stream is reset rather than buffered.

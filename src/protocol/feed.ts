@@ -4,6 +4,8 @@
 // for its lifetime, so events stay short; `node` messages bind `i` to a peer ID.
 import { FEED_VERSION, MAX_CID_LENGTH, MAX_HEAD_LENGTH, MAX_MINER_ADDRESS_LENGTH, MAX_NICKNAME_LENGTH } from './constants.ts'
 import { FeedVersionMismatchError, InvalidFeedMessageError } from './errors.ts'
+import { parseForksMessage, parsePropagationMessage } from './forks.ts'
+import type { ForksMessage, PropagationMessage } from './forks.ts'
 
 /** Everything the relay knows of one node; also the shape of each entry of /api/nodes. */
 export interface NodeRecord {
@@ -37,12 +39,16 @@ export interface ConnectedMessage { t: 'conn', i: number, at: number }
 export interface DisconnectedMessage { t: 'disc', i: number, at: number }
 /** The relay dropped this node from its known list (capacity); the dashboard drops it too. */
 export interface ForgetMessage { t: 'forget', i: number }
+// `forks` (the relay's fork monitor: branches, the open fork, propagation) and `prop` (each
+// node's median propagation) are in src/protocol/forks.ts; after a snapshot's nodes come the
+// latest of each, then `synced`.
 /** Keeps a quiet feed provably alive, and carries the relay clock. */
 export interface PingMessage { t: 'ping', serverTime: number }
 
 export type FeedMessage =
   | HelloMessage | SnapshotMessage | NodeMessage | SyncedMessage | HeartbeatMessage
   | ConnectedMessage | DisconnectedMessage | ForgetMessage | PingMessage
+  | ForksMessage | PropagationMessage
 
 const encoder = new TextEncoder()
 
@@ -133,6 +139,10 @@ export function parseFeedMessage (value: unknown): FeedMessage {
       return { t: 'forget', i: count(value.i, 'i') }
     case 'ping':
       return { t: 'ping', serverTime: time(value.serverTime, 'serverTime') }
+    case 'forks':
+      return parseForksMessage(value)
+    case 'prop':
+      return parsePropagationMessage(value)
     default:
       return fail(`unknown message type ${JSON.stringify(value.t)}`)
   }

@@ -166,6 +166,8 @@ export interface ForkSide {
   tipHeight: number
   tipHead: string
   largest: boolean
+  /** nodes on it (`nodes` names the first hundred) */
+  nodeCount: number
   nodes: ForkSideNode[]
 }
 

@@ -1,6 +1,7 @@
 export * from './constants.ts'
 export * from './errors.ts'
 export * from './feed.ts'
+export * from './forks.ts'
 export * from './go-json.ts'
 export * from './heads.ts'
 export * from './heartbeat.ts'

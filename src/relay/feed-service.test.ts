@@ -5,7 +5,7 @@
 // emptying ('idle') means the subscriber has caught up.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { decodeFeedLine } from '../protocol/index.ts'
+import { decodeFeedLine, encodeFeedMessage } from '../protocol/index.ts'
 import { FEED_BATCH_MAX_BYTES } from './constants.ts'
 import { FeedService } from './feed-service.ts'
 import { RelayMetrics } from './metrics.ts'
@@ -148,6 +148,44 @@ describe('feed backpressure', () => {
       await waitFor('the live batches', () => stream.writes.length > snapshotWrites + 2)
       const over = stream.writes.filter(size => size > FEED_BATCH_MAX_BYTES)
       assert.deepEqual(over, [], `writes over ${FEED_BATCH_MAX_BYTES} B`)
+    } finally {
+      feed.stop()
+    }
+  })
+
+  it('sends a published message live, in every snapshot, and only its latest to a reader that was behind', async () => {
+    const registry = new NodeRegistry()
+    const feed = new FeedService({ registry, metrics: new RelayMetrics(), registrar, relayPeerId: 'relay' }, { drainTimeoutMs: 60_000 })
+    feed.start()
+    const panel = (at: number): Uint8Array => encodeFeedMessage({ t: 'forks', at, networks: [] })
+    const decode = (chunks: Uint8Array[]): ReturnType<typeof decodeFeedLine>[] => chunks
+      .flatMap(bytes => new TextDecoder().decode(bytes).split('\n').filter(line => line !== ''))
+      .map(line => decodeFeedLine(line))
+    try {
+      registry.heartbeat('node0', beat(1), Date.now())
+      feed.publish('forks', panel(1))
+      const stream = new SlowStream()
+      void feed.handleStream(stream as unknown as Stream, connection)
+      const opening = decode(stream.sent).map(m => m.t === 'forks' ? `forks@${m.at}` : m.t)
+      assert.deepEqual(opening, ['hello', 'snapshot', 'node', 'forks@1', 'synced'], 'after the nodes, before synced')
+      // behind: three panels come, only the last goes out when it catches up
+      const before = stream.sent.length
+      for (const at of [2, 3, 4]) feed.publish('forks', panel(at))
+      await waitFor('the batch to mark the panel for the reader that is behind', () => feed.dirtyKeys() === 1)
+      assert.equal(stream.sent.length, before, 'nothing sent while behind')
+      await waitFor('the latest panel', () => {
+        if (stream.writeBufferLength > 0) stream.empty()
+        return decode(stream.sent.slice(before)).some(m => m.t === 'forks')
+      })
+      assert.deepEqual(decode(stream.sent.slice(before)).flatMap(m => m.t === 'forks' ? [m.at] : []), [4], 'its latest, once')
+      // a reader that keeps up gets each one as it comes
+      const live = new RecordingStream()
+      const got: Uint8Array[] = []
+      live.send = (bytes: Uint8Array): boolean => { got.push(bytes); return true }
+      void feed.handleStream(live as unknown as Stream, connection)
+      await waitFor('the live reader synced', () => decode(got).some(m => m.t === 'synced'))
+      feed.publish('forks', panel(5))
+      await waitFor('the live panel', () => decode(got).some(m => m.t === 'forks' && m.at === 5))
     } finally {
       feed.stop()
     }

@@ -2,6 +2,7 @@
 import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
 import type { RelayAddresses } from './addresses.ts'
 import type { FeedService } from './feed-service.ts'
+import type { ForkService } from './fork-service.ts'
 import type { HttpRoutes } from './http-server.ts'
 import type { RelayMetrics } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -11,6 +12,7 @@ export interface RelayRoutesComponents {
   addresses: RelayAddresses
   registry: NodeRegistry
   feed: FeedService
+  forks: ForkService
   metrics: RelayMetrics
   /** a relay that picks its viewers shows node histories only over the feed, to them */
   viewerAllowlist: boolean
@@ -19,7 +21,7 @@ export interface RelayRoutesComponents {
 }
 
 export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
-  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt } = components
+  const { peerId, addresses, registry, feed, forks, metrics, viewerAllowlist, startedAt } = components
   return {
     relayInfo: () => ({
       peerId,
@@ -29,6 +31,7 @@ export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
       heartbeatProtocol: HEARTBEAT_PROTOCOL
     }),
     nodes: () => Array.from(registry.nodes(), node => node.record),
+    forks: () => forks.forks(),
     snapshot: () => viewerAllowlist ? null : feed.snapshotBytes(),
     health: () => ({
       ok: true,

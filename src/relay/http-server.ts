@@ -1,5 +1,5 @@
 // The relay's HTTP side: the built dashboard at /, /relay.json (how a page finds the relay),
-// /api/nodes, /api/snapshot, /healthz and /metrics. Read-only; every response is bounded by
+// /api/nodes, /api/forks, /api/snapshot, /healthz and /metrics. Read-only; every response is bounded by
 // the state size.
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
@@ -131,6 +131,8 @@ export interface HttpRoutes {
   health: () => { ok: boolean, [key: string]: unknown }
   /** Prometheus text exposition format 0.0.4 */
   metrics: () => Promise<string>
+  /** the fork log, newest first */
+  forks: () => unknown
 }
 
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/', import.meta.url))
@@ -318,6 +320,9 @@ export class HttpServer {
         return
       case '/api/nodes':
         sendJson(res, 200, routes.nodes())
+        return
+      case '/api/forks':
+        sendJson(res, 200, routes.forks())
         return
       case '/api/snapshot':
         await sendSnapshot(req, res, this.#snapshots)

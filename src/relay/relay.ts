@@ -6,6 +6,7 @@ import { logger } from '@libp2p/logger'
 import { loadAllowlists, PenaltyBox } from './access.ts'
 import { relayAddresses } from './addresses.ts'
 import { feedService } from './feed-service.ts'
+import { forkService } from './fork-service.ts'
 import { heartbeatReceiver } from './heartbeat-receiver.ts'
 import { relayRoutes } from './http-routes.ts'
 import { httpServer } from './http-server.ts'
@@ -52,16 +53,18 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     ...(init.feedDrainTimeoutMs != null ? { drainTimeoutMs: init.feedDrainTimeoutMs } : {}),
     ...(init.quietProbe != null ? { probe: init.quietProbe } : {})
   })({ registry, metrics, registrar: libp2p, relayPeerId: peerId })
+  const forks = forkService()({ registry, metrics, publish: (key, bytes) => { feed.publish(key, bytes) } })
   const http = httpServer({
     host,
     port: init.httpPort ?? 8080,
     ...(init.staticDir != null ? { staticDir: init.staticDir } : {})
   })({
-    routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now() })
+    routes: relayRoutes({ peerId, addresses, registry, feed, forks, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now() })
   })
 
-  const startOrder: Service[] = [knownNodes, receiver, feed, http]
-  const stopOrder: Service[] = [receiver, feed, libp2p, http, knownNodes]
+  // the fork monitor starts before heartbeats come in, and stops after they have
+  const startOrder: Service[] = [knownNodes, forks, receiver, feed, http]
+  const stopOrder: Service[] = [receiver, forks, feed, libp2p, http, knownNodes]
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => { for (const service of stopOrder) await service.stop() })()
