@@ -14,7 +14,7 @@ function view (nickname: string, points: Array<[number, number]>, status: NodeSt
     peerId: `12D3KooW${nickname}`, nickname, height: history.lastHeight(), head: '{ a }', minerAddress: null, genesisCid: null,
     connected: status !== 'offline', firstSeenAt: 0, lastHeartbeatAt: history.lastAt(), disconnectedAt: null, connectedAt: null, beatPeriodMs: null, history
   }
-  return { node, status, lag: 0, pinned: false, headColor: 0 }
+  return { node, status, lag: 0, pinned: false, headColor: 0, branch: null, propagationMs: null }
 }
 
 describe('pointsInWindow', () => {
