@@ -2,7 +2,7 @@ import { memo, useRef } from 'react'
 import type { CSSProperties } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { STATUS_WORDS } from '../store/view.ts'
-import { formatClock, formatDuration, formatHeight, shortHead, shortPeerId } from './format.ts'
+import { formatClock, formatDuration, formatHeight, formatSeconds, shortHead, shortPeerId } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { STATUS_GLYPHS, headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
@@ -37,6 +37,7 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme }
         {shortHead(node.head, 1)}
       </td>
       <td className='c-miner'>{node.minerAddress ?? <span className='muted'>none</span>}</td>
+      <td className='c-prop num'>{view.propagationMs === null ? <span className='muted'>–</span> : formatSeconds(view.propagationMs)}</td>
       <td className='c-beat num'>{lastBeat}</td>
     </tr>
   )
@@ -46,7 +47,7 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme }
 function hiddenText (hidden: readonly NodeView[]): string {
   const counts = new Map<NodeView['status'], number>()
   for (const view of hidden) counts.set(view.status, (counts.get(view.status) ?? 0) + 1)
-  const parts = (['offline', 'stale', 'forked', 'behind', 'waiting', 'in-sync'] as const)
+  const parts = (['offline', 'stale', 'forked', 'behind', 'waiting', 'in-sync', 'other-network'] as const)
     .filter(status => counts.has(status))
     .map(status => `${counts.get(status) ?? 0} ${STATUS_WORDS[status]}`)
   return `+ ${hidden.length} more not shown: ${parts.join(', ')} (narrow with ?filter= or ?pin=)`
@@ -63,6 +64,7 @@ function Header () {
         <th className='c-lag num'>Lag</th>
         <th className='c-head'>Head</th>
         <th className='c-miner'>Miner</th>
+        <th className='c-prop num' title='median time from the first node reporting a new best head to this one'>Prop.</th>
         <th className='c-beat num'>Last beat</th>
       </tr>
     </thead>

@@ -3,6 +3,8 @@ import type { ReactNode } from 'react'
 import { STALL_BLOCKS } from '../store/constants.ts'
 import type { ConnectionState, DashboardView, Summary } from '../store/view.ts'
 import { formatBlockTime, formatClock, formatDuration, formatHeight } from './format.ts'
+import { PropagationTile, propagationFacts } from './PropagationTile.tsx'
+import type { NodeView } from '../store/view.ts'
 
 /** The connection to the relay, in words, always on screen. `quietMs`: how long a live feed
  *  has said nothing, once that is longer than a feed that works ever is (null until then). */
@@ -53,15 +55,35 @@ function clockOf (view: DashboardView, at: number): string {
   return formatClock(at - view.clockOffsetMs)
 }
 
-export function SummaryBar ({ view }: { view: DashboardView }) {
+/** The consensus tile's words: a fork the relay calls, heads that differ (propagating), or one head. */
+function consensusWords (summary: Summary, now: number): { label: string, value: string, detail: string } {
+  if (summary.fork !== null) {
+    const fork = summary.fork
+    return {
+      label: 'Fork',
+      value: `${fork.sides} branches`,
+      detail: `${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))} · on other branches: ${disputeText(summary)}`
+    }
+  }
+  if (summary.distinctHeads === 0) {
+    return { label: 'Consensus', value: '–', detail: summary.online === 0 ? 'no node online' : 'no node has beaten since it connected' }
+  }
+  if (summary.distinctHeads > 1) {
+    return { label: 'Consensus', value: `${summary.distinctHeads} heads`, detail: `largest group ${summary.largestGroup} · differing: ${disputeText(summary)}` }
+  }
+  const partial = summary.partial > 0 ? ` · ${summary.partial} see it in part` : ''
+  return { label: 'Consensus', value: '1 head', detail: `all ${summary.largestGroup} at best height agree${partial}` }
+}
+
+export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (view: NodeView) => boolean }) {
   const { summary } = view
-  const split = summary.distinctHeads > 1
   const offline = summary.known - summary.online
   // Not current (feed lost, a snapshot on its way, a quiet feed): what the tiles hold is what
   // the relay last said, so they say when that was, and nothing counts on from it. An alarm
   // up at that moment keeps its words, but not its red: the red is the banner's, for the
   // page's own trouble, and nobody across the room should read a devnet alarm into it.
   const asOf = view.current || view.heardAt === null ? null : clockOf(view, view.heardAt)
+  const consensus = consensusWords(summary, view.now)
   const rise = asOf === null || summary.stalled
     ? (summary.sinceRiseMs === null ? '–' : formatDuration(summary.sinceRiseMs))
     : summary.bestHeight < 0 ? '–' : clockOf(view, summary.roseAt)
@@ -71,7 +93,7 @@ export function SummaryBar ({ view }: { view: DashboardView }) {
         label='Nodes online'
         testId='summary-online'
         value={summary.online}
-        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}`}
+        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.otherNetwork > 0 ? ` · ${summary.otherNetwork} on another network` : ''}`}
       />
       <Tile
         label='Best height'
@@ -89,18 +111,13 @@ export function SummaryBar ({ view }: { view: DashboardView }) {
           : asOf === null ? 'best height rose' : `block time ${formatBlockTime(summary.blockTimeMs)}`}
       />
       <Tile
-        label={summary.forked ? 'Fork at best height' : 'Consensus'}
+        label={consensus.label}
         alarm={summary.forked && asOf === null}
         testId='summary-consensus'
-        value={summary.distinctHeads === 0 ? '–' : split ? `${summary.distinctHeads} heads` : '1 head'}
-        detail={summary.distinctHeads === 0
-          ? summary.online === 0 ? 'no node online' : 'no node has beaten since it connected'
-          : split
-            ? `largest group ${summary.largestGroup} · in dispute: ${disputeText(summary)}`
-            : summary.forked
-              ? 'the branches differed within the last block'
-              : `all ${summary.largestGroup} at best height agree`}
+        value={consensus.value}
+        detail={consensus.detail}
       />
+      <PropagationTile histogram={view.network.panel?.propagation ?? null} facts={propagationFacts(view.nodes, watched)} />
     </div>
   )
 }

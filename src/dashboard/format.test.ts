@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatClock, formatHeight } from './format.ts'
+import { formatClock, formatHeight, formatSeconds } from './format.ts'
 
 test('heights are written with thousands separators, as toLocaleString("en-US") writes them', () => {
   for (const height of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 123_456_789, 2 ** 40]) {
@@ -13,4 +13,8 @@ test('a moment is written as the page\'s time of day, to the second', () => {
   const moment = new Date(2024, 0, 2, 4, 5, 6, 789).getTime()
   assert.equal(formatClock(moment), '04:05:06')
   assert.equal(formatClock(new Date(2024, 0, 2, 23, 59, 59, 999).getTime()), '23:59:59')
+})
+
+test('propagation times read as seconds, with the digits that matter', () => {
+  assert.deepEqual([42, 420, 999, 3_100, 12_400].map(formatSeconds), ['0.04 s', '0.42 s', '1.00 s', '3.1 s', '12 s'])
 })

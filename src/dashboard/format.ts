@@ -53,3 +53,11 @@ export function formatBlockTime (ms: number | null): string {
   if (ms === null) return 'measuring'
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`
 }
+
+/** A short time for propagation: 42 ms → "0.04 s", 420 ms → "0.42 s", 3,100 ms → "3.1 s", 12 s → "12 s". */
+export function formatSeconds (ms: number): string {
+  const s = ms / 1000
+  if (s < 1) return `${s.toFixed(2)} s`
+  if (s < 10) return `${s.toFixed(1)} s`
+  return `${Math.round(s)} s`
+}

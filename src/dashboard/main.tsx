@@ -33,7 +33,8 @@ const store = createDashboardStore({
   offlineKeepMs: params.offlineKeepMs,
   filter: params.filter,
   pins: params.pins,
-  windowMs: params.windowMs
+  windowMs: params.windowMs,
+  genesis: params.genesis
 })
 
 function storage (): Storage | null {

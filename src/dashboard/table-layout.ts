@@ -3,8 +3,8 @@
 
 // A row is this many times its font size tall
 const ROW_EM = 1.4
-// A table column (all eight fields, padding included) is this many ems of its font wide
-const COLUMN_EM = 49
+// A table column (all nine fields, padding included) is this many ems of its font wide
+const COLUMN_EM = 54
 // Type never grows past this (in rem, which tracks the viewport height, so 1080p and 4K lay
 // out alike) and never shrinks past the smaller one: below it rows are cut, with a count
 const MAX_FONT_REM = 1.3

@@ -16,6 +16,8 @@ export interface NetworkChoice {
   readonly panel: NetworkPanel | null
   /** chosen by ?genesis= (not the default) */
   readonly byUrl: boolean
+  /** the relay's fork monitor has spoken on this subscription */
+  readonly heard: boolean
   /** ?genesis= named no network the relay hears: the largest is shown instead */
   readonly unmatched: string | null
   /** the other networks, with their connected nodes */
@@ -61,6 +63,7 @@ export function chooseNetwork (forks: ForksMessage | null, nodes: Iterable<NodeG
     main: main?.genesis ?? null,
     panel: shown?.panel ?? null,
     byUrl: wanted !== null && unmatched === null,
+    heard: forks !== null,
     unmatched,
     others: networks.filter(network => network !== shown && network.nodes > 0).map(network => ({ genesis: network.genesis, nodes: network.nodes }))
   }

@@ -114,6 +114,10 @@ export interface DashboardView {
   readonly windowMs: number
   /** the network shown (?genesis=, or the largest), its fork panel, and the others */
   readonly network: NetworkChoice
+  /** every node the feed describes, by peer ID, and the feed's ids (`i`) for them: the fork
+   *  panel names nodes by id */
+  readonly entries: ReadonlyMap<string, NodeEntry>
+  readonly byIndex: ReadonlyMap<number, string>
 }
 
 export interface ViewOptions {
@@ -292,7 +296,9 @@ export function deriveView (
     windowStart: now - options.windowMs,
     gaps: state.gaps,
     windowMs: options.windowMs,
-    network
+    network,
+    entries: state.nodes,
+    byIndex: state.byIndex
   }
 }
 
