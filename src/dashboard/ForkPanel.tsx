@@ -55,7 +55,7 @@ export const ForkPanel = memo(function ForkPanel ({ panel, absent, entries, byIn
   const now = nowSecond * 1000
   const state = panelState(panel, now, absent)
   return (
-    <section className={`fork-panel fp-${state.tone}`} data-testid='fork-panel' data-fork={panel?.fork != null ? 'open' : 'none'} data-branches={panel?.branches.length ?? 0}>
+    <section className={`fork-panel fp-${state.tone}`} data-testid='fork-panel' data-fork={panel?.fork != null ? 'open' : 'none'} data-fork-id={panel?.fork?.id} data-branches={panel?.branches.length ?? 0}>
       <header className='fp-title'>
         <span className='fp-label'>Branches</span>
         <span className='fp-state' data-testid='fork-state'>{state.text}</span>
@@ -72,7 +72,7 @@ function panelState (panel: NetworkPanel | null, now: number, absent: string): {
   const fork = panel.fork
   if (fork !== null) {
     const split = fork.splitHeight === null ? '' : ` · split after ${formatHeight(fork.splitHeight)}`
-    return { tone: 'loud', text: `FORK · ${fork.sides} branches${split} · ${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))}` }
+    return { tone: 'loud', text: `FORK #${fork.id} · ${fork.sides} branches${split} · ${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))}` }
   }
   if (panel.branches.length > 1 && panel.divergingSince !== null) {
     return { tone: 'diverging', text: `${panel.branches.length} heads for ${formatDuration(Math.max(0, now - panel.divergingSince))}: propagating, a fork if it lasts a block time` }

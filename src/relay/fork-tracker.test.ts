@@ -173,6 +173,30 @@ describe('ForkTracker', () => {
     assert.deepEqual(net.kinds(), ['fork_started', 'fork_ended'], 'one fork')
   })
 
+  it('keeps the lines right when the first node onto the new head comes from the losing branch', () => {
+    const net = new Devnet()
+    steady(net, [0, 1, 2, 3, 4], 1, 5)
+    for (let h = 6; h <= 9; h++) {
+      for (const i of [0, 1, 2]) net.set(i, h, key(`m${h}`))
+      for (const i of [3, 4]) net.set(i, h, key(`f${h}`))
+      net.run(BLOCK)
+    }
+    assert.deepEqual(net.kinds(), ['fork_started'])
+    // the reorg: node 3 reports the main branch's next head before any main node does
+    net.set(3, 10, key('m10'))
+    net.run(250)
+    for (const i of [0, 1, 2, 4]) net.set(i, 10, key('m10'))
+    net.run(3 * BLOCK)
+    steady(net, [0, 1, 2, 3, 4], 11, 13)
+    assert.deepEqual(net.kinds(), ['fork_started', 'fork_ended'])
+    const panel = net.tracker.panel(net.now)
+    assert.equal(panel.branches.length, 1)
+    const m10 = panel.columns.find(column => column.height === 10)?.rounds[0]
+    const m9 = panel.columns.find(column => column.height === 9)?.rounds.find(round => round.head === key('m9'))
+    assert.equal(m10?.parent, m9?.id, 'the new head follows the main branch: the majority came from there')
+    assert.deepEqual(net.events[1]?.fork.sides.map(side => side.nodes), [[0, 1, 2], [3, 4]], 'each node on the side it was on')
+  })
+
   it('calls split validators a fork (two lines at different slots), then the reorg ends it', () => {
     // two beacon nodes, each proposing in its own slots: their heads are never at one slot
     const net = new Devnet()

@@ -24,6 +24,9 @@ export const MAX_ROUNDS_PER_HEIGHT = 64
 // Blocks and distinct heads one round collects (a Filecoin round has a handful of blocks)
 const MAX_BLOCKS_PER_ROUND = 256
 const MAX_HEADS_PER_ROUND = 64
+// Lower rounds a round keeps votes for as its parent (a handful: the main line, a branch
+// nodes reorged off, a round skipped)
+const MAX_PARENT_CANDIDATES = 8
 
 interface Round {
   readonly id: number
@@ -34,6 +37,9 @@ interface Round {
   /** the round it follows, as inferred; resolve with find() (it may have merged), and a
    *  pruned one reads as unknown */
   parent: Round | null
+  /** the lower rounds nodes came to it from, with how many did: the parent is the one most
+   *  came from (a node that reorged onto this line, or skipped a round, is outvoted) */
+  readonly from: Map<Round, number>
   /** set when merged into another round (heads found to share a block) */
   merged: Round | null
   pruned: boolean
@@ -156,7 +162,7 @@ export class ForkTracker {
   /** the largest branch's tip height at the last evaluation: what "far behind" is measured from */
   #reference = -1
   #branches: Branch[] = []
-  #fork: (TrackedFork & { widest: number }) | null = null
+  #fork: OpenTrackedFork | null = null
   #forksSoFar = 0
   #nextForkId: () => number
   /** heads that could not be placed (no blocks, too far behind, past a bound) */
@@ -181,7 +187,7 @@ export class ForkTracker {
 
   /** The fork open now, if any. */
   get openFork (): TrackedFork | null {
-    return this.#fork === null ? null : stripWidest(this.#fork)
+    return this.#fork === null ? null : reported(this.#fork)
   }
 
   /** The node's last beat, to hand it to another tracker (its network changed). */
@@ -243,18 +249,27 @@ export class ForkTracker {
     if (round === null) return
     round.holders.add(node)
     round.seen++
-    if (previous !== null && previous.height < round.height) {
-      // the nearest lower round a node came from is the likeliest parent: a node that skipped
-      // a round, or reorged onto this line from another, came from further down
-      const parent = live(round.parent)
-      if (parent === null || previous.height > parent.height) round.parent = previous
-    }
+    if (previous !== null && previous.height < round.height) this.#vote(round, previous)
     if (round.timed && reporting) {
       const delay = at - round.firstAt
       if (delay > 0) round.delays.push(delay)
       node.delays.push(delay)
       if (node.delays.length > PROPAGATION_SAMPLES) node.delays.shift()
     }
+  }
+
+  /**
+   * A node moved from `previous` to `round`: a vote for `previous` as its parent. The parent is
+   * the round most nodes came from; on a tie the nearer one (a node that skipped a round came
+   * from further down), then the one more nodes have seen (the main line, not a branch a node
+   * reorged off: at a reorg, the first node onto the new head may well come from the old
+   * branch, and the next beats of the majority outvote it).
+   */
+  #vote (round: Round, previous: Round): void {
+    const votes = round.from
+    if (!votes.has(previous) && votes.size >= MAX_PARENT_CANDIDATES) return
+    votes.set(previous, (votes.get(previous) ?? 0) + 1)
+    round.parent = bestParent(votes)
   }
 
   /** The best height and the block time, on the shared rules (src/protocol/status-rules.ts). */
@@ -296,6 +311,7 @@ export class ForkTracker {
         blocks: new Set(),
         heads: new Map(),
         parent: null,
+        from: new Map(),
         merged: null,
         pruned: false,
         holders: new Set(),
@@ -349,9 +365,10 @@ export class ForkTracker {
     into.seen += from.seen
     into.firstAt = Math.min(into.firstAt, from.firstAt)
     into.delays.push(...from.delays)
-    const a = live(into.parent)
-    const b = live(from.parent)
-    if (b !== null && (a === null || b.height > a.height)) into.parent = b
+    for (const [candidate, count] of from.from) {
+      if (into.from.has(candidate) || into.from.size < MAX_PARENT_CANDIDATES) into.from.set(candidate, (into.from.get(candidate) ?? 0) + count)
+    }
+    into.parent = bestParent(into.from)
     if (from.timed && !into.timed) {
       into.timed = true
       const k = this.#timed.indexOf(from)
@@ -455,15 +472,15 @@ export class ForkTracker {
     if (evidenced.length > 0) this.#lastEvidencedAt = now
     if (this.#fork === null && called.length > 0 && largest !== undefined) {
       const startedAt = Math.min(...called.map(sinceOf))
-      this.#fork = { id: this.#nextForkId(), startedAt, calledAt: now, endedAt: null, splitHeight: null, depth: 0, sides: [], widest: -1 }
+      this.#fork = { id: this.#nextForkId(), startedAt, calledAt: now, endedAt: null, splitHeight: null, depth: 0, tally: new Map(), tips: new Map() }
       this.#updateFork(largest, evidenced)
-      events.push({ kind: 'fork_started', fork: stripWidest(this.#fork) })
+      events.push({ kind: 'fork_started', fork: reported(this.#fork) })
     } else if (this.#fork !== null && largest !== undefined && evidenced.length > 0) {
       this.#updateFork(largest, evidenced)
     } else if (this.#fork !== null && now - (this.#lastEvidencedAt ?? now) > window) {
       // every node on one branch for the grace: it ended when they last differed
       this.#fork.endedAt = this.#lastEvidencedAt ?? now
-      events.push({ kind: 'fork_ended', fork: stripWidest(this.#fork) })
+      events.push({ kind: 'fork_ended', fork: reported(this.#fork) })
       this.#fork = null
     }
     if (this.#fork !== null && largest !== undefined) {
@@ -509,16 +526,17 @@ export class ForkTracker {
     const depth = Math.max(...called.map(branch => Math.max(branch.tip.height, largest.tip.height) - bottom(branch)))
     fork.depth = Math.max(fork.depth, depth)
     if (fork.splitHeight === null || (lowest !== null && lowest < fork.splitHeight)) fork.splitHeight = lowest
-    // the log keeps the sides at the fork's widest: the most nodes off the largest branch
-    const off = called.reduce((sum, branch) => sum + branch.nodes.length, 0)
-    if (off >= fork.widest) {
-      fork.widest = off
-      fork.sides = [largest, ...called].map((branch, k) => ({
-        tipHeight: branch.tip.height,
-        tipHead: representativeHead(branch.tip),
-        largest: k === 0,
-        nodes: branch.nodes.map(node => node.i).sort((a, b) => a - b)
-      }))
+    // the log's sides: each node on the side it was on for most of the fork (a moment of
+    // propagation, or a node's late beat, does not move it), each side with its latest tip
+    const keyOf = (branch: Branch): string => branch === largest ? 'largest' : branch.split === null ? 'root' : `r${find(branch.split).id}`
+    for (const branch of [largest, ...called]) {
+      const key = keyOf(branch)
+      fork.tips.set(key, { tipHeight: branch.tip.height, tipHead: representativeHead(branch.tip) })
+      for (const node of branch.nodes) {
+        let counts = fork.tally.get(node.i)
+        if (counts === undefined) fork.tally.set(node.i, counts = new Map())
+        counts.set(key, (counts.get(key) ?? 0) + 1)
+      }
     }
   }
 
@@ -597,7 +615,7 @@ export class ForkTracker {
       blockTimeMs: this.#best.blockTimeMs,
       columns,
       branches: panelBranches,
-      fork: fork === null ? null : { id: fork.id, startedAt: fork.startedAt, calledAt: fork.calledAt, splitHeight: fork.splitHeight, depth: fork.depth, sides: fork.sides.length },
+      fork: fork === null ? null : { id: fork.id, startedAt: fork.startedAt, calledAt: fork.calledAt, splitHeight: fork.splitHeight, depth: fork.depth, sides: fork.tips.size },
       divergingSince,
       propagation: this.#histogram(),
       placed: largest === undefined ? 0 : branches.reduce((sum, branch) => sum + branch.nodes.length, 0)
@@ -660,6 +678,21 @@ export class ForkTracker {
   }
 }
 
+/** The round most nodes came from; ties: the nearer (higher), then the more seen, then the older. */
+function bestParent (votes: ReadonlyMap<Round, number>): Round | null {
+  let best: Round | null = null
+  let most = 0
+  for (const [candidate, count] of votes) {
+    const r = live(candidate)
+    if (r === null) continue
+    if (best === null || count > most || (count === most && (r.height > best.height || (r.height === best.height && (r.seen > best.seen || (r.seen === best.seen && r.id < best.id)))))) {
+      best = r
+      most = count
+    }
+  }
+  return best
+}
+
 function representativeHead (round: Round): string {
   // the head with the most blocks: the round as whole as anyone saw it
   let best = ''
@@ -673,7 +706,37 @@ function representativeHead (round: Round): string {
   return best
 }
 
-function stripWidest (fork: TrackedFork & { widest: number }): TrackedFork {
-  const { widest: _, ...rest } = fork
-  return { ...rest, sides: rest.sides.map(side => ({ ...side, nodes: [...side.nodes] })) }
+/** A fork as it is being followed: the log's sides are made from its tallies when reported. */
+interface OpenTrackedFork extends Omit<TrackedFork, 'sides'> {
+  /** node → side key ('largest', or the split it went off at) → evaluations it was seen there */
+  readonly tally: Map<number, Map<string, number>>
+  /** side key → its latest tip */
+  readonly tips: Map<string, { tipHeight: number, tipHead: string }>
+}
+
+/** The fork as reported: each node on the side it was seen on most, the largest side first. */
+function reported (fork: OpenTrackedFork): TrackedFork {
+  const members = new Map<string, number[]>()
+  for (const [i, counts] of fork.tally) {
+    let side = ''
+    let most = 0
+    for (const [key, count] of counts) {
+      if (count > most || (count === most && key === 'largest')) {
+        side = key
+        most = count
+      }
+    }
+    const list = members.get(side)
+    if (list === undefined) members.set(side, [i])
+    else list.push(i)
+  }
+  const sides: TrackedSide[] = []
+  for (const [key, tip] of fork.tips) {
+    const nodes = (members.get(key) ?? []).sort((a, b) => a - b)
+    if (nodes.length === 0 && key !== 'largest') continue
+    sides.push({ ...tip, largest: key === 'largest', nodes })
+  }
+  sides.sort((a, b) => Number(b.largest) - Number(a.largest) || b.nodes.length - a.nodes.length)
+  const { tally: _t, tips: _s, ...rest } = fork
+  return { ...rest, sides }
 }
