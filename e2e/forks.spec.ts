@@ -98,9 +98,9 @@ test('a node on another genesis is another network: kept out, no fork; ?genesis=
   await expect(connection(page)).toHaveText(/Live/)
   const other = page.locator('tr[data-status="other-network"]')
   await expect(other).toHaveCount(1, { timeout: 30_000 })
-  await expect(other.locator('td.c-status')).toHaveText(/other network/)
+  await expect(other.locator('td.c-status')).toHaveText(/other net/)
   await expect(page.getByTestId('network-note')).toContainText('1 node on another network')
-  await expect(page.getByTestId('summary-online')).toContainText('1 on another network')
+  await expect(page.getByTestId('summary-online')).toContainText('+1 other net')
   await expect(page.getByTestId('summary-online').locator('.big')).toHaveText('5')
   const name = (await other.locator('td.c-nick').textContent())?.trim() ?? ''
   await saveScreenshots(page, 'other-network')

@@ -167,7 +167,7 @@ function RoundBox ({ laid, rem, nodeOf }: { laid: LaidBox, rem: number, nodeOf: 
         <span className='fp-cid'>{shortHead(round.head, 1).split(' ')[0]}</span>
         {round.nodes.length > 0 && <span className='fp-count'>{round.nodes.length}</span>}
       </div>
-      {partial && <div className='fp-partial'>{round.blocks} blocks{round.partial > 0 ? ` · ${round.partial} see part` : ''}</div>}
+      {partial && <div className='fp-partial'>{round.partial > 0 ? `${round.partial} see part of ${round.blocks}` : `${round.blocks} blocks`}</div>}
       {round.nodes.length === 0
         ? rows > 0 && <div className='fp-seen'>{round.seen > 0 ? `seen by ${round.seen}` : ''}</div>
         : <NameChips shown={fitted.shown} more={fitted.more} />}

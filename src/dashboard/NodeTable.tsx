@@ -31,7 +31,7 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme }
       <td className='c-nick'>{view.pinned ? '★ ' : ''}{node.nickname === '' ? <span className='muted'>(no nickname)</span> : node.nickname}</td>
       <td className='c-peer'>{shortPeerId(node.peerId)}</td>
       <td className='c-height num'>{formatHeight(node.height)}</td>
-      <td className='c-lag num'>{status === 'waiting' ? '–' : lag === 0 ? '0' : `−${lag}`}</td>
+      <td className='c-lag num'>{status === 'waiting' || status === 'other-network' ? '–' : lag === 0 ? '0' : `−${lag}`}</td>
       <td className='c-head'>
         <span className='chip' style={{ background: headColor(theme, view.headColor) }} />
         {shortHead(node.head, 1)}

@@ -93,7 +93,7 @@ export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (
         label='Nodes online'
         testId='summary-online'
         value={summary.online}
-        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.otherNetwork > 0 ? ` · ${summary.otherNetwork} on another network` : ''}`}
+        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.otherNetwork > 0 ? ` · +${summary.otherNetwork} other net` : ''}`}
       />
       <Tile
         label='Best height'

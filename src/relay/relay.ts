@@ -34,7 +34,9 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
 
   const metrics = new RelayMetrics()
   const registry = new NodeRegistry()
-  registerNodeGauges(metrics, registry)
+  // the fork monitor says which network is the main one; made below, read at scrape time
+  let mainNetwork = (): string | null => null
+  registerNodeGauges(metrics, registry, () => mainNetwork())
   const penaltyBox = new PenaltyBox()
   const libp2p = await createRelayNode({ privateKey: key, host, tcpPort: init.tcpPort ?? 4001, wsPort: init.wsPort ?? 4002 }, { penaltyBox, metrics })
   const peerId = libp2p.peerId.toString()
@@ -54,6 +56,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     ...(init.quietProbe != null ? { probe: init.quietProbe } : {})
   })({ registry, metrics, registrar: libp2p, relayPeerId: peerId })
   const forks = forkService()({ registry, metrics, publish: (key, bytes) => { feed.publish(key, bytes) } })
+  mainNetwork = () => forks.monitor.main
   const http = httpServer({
     host,
     port: init.httpPort ?? 8080,

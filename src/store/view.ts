@@ -29,7 +29,7 @@ export const STATUS_WORDS: Readonly<Record<NodeStatus, string>> = {
   waiting: 'waiting',
   stale: 'stale',
   offline: 'offline',
-  'other-network': 'other network'
+  'other-network': 'other net'
 }
 
 /** One row of the table and one line of the chart. */
