@@ -290,6 +290,25 @@ describe('ForkTracker', () => {
     assert.equal(propagation.counts.reduce((a, b) => a + b, 0), 20, 'the first reporter is not a delay')
   })
 
+  it('follows a devnet reset to genesis: old heights go, new heads are placed, propagation measured again', () => {
+    const net = new Devnet()
+    steady(net, [0, 1, 2], 1, 200)
+    const before = net.tracker.roundCount
+    for (let h = 1; h <= 15; h++) {
+      net.set(0, h, key(`r${h}`))
+      net.run(250)
+      for (const i of [1, 2]) net.set(i, h, key(`r${h}`))
+      net.run(BLOCK - 250)
+    }
+    assert.deepEqual(net.kinds(), [])
+    const panel = net.tracker.panel(net.now)
+    assert.equal(panel.branches.length, 1)
+    assert.equal(panel.branches[0]?.height, 15)
+    assert.deepEqual(panel.columns.at(-1)?.rounds[0]?.nodes, [0, 1, 2])
+    assert.ok(net.tracker.roundCount < before, 'the old heights\' rounds are gone')
+    assert.equal(new Map(net.tracker.medians()).get(1), 250, 'new best heights are measured again')
+  })
+
   it('stays bounded: a node spamming heads at one height, and a long run of heights', () => {
     const net = new Devnet()
     steady(net, [0, 1, 2], 1, 3)

@@ -159,7 +159,7 @@ export class ForkTracker {
   readonly #timed: Round[] = []
   #nextRound = 1
   #best = { height: -1, roseAt: 0, samples: [] as number[], blockTimeMs: null as number | null }
-  /** the largest branch's tip height at the last evaluation: what "far behind" is measured from */
+  /** the live nodes' median height at the last evaluation: what "far" is measured from */
   #reference = -1
   #branches: Branch[] = []
   #fork: OpenTrackedFork | null = null
@@ -404,8 +404,10 @@ export class ForkTracker {
   evaluate (now: number): ForkTrackerEvent[] {
     const events: ForkTrackerEvent[] = []
     const held = new Map<Round, TrackedNode[]>()
+    const heights: number[] = []
     for (const node of this.#nodes.values()) {
       if (!this.#isLive(node, now)) continue
+      heights.push(node.height)
       const round = live(node.round)
       if (round === null) continue
       const list = held.get(round)
@@ -440,7 +442,7 @@ export class ForkTracker {
     }
     branches.sort((a, b) => b.nodes.length - a.nodes.length || b.tip.height - a.tip.height || a.tip.id - b.tip.id)
     const largest = branches[0]
-    if (largest !== undefined) this.#reference = largest.tip.height
+    this.#settle(heights, now)
 
     // every other branch against the largest: where it split, and whether that is evidenced
     const present = new Map<SplitKey, number>()
@@ -540,22 +542,39 @@ export class ForkTracker {
     }
   }
 
-  /** Rounds far below the largest branch's tip go, with their index entries. */
+  /**
+   * Where the live nodes are: the median of their heights (one node reporting a height far from
+   * everyone's moves it nowhere), which rounds are kept around and new heads are placed near.
+   * When no live node is at the best height any more (a reorg down, a devnet reset to genesis),
+   * the best is what they hold now, so new best heights are measured again.
+   */
+  #settle (heights: number[], now: number): void {
+    if (heights.length === 0) return
+    heights.sort((a, b) => a - b)
+    this.#reference = heights[heights.length >> 1] ?? this.#reference
+    const top = heights[heights.length - 1] ?? -1
+    if (top < this.#best.height) this.#best = { ...this.#best, height: top, roseAt: now }
+  }
+
+  /** Rounds far from where the live nodes are go (held ones only when far below), with their
+   *  index entries: a devnet reset to genesis leaves nothing behind at its old heights. */
   #prune (): void {
-    if (this.#reference < 0) return
+    if (this.#reference < 0 || this.#byHeight.size === 0) return
     const floor = this.#reference - this.#keepHeights
-    if (this.#byHeight.size === 0) return
+    const ceiling = this.#reference + this.#keepHeights
     for (const [height, rounds] of this.#byHeight) {
-      if (height >= floor) continue
+      if (height >= floor && height <= ceiling) continue
       for (const round of rounds) {
+        if (height >= floor && round.holders.size > 0) continue
         round.pruned = true
         this.#rounds.delete(round)
+        rounds.delete(round)
         for (const block of round.blocks) this.#byBlock.delete(`${height} ${block}`)
         for (const head of round.heads.keys()) this.#byHead.delete(`${height} ${head}`)
         for (const node of round.holders) node.round = null
         round.holders.clear()
       }
-      this.#byHeight.delete(height)
+      if (rounds.size === 0) this.#byHeight.delete(height)
     }
   }
 
