@@ -117,13 +117,14 @@ function BestHeight ({ height, scales, rem }: { height: number, scales: ChartSca
 function NodeLabels ({ nodes, now, scales, theme, rem }: { nodes: readonly NodeView[], now: number, scales: ChartScales, theme: Theme, rem: number }) {
   const { right, top, bottom, start, y } = scales
   const labels = useMemo(() => {
-    const shown = nodes.filter(node => node.node.history.size > 0 && lineEnd(node, now) >= start)
-    // forked nodes are labelled apart, a label above their height: grouped with the majority's
-    // at the same height, they would be one label in one colour
-    const ends = (forked: boolean): Array<{ view: NodeView, y: number }> => shown
-      .filter(node => (node.status === 'forked') === forked)
-      .map(node => ({ view: node, y: y(node.node.height) - (forked ? 1.5 * rem : 0) }))
-    return [...layoutLabels(ends(false), 1.25 * rem, top, bottom), ...layoutLabels(ends(true), 1.25 * rem, top, bottom)]
+    // a forked node's label is its own (never folded into the majority's at its height), a
+    // label above its height, where its lifted line runs
+    const ends = nodes
+      .filter(node => node.node.history.size > 0 && lineEnd(node, now) >= start)
+      .map(node => node.status === 'forked'
+        ? { view: node, y: y(node.node.height) - 0.8 * rem, apart: 'forked' }
+        : { view: node, y: y(node.node.height) })
+    return layoutLabels(ends, 1.25 * rem, top, bottom)
   }, [nodes, now, start, y, rem, top, bottom])
   return (
     <g className='labels' data-testid='chart-labels'>

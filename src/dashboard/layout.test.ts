@@ -62,6 +62,17 @@ describe('layoutLabels', () => {
     assert.ok((ys.at(-1) ?? 0) <= 390)
   })
 
+  it('never folds a forked node\'s label into the majority\'s, and keeps them apart', () => {
+    const labels = layoutLabels([
+      { view: view('main1', [[0, 10]]), y: 100 },
+      { view: view('main2', [[0, 10]]), y: 100 },
+      { view: view('fork1', [[0, 10]], 'forked'), y: 92, apart: 'forked' },
+      { view: view('fork2', [[0, 10]], 'forked'), y: 92, apart: 'forked' }
+    ], 20, 0, 400)
+    assert.deepEqual(labels.map(label => label.text), ['fork1 +1', 'main1 +1'])
+    assert.ok((labels[1]?.y ?? 0) - (labels[0]?.y ?? 0) >= 20 - 1e-9, 'no overlap')
+  })
+
   it('names a node that still beats before an offline one', () => {
     const labels = layoutLabels([
       { view: view('gone', [[0, 1]], 'offline'), y: 50 },
