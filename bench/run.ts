@@ -15,6 +15,7 @@ import { forkAlarm, monitorCost } from './forks.ts'
 import { relayCapacity } from './relay-capacity.ts'
 import { relayMemory } from './relay-memory.ts'
 import { wireCost } from './wire.ts'
+import { headToPage, watcherCost } from './watch.ts'
 
 const full = process.argv.includes('--full')
 const only = process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length).split(',')
@@ -74,6 +75,41 @@ if (wanted('wire')) {
     target: '≤ 100 B',
     met: result.liveBytesPerHeartbeat <= 100 ? 'yes (live)' : 'no',
     how: 'bytes a WebSocket dashboard receives through a counting TCP proxy (all framing, hello, snapshot, pings), over heartbeats the relay accepted, 1,000 nodes beating every 3 s'
+  })
+}
+
+if (wanted('watcher')) {
+  log('watcher cost')
+  const result = await watcherCost({ counts: [100, 1_000], sampleSeconds: full ? 60 : 20, log })
+  rows.push({
+    row: 'watcher',
+    measured: result.points.map(p => `${p.nodes} nodes: CPU ${p.cpuPercent}% of a core, RSS ${p.rssMiB} MiB (${p.perNodeKiB} KiB per node over the ${result.idleMiB} MiB of a watcher with none); all at the relay ${p.upSeconds} s after start`).join('; ') +
+      `<br><sub>relay took ${result.points.map(p => `${p.beatsPerSecond} beats/s at ${p.nodes}`).join(', ')} (a beat per node every 3 s, one more at each new head)</sub>`,
+    target: 'measured (no target)',
+    met: '-',
+    how: `a \`devnet-dashboard watch\` process on core 1 watching n node APIs served by one local process (bench/watch-nodes.ts; a third each Filecoin JSON-RPC with ChainNotify, beacon API with events, execution JSON-RPC with newHeads; a block every 4 s per node, spread over the 4 s) and beating for each to a relay; relay and node server on core 0; CPU from /proc over ${full ? 60 : 20} s after all were up, RSS the median of readings every 250 ms; the machine is shared, so figures vary from run to run`
+  })
+}
+
+if (wanted('headtopage')) {
+  const staticDir = mkdtempSync(join(tmpdir(), 'devnet-bench-page-'))
+  log('head to page: building the dashboard')
+  buildPage(staticDir)
+  log('head to page')
+  const result = await headToPage({ staticDir, nodes: 100, samples: full ? 20 : 8, log })
+  rmSync(staticDir, { recursive: true, force: true })
+  const stats = (values: number[]): string => {
+    const sorted = [...values].sort((a, b) => a - b)
+    return `median ${Math.round(percentile(sorted, 0.5))} ms, worst ${Math.round(sorted.at(-1) ?? NaN)} ms`
+  }
+  const kinds = Object.keys(result.page)
+  const all = kinds.flatMap(kind => result.page[kind] ?? [])
+  rows.push({
+    row: 'head to page',
+    measured: `${stats(all)} over ${all.length} new heads (${result.nodes} nodes watched)<br><sub>${kinds.map(kind => `${kind}: feed ${stats(result.feed[kind] ?? [])}, page ${stats(result.page[kind] ?? [])}`).join('<br>')}</sub>`,
+    target: 'within a second',
+    met: (Math.max(...all) <= 1000 ? 'yes' : percentile([...all].sort((a, b) => a - b), 0.5) <= 1000 ? 'median only' : 'no'),
+    how: `${result.nodes} watched nodes (bench/watch-nodes.ts, a block every 4 s each) and three probe nodes, one of each kind, that make a block when the benchmark asks; from just before the node server pushes the new head (ChainNotify apply, SSE head event, newHeads) to a libp2p feed subscriber in the benchmark process, and to a MutationObserver in headless Chromium seeing the row's height change (the page applies updates at most every 250 ms by design); watcher on core 1, relay, node server and Chromium on core 0; shared machine`
   })
 }
 
@@ -191,7 +227,7 @@ const commit = execSync('git rev-parse --short=7 HEAD').toString().trim() +
   (execSync('git status --porcelain -- . ":(exclude)*.md"').toString().trim() === '' ? '' : '-dirty')
 const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}`
 const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
-const ORDER = ['relay capacity', 'relay memory', 'wire', 'first data', 'render', 'heap', 'bundle', 'fork monitor', 'fork alarm']
+const ORDER = ['relay capacity', 'relay memory', 'wire', 'first data', 'render', 'heap', 'bundle', 'fork monitor', 'fork alarm', 'watcher', 'head to page']
 const lines = new Map(rows.map(r => [r.row, `| ${r.row} | ${r.measured} | ${r.target} | ${r.met} | ${r.how} | ${run} |`]))
 // a run of some rows (--only) keeps the others from the file, each with the run it came from
 if (only != null && existsSync(file)) {
@@ -209,7 +245,7 @@ const text = `# Benchmarks
 
 Written by \`npm run bench\` (quick mode, under 5 minutes) or \`npm run bench -- --full\`; the last column says which run (mode, date, commit) each row comes from.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.
-Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, firstdata, render, heap, bundle, forks); the other rows stay as they were.
+Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, firstdata, render, heap, bundle, forks, watcher, headtopage); the other rows stay as they were.
 
 | row | measured | target | met | how | run |
 |---|---|---|---|---|---|

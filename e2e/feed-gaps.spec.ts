@@ -106,11 +106,13 @@ async function disagreements (page: Page, relay: RelayInfo, restartedAt = 0): Pr
   const api = await (await fetch(`${relay.httpUrl}/api/nodes`)).json() as NodeRecord[]
   const shown = await rows(page)
   const byPeer = new Map(shown.rows.map(row => [row.peerId, row]))
-  const heard = api.filter(node => node.connected && node.lastHeartbeatAt >= restartedAt)
+  const heard = api.filter(node => node.connected && (node.lastHeartbeatAt ?? 0) >= restartedAt)
   const best = Math.max(...heard.map(node => node.height))
   const wrong: string[] = []
   if (byPeer.size !== api.length) wrong.push(`${byPeer.size} rows for ${api.length} nodes`)
-  for (const node of api) {
+  for (const { lastHeartbeatAt, ...rest } of api) {
+    // every node here beats on its own (no roster): each has been heard
+    const node = { ...rest, lastHeartbeatAt: lastHeartbeatAt ?? 0 }
     const row = byPeer.get(node.peerId)
     const expected = !node.connected ? ['offline'] : node.lastHeartbeatAt < restartedAt ? ['waiting'] : node.height >= best - 1 ? ['in-sync', 'behind'] : ['behind']
     if (node.connected && node.height === best && node.lastHeartbeatAt <= shown.heardAt) expected.splice(1)

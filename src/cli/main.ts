@@ -15,6 +15,10 @@ const commands: Record<string, Command> = {
   sim: {
     summary: 'run a simulated devnet whose nodes beat to a relay',
     run: async argv => { await (await import('./sim-command.ts')).runSimCommand(argv) }
+  },
+  watch: {
+    summary: 'watch real nodes (Filecoin, beacon, execution) through their APIs and beat for them to a relay',
+    run: async argv => { await (await import('./watch-command.ts')).runWatchCommand(argv) }
   }
 }
 

@@ -47,7 +47,9 @@ const specs = {
     flag: 'cool-off-seconds', env: 'DEVNET_COOL_OFF_SECONDS', valueName: '<s>', default: COOL_OFF_MS / 1000,
     help: 'how long a peer that sent too many bad lines is refused', parse: parseCount
   } satisfies OptionSpec<number>,
-  sim: { flag: 'sim', env: 'DEVNET_SIM', valueName: '<nodes>', default: 0, help: 'also run a simulated devnet of this many nodes beating to this relay', parse: parseCount } satisfies OptionSpec<number>
+  sim: { flag: 'sim', env: 'DEVNET_SIM', valueName: '<nodes>', default: 0, help: 'also run a simulated devnet of this many nodes beating to this relay', parse: parseCount } satisfies OptionSpec<number>,
+  roster: { flag: 'roster', env: 'DEVNET_ROSTER', valueName: '<file>', default: undefined as string | undefined, help: 'nodes to show from the start, "missing" until first heard: JSON { "nodes": [ { "name", "peerId" } ] } (a watcher writes one in its data dir); followed while running', parse: parseText } satisfies OptionSpec<string | undefined>,
+  watch: { flag: 'watch', env: 'DEVNET_WATCH', valueName: '<file>', default: undefined as string | undefined, help: 'also watch the real nodes in this node file (see `devnet-dashboard watch --help`), beating to this relay', parse: parseText } satisfies OptionSpec<string | undefined>
 }
 
 function parsePeerId (raw: string): string {
@@ -92,15 +94,31 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
     allowViewers: options.allowViewer,
     maxViewers: options.maxViewers,
     maxBeatsPerSecond: options.maxBeatsPerSecond,
-    coolOffMs: options.coolOff * 1000
+    coolOffMs: options.coolOff * 1000,
+    ...(options.roster != null ? { roster: resolve(options.roster) } : {})
   })
   const stops: Array<() => Promise<void>> = [async () => { await relay.stop() }]
   const lines = relayBanner(relay, dataDir, options.maxViewers)
+  if (options.roster != null) lines.push(`  expected nodes: from ${resolve(options.roster)} (shown missing until first heard)`)
   if (options.sim > 0) {
     const { startEmbeddedSimulation } = await import('./embedded-sim.ts')
     const target = relay.nodeAddrs.find(addr => addr.includes('/tcp/') && !addr.includes('/ws')) ?? relay.nodeAddrs[0] ?? ''
     stops.unshift(await startEmbeddedSimulation(target, options.sim))
     lines.push(`  simulated devnet: ${options.sim} nodes beating to ${target}`)
+  }
+  if (options.watch != null) {
+    const { startEmbeddedWatch } = await import('./embedded-watch.ts')
+    const target = relay.nodeAddrs.find(addr => addr.includes('/tcp/') && !addr.includes('/ws')) ?? relay.nodeAddrs[0] ?? ''
+    try {
+      // the watcher's nodes are expected from the start, and follow its node file's edits
+      const watch = await startEmbeddedWatch(target, resolve(options.watch), dataDir, roster => { relay.expect('watch', roster) })
+      stops.unshift(watch.stop)
+      lines.push(...watch.lines)
+    } catch (err) {
+      // a bad node file at start: say why and leave nothing running
+      await relay.stop()
+      throw err
+    }
   }
   console.log(lines.join('\n'))
 

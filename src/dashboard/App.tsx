@@ -1,9 +1,9 @@
-import { useEffect, useLayoutEffect, useRef, useSyncExternalStore } from 'react'
+import { useEffect, useLayoutEffect, useMemo, useRef, useSyncExternalStore } from 'react'
 import type { DashboardStore } from '../store/store.ts'
 import { HeightChart } from './HeightChart.tsx'
 import { NodeTable } from './NodeTable.tsx'
 import { rootRem } from './root-rem.ts'
-import { tableShare } from './table-layout.ts'
+import { CLIENT_COLUMN_EM, tableShare } from './table-layout.ts'
 import { useElementSize } from './useElementSize.ts'
 import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
 import { ForkPanel } from './ForkPanel.tsx'
@@ -60,7 +60,9 @@ export function App ({ store, params }: AppProps) {
   const absent = view.network.heard ? 'the relay does not track this network\'s branches (it tracks the largest few)' : 'waiting for the relay\'s fork monitor'
   const main = useRef<HTMLElement>(null)
   const mainSize = useElementSize(main)
-  const share = mainSize.height > 0 ? tableShare(view.nodes.length, mainSize.width, mainSize.height, rootRem()) : 0.5
+  // the client column, while any node says its client (watched nodes; go-filecoin does not)
+  const showClient = useMemo(() => view.nodes.some(node => node.node.client !== null), [view.nodes])
+  const share = mainSize.height > 0 ? tableShare(view.nodes.length, mainSize.width, mainSize.height, rootRem(), showClient ? CLIENT_COLUMN_EM : 0) : 0.5
 
   useLayoutEffect(() => {
     const root = document.documentElement
@@ -94,7 +96,7 @@ export function App ({ store, params }: AppProps) {
       <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} />
       <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
         <HeightChart view={view} theme={theme} />
-        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} />
+        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />
       </main>
     </div>
   )

@@ -2,11 +2,11 @@ import { memo, useRef } from 'react'
 import type { CSSProperties } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { STATUS_WORDS } from '../store/view.ts'
-import { formatClock, formatDuration, formatHeight, formatSeconds, shortHead, shortPeerId } from './format.ts'
+import { formatClock, formatDuration, formatHeight, formatSeconds, shortClient, shortHead, shortPeerId } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { STATUS_GLYPHS, headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
-import { tableLayout } from './table-layout.ts'
+import { CLIENT_COLUMN_EM, tableLayout } from './table-layout.ts'
 import { useElementSize } from './useElementSize.ts'
 
 interface RowProps {
@@ -17,21 +17,26 @@ interface RowProps {
    *  less this), not ages that would read as "now" */
   clockOffsetMs: number | null
   theme: Theme
+  /** the client column is shown (some node has a client: watched nodes) */
+  showClient: boolean
 }
 
 /** Memoised on the node view, which the store replaces only when that node changed. */
-const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme }: RowProps) {
+const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme, showClient }: RowProps) {
   const { node, status, lag } = view
-  const lastBeat = clockOffsetMs === null
-    ? formatDuration(Math.max(0, nowSecond * 1000 - node.lastHeartbeatAt))
-    : formatClock(node.lastHeartbeatAt - clockOffsetMs)
+  const lastBeat = node.missing
+    ? 'never'
+    : clockOffsetMs === null
+      ? formatDuration(Math.max(0, nowSecond * 1000 - node.lastHeartbeatAt))
+      : formatClock(node.lastHeartbeatAt - clockOffsetMs)
   return (
     <tr className={`row status-${status}${view.pinned ? ' pinned' : ''}`} data-peer-id={node.peerId} data-status={status}>
       <td className='c-status'><span className='glyph'>{STATUS_GLYPHS[status]}</span> {STATUS_WORDS[status]}</td>
       <td className='c-nick'>{view.pinned ? '★ ' : ''}{node.nickname === '' ? <span className='muted'>(no nickname)</span> : node.nickname}</td>
       <td className='c-peer'>{shortPeerId(node.peerId)}</td>
-      <td className='c-height num'>{formatHeight(node.height)}</td>
-      <td className='c-lag num'>{status === 'waiting' || status === 'other-network' ? '–' : lag === 0 ? '0' : `−${lag}`}</td>
+      {showClient && <td className='c-client'>{shortClient(node.client, node.clientVersion)}</td>}
+      <td className='c-height num'>{node.missing ? '–' : formatHeight(node.height)}</td>
+      <td className='c-lag num'>{status === 'waiting' || status === 'missing' || status === 'other-network' ? '–' : lag === 0 ? '0' : `−${lag}`}</td>
       <td className='c-head'>
         <span className='chip' style={{ background: headColor(theme, view.headColor) }} />
         {shortHead(node.head, 1)}
@@ -47,19 +52,20 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme }
 function hiddenText (hidden: readonly NodeView[]): string {
   const counts = new Map<NodeView['status'], number>()
   for (const view of hidden) counts.set(view.status, (counts.get(view.status) ?? 0) + 1)
-  const parts = (['offline', 'stale', 'forked', 'behind', 'waiting', 'in-sync', 'other-network'] as const)
+  const parts = (['missing', 'offline', 'stale', 'forked', 'behind', 'syncing', 'waiting', 'in-sync', 'other-network'] as const)
     .filter(status => counts.has(status))
     .map(status => `${counts.get(status) ?? 0} ${STATUS_WORDS[status]}`)
   return `+ ${hidden.length} more not shown: ${parts.join(', ')} (narrow with ?filter= or ?pin=)`
 }
 
-function Header () {
+function Header ({ showClient }: { showClient: boolean }) {
   return (
     <thead>
       <tr>
         <th className='c-status'>Status</th>
         <th className='c-nick'>Node</th>
         <th className='c-peer'>Peer</th>
+        {showClient && <th className='c-client'>Client</th>}
         <th className='c-height num'>Height</th>
         <th className='c-lag num'>Lag</th>
         <th className='c-head'>Head</th>
@@ -71,11 +77,11 @@ function Header () {
   )
 }
 
-export function NodeTable ({ nodes, now, theme, synced, clockOffsetMs }: { nodes: readonly NodeView[], now: number, theme: Theme, synced: boolean, clockOffsetMs: number | null }) {
+export function NodeTable ({ nodes, now, theme, synced, clockOffsetMs, showClient }: { nodes: readonly NodeView[], now: number, theme: Theme, synced: boolean, clockOffsetMs: number | null, showClient: boolean }) {
   const box = useRef<HTMLDivElement>(null)
   const { width, height } = useElementSize(box)
   const rem = rootRem()
-  const layout = tableLayout(nodes.length, width, height, rem)
+  const layout = tableLayout(nodes.length, width, height, rem, showClient ? CLIENT_COLUMN_EM : 0)
   const nowSecond = Math.floor(now / 1000)
   const groups: Array<readonly NodeView[]> = []
   for (let c = 0; c < layout.columns; c++) {
@@ -90,9 +96,9 @@ export function NodeTable ({ nodes, now, theme, synced, clockOffsetMs }: { nodes
           <div className='table-columns' style={{ gridTemplateColumns: `repeat(${layout.columns}, minmax(0, 1fr))` }}>
             {groups.map((group, c) => (
               <table key={c} className='nodes'>
-                <Header />
+                <Header showClient={showClient} />
                 <tbody>
-                  {group.map(view => <NodeRow key={view.node.peerId} view={view} nowSecond={nowSecond} clockOffsetMs={clockOffsetMs} theme={theme} />)}
+                  {group.map(view => <NodeRow key={view.node.peerId} view={view} nowSecond={nowSecond} clockOffsetMs={clockOffsetMs} theme={theme} showClient={showClient} />)}
                 </tbody>
               </table>
             ))}

@@ -77,7 +77,7 @@ function consensusWords (summary: Summary, now: number): { label: string, value:
 
 export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (view: NodeView) => boolean }) {
   const { summary } = view
-  const offline = summary.known - summary.online
+  const offline = summary.known - summary.online - summary.missing
   // Not current (feed lost, a snapshot on its way, a quiet feed): what the tiles hold is what
   // the relay last said, so they say when that was, and nothing counts on from it. An alarm
   // up at that moment keeps its words, but not its red: the red is the banner's, for the
@@ -93,7 +93,7 @@ export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (
         label='Nodes online'
         testId='summary-online'
         value={summary.online}
-        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.otherNetwork > 0 ? ` · +${summary.otherNetwork} other net` : ''}`}
+        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.missing > 0 ? `, ${summary.missing} missing` : ''}${summary.otherNetwork > 0 ? ` · +${summary.otherNetwork} other net` : ''}`}
       />
       <Tile
         label='Best height'

@@ -7,7 +7,7 @@ export type Point = [at: number, height: number]
 
 /** Where a node's line ends: now while it beats, its last heartbeat once it is silent. */
 export function lineEnd (view: NodeView, now: number): number {
-  return view.status === 'in-sync' || view.status === 'forked' || view.status === 'behind' ? now : Math.min(now, view.node.lastHeartbeatAt)
+  return view.status === 'in-sync' || view.status === 'forked' || view.status === 'behind' || view.status === 'syncing' ? now : Math.min(now, view.node.lastHeartbeatAt)
 }
 
 /** Index of a history's first point drawn from windowStart on: the one in force at windowStart. */

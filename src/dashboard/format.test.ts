@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatClock, formatHeight, formatSeconds } from './format.ts'
+import { formatClock, formatHeight, formatSeconds, shortClient } from './format.ts'
 
 test('heights are written with thousands separators, as toLocaleString("en-US") writes them', () => {
   for (const height of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 123_456_789, 2 ** 40]) {
@@ -17,4 +17,12 @@ test('a moment is written as the page\'s time of day, to the second', () => {
 
 test('propagation times read as seconds, with the digits that matter', () => {
   assert.deepEqual([42, 420, 999, 3_100, 12_400].map(formatSeconds), ['0.04 s', '0.42 s', '1.00 s', '3.1 s', '12 s'])
+})
+
+test('a watched node\'s client reads short: the version without its build suffixes', () => {
+  assert.equal(shortClient('Lodestar', 'v1.5.1'), 'Lodestar v1.5.1')
+  assert.equal(shortClient('Geth', 'v1.13.5-stable-916d6a44'), 'Geth v1.13.5')
+  assert.equal(shortClient('Filecoin', '1.28.0+mainnet+git.b9d8a5d'), 'Filecoin 1.28.0')
+  assert.equal(shortClient('Reth', null), 'Reth')
+  assert.equal(shortClient(null, null), '–')
 })

@@ -61,3 +61,12 @@ export function formatSeconds (ms: number): string {
   if (s < 10) return `${s.toFixed(1)} s`
   return `${Math.round(s)} s`
 }
+
+/** "Lodestar v1.5.1" from a watched node's client and version, the version cut at its first
+ *  `+` or `-` (build and commit suffixes: "1.28.0+mainnet+git.b9d8a5d" → "1.28.0"); `–` when
+ *  the node says nothing of its client (go-filecoin). */
+export function shortClient (client: string | null, version: string | null): string {
+  if (client === null) return '–'
+  const short = version?.split(/[+-]/)[0] ?? ''
+  return short === '' ? client : `${client} ${short}`
+}

@@ -12,7 +12,8 @@ function view (nickname: string, points: Array<[number, number]>, status: NodeSt
   for (const [at, height] of points) history.push(at, height)
   const node: NodeEntry = {
     peerId: `12D3KooW${nickname}`, nickname, height: history.lastHeight(), head: '{ a }', minerAddress: null, genesisCid: null,
-    connected: status !== 'offline', firstSeenAt: 0, lastHeartbeatAt: history.lastAt(), disconnectedAt: null, connectedAt: null, beatPeriodMs: null, history
+    connected: status !== 'offline', firstSeenAt: 0, lastHeartbeatAt: history.lastAt(), missing: false, disconnectedAt: null, connectedAt: null, beatPeriodMs: null, history,
+    client: null, clientVersion: null, nodePeerId: null, syncing: null, finalizedHeight: null
   }
   return { node, status, lag: 0, pinned: false, headColor: 0, branch: null, propagationMs: null }
 }

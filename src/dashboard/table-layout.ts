@@ -5,6 +5,8 @@
 const ROW_EM = 1.4
 // A table column (all nine fields, padding included) is this many ems of its font wide
 const COLUMN_EM = 54
+// The client column ("Lodestar v1.5.1"), shown while any node has a client (watched nodes)
+export const CLIENT_COLUMN_EM = 10.5
 // Type never grows past this (in rem, which tracks the viewport height, so 1080p and 4K lay
 // out alike) and never shrinks past the smaller one: below it rows are cut, with a count
 const MAX_FONT_REM = 1.3
@@ -19,9 +21,9 @@ const MIN_TABLE_SHARE = 0.35
 const MAX_TABLE_SHARE = 0.68
 
 /** The share of `height` the table should take so its type is as large as it can be. */
-export function tableShare (count: number, width: number, height: number, rem: number): number {
+export function tableShare (count: number, width: number, height: number, rem: number, extraEm = 0): number {
   for (let share = MIN_TABLE_SHARE; share < MAX_TABLE_SHARE; share += 0.01) {
-    if (tableLayout(count, width, share * height, rem).fontSize >= MAX_FONT_REM * rem - 0.5) return share
+    if (tableLayout(count, width, share * height, rem, extraEm).fontSize >= MAX_FONT_REM * rem - 0.5) return share
   }
   return MAX_TABLE_SHARE
 }
@@ -39,18 +41,20 @@ export interface TableLayout {
 
 /**
  * Splits the table into side-by-side columns so that every node fits the box without
- * scrolling, choosing the number of columns that gives the largest type.
+ * scrolling, choosing the number of columns that gives the largest type. `extraEm`: the width
+ * of columns shown besides the eight (the client column).
  */
-export function tableLayout (count: number, width: number, height: number, rem: number): TableLayout {
+export function tableLayout (count: number, width: number, height: number, rem: number, extraEm = 0): TableLayout {
   const rows = Math.max(1, count)
+  const columnEm = COLUMN_EM + extraEm
   const minFont = MIN_FONT_REM * rem
   // only as many columns as fit side by side at the smallest type
-  const maxColumns = Math.max(1, Math.min(MAX_COLUMNS, Math.floor((width + GAP_REM * rem) / (COLUMN_EM * minFont + GAP_REM * rem))))
+  const maxColumns = Math.max(1, Math.min(MAX_COLUMNS, Math.floor((width + GAP_REM * rem) / (columnEm * minFont + GAP_REM * rem))))
   let best = { columns: 1, font: 0 }
   for (let columns = 1; columns <= maxColumns; columns++) {
     // one row per column is the header
     const byHeight = height / (Math.ceil(rows / columns) + 1) / ROW_EM
-    const byWidth = (width - (columns - 1) * GAP_REM * rem) / columns / COLUMN_EM
+    const byWidth = (width - (columns - 1) * GAP_REM * rem) / columns / columnEm
     const font = Math.min(MAX_FONT_REM * rem, byHeight, byWidth)
     if (font > best.font + 0.5) best = { columns, font }
   }

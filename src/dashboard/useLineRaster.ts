@@ -14,7 +14,7 @@ import type { ChartScales } from './useChartScales.ts'
 // forked node's line (on another branch than the largest) runs level with the main chain's, so
 // it goes over the in-sync ones, in the loud colour, twice as thick and lifted by a line's
 // width: two branches at one height show as two lines, not one
-const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['offline', 'waiting', 'stale', 'behind', 'in-sync', 'forked']
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['missing', 'offline', 'waiting', 'stale', 'syncing', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
 // the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the

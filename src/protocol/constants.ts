@@ -7,8 +7,10 @@ export const HEARTBEAT_PROTOCOL = 'fil/heartbeat/1.0.0'
 // The relay → dashboard feed. The version in its hello changes whenever a message changes
 // shape; a dashboard that sees another version reloads itself rather than misread the feed.
 export const FEED_PROTOCOL = '/devnet-dashboard/feed/1.0.0'
-// 2: the fork monitor's `forks` and `prop` messages (src/protocol/forks.ts)
-export const FEED_VERSION = 2
+// 2: NodeRecord gained client, clientVersion, nodePeerId, syncing and finalizedHeight, and
+// firstSeenAt/lastHeartbeatAt may be null (a roster node never heard)
+// 3: the fork monitor's `forks` and `prop` messages (src/protocol/forks.ts)
+export const FEED_VERSION = 3
 
 // go-filecoin writes ~200-byte lines; anything near this is not a heartbeat. Past it the
 // framing is lost (no newline in sight), so the stream is reset rather than buffered.
@@ -25,6 +27,13 @@ export const MAX_MINER_ADDRESS_LENGTH = 128
 
 // A CID string is under 100 characters for every hash go-filecoin used
 export const MAX_CID_LENGTH = 256
+
+// The optional fields after go-filecoin's five (a watcher's heartbeats): a client's name
+// ("Lodestar", "Geth") and version ("v1.5.1-stable-2115aa7") are short words; a peer ID is ~53
+// characters (secp256k1 `16Uiu2…`, Ed25519 `12D3KooW…`). Each is shown to every viewer.
+export const MAX_CLIENT_LENGTH = 64
+export const MAX_CLIENT_VERSION_LENGTH = 128
+export const MAX_PEER_ID_LENGTH = 128
 
 // The largest height a JavaScript number holds exactly; larger is invalid, not rounded
 export const MAX_HEIGHT = Number.MAX_SAFE_INTEGER

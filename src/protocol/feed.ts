@@ -2,7 +2,10 @@
 // per line. On subscribe: hello, snapshot (a count), that many `node` messages, synced; then one
 // message per change. Nodes are referred to by `i`, a small integer the relay assigns per node
 // for its lifetime, so events stay short; `node` messages bind `i` to a peer ID.
-import { FEED_VERSION, MAX_CID_LENGTH, MAX_HEAD_LENGTH, MAX_MINER_ADDRESS_LENGTH, MAX_NICKNAME_LENGTH } from './constants.ts'
+import {
+  FEED_VERSION, MAX_CID_LENGTH, MAX_CLIENT_LENGTH, MAX_CLIENT_VERSION_LENGTH, MAX_HEAD_LENGTH, MAX_MINER_ADDRESS_LENGTH,
+  MAX_NICKNAME_LENGTH, MAX_PEER_ID_LENGTH
+} from './constants.ts'
 import { FeedVersionMismatchError, InvalidFeedMessageError } from './errors.ts'
 import { parseForksMessage, parsePropagationMessage } from './forks.ts'
 import type { ForksMessage, PropagationMessage } from './forks.ts'
@@ -17,10 +20,17 @@ export interface NodeRecord {
   genesisCid: string | null
   /** has an open heartbeat stream to the relay now */
   connected: boolean
-  /** ms since epoch, relay clock */
-  firstSeenAt: number
-  /** ms since epoch, relay clock */
-  lastHeartbeatAt: number
+  /** ms since epoch, relay clock; null for a node on the roster never heard yet */
+  firstSeenAt: number | null
+  /** ms since epoch, relay clock; null for a node on the roster never heard yet ("missing") */
+  lastHeartbeatAt: number | null
+  /** from a watcher's heartbeat (the optional fields); null when never sent */
+  client: string | null
+  clientVersion: string | null
+  /** the node's own peer ID, as data: `peerId` is the key its heartbeats come from */
+  nodePeerId: string | null
+  syncing: boolean | null
+  finalizedHeight: number | null
 }
 
 /** A point of a node's height history: [ms since epoch (relay clock), height]. */
@@ -81,6 +91,16 @@ function textOrNull (value: unknown, name: string, max: number): string | null {
   return value === null ? null : text(value, name, max)
 }
 
+// the fields feed version 2 added are null when absent, so a known-nodes file saved by a
+// version 1 relay still loads
+function optionalText (value: unknown, name: string, max: number): string | null {
+  return value === undefined || value === null ? null : text(value, name, max)
+}
+
+function optionalTime (value: unknown, name: string): number | null {
+  return value === null ? null : time(value, name)
+}
+
 /** Checks one NodeRecord (from the feed, or from the relay's own file of known nodes). */
 export function parseNodeRecord (value: unknown): NodeRecord {
   if (!isRecord(value)) fail('node must be an object')
@@ -93,8 +113,13 @@ export function parseNodeRecord (value: unknown): NodeRecord {
     minerAddress: textOrNull(value.minerAddress, 'node.minerAddress', MAX_MINER_ADDRESS_LENGTH),
     genesisCid: textOrNull(value.genesisCid, 'node.genesisCid', MAX_CID_LENGTH),
     connected: value.connected,
-    firstSeenAt: time(value.firstSeenAt, 'node.firstSeenAt'),
-    lastHeartbeatAt: time(value.lastHeartbeatAt, 'node.lastHeartbeatAt')
+    firstSeenAt: optionalTime(value.firstSeenAt, 'node.firstSeenAt'),
+    lastHeartbeatAt: optionalTime(value.lastHeartbeatAt, 'node.lastHeartbeatAt'),
+    client: optionalText(value.client, 'node.client', MAX_CLIENT_LENGTH),
+    clientVersion: optionalText(value.clientVersion, 'node.clientVersion', MAX_CLIENT_VERSION_LENGTH),
+    nodePeerId: optionalText(value.nodePeerId, 'node.nodePeerId', MAX_PEER_ID_LENGTH),
+    syncing: value.syncing === undefined || value.syncing === null ? null : typeof value.syncing === 'boolean' ? value.syncing : fail('node.syncing must be a boolean or null'),
+    finalizedHeight: value.finalizedHeight === undefined || value.finalizedHeight === null ? null : count(value.finalizedHeight, 'node.finalizedHeight')
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { decodeHeartbeatLine, tipsetCids } from './heartbeat.ts'
+import { decodeHeartbeatLine, encodeHeartbeatLine, tipsetCids } from './heartbeat.ts'
 import type { RejectReason } from './errors.ts'
 
 // a line as go-filecoin (Aug 2019 on) writes it, with Go's HTML escapes in the nickname
@@ -80,6 +80,35 @@ describe('decodeHeartbeatLine', () => {
 
   it('keeps HTML in a nickname as plain text', () => {
     assert.equal(decodeHeartbeatLine('{"Head":"{ }","Height":1,"Nickname":"\\u003cimg src=x onerror=alert(1)\\u003e"}').nickname, '<img src=x onerror=alert(1)>')
+  })
+})
+
+describe('the optional fields after Go\'s five (a watcher\'s)', () => {
+  const WATCHED = `${GO_LINE.slice(0, -1)},"Client":"Lodestar","ClientVersion":"v1.5.1","NodePeerID":"16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB","Syncing":false,"FinalizedHeight":16}`
+
+  it('reads them, and a go-filecoin line has none', () => {
+    assert.deepEqual(decodeHeartbeatLine(WATCHED).extra, { client: 'Lodestar', clientVersion: 'v1.5.1', nodePeerId: '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB', syncing: false, finalizedHeight: 16 })
+    assert.equal(decodeHeartbeatLine(GO_LINE).extra, undefined)
+    assert.deepEqual(decodeHeartbeatLine('{"Head":"{ }","Height":1,"Syncing":true,"Client":null}').extra, { syncing: true }, 'null is as if absent')
+  })
+
+  it('writes only those set, after Go\'s five, so a go-filecoin-shaped beat keeps its bytes', () => {
+    const hb = decodeHeartbeatLine(GO_LINE)
+    assert.equal(encodeHeartbeatLine(hb), GO_LINE + '\n')
+    assert.equal(encodeHeartbeatLine(decodeHeartbeatLine(WATCHED)), WATCHED + '\n')
+    assert.equal(encodeHeartbeatLine({ ...hb, extra: { syncing: true } }), `${GO_LINE.slice(0, -1)},"Syncing":true}\n`)
+    // Go's escapes in these strings too
+    assert.match(encodeHeartbeatLine({ ...hb, extra: { client: '<b>' } }), /"Client":"\\u003cb\\u003e"/)
+  })
+
+  it('rejects each when it is of the wrong type or past its bound, under its own reason', () => {
+    rejects('{"Head":"{ }","Height":1,"Client":5}', 'invalid_client')
+    rejects(`{"Head":"{ }","Height":1,"Client":"${'c'.repeat(65)}"}`, 'invalid_client')
+    rejects(`{"Head":"{ }","Height":1,"ClientVersion":"${'v'.repeat(129)}"}`, 'invalid_client_version')
+    rejects('{"Head":"{ }","Height":1,"NodePeerID":{}}', 'invalid_node_peer_id')
+    rejects('{"Head":"{ }","Height":1,"Syncing":"yes"}', 'invalid_syncing')
+    rejects('{"Head":"{ }","Height":1,"FinalizedHeight":-1}', 'invalid_finalized_height')
+    rejects('{"Head":"{ }","Height":1,"FinalizedHeight":1.5}', 'invalid_finalized_height')
   })
 })
 

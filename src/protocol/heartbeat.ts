@@ -1,6 +1,6 @@
 import {
-  MAX_CID_LENGTH, MAX_HEAD_LENGTH, MAX_HEIGHT, MAX_MINER_ADDRESS_LENGTH, MAX_NICKNAME_LENGTH,
-  NO_MINER_ADDRESSES
+  MAX_CID_LENGTH, MAX_CLIENT_LENGTH, MAX_CLIENT_VERSION_LENGTH, MAX_HEAD_LENGTH, MAX_HEIGHT, MAX_MINER_ADDRESS_LENGTH,
+  MAX_NICKNAME_LENGTH, MAX_PEER_ID_LENGTH, NO_MINER_ADDRESSES
 } from './constants.ts'
 import { InvalidHeartbeatError } from './errors.ts'
 import { goJsonString } from './go-json.ts'
@@ -15,6 +15,24 @@ export interface Heartbeat {
   minerAddress: string | null
   /** null when absent (senders before Aug 2019) or sent as null */
   genesisCid: string | null
+  /**
+   * Not in go-filecoin: fields a watcher (src/watch) adds after Go's five, for the node it
+   * beats for. Absent (undefined) when not sent; go-filecoin senders never send them.
+   */
+  extra?: HeartbeatExtra
+}
+
+/** The optional fields after Go's five (wire names Client, ClientVersion, NodePeerID, Syncing,
+ *  FinalizedHeight). Each is absent when the sender does not know it. */
+export interface HeartbeatExtra {
+  /** the node's client, e.g. "Lodestar", "Geth" */
+  client?: string
+  clientVersion?: string
+  /** the node's own libp2p peer ID, as data (the heartbeat is signed by the sender's key) */
+  nodePeerId?: string
+  /** the field go-filecoin left as a TODO */
+  syncing?: boolean
+  finalizedHeight?: number
 }
 
 function isRecord (value: unknown): value is Record<string, unknown> {
@@ -57,13 +75,46 @@ export function parseHeartbeat (value: unknown): Heartbeat {
     }
     genesisCid = link
   }
-  return {
+  const hb: Heartbeat = {
     head: Head,
     height: Height,
     nickname: Nickname,
     minerAddress: NO_MINER_ADDRESSES.has(MinerAddress) ? null : MinerAddress,
     genesisCid
   }
+  const extra = parseExtra(value)
+  if (extra !== undefined) hb.extra = extra
+  return hb
+}
+
+/** The optional fields after Go's five; null counts as absent. Throws InvalidHeartbeatError. */
+function parseExtra (value: Record<string, unknown>): HeartbeatExtra | undefined {
+  const { Client, ClientVersion, NodePeerID, Syncing, FinalizedHeight } = value
+  let extra: HeartbeatExtra | undefined
+  const set = (): HeartbeatExtra => (extra ??= {})
+  if (Client != null) {
+    if (!boundedString(Client, MAX_CLIENT_LENGTH)) throw new InvalidHeartbeatError('invalid_client', `Client must be a string of at most ${MAX_CLIENT_LENGTH} characters`)
+    set().client = Client
+  }
+  if (ClientVersion != null) {
+    if (!boundedString(ClientVersion, MAX_CLIENT_VERSION_LENGTH)) throw new InvalidHeartbeatError('invalid_client_version', `ClientVersion must be a string of at most ${MAX_CLIENT_VERSION_LENGTH} characters`)
+    set().clientVersion = ClientVersion
+  }
+  if (NodePeerID != null) {
+    if (!boundedString(NodePeerID, MAX_PEER_ID_LENGTH)) throw new InvalidHeartbeatError('invalid_node_peer_id', `NodePeerID must be a string of at most ${MAX_PEER_ID_LENGTH} characters`)
+    set().nodePeerId = NodePeerID
+  }
+  if (Syncing != null) {
+    if (typeof Syncing !== 'boolean') throw new InvalidHeartbeatError('invalid_syncing', 'Syncing must be true or false')
+    set().syncing = Syncing
+  }
+  if (FinalizedHeight != null) {
+    if (typeof FinalizedHeight !== 'number' || !Number.isInteger(FinalizedHeight) || FinalizedHeight < 0 || FinalizedHeight > MAX_HEIGHT) {
+      throw new InvalidHeartbeatError('invalid_finalized_height', 'FinalizedHeight must be an integer from 0 to 2^53 - 1')
+    }
+    set().finalizedHeight = FinalizedHeight
+  }
+  return extra
 }
 
 /** Parses one line (without its newline) as a heartbeat; throws InvalidHeartbeatError. */
@@ -94,6 +145,15 @@ export function encodeHeartbeatLine (hb: Heartbeat, options: EncodeHeartbeatOpti
     `"MinerAddress":${goJsonString(hb.minerAddress ?? GO_ZERO_MINER_ADDRESS)}`
   if (options.genesisField !== false) {
     line += hb.genesisCid === null ? ',"GenesisCID":null' : `,"GenesisCID":{"/":${goJsonString(hb.genesisCid)}}`
+  }
+  // after Go's five, only what is set: a go-filecoin-shaped heartbeat's bytes do not change
+  const extra = hb.extra
+  if (extra != null) {
+    if (extra.client !== undefined) line += `,"Client":${goJsonString(extra.client)}`
+    if (extra.clientVersion !== undefined) line += `,"ClientVersion":${goJsonString(extra.clientVersion)}`
+    if (extra.nodePeerId !== undefined) line += `,"NodePeerID":${goJsonString(extra.nodePeerId)}`
+    if (extra.syncing !== undefined) line += `,"Syncing":${extra.syncing ? 'true' : 'false'}`
+    if (extra.finalizedHeight !== undefined) line += `,"FinalizedHeight":${extra.finalizedHeight}`
   }
   return line + '}\n'
 }

@@ -258,7 +258,8 @@ export class FeedService {
         this.#broadcast(node.i, this.#fullState(node), performance.now())
         break
       case 'beat':
-        this.#broadcast(node.i, encodeFeedMessage({ t: 'hb', i: node.i, height: node.record.height, head: node.record.head, at: node.record.lastHeartbeatAt }), performance.now())
+        // a beat is only emitted for a node already heard (its first is a 'node' change)
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'hb', i: node.i, height: node.record.height, head: node.record.head, at: node.record.lastHeartbeatAt ?? now }), performance.now())
         break
       case 'connected':
         this.#broadcast(node.i, encodeFeedMessage({ t: 'conn', i: node.i, at: now }))

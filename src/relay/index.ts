@@ -31,6 +31,9 @@ export interface RelayInit {
    *  a dashboard's host), and how long it has to answer; default QUIET_PROBE_AFTER_MS and
    *  QUIET_PROBE_TIMEOUT_MS */
   quietProbe?: { afterMs: number, timeoutMs: number }
+  /** a roster file ({ "nodes": [ { "name", "peerId" } ] }) of nodes to show from the start,
+   *  "missing" until first heard; followed while the relay runs */
+  roster?: string
 }
 
 export interface Relay {
@@ -43,7 +46,12 @@ export interface Relay {
   readonly browserAddrs: string[]
   /** how many peers each allowlist holds; undefined where there is none */
   readonly allowlists: { nodes?: number, viewers?: number }
+  /** the nodes one source (such as a watcher in this process) says to expect; replaces what
+   *  that source said before (see NodeRegistry.expect) */
+  expect: (source: string, roster: ReadonlyArray<{ name: string, peerId: string }>) => void
   stop: () => Promise<void>
 }
 
 export { startRelay } from './relay.ts'
+export { InvalidRosterError } from './roster.ts'
+export type { RosterEntry } from './roster.ts'

@@ -81,6 +81,7 @@ export function registerNodeGauges (metrics: RelayMetrics, registry: NodeRegistr
   metrics.beforeScrape(() => { consensus = count() })
   metrics.gauge('devnet_nodes_connected', 'Nodes with an open heartbeat stream', () => registry.connectedCount)
   metrics.gauge('devnet_nodes_known', 'Nodes the relay remembers, online or not', () => registry.size)
+  metrics.gauge('devnet_nodes_missing', 'Nodes on the expected roster never heard yet', () => registry.missingCount)
   metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes of the main network at its best height on its most common round (heads sharing a block are one)', () => consensus.inConsensus)
   metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes of the main network at its best height on another round', () => consensus.inDispute)
   metrics.gauge('devnet_best_height', 'Highest height among the main network\'s connected nodes', () => consensus.bestHeight)

@@ -57,7 +57,7 @@ describe('NodeRegistry', () => {
 
   it('restores saved nodes as offline and announces them coming back', () => {
     const registry = new NodeRegistry()
-    registry.restore([{ peerId: 'p', nickname: 'back', height: 5, head: '{ h5 }', minerAddress: null, genesisCid: null, connected: true, firstSeenAt: 1, lastHeartbeatAt: 2 }])
+    registry.restore([{ peerId: 'p', nickname: 'back', height: 5, head: '{ h5 }', minerAddress: null, genesisCid: null, connected: true, firstSeenAt: 1, lastHeartbeatAt: 2, client: null, clientVersion: null, nodePeerId: null, syncing: null, finalizedHeight: null }])
     assert.equal(registry.get('p')?.record.connected, false)
     assert.equal(registry.connectedCount, 0)
     const changes: RegistryChange['kind'][] = []
@@ -83,5 +83,54 @@ describe('NodeRegistry', () => {
     registry.heartbeat('newer', hb(1), 6)
     assert.deepEqual(forgotten, ['older', 'old'])
     assert.ok(registry.get('new')?.record.connected)
+  })
+
+  it('keeps a watcher\'s fields (client, version, node peer ID, syncing, finalized) and announces their change in full', () => {
+    const registry = new NodeRegistry()
+    const kinds: string[] = []
+    registry.onChange(change => kinds.push(change.kind))
+    const watched = (height: number, syncing: boolean): Heartbeat => ({ ...hb(height), extra: { client: 'Lodestar', clientVersion: 'v1.5.1', nodePeerId: '16Uiu2HAm', syncing, finalizedHeight: 8 } })
+    registry.heartbeat('w', watched(10, false), 1)
+    registry.heartbeat('w', watched(11, false), 2)
+    registry.heartbeat('w', watched(12, true), 3)
+    assert.deepEqual(kinds, ['node', 'beat', 'node'])
+    const record = registry.get('w')?.record
+    assert.deepEqual([record?.client, record?.clientVersion, record?.nodePeerId, record?.syncing, record?.finalizedHeight], ['Lodestar', 'v1.5.1', '16Uiu2HAm', true, 8])
+    registry.heartbeat('g', hb(1), 4)
+    assert.deepEqual([registry.get('g')?.record.client, registry.get('g')?.record.syncing], [null, null], 'a go-filecoin sender has none of them')
+  })
+
+  it('shows roster nodes before they are heard (missing), names them, and drops the ones taken off the roster unheard', () => {
+    const registry = new NodeRegistry()
+    const changes: string[] = []
+    registry.onChange(change => changes.push(`${change.kind}:${change.node.record.peerId}`))
+    registry.heartbeat('heard', hb(3), 1)
+    registry.expect('file', [{ name: 'lotus-a', peerId: 'a' }, { name: 'teku-1', peerId: 'b' }, { name: 'already', peerId: 'heard' }])
+    const a = registry.get('a')?.record
+    assert.deepEqual({ nickname: a?.nickname, connected: a?.connected, lastHeartbeatAt: a?.lastHeartbeatAt, firstSeenAt: a?.firstSeenAt }, { nickname: 'lotus-a', connected: false, lastHeartbeatAt: null, firstSeenAt: null })
+    assert.equal(registry.get('heard')?.record.nickname, 'n', 'a node already heard keeps its own nickname')
+    assert.equal(registry.missingCount, 2)
+    assert.deepEqual(changes.slice(1), ['node:a', 'node:b'])
+
+    // first heard: its own nickname and times, in full
+    registry.heartbeat('a', hb(5, '{ h5 }', 'lotus-a'), 7)
+    assert.deepEqual([registry.get('a')?.record.firstSeenAt, registry.get('a')?.record.lastHeartbeatAt, registry.get('a')?.record.connected], [7, 7, true])
+    assert.equal(changes.at(-1), 'node:a')
+    assert.equal(registry.missingCount, 1)
+
+    // another source expects more; the first drops b (never heard: forgotten) and a (heard: kept)
+    registry.expect('watch', [{ name: 'geth-1', peerId: 'c' }])
+    registry.expect('file', [])
+    assert.equal(registry.get('b'), undefined)
+    assert.ok(registry.get('a') != null)
+    assert.ok(registry.get('c') != null)
+    assert.ok(changes.includes('forgotten:b'))
+    assert.equal(registry.consensus().bestHeight, 5, 'missing nodes are not in consensus')
+
+    // after a restart, nodes never heard come back only from a roster, not from the saved list
+    const restarted = new NodeRegistry()
+    restarted.restore([...registry.nodes()].map(node => node.record))
+    assert.ok(restarted.get('a') != null)
+    assert.equal(restarted.get('c'), undefined)
   })
 })

@@ -20,8 +20,11 @@ export type RegistryChange =
   | { kind: 'beat', node: KnownNode }
   | { kind: 'connected', node: KnownNode }
   | { kind: 'disconnected', node: KnownNode }
-  /** dropped to stay under maxKnownNodes */
+  /** dropped to stay under maxKnownNodes, or an expected node no longer on the roster */
   | { kind: 'forgotten', node: KnownNode }
+
+// a node known only from a roster has none of a watcher's fields yet
+const NO_EXTRA = { client: null, clientVersion: null, nodePeerId: null, syncing: null, finalizedHeight: null } as const
 
 // Distinct head strings kept for sharing; nodes on one tipset then hold one copy of its key
 // in their state and history instead of one parsed copy per heartbeat. Past the bound the
@@ -46,6 +49,8 @@ export class NodeRegistry {
   readonly #byIndex = new Map<number, KnownNode>()
   readonly #heads = new Map<string, string>()
   readonly #listeners = new Set<(change: RegistryChange) => void>()
+  /** what each roster source expects */
+  readonly #rosters = new Map<string, ReadonlyArray<{ name: string, peerId: string }>>()
   readonly #maxKnownNodes: number
   readonly #historyLimit: number
   #nextIndex = 0
@@ -86,15 +91,63 @@ export class NodeRegistry {
   /** Nodes remembered from an earlier run: known, offline until they beat or connect again. */
   restore (records: Iterable<NodeRecord>): void {
     for (const saved of records) {
-      if (this.#nodes.has(saved.peerId)) continue
+      // a node never heard was on a roster, which says again whether it is still expected
+      if (this.#nodes.has(saved.peerId) || saved.lastHeartbeatAt === null) continue
       const node = this.#add({ ...saved, connected: false })
-      node.history.push(saved.lastHeartbeatAt, saved.height)
+      if (saved.lastHeartbeatAt !== null) node.history.push(saved.lastHeartbeatAt, saved.height)
     }
     this.#evictIfFull()
   }
 
+  /**
+   * The nodes one source (a roster file, the relay's own watcher) says to expect: each not known
+   * yet is added, never heard ("missing": lastHeartbeatAt null), under its name. Nodes this
+   * source expected before, no other source expects, and that were never heard are dropped.
+   */
+  expect (source: string, roster: ReadonlyArray<{ name: string, peerId: string }>): void {
+    this.#rosters.set(source, roster)
+    const expected = new Map<string, string>()
+    for (const entries of this.#rosters.values()) for (const { name, peerId } of entries) expected.set(peerId, name)
+    for (const node of [...this.#nodes.values()]) {
+      const { record } = node
+      if (record.lastHeartbeatAt !== null || expected.has(record.peerId)) continue
+      this.#forget(node)
+    }
+    for (const [peerId, name] of expected) {
+      const known = this.#nodes.get(peerId)
+      if (known == null) {
+        const node = this.#add({
+          peerId,
+          nickname: name,
+          height: 0,
+          head: '{ }',
+          minerAddress: null,
+          genesisCid: null,
+          connected: false,
+          firstSeenAt: null,
+          lastHeartbeatAt: null,
+          ...NO_EXTRA
+        })
+        this.#emit({ kind: 'node', node })
+      } else if (known.record.lastHeartbeatAt === null && known.record.nickname !== name) {
+        // renamed in the roster before it was ever heard: its own nickname comes with its beats
+        known.record.nickname = name
+        this.#emit({ kind: 'node', node: known })
+      }
+    }
+    this.#evictIfFull()
+  }
+
+  /** Nodes expected but never heard. */
+  get missingCount (): number {
+    let missing = 0
+    for (const { record } of this.#nodes.values()) if (record.lastHeartbeatAt === null) missing++
+    return missing
+  }
+
   heartbeat (peerId: string, hb: Heartbeat, now: number): void {
     const head = this.#intern(hb.head)
+    const extra = hb.extra
     let node = this.#nodes.get(peerId)
     if (node == null) {
       node = this.#add({
@@ -106,7 +159,12 @@ export class NodeRegistry {
         genesisCid: hb.genesisCid,
         connected: true,
         firstSeenAt: now,
-        lastHeartbeatAt: now
+        lastHeartbeatAt: now,
+        client: extra?.client ?? null,
+        clientVersion: extra?.clientVersion ?? null,
+        nodePeerId: extra?.nodePeerId ?? null,
+        syncing: extra?.syncing ?? null,
+        finalizedHeight: extra?.finalizedHeight ?? null
       })
       this.#connected++
       node.history.push(now, hb.height)
@@ -115,8 +173,15 @@ export class NodeRegistry {
       return
     }
     const record = node.record
+    const client = extra?.client ?? null
+    const clientVersion = extra?.clientVersion ?? null
+    const nodePeerId = extra?.nodePeerId ?? null
+    const syncing = extra?.syncing ?? null
+    const finalizedHeight = extra?.finalizedHeight ?? null
     const infoChanged = record.nickname !== hb.nickname || record.minerAddress !== hb.minerAddress ||
-      record.genesisCid !== hb.genesisCid || !record.connected
+      record.genesisCid !== hb.genesisCid || !record.connected || record.lastHeartbeatAt === null ||
+      record.client !== client || record.clientVersion !== clientVersion || record.nodePeerId !== nodePeerId ||
+      record.syncing !== syncing || record.finalizedHeight !== finalizedHeight
     if (record.height !== hb.height || record.head !== head) {
       node.history.push(now, hb.height)
     }
@@ -129,7 +194,13 @@ export class NodeRegistry {
     record.genesisCid = hb.genesisCid
     record.height = hb.height
     record.head = head
+    record.firstSeenAt ??= now
     record.lastHeartbeatAt = now
+    record.client = client
+    record.clientVersion = clientVersion
+    record.nodePeerId = nodePeerId
+    record.syncing = syncing
+    record.finalizedHeight = finalizedHeight
     this.#emit({ kind: infoChanged ? 'node' : 'beat', node })
   }
 
@@ -189,16 +260,21 @@ export class NodeRegistry {
     while (this.#nodes.size > this.#maxKnownNodes) {
       let oldest: KnownNode | undefined
       for (const node of this.#nodes.values()) {
-        if (!node.record.connected && (oldest == null || node.record.lastHeartbeatAt < oldest.record.lastHeartbeatAt)) {
+        // a node never heard counts as heard longest ago
+        if (!node.record.connected && (oldest == null || (node.record.lastHeartbeatAt ?? -1) < (oldest.record.lastHeartbeatAt ?? -1))) {
           oldest = node
         }
       }
       // every node is connected: the connection cap, far below this one, bounds them
       if (oldest == null) return
-      this.#nodes.delete(oldest.record.peerId)
-      this.#byIndex.delete(oldest.i)
-      this.#emit({ kind: 'forgotten', node: oldest })
+      this.#forget(oldest)
     }
+  }
+
+  #forget (node: KnownNode): void {
+    this.#nodes.delete(node.record.peerId)
+    this.#byIndex.delete(node.i)
+    this.#emit({ kind: 'forgotten', node })
   }
 
   #emit (change: RegistryChange): void {

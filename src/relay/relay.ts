@@ -15,6 +15,7 @@ import { RelayMetrics, registerNodeGauges } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
 import { createRelayNode } from './relay-node.ts'
 import { loadOrCreateKey } from './storage.ts'
+import { rosterFile } from './roster.ts'
 import type { Relay, RelayInit } from './index.ts'
 
 const log = logger('devnet:relay')
@@ -65,9 +66,11 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     routes: relayRoutes({ peerId, addresses, registry, feed, forks, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: Date.now() })
   })
 
-  // the fork monitor starts before heartbeats come in, and stops after they have
-  const startOrder: Service[] = [knownNodes, forks, receiver, feed, http]
-  const stopOrder: Service[] = [receiver, forks, feed, libp2p, http, knownNodes]
+  // the expected roster, after the known nodes are restored: shown from the start, missing
+  // until first heard; the fork monitor starts before heartbeats come in, and stops after they have
+  const roster = init.roster != null ? rosterFile(init.roster)({ registry }) : undefined
+  const startOrder: Service[] = [knownNodes, ...(roster != null ? [roster] : []), forks, receiver, feed, http]
+  const stopOrder: Service[] = [...(roster != null ? [roster] : []), receiver, forks, feed, libp2p, http, knownNodes]
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => { for (const service of stopOrder) await service.stop() })()
@@ -90,6 +93,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
       ...(allowlists.nodes != null ? { nodes: allowlists.nodes.size } : {}),
       ...(allowlists.viewers != null ? { viewers: allowlists.viewers.size } : {})
     },
+    expect: (source, entries) => { registry.expect(source, entries) },
     stop
   }
 }

@@ -293,6 +293,30 @@ describe('HeartbeatService.run with a stub stream', () => {
     assert.equal(closes(), 1)
   })
 
+  it('beatNow (not in go-filecoin) beats at once between ticks, keeps the ticker\'s phase, and does nothing without a run', async () => {
+    const { service, stream, clock } = setup()
+    assert.equal(service.beatNow(), false, 'no run: nothing to wake')
+    await service.connect()
+    const controller = new AbortController()
+    const running = service.run(controller.signal)
+    assert.equal(service.beatNow(), true)
+    await waitFor('the beat asked for', () => stream.sent.length === 1)
+    clock.advance(400)
+    service.beatNow()
+    service.beatNow()
+    await waitFor('one more beat for two asks', () => stream.sent.length === 2)
+    await new Promise(resolve => setImmediate(resolve))
+    assert.equal(stream.sent.length, 2, 'asks that come together are one beat')
+    clock.advance(599)
+    await new Promise(resolve => setImmediate(resolve))
+    assert.equal(stream.sent.length, 2, 'the tick is not moved by the asks')
+    clock.advance(1)
+    await waitFor('the regular tick, on its phase', () => stream.sent.length === 3)
+    controller.abort()
+    await running
+    assert.equal(service.beatNow(), false, 'the run is over')
+  })
+
   it('run without connect is NotConnectedError', async () => {
     const { service } = setup()
     assert.equal((await service.run(new AbortController().signal))?.name, 'NotConnectedError')

@@ -9,7 +9,7 @@ import { systemClock } from './clock.ts'
 import { formatGoDuration, parsePeriod } from './go-duration.ts'
 import { Ticker } from './ticker.ts'
 import type { Clock } from './clock.ts'
-import type { Heartbeat } from '../protocol/index.ts'
+import type { Heartbeat, HeartbeatExtra } from '../protocol/index.ts'
 import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -86,10 +86,13 @@ export type HeadGetter = () => TipsetInfo
 export type MinerAddressGetter = () => string | null
 /** the genesis block's CID, or null */
 export type GenesisGetter = () => string | null
+/** Not in go-filecoin: the optional fields after Go's five (a watcher's), or undefined */
+export type ExtraGetter = () => HeartbeatExtra | undefined
 
 export interface HeartbeatServiceSettings {
   minerAddressGetter: MinerAddressGetter
   genesisGetter: GenesisGetter
+  extraGetter?: ExtraGetter
 }
 /** go-filecoin's HeartbeatServiceOption */
 export type HeartbeatServiceOption = (settings: HeartbeatServiceSettings) => void
@@ -102,6 +105,12 @@ export function withMinerAddressGetter (getter: MinerAddressGetter): HeartbeatSe
 /** Sets the GenesisCID getter (go-filecoin sent GenesisCID from Aug 2019) */
 export function withGenesisGetter (getter: GenesisGetter): HeartbeatServiceOption {
   return settings => { settings.genesisGetter = getter }
+}
+
+/** Not in go-filecoin: adds the optional fields after Go's five to each beat (the watcher's
+ *  client, version, node peer ID, syncing, finalized height). Without it the bytes are Go's. */
+export function withExtraGetter (getter: ExtraGetter): HeartbeatServiceOption {
+  return settings => { settings.extraGetter = getter }
 }
 
 const baseLog = logger('devnet:sender:heartbeat')
@@ -131,12 +140,15 @@ export class HeartbeatService {
   readonly headGetter: HeadGetter
   readonly minerAddressGetter: MinerAddressGetter
   readonly genesisGetter: GenesisGetter
+  readonly extraGetter: ExtraGetter | undefined
   readonly #host: HeartbeatHost
   readonly #clock: Clock
   readonly #log: HeartbeatLogSink
   #stream: Stream | undefined
   #connection: Connection | undefined
   #beatsSent = 0
+  /** the running run()'s ticker, for beatNow() */
+  #runTicker: Ticker | undefined
 
   /** Throws InvalidDurationError for a bad or non-positive period. */
   constructor (components: HeartbeatServiceComponents, config: HeartbeatConfig, headGetter: HeadGetter, ...options: HeartbeatServiceOption[]) {
@@ -153,6 +165,7 @@ export class HeartbeatService {
     for (const option of options) option(settings)
     this.minerAddressGetter = settings.minerAddressGetter
     this.genesisGetter = settings.genesisGetter
+    this.extraGetter = settings.extraGetter
   }
 
   /** The open heartbeat stream, if connected. */
@@ -165,6 +178,18 @@ export class HeartbeatService {
     return this.#beatsSent
   }
 
+  /**
+   * Not in go-filecoin, which beats only on its ticker: asks the running run() to write a
+   * beat now, for an embedder that learns of a new head between ticks (the watcher). The
+   * BeatPeriod ticks go on on their own phase; asks that come while a beat is being written
+   * are folded into one. Returns false when no run() is under way (nothing is sent).
+   */
+  beatNow (): boolean {
+    if (this.#runTicker == null) return false
+    this.#runTicker.trigger()
+    return true
+  }
+
   /** Builds a heartbeat from the getters (go-filecoin's Beat). */
   beat (): Heartbeat {
     let head = '{ }'
@@ -174,13 +199,16 @@ export class HeartbeatService {
     } catch (err) {
       this.#log.warn(`heartbeat service failed to get chain height: ${errorOf(err).message}`)
     }
-    return {
+    const hb: Heartbeat = {
       head,
       height,
       nickname: this.nickname,
       minerAddress: this.minerAddressGetter(),
       genesisCid: this.genesisGetter()
     }
+    const extra = this.extraGetter?.()
+    if (extra !== undefined) hb.extra = extra
+    return hb
   }
 
   /**
@@ -224,6 +252,7 @@ export class HeartbeatService {
     if (stream.status !== 'open') onClose()
     const both = AbortSignal.any([signal, closed.signal])
     const ticker = new Ticker(this.#clock, this.beatPeriodMs)
+    this.#runTicker = ticker
     let failure: Error | undefined
     try {
       while (await ticker.wait(both)) {
@@ -241,6 +270,7 @@ export class HeartbeatService {
       failure ??= errorOf(closed.signal.reason)
     } finally {
       ticker.stop()
+      if (this.#runTicker === ticker) this.#runTicker = undefined
       stream.removeEventListener('close', onClose)
     }
     this.#stream = undefined

@@ -4,10 +4,10 @@
 export {
   ALERT_PERIOD, ALERT_TARGET_ENV, alertTargetFromEnv, CONNECTION_FAILURE_ERROR_LOG_PERIOD_MS, createAlertHeartbeatService,
   DEFAULT_BEAT_PERIOD, DEFAULT_RECONNECT_PERIOD, defaultHeartbeatLog, HeartbeatService, HeartbeatStreamClosedError,
-  NotConnectedError, withGenesisGetter, withMinerAddressGetter
+  NotConnectedError, withExtraGetter, withGenesisGetter, withMinerAddressGetter
 } from './heartbeat-service.ts'
 export type {
-  GenesisGetter, HeadGetter, HeartbeatConfig, HeartbeatHost, HeartbeatLogSink, HeartbeatServiceComponents,
+  ExtraGetter, GenesisGetter, HeadGetter, HeartbeatConfig, HeartbeatHost, HeartbeatLogSink, HeartbeatServiceComponents,
   HeartbeatServiceOption, HeartbeatServiceSettings, MinerAddressGetter, TipsetInfo
 } from './heartbeat-service.ts'
 export { formatGoDuration, formatGoDurationNs, InvalidDurationError, parseGoDuration, parseGoDurationNs, parsePeriod } from './go-duration.ts'

@@ -32,6 +32,15 @@ export class Ticker {
     wake?.()
   }
 
+  /** A tick now, phase unchanged: the next regular tick still comes on time (the sender's
+   *  beatNow, not in go-filecoin). */
+  trigger (): void {
+    this.#pending = true
+    const wake = this.#wake
+    this.#wake = undefined
+    wake?.()
+  }
+
   /** true on a tick, false once signal is aborted */
   async wait (signal: AbortSignal): Promise<boolean> {
     if (!this.#pending && !signal.aborted) {

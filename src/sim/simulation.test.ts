@@ -190,7 +190,7 @@ describe('the simulator against a real relay', () => {
     const at = Date.now()
     await waitFor('the same peer ID connected and beating again', () => {
       const node = run.feed.byPeer(peerId)
-      return node?.connected === true && node.lastHeartbeatAt >= at
+      return node?.connected === true && (node.lastHeartbeatAt ?? 0) >= at
     }, 15_000)
 
     const renewed = await waitFor('a restart with a new peer ID', () => eventOf(run.events, 'restart', 'end', event => event.step?.keepPeerId === false), 15_000)

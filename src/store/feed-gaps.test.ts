@@ -3,6 +3,7 @@
 // clock, with frames that run only when the test says so.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { FEED_VERSION } from '../protocol/constants.ts'
 import type { FeedMessage, NodeRecord } from '../protocol/feed.ts'
 import { FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_QUEUED_MESSAGES, STALE_BEATS, STALL_BLOCKS } from './constants.ts'
 import { createDashboardStore } from './store.ts'
@@ -233,7 +234,7 @@ describe('resubscribe: the snapshot is the truth again, with no flash from the g
     const t = h.clock.now
     // the relay stayed up; the devnet was reset to genesis 12 s ago and is at height 12 now
     h.send(
-      { t: 'hello', version: 1, relayPeerId: '12D3KooWRelay', serverTime: t },
+      { t: 'hello', version: FEED_VERSION, relayPeerId: '12D3KooWRelay', serverTime: t },
       { t: 'snapshot', serverTime: t, count: NODES },
       ...Array.from({ length: NODES }, (_, k): FeedMessage => ({
         t: 'node', i: k, node: record(peer(k), { height: 12, head: headAt(12, 'reset'), lastHeartbeatAt: t - 100 }), history: [[t - 12_000, 0], [t - 1000, 12]]

@@ -14,7 +14,13 @@ import { HeightHistory } from './height-history.ts'
 
 /** One node as the feed describes it, plus what the dashboard has observed of it. Immutable:
  *  a change makes a new object, so a view can tell "this node changed" by identity. */
-export interface NodeEntry extends Readonly<NodeRecord> {
+export interface NodeEntry extends Readonly<Omit<NodeRecord, 'firstSeenAt' | 'lastHeartbeatAt'>> {
+  /** relay clock; -Infinity for a node on the relay's roster never heard yet (`missing`) */
+  readonly firstSeenAt: number
+  /** relay clock; -Infinity for a node on the relay's roster never heard yet (`missing`) */
+  readonly lastHeartbeatAt: number
+  /** on the relay's expected roster and never heard: the feed sent it with null times */
+  readonly missing: boolean
   /** relay clock; when the feed last said it disconnected (null while connected) */
   readonly disconnectedAt: number | null
   /**
@@ -245,6 +251,8 @@ class Draft {
           ...node,
           height: message.height,
           head: message.head,
+          firstSeenAt: node.missing ? message.at : node.firstSeenAt,
+          missing: false,
           lastHeartbeatAt: Math.max(node.lastHeartbeatAt, message.at),
           // a heartbeat arrives only over an open stream
           connected: true,
@@ -306,7 +314,7 @@ class Draft {
   }
 
   /** See NodeEntry.connectedAt. `at`: the time the record is as of. */
-  #connectedAt (record: NodeRecord, known: NodeEntry | undefined, at: number): number | null {
+  #connectedAt (record: Pick<NodeEntry, 'connected' | 'lastHeartbeatAt'>, known: NodeEntry | undefined, at: number): number | null {
     if (!record.connected) return null
     // the page saw it connected and silent since this same beat: what it knew still holds,
     // and a silence it had already called stale stays stale
@@ -321,8 +329,11 @@ class Draft {
     return known?.connected === true ? known.connectedAt : null
   }
 
-  #node (i: number, record: NodeRecord, history: HistoryPoint[] | undefined): void {
+  #node (i: number, wire: NodeRecord, history: HistoryPoint[] | undefined): void {
     const pending = this.#state.pending
+    const missing = wire.lastHeartbeatAt === null
+    // a node never heard is as if heard infinitely long ago: offline, behind everyone, stale
+    const record = { ...wire, firstSeenAt: wire.firstSeenAt ?? -Infinity, lastHeartbeatAt: wire.lastHeartbeatAt ?? -Infinity }
     // a node seen before keeps its ring buffer and observed beat period across resubscribes
     const known = pending?.nodes.get(record.peerId) ?? this.#currentNodes().get(record.peerId)
     const connectedAt = this.#connectedAt(record, known, pending?.serverTime ?? this.#state.heardAt ?? record.lastHeartbeatAt)
@@ -332,13 +343,14 @@ class Draft {
       ? known
       : {
           ...record,
+          missing,
           disconnectedAt: record.connected ? null : (known !== undefined && !known.connected ? known.disconnectedAt : record.lastHeartbeatAt),
           connectedAt,
           beatPeriodMs: known?.beatPeriodMs ?? null,
           history: known?.history ?? new HeightHistory()
         }
     for (const [at, height] of history ?? []) recordHeight(entry.history, at, height)
-    recordHeight(entry.history, record.lastHeartbeatAt, record.height)
+    if (!missing) recordHeight(entry.history, record.lastHeartbeatAt, record.height)
     if (pending !== null) {
       pending.nodes.set(record.peerId, entry)
       pending.byIndex.set(i, record.peerId)
@@ -436,11 +448,16 @@ class Draft {
   }
 }
 
-function sameRecord (a: NodeRecord, b: NodeRecord): boolean {
+type NodeFields = Omit<NodeEntry, 'missing' | 'disconnectedAt' | 'connectedAt' | 'beatPeriodMs' | 'history'>
+
+function sameRecord (a: NodeFields, b: NodeFields): boolean {
   return a.peerId === b.peerId && a.nickname === b.nickname && a.height === b.height && a.head === b.head &&
     a.minerAddress === b.minerAddress && a.genesisCid === b.genesisCid && a.connected === b.connected &&
-    a.firstSeenAt === b.firstSeenAt && a.lastHeartbeatAt === b.lastHeartbeatAt
+    a.firstSeenAt === b.firstSeenAt && a.lastHeartbeatAt === b.lastHeartbeatAt &&
+    a.client === b.client && a.clientVersion === b.clientVersion && a.nodePeerId === b.nodePeerId &&
+    a.syncing === b.syncing && a.finalizedHeight === b.finalizedHeight
 }
+
 
 function nextBeatPeriod (previous: number | null, interval: number): number | null {
   if (!(interval > 0)) return previous

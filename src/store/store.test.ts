@@ -585,3 +585,43 @@ describe('store: bounded nodes', () => {
     assert.equal(state.byIndex.has(7), false)
   })
 })
+
+describe('store: watched nodes and the expected roster', () => {
+  it('shows a roster node never heard as missing (kept, counted, sorted last), then as a node once it beats', () => {
+    const h = harness({ offlineKeepMs: 1000 })
+    const t = h.clock.now
+    h.send(...subscribe(t, [
+      record('A', { height: 10, lastHeartbeatAt: t - 500 }),
+      record('M', { nickname: 'lotus-b', height: 0, head: '{ }', connected: false, firstSeenAt: null, lastHeartbeatAt: null })
+    ]))
+    const missing = h.row('lotus-b')
+    assert.equal(missing?.status, 'missing')
+    assert.equal(missing?.node.missing, true)
+    assert.equal(missing?.lag, 0)
+    assert.equal(h.view().summary.missing, 1)
+    assert.equal(h.view().summary.online, 1)
+    assert.deepEqual(h.view().nodes.map(v => v.node.nickname), ['a', 'lotus-b'])
+    // an offline node leaves the view after offlineKeepMs; a missing one stays to be seen
+    h.clock.now += 60_000
+    h.ping()
+    assert.equal(h.row('lotus-b')?.status, 'missing')
+
+    h.send({ t: 'node', i: 1, node: record('M', { nickname: 'lotus-b', height: 10, lastHeartbeatAt: h.clock.now, firstSeenAt: h.clock.now }) })
+    assert.equal(h.row('lotus-b')?.status, 'in-sync')
+    assert.equal(h.row('lotus-b')?.node.missing, false)
+    assert.equal(h.view().summary.missing, 0)
+  })
+
+  it('marks a node behind that says it is syncing as syncing, not behind', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [
+      record('A', { height: 100, lastHeartbeatAt: t - 100 }),
+      record('S', { height: 40, lastHeartbeatAt: t - 100, client: 'Lodestar', clientVersion: 'v1.5.1', syncing: true }),
+      record('B', { height: 40, lastHeartbeatAt: t - 100, syncing: false })
+    ]))
+    assert.equal(h.row('s')?.status, 'syncing')
+    assert.equal(h.row('s')?.node.client, 'Lodestar')
+    assert.equal(h.row('b')?.status, 'behind')
+  })
+})

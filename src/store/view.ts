@@ -18,17 +18,21 @@ import type { OpenFork } from '../protocol/forks.ts'
 
 /** 'forked': on a branch of the open fork other than the largest (the relay's word).
  *  'waiting': connected, but not heard from since it (re)connected, so its height is from
- *  before and is not judged yet. 'other-network': reports another genesis than the network
- *  shown: kept out of consensus and of fork alarms */
-export type NodeStatus = 'in-sync' | 'forked' | 'behind' | 'waiting' | 'stale' | 'offline' | 'other-network'
+ *  before and is not judged yet. 'syncing': behind, and its own API says it is syncing (a
+ *  watched node): catching up, not stuck. 'missing': on the relay's expected roster and never
+ *  heard. 'other-network': reports another genesis than the network shown: kept out of
+ *  consensus and of fork alarms */
+export type NodeStatus = 'in-sync' | 'forked' | 'behind' | 'syncing' | 'waiting' | 'stale' | 'offline' | 'missing' | 'other-network'
 
 export const STATUS_WORDS: Readonly<Record<NodeStatus, string>> = {
   'in-sync': 'in sync',
   forked: 'forked',
   behind: 'behind',
+  syncing: 'syncing',
   waiting: 'waiting',
   stale: 'stale',
   offline: 'offline',
+  missing: 'missing',
   'other-network': 'other net'
 }
 
@@ -59,6 +63,8 @@ export type ConnectionState =
 export interface Summary {
   readonly online: number
   readonly known: number
+  /** known nodes on the relay's roster never heard yet */
+  readonly missing: number
   /** highest height among online nodes; -1 when none */
   readonly bestHeight: number
   /** ms since the best height last rose, at the view's `now`; null before any height */
@@ -136,6 +142,7 @@ export interface ViewOptions {
 
 /** A node's status with the feed's word up to `at` (relay clock). */
 export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: number, at: number): { status: NodeStatus, lag: number } {
+  if (node.missing && !node.connected) return { status: 'missing', lag: 0 }
   const lag = Math.max(0, bestHeight - node.height)
   if (!node.connected) return { status: 'offline', lag }
   if (at - silentSince(node) > staleAfterMs(node)) return { status: 'stale', lag }
@@ -143,10 +150,10 @@ export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: num
   if (lag === 0) return { status: 'in-sync', lag }
   const period = node.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS
   if (lag === 1 && at - bestRoseAt <= SYNC_GRACE_BEATS * period) return { status: 'in-sync', lag }
-  return { status: 'behind', lag }
+  return { status: node.syncing === true ? 'syncing' : 'behind', lag }
 }
 
-const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, waiting: false, stale: true, offline: false, 'other-network': false }
+const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, syncing: true, waiting: false, stale: true, offline: false, missing: false, 'other-network': false }
 
 /**
  * Derives the view. `previous` lends its objects: a node view whose inputs are equal is reused,
@@ -180,6 +187,7 @@ export function deriveView (
   let bestHeight = -1
   let online = 0
   let known = 0
+  let missing = 0
   let otherNetwork = 0
   for (const node of state.nodes.values()) {
     if (!inNetwork(node, network)) {
@@ -187,6 +195,7 @@ export function deriveView (
       continue
     }
     known++
+    if (node.missing && !node.connected) missing++
     if (!node.connected) continue
     online++
     if (isReporting(node) && node.height > bestHeight) bestHeight = node.height
@@ -265,6 +274,7 @@ export function deriveView (
   const summary: Summary = {
     online,
     known,
+    missing,
     bestHeight,
     sinceRiseMs,
     roseAt,
@@ -303,7 +313,7 @@ export function deriveView (
 }
 
 /**
- * Pinned first; online before offline; then height (in-sync nodes count as the best height, so
+ * Pinned first; online before offline and missing; then height (in-sync nodes count as the best height, so
  * a node one beat late with a new block does not jump), nickname and peer ID.
  */
 function compareViews (a: NodeView, b: NodeView): number {
@@ -312,8 +322,8 @@ function compareViews (a: NodeView, b: NodeView): number {
   const otherA = a.status === 'other-network'
   const otherB = b.status === 'other-network'
   if (otherA !== otherB) return otherA ? 1 : -1
-  const offA = a.status === 'offline'
-  const offB = b.status === 'offline'
+  const offA = a.status === 'offline' || a.status === 'missing'
+  const offB = b.status === 'offline' || b.status === 'missing'
   if (offA !== offB) return offA ? 1 : -1
   const heightA = a.status === 'in-sync' || a.status === 'forked' ? a.node.height + a.lag : a.node.height
   const heightB = b.status === 'in-sync' || b.status === 'forked' ? b.node.height + b.lag : b.node.height

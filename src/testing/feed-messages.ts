@@ -1,4 +1,5 @@
 // Feed messages as the relay writes them, for tests of the store and the page.
+import { FEED_VERSION } from '../protocol/constants.ts'
 import type { FeedMessage, NodeRecord } from '../protocol/feed.ts'
 import type { ForksMessage, NetworkPanel, PanelBranch, PanelRound } from '../protocol/forks.ts'
 
@@ -13,12 +14,17 @@ export function record (peerId: string, patch: Partial<NodeRecord> = {}): NodeRe
     connected: true,
     firstSeenAt: 0,
     lastHeartbeatAt: 0,
+    client: null,
+    clientVersion: null,
+    nodePeerId: null,
+    syncing: null,
+    finalizedHeight: null,
     ...patch
   }
 }
 
 /** hello, snapshot, the nodes (i = position), synced. */
-export function subscribe (serverTime: number, nodes: NodeRecord[], version = 1): FeedMessage[] {
+export function subscribe (serverTime: number, nodes: NodeRecord[], version = FEED_VERSION): FeedMessage[] {
   return [
     { t: 'hello', version, relayPeerId: '12D3KooWRelay', serverTime },
     { t: 'snapshot', serverTime, count: nodes.length },

@@ -1,0 +1,11 @@
+// Public face of the watcher: real nodes watched through their own APIs, beaten for to a relay.
+export { createWatcher } from './watcher.ts'
+export type { RosterEntry, WatchedNodeInfo, Watcher, WatcherInit } from './watcher.ts'
+export { NODE_KINDS, parseNodeFile, parseNodeList, redactUrl } from './node-file.ts'
+export type { NodeKind, WatchedNodeSpec } from './node-file.ts'
+export { readNodeFile } from './node-file-reloader.ts'
+export type { NodeFacts } from './facts.ts'
+export type { WatchLog } from './node-watch.ts'
+export { defaultWatchLog } from './node-watch.ts'
+export * from './errors.ts'
+export { DEFAULT_WATCH_BEAT_PERIOD_MS, DEFAULT_WATCH_RECONNECT_PERIOD_MS, NODE_KEYS_FILE, ROSTER_FILE } from './constants.ts'
