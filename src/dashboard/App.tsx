@@ -7,20 +7,14 @@ import { CLIENT_COLUMN_EM, tableShare } from './table-layout.ts'
 import { useElementSize } from './useElementSize.ts'
 import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
 import { ForkPanel } from './ForkPanel.tsx'
-import type { NodeEntry } from '../store/feed-state.ts'
 import type { NodeView } from '../store/view.ts'
 import type { NetworkChoice } from '../store/forks-view.ts'
 import { THEMES, themeVariables } from './theme.ts'
 import type { DashboardParams } from './url-params.ts'
-import { formatClock, formatDuration, shortPeerId } from './format.ts'
+import { clientOf, formatClock, formatDuration, shortPeerId } from './format.ts'
 
 // "seconds ago", countdowns and the chart window move once a second
 const TICK_MS = 1000
-
-/** A node's client and version as the fork panel groups them (the watcher's fields). */
-function clientOf (_node: NodeEntry): string | null {
-  return null
-}
 
 /** A node that beats on every new head (a watcher's), so its propagation is the network's. */
 function watched (view: NodeView): boolean {

@@ -3,7 +3,7 @@ import type { NetworkPanel } from '../protocol/forks.ts'
 import type { NodeEntry } from '../store/feed-state.ts'
 import { fitNames, forkPanelLayout } from './fork-panel-layout.ts'
 import type { LaidBox, LaidLane, Tone } from './fork-panel-layout.ts'
-import { formatDuration, formatHeight, shortHead } from './format.ts'
+import { clientGroups, formatDuration, formatHeight, shortHead } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { useElementSize } from './useElementSize.ts'
 
@@ -28,19 +28,6 @@ export interface ForkPanelProps {
 function nameOf (node: NodeEntry | undefined): string {
   if (node === undefined) return '?'
   return node.nickname !== '' ? node.nickname : `…${node.peerId.slice(-6)}`
-}
-
-/** The largest groups of client and version among nodes, "Lotus v1.23 ×650". */
-export function clientGroups (nodes: readonly NodeEntry[], clientOf: (node: NodeEntry) => string | null, shown = 2): string {
-  const counts = new Map<string, number>()
-  for (const node of nodes) {
-    const client = clientOf(node) ?? 'unknown client'
-    counts.set(client, (counts.get(client) ?? 0) + 1)
-  }
-  if (counts.size === 1 && counts.has('unknown client')) return ''
-  const ranked = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
-  const parts = ranked.slice(0, shown).map(([client, count]) => `${client} ×${count}`)
-  return ranked.length > shown ? `${parts.join(', ')}, +${ranked.length - shown} more` : parts.join(', ')
 }
 
 /**
@@ -136,7 +123,7 @@ function PanelBody ({ panel, width, height, rem, entries, byIndex, clientOf }: B
 function LaneLabel ({ lane, panel, width, nodes, clientOf }: { lane: LaidLane, panel: NetworkPanel, width: number, nodes: NodeEntry[], clientOf: (node: NodeEntry) => string | null }) {
   const branch = lane.branch === null ? undefined : panel.branches[lane.branch]
   const name = lane.branch === null ? 'Left behind' : lane.branch === 0 ? 'Largest' : `Branch ${String.fromCharCode(65 + lane.branch)}`
-  const clients = clientGroups(nodes, clientOf)
+  const clients = clientGroups(nodes.map(clientOf))
   return (
     <div className={`fp-lane tone-${lane.tone}`} style={{ top: lane.y, height: lane.h, width }} data-testid='fork-lane'>
       <div className='fp-lane-name'>{name}</div>

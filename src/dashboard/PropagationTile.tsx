@@ -62,7 +62,7 @@ export const PropagationTile = memo(function PropagationTile ({ histogram, facts
   const total = counts.reduce((a, b) => a + b, 0)
   const detail = facts.beatBoundMs !== null
     ? `bounded by nodes' ${formatSeconds(facts.beatBoundMs)} beats`
-    : histogram !== null && histogram.blocks > 0 ? `last ${histogram.blocks} blocks, ${facts.measured} nodes` : 'measured on new best heads'
+    : histogram !== null && histogram.blocks > 0 ? `last ${histogram.blocks} block${histogram.blocks === 1 ? '' : 's'}, ${facts.measured} node${facts.measured === 1 ? '' : 's'}` : 'measured on new best heads'
   return (
     <section className='tile tile-prop' data-testid='summary-propagation'>
       <div className='tile-label'>Propagation</div>
@@ -89,7 +89,10 @@ function Bars ({ counts, width, height }: { counts: number[], width: number, hei
         return (
           <g key={k}>
             <rect x={x(k)} y={top} width={x.bandwidth()} height={Math.max(0, height - labelH - top)} className='prop-bar' />
-            {k % 2 === 0 && <text x={(x(k) ?? 0) + x.bandwidth() / 2} y={height - 0.15 * rem} textAnchor='middle' className='prop-tick'>{binLabel(k)}</text>}
+            {/* the last label ends at the edge, or its ">16" is cut off */}
+            {k % 2 === 0 && (k === counts.length - 1
+              ? <text x={(x(k) ?? 0) + x.bandwidth()} y={height - 0.15 * rem} textAnchor='end' className='prop-tick'>{binLabel(k)}</text>
+              : <text x={(x(k) ?? 0) + x.bandwidth() / 2} y={height - 0.15 * rem} textAnchor='middle' className='prop-tick'>{binLabel(k)}</text>)}
           </g>
         )
       })}

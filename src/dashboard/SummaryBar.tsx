@@ -2,7 +2,7 @@ import { memo } from 'react'
 import type { ReactNode } from 'react'
 import { STALL_BLOCKS } from '../store/constants.ts'
 import type { ConnectionState, DashboardView, Summary } from '../store/view.ts'
-import { formatBlockTime, formatClock, formatDuration, formatHeight } from './format.ts'
+import { clientGroups, clientOf, formatBlockTime, formatClock, formatDuration, formatHeight } from './format.ts'
 import { PropagationTile, propagationFacts } from './PropagationTile.tsx'
 import type { NodeView } from '../store/view.ts'
 
@@ -34,12 +34,14 @@ export const ConnectionBadge = memo(function ConnectionBadge ({ connection, loca
   }
 })
 
-function Tile ({ label, value, detail, alarm = false, testId }: { label: string, value: ReactNode, detail: ReactNode, alarm?: boolean, testId: string }) {
+/** `more`: a second line of detail (who forked; the nodes' clients and versions) */
+function Tile ({ label, value, detail, more = null, alarm = false, testId }: { label: string, value: ReactNode, detail: ReactNode, more?: string | null, alarm?: boolean, testId: string }) {
   return (
     <section className={alarm ? 'tile tile-alarm' : 'tile'} data-testid={testId}>
       <div className='tile-label'>{label}</div>
       <div className='tile-value big'>{value}</div>
       <div className='tile-detail'>{detail}</div>
+      {more !== null && <div className='tile-detail' data-testid={`${testId}-more`}>{more}</div>}
     </section>
   )
 }
@@ -56,13 +58,17 @@ function clockOf (view: DashboardView, at: number): string {
 }
 
 /** The consensus tile's words: a fork the relay calls, heads that differ (propagating), or one head. */
-function consensusWords (summary: Summary, now: number): { label: string, value: string, detail: string } {
+function consensusWords (summary: Summary, now: number): { label: string, value: string, detail: string, more?: string } {
   if (summary.fork !== null) {
     const fork = summary.fork
+    // who forked, on its own line: their clients and versions first ("every node on the other
+    // branch is one client's new release"), then their names
+    const clients = clientGroups(summary.inDispute.map(view => clientOf(view.node)))
     return {
       label: 'Fork',
       value: `${fork.sides} branches`,
-      detail: `${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))} · on other branches: ${disputeText(summary)}`
+      detail: `${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))}`,
+      more: `other branches: ${clients === '' ? '' : `${clients} · `}${disputeText(summary)}`
     }
   }
   if (summary.distinctHeads === 0) {
@@ -84,6 +90,9 @@ export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (
   // page's own trouble, and nobody across the room should read a devnet alarm into it.
   const asOf = view.current || view.heardAt === null ? null : clockOf(view, view.heardAt)
   const consensus = consensusWords(summary, view.now)
+  // the online nodes grouped by client and version (none when no node says its client:
+  // go-filecoin senders' tiles keep one line)
+  const onlineClients = clientGroups(view.nodes.filter(node => node.node.connected && node.status !== 'other-network').map(node => clientOf(node.node)))
   const rise = asOf === null || summary.stalled
     ? (summary.sinceRiseMs === null ? '–' : formatDuration(summary.sinceRiseMs))
     : summary.bestHeight < 0 ? '–' : clockOf(view, summary.roseAt)
@@ -94,6 +103,7 @@ export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (
         testId='summary-online'
         value={summary.online}
         detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.missing > 0 ? `, ${summary.missing} missing` : ''}${summary.otherNetwork > 0 ? ` · +${summary.otherNetwork} other net` : ''}`}
+        more={onlineClients === '' ? null : onlineClients}
       />
       <Tile
         label='Best height'
@@ -116,6 +126,7 @@ export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (
         testId='summary-consensus'
         value={consensus.value}
         detail={consensus.detail}
+        more={consensus.more ?? null}
       />
       <PropagationTile histogram={view.network.panel?.propagation ?? null} facts={propagationFacts(view.nodes, watched)} />
     </div>

@@ -70,3 +70,25 @@ export function shortClient (client: string | null, version: string | null): str
   const short = version?.split(/[+-]/)[0] ?? ''
   return short === '' ? client : `${client} ${short}`
 }
+
+/** A node's client and version as the wall groups them ("Lodestar v1.5.1"); null when it says
+ *  nothing of its client (go-filecoin senders, the simulator). */
+export function clientOf (node: { client: string | null, clientVersion: string | null }): string | null {
+  return node.client === null ? null : shortClient(node.client, node.clientVersion)
+}
+
+/** The largest groups of client and version among some nodes, "Lodestar v1.5.1 ×2, Teku 24.1
+ *  ×1, +2 more" (nodes that say nothing count as "unknown client"); '' when none says its
+ *  client, so a devnet of go-filecoin senders shows no line of unknowns. */
+export function clientGroups (clients: ReadonlyArray<string | null>, shown = 2): string {
+  const counts = new Map<string, number>()
+  for (const client of clients) {
+    const key = client ?? 'unknown client'
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  if (counts.size === 0 || (counts.size === 1 && counts.has('unknown client'))) return ''
+  const ranked = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+  // a no-break space: a count never wraps away from its client in a narrow lane label
+  const parts = ranked.slice(0, shown).map(([client, count]) => `${client}\u00a0×${count}`)
+  return ranked.length > shown ? `${parts.join(', ')}, +${ranked.length - shown} more` : parts.join(', ')
+}

@@ -180,8 +180,7 @@ export class ForkService {
         nodes: side.nodes.slice(0, MAX_SIDE_NODES_LOGGED).flatMap((i): ForkSideNode[] => {
           const record = this.#registry.getByIndex(i)?.record
           if (record == null) return []
-          const named = record as typeof record & { client?: string | null, clientVersion?: string | null }
-          return [{ peerId: record.peerId, nickname: record.nickname, client: named.client ?? null, clientVersion: named.clientVersion ?? null }]
+          return [{ peerId: record.peerId, nickname: record.nickname, client: record.client, clientVersion: record.clientVersion }]
         })
       }))
     }
