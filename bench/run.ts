@@ -8,6 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildPage, bundleSize } from './bundle.ts'
+import type { BundleResult } from './bundle.ts'
 import { firstData, pct, renderAndHeap } from './dashboard.ts'
 import type { FrameStats } from './dashboard.ts'
 import { mib, percentile } from './lib.ts'
@@ -208,15 +209,20 @@ if (page != null && wanted('bundle')) {
   log('bundle')
   const result = bundleSize(page)
   const kB = (bytes: number): string => `${(bytes / 1000).toFixed(1)} kB`
-  const dynamic = result.chunks.filter(c => c.dynamic)
+  const sum = (chunks: BundleResult['chunks'], key: 'bytes' | 'gzipBytes'): number => chunks.reduce((total, c) => total + c[key], 0)
+  // what a viewer waits for: the entry and what it imports statically; the rest (libp2p, noise,
+  // yamux) comes by dynamic import after the first paint (main.tsx), and a wall loads it once
+  const firstPaint = result.chunks.filter(c => !c.dynamic)
+  const lazy = result.chunks.filter(c => c.dynamic)
+  const files = (n: number): string => `${n} JS file${n === 1 ? '' : 's'}`
   const top = result.packages.slice(0, 12).map(p => `${p.name}${p.copies > 1 ? ` ×${p.copies}` : ''} ${kB(p.bytes)} (${kB(p.gzipBytes)} gzip)`)
   for (const p of result.packages.slice(0, 30)) log(`  ${p.name}${p.copies > 1 ? ` (${p.copies} copies)` : ''}: ${kB(p.bytes)} minified, ${kB(p.gzipBytes)} gzip alone`)
   rows.push({
     row: 'bundle',
-    measured: `${kB(result.gzipBytes)} gzip in ${result.chunks.length} JS file${result.chunks.length === 1 ? '' : 's'}${dynamic.length > 0 ? ` (${kB(dynamic.reduce((sum, c) => sum + c.gzipBytes, 0))} of it in ${dynamic.length} loaded by dynamic import)` : ''}; ${kB(result.bytes)} minified<br><sub>largest, minified (gzip alone): ${top.join(', ')}</sub>`,
-    target: '≤ 150 KB',
-    met: result.gzipBytes <= 150_000 ? 'yes' : 'no',
-    how: 'vite build with vite.config.ts as it stands; every JS file the page loads (Vite\'s manifest: the entry, its imports and dynamic imports), each gzipped at level 6 (zlib\'s default, as Vite reports and compression middleware send; the relay sends level 9, a few per cent smaller); per package from the source maps, ×n = copies of it bundled'
+    measured: `first paint: ${kB(sum(firstPaint, 'gzipBytes'))} gzip in ${files(firstPaint.length)} (${kB(sum(firstPaint, 'bytes'))} minified); loaded after it: ${kB(sum(lazy, 'gzipBytes'))} gzip in ${files(lazy.length)} (${kB(sum(lazy, 'bytes'))} minified)<br><sub>largest, minified (gzip alone): ${top.join(', ')}</sub>`,
+    target: 'first paint ≤ 100 KB gzip; the rest reported',
+    met: sum(firstPaint, 'gzipBytes') <= 100_000 ? 'yes' : 'no',
+    how: 'vite build with vite.config.ts as it stands; the JS files the page loads (Vite\'s manifest): for the first paint the entry and its static imports, after it the dynamic imports and theirs; each gzipped at level 6 (zlib\'s default, as Vite reports and compression middleware send; the relay sends level 9, a few per cent smaller); per package from the source maps, ×n = copies of it bundled'
   })
 }
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The project's code is TypeScript that Node runs directly (type stripping, Node >= 22.18),
-// and libp2p 3 needs Node 22 too. A machine's own Node may be older (Debian ships 20), so
-// this plain-JS launcher re-runs itself under the Node that the project installs (the `node`
-// package) whenever the one that started it is too old.
+// Starts the CLI. In the repository that is src/cli/main.ts, TypeScript that Node runs
+// directly (type stripping, Node >= 22.18); an installed package has no src/ and ships it
+// compiled to lib/ (`npm pack` builds it), since Node strips no types inside node_modules.
+// libp2p 3 needs Node 22 either way. A machine's own Node may be older (Debian ships 20), so
+// in the repository this plain-JS launcher re-runs itself under the Node that the project
+// installs (the `node` package) whenever the one that started it is too old.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -10,8 +12,11 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
+const source = join(here, '..', 'src', 'cli', 'main.ts')
+const inRepository = existsSync(source)
+const entry = inRepository ? source : join(here, '..', 'lib', 'cli', 'main.js')
 const [major, minor] = process.versions.node.split('.').map(Number)
-const modern = major > 22 || (major === 22 && minor >= 18)
+const modern = inRepository ? major > 22 || (major === 22 && minor >= 18) : major >= 22
 
 // V8 flags for the relay's memory, measured with the memory and capacity benchmarks (README,
 // Benchmarks): V8 grew the young generation to its 128 MiB cap under a relay's steady
@@ -27,12 +32,15 @@ const missing = V8_FLAGS.filter(flag => !given.includes(flag.split('=')[0]))
 const self = fileURLToPath(import.meta.url)
 
 if (modern && missing.length === 0) {
-  await import(join(here, '..', 'src', 'cli', 'main.ts'))
+  await import(entry)
 } else if (modern && typeof process.execve === 'function') {
   // the same process (same pid, signals and stdio), restarted with the flags
   process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, self, ...process.argv.slice(2)])
 } else if (modern) {
   run(process.execPath)
+} else if (!inRepository) {
+  console.error(`devnet-dashboard needs Node 22 or later (this is ${process.version})`)
+  process.exit(1)
 } else {
   let pinned
   try {

@@ -95,3 +95,11 @@ test('a dashboard keeps its peer ID, so a viewer allowlist can let it in; one no
   await other.screenshot({ path: artifactPath('refused-1080p.png') })
   await allowed.close()
 })
+
+test('a /dnsaddr ?relay= address is refused on screen, with what to give instead', async ({ page }) => {
+  const relay = await startRelayProcess({ dataDir })
+  const address = `/dnsaddr/relay.example/p2p/${relay.info.peerId}`
+  await page.goto(`${relay.info.httpUrl}/?relay=${encodeURIComponent(address)}`)
+  await expect(connection(page)).toContainText(`${address} is a /dnsaddr address`, { timeout: 30_000 })
+  await expect(connection(page)).toContainText('/ws/p2p/')
+})

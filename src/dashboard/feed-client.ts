@@ -139,11 +139,18 @@ export class FeedClient {
 
   async #resolveTarget (): Promise<{ peerId: PeerId, multiaddr: Multiaddr }> {
     const text = this.#init.relay ?? await this.#fetchRelayAddress()
+    let target
     try {
-      return parseTarget(text)
+      target = parseTarget(text)
     } catch (err) {
       throw new RelayAddressError((err as Error).message)
     }
+    // the gater lets the page dial only the exact address it was given, so what a /dnsaddr
+    // name resolves to could never be dialled: say so instead of failing at the dial
+    if (target.multiaddr.getComponents().some(c => c.name === 'dnsaddr')) {
+      throw new RelayAddressError(`${text} is a /dnsaddr address, which the dashboard does not resolve; give it the relay's WebSocket address (/ip4, /ip6 or /dns4 … /ws/p2p/…)`)
+    }
+    return target
   }
 
   /** Asks the host that served the page for the relay's WebSocket address. */
@@ -257,11 +264,8 @@ export function pickBrowserAddress (addrs: readonly string[], pageHostname: stri
 function describe (err: unknown): string {
   if (err instanceof FeedSilentError || err instanceof RelayAddressError || err instanceof RefusedError) return err.message
   const name = (err as Error | undefined)?.name ?? ''
-  // libp2p passes on only the message of a failed noise handshake; it says why, e.g. a relay
-  // key type the page does not bundle (stubs/unsupported-key.ts)
+  // libp2p passes on only the message of a failed noise handshake; it says why
   if (name === 'EncryptionFailedError') return `the encrypted handshake with the relay failed: ${(err as Error).message}`
-  // a /dnsaddr ?relay= address (stubs/dnsaddr-resolver.ts): the message says what to use
-  if (name === 'UnsupportedAddressError') return (err as Error).message
   if (name === 'TimeoutError' || name === 'AbortError') return 'the relay did not answer'
   if (name === 'TypeError') return 'the relay is unreachable'
   return 'the connection to the relay failed'

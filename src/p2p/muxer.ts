@@ -1,5 +1,4 @@
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { installHotPathFixes } from './hot-path.ts'
 
 // libp2p buffers at most 4 MiB per stream for a reader that is paused; yamux's default 16 MiB
 // window would let a peer overrun that and reset the stream, so the window stays below it
@@ -10,9 +9,8 @@ export interface DevnetYamuxInit {
   maxInboundStreams?: number
 }
 
-/** yamux as every node of ours configures it, with the per-frame fixes of hot-path.ts. */
+/** yamux as every node of ours configures it (its window-update patch: patches/README.md). */
 export function devnetYamux (init: DevnetYamuxInit = {}): ReturnType<typeof yamux> {
-  installHotPathFixes()
   return yamux({
     ...(init.maxInboundStreams != null ? { maxInboundStreams: init.maxInboundStreams } : {}),
     streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW_BYTES }

@@ -6,7 +6,6 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
-import { connectionListInLinearTime } from '../p2p/hot-path.ts'
 import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import {
@@ -73,8 +72,6 @@ export async function createRelayNode (init: RelayNodeInit, components: RelayNod
       // made while another is still starting may register a few of its series in the other's
       // registry. The CLI runs one relay per process.
       metrics: prometheusMetrics({ registry: metrics.registry, collectDefaultMetrics: false }),
-      // thousands of nodes reconnecting at once: see hot-path.ts
-      services: { connectionList: connectionListInLinearTime },
       connectionManager: {
         maxConnections: MAX_CONNECTIONS,
         inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
