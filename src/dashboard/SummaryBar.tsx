@@ -89,7 +89,8 @@ export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (
   // up at that moment keeps its words, but not its red: the red is the banner's, for the
   // page's own trouble, and nobody across the room should read a devnet alarm into it.
   const asOf = view.current || view.heardAt === null ? null : clockOf(view, view.heardAt)
-  const consensus = consensusWords(summary, view.now)
+  // whole seconds, as the fork panel counts, so the two ages on screen never differ by one
+  const consensus = consensusWords(summary, Math.floor(view.now / 1000) * 1000)
   // the online nodes grouped by client and version (none when no node says its client:
   // go-filecoin senders' tiles keep one line)
   const onlineClients = clientGroups(view.nodes.filter(node => node.node.connected && node.status !== 'other-network').map(node => clientOf(node.node)))
