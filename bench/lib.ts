@@ -7,7 +7,7 @@ import { startRelayProcess } from '../src/testing/relay-process.ts'
 import type { ScratchRelay } from '../src/testing/relay-process.ts'
 import type { AddressInfo, Server, Socket } from 'node:net'
 
-export { MiB, mib } from '../src/testing/memory.ts'
+export { MiB, mib } from './memory.ts'
 
 const CLOCK_TICKS = 100 // USER_HZ on Linux
 

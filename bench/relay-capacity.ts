@@ -6,6 +6,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { forEachLine } from '../src/p2p/lines.ts'
 import { encodeHeartbeatLine, FEED_PROTOCOL, MAX_FEED_LINE_BYTES } from '../src/protocol/index.ts'
 import { createPeer, openHeartbeatStream } from '../src/testing/peers.ts'
+import { scrapeMetrics } from '../src/testing/http.ts'
 import { waitFor } from '../src/testing/wait-for.ts'
 import { cpuSeconds, MiB, percentile, pin, rssBytes, startBenchRelay } from './lib.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
@@ -30,6 +31,36 @@ export interface CapacityResult {
   steps: CapacityStep[]
   /** the highest offered rate that every subscriber received in full with p99 ≤ 250 ms */
   sustained: CapacityStep | undefined
+  /** the relay's history record over the run (every heartbeat here is a new height, so a
+   *  change to record), from its /metrics once its queue is empty */
+  record: RecordTally
+}
+
+export interface RecordTally {
+  /** heartbeats the relay accepted */
+  accepted: number
+  written: number
+  droppedQueueFull: number
+  droppedPaused: number
+  writeErrors: number
+  bytes: number
+}
+
+/** What the relay's record wrote and dropped, once it has written what it had queued. */
+async function recordTally (httpUrl: string): Promise<RecordTally> {
+  const scrape = await waitFor('the record\'s queue written', async () => {
+    const s = await scrapeMetrics(httpUrl)
+    return s.values.get('devnet_record_queued_changes') === 0 ? s : undefined
+  }, 30_000)
+  const v = (series: string): number => scrape.values.get(series) ?? 0
+  return {
+    accepted: v('devnet_heartbeats_accepted_total'),
+    written: v('devnet_record_changes_written_total'),
+    droppedQueueFull: v('devnet_record_changes_dropped_queue_full_total'),
+    droppedPaused: v('devnet_record_changes_dropped_paused_total'),
+    writeErrors: v('devnet_record_write_errors_total'),
+    bytes: v('devnet_record_bytes')
+  }
 }
 
 // how many sent heartbeats per node keep their send time for the latency lookup
@@ -146,7 +177,7 @@ export async function relayCapacity (options: { nodes: number, rates: number[], 
       if (keptUp) sustained = step
       else break
     }
-    return { nodes: options.nodes, subscribers: 5, steps, sustained }
+    return { nodes: options.nodes, subscribers: 5, steps, sustained, record: await recordTally(relay.httpUrl) }
   } finally {
     await Promise.all(peers.map(async p => { await p.stop() }))
     await relay.stop()

@@ -5,7 +5,7 @@
 // the heap and the buffers outside it actually retain.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { retainedBytes, sampleRss } from '../src/testing/memory.ts'
+import { retainedBytes, sampleRss } from './memory.ts'
 import { FeedClient } from '../src/testing/feed-client.ts'
 import { createPeer } from '../src/testing/peers.ts'
 import { getMetric } from '../src/testing/http.ts'

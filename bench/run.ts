@@ -1,5 +1,6 @@
 // `npm run bench` (quick, a few minutes) or `npm run bench -- --full`: runs the benchmarks and
 // writes BENCHMARKS.md with the machine, the date and the command behind each figure.
+// `npm run soak` runs only the long memory runs (flapping nodes 2 min, a dashboard 15 min).
 // Numbers, never pass/fail: a target that is missed is written down as missed.
 // `--only=render --profile` also logs where the dashboard's main thread spends its time.
 import { execSync } from 'node:child_process'
@@ -14,13 +15,21 @@ import type { FrameStats } from './dashboard.ts'
 import { mib, percentile } from './lib.ts'
 import { forkAlarm, monitorCost } from './forks.ts'
 import { relayCapacity } from './relay-capacity.ts'
+import { flapping, oversizedLines, slowSubscribers } from './relay-abuse.ts'
 import { relayMemory } from './relay-memory.ts'
+import { relayRestart } from './restart.ts'
+import { historyOnScreen } from './history-page.ts'
+import { recordBytes, recordWrites } from './record.ts'
 import { wireCost } from './wire.ts'
 import { headToPage, watcherCost } from './watch.ts'
+import { nodeDownToOffline } from './watch-down.ts'
 
-const full = process.argv.includes('--full')
-const only = process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length).split(',')
-const mode = full ? 'full' : 'quick'
+// --soak (npm run soak): the long runs only, the flapping nodes for two minutes and a dashboard
+// on 1,000 nodes for fifteen; the memory rows' figures from them
+const soak = process.argv.includes('--soak')
+const full = soak || process.argv.includes('--full')
+const only = soak ? ['flapping', 'heap'] : process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length).split(',')
+const mode = soak ? 'soak' : full ? 'full' : 'quick'
 const log = (line: string): void => { console.log(line) }
 const wanted = (name: string): boolean => only == null || only.includes(name)
 
@@ -40,7 +49,10 @@ if (wanted('capacity')) {
     const best = result.sustained
     const steps = result.steps.map(s => `aim ${s.rate}/s: sent ${s.offered}/s → ${s.delivered}/s, p50 ${s.p50} ms, p99 ${s.p99} ms, relay CPU ${s.relayCpu}%, RSS ${s.relayRssMiB} MiB, load CPU ${s.loadCpu}%`).join('<br>')
     const short = best != null && best.offered < best.rate * 0.98 ? ` (the load process, which also runs the 5 subscribers, sent only ${best.offered}/s of the ${best.rate}/s aimed at)` : ''
-    parts.push(`${nodes} senders: ${best == null ? 'kept up at no step' : `kept up with the ${best.rate}/s step, ${best.delivered} heartbeats/s to each of 5 subscribers, p99 ${best.p99} ms${short}`}<br><sub>${steps}</sub>`)
+    const r = result.record
+    const recorded = `recording on: ${r.written} changes written for ${r.accepted} heartbeats taken in (each a new height), ${r.droppedQueueFull + r.droppedPaused} dropped, ${r.writeErrors} write errors, ${mib(r.bytes)} on disk`
+    log(`  ${recorded}`)
+    parts.push(`${nodes} senders: ${best == null ? 'kept up at no step' : `kept up with the ${best.rate}/s step, ${best.delivered} heartbeats/s to each of 5 subscribers, p99 ${best.p99} ms${short}`}<br><sub>${steps}<br>${recorded}</sub>`)
     // a step counts when every subscriber got everything sent at it with p99 ≤ 250 ms; the
     // target only when what was sent came within 2% of 20,000/s
     verdicts.push(`${best != null && best.offered >= 0.98 * 20_000 ? 'yes' : best != null && best.rate >= 20_000 ? 'not shown (the load fell short)' : 'no'} at ${nodes}`)
@@ -50,7 +62,7 @@ if (wanted('capacity')) {
     measured: parts.join('<br>'),
     target: '≥ 20,000 heartbeats/s, p99 ≤ 250 ms',
     met: verdicts.join(', '),
-    how: `senders over TCP, 5 feed subscribers over WebSockets, ${full ? 10 : 4} s per step; relay pinned to core 0, load (senders and subscribers, one process) to core 1`
+    how: `senders over TCP, 5 feed subscribers over WebSockets, ${full ? 10 : 4} s per step; the relay records every change in its data dir (history.sqlite; every heartbeat here is a new height, so a change), its queue written out before the tally; relay pinned to core 0, load (senders and subscribers, one process) to core 1`
   })
 }
 
@@ -76,6 +88,74 @@ if (wanted('wire')) {
     target: '≤ 100 B',
     met: result.liveBytesPerHeartbeat <= 100 ? 'yes (live)' : 'no',
     how: 'bytes a WebSocket dashboard receives through a counting TCP proxy (all framing, hello, snapshot, pings), over heartbeats the relay accepted, 1,000 nodes beating every 3 s'
+  })
+}
+
+if (wanted('record')) {
+  log('history record: bytes per change')
+  const sizes = []
+  for (const blockMs of full ? [4_000, 30_000, 60_000] : [4_000, 60_000]) {
+    const b = await recordBytes({ nodes: 1_000, hours: 1, blockMs, beatMs: 3_000 })
+    log(`  a block every ${blockMs / 1000} s: ${b.perChange.toFixed(1)} B per change`)
+    sizes.push(b)
+  }
+  const sim = sizes[0]
+  rows.push({
+    row: 'record bytes',
+    measured: sizes.map(b => `${b.perChange.toFixed(1)} B per change with a block every ${b.blockMs / 1000} s (${b.changes} changes, ${mib(b.bytes)})`).join('; '),
+    target: '≤ 40 B',
+    met: sizes.every(b => b.perChange <= 40) ? 'yes' : sim != null && sim.perChange <= 40 ? 'at the simulator\'s block time' : 'no',
+    how: '1,000 nodes beating every 3 s for an hour, in-process on a fake clock (bench/record.ts); page_count × page_size of history.sqlite after a checkpoint, over the changes written (a heartbeat that changes height or head, connects, infos)'
+  })
+  log('history record: writing 20,000 changes a second')
+  const w = await recordWrites({ nodes: 1_000, changesPerSecond: 20_000, seconds: full ? 60 : 20 })
+  rows.push({
+    row: 'record writes',
+    measured: `${w.changesPerSecond} changes/s: ${(w.cpuShare * 100).toFixed(1)}% of a core; a write every 200 ms takes ${w.flushP50.toFixed(1)} ms median, ${w.flushP99.toFixed(1)} ms p99 (the minute's close), ${w.flushMax.toFixed(1)} ms at most`,
+    target: 'off the heartbeat path; the relay still takes ≥ 20,000 heartbeats/s (the capacity row)',
+    met: 'see the capacity row',
+    how: '1,000 nodes, every beat a new height, in-process on a fake clock (bench/record.ts): the time each flush holds the event loop'
+  })
+}
+
+if (wanted('subscribers')) {
+  log('slow subscribers')
+  const r = await slowSubscribers({ nodes: 500, phaseSeconds: full ? 30 : 10, log })
+  const growth = r.retainedMiB[1] - r.retainedMiB[0]
+  const lat = (l: { p50: number, p99: number, max: number, beats: number }): string => `p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.beats} beats)`
+  rows.push({
+    row: 'slow subscribers',
+    measured: `normal subscriber alone: ${lat(r.control)}; beside the others for ${r.hostileSeconds} s: ${lat(r.hostile)}; relay retained +${growth.toFixed(1)} MiB (heap+external after GC ${r.retainedMiB[0]} → ${r.retainedMiB[1]} MiB)<br><sub>RSS ${r.rssMiB[0]} → ${r.rssMiB[1]} MiB; ${r.hangUps} hang-ups (${r.midSnapshot} mid-snapshot); max queued ${r.maxBufferedBytes} B, max dirty ${r.maxDirty}, ${r.coalesced} events coalesced; the 1 B/s one ${r.slowClosed ? 'closed for not draining' : 'still served'}</sub>`,
+    target: 'p50 ≤ alone + 250 ms, p99 ≤ 2.5 s; retained < 16 MiB more',
+    met: r.hostile.p50 <= r.control.p50 + 250 && r.hostile.p99 <= 2_500 && growth < 16 ? 'yes' : 'no',
+    how: `relay as its own process; ${r.nodes} nodes beating every 1 s (full-length tipset keys); a normal subscriber's send → receive latency of every beat, alone for ${full ? 30 : 10} s, then beside a subscriber that never reads, one reading 1 B/s through a throttling TCP proxy and one after another hanging up in the middle of its snapshot (stream reset or connection dropped); retained: CDP HeapProfiler.collectGarbage in the relay, then nodejs_heap_used_bytes + nodejs_external_memory_bytes (the lower of two readings after)`
+  })
+}
+
+if (wanted('oversized')) {
+  log('oversized lines')
+  const r = await oversizedLines({ log })
+  const growth = r.retainedMiB[1] - r.retainedMiB[0]
+  const rss = r.rssMiB[1] - r.rssMiB[0]
+  rows.push({
+    row: 'oversized lines',
+    measured: `relay retained +${growth.toFixed(1)} MiB (heap+external after GC ${r.retainedMiB[0]} → ${r.retainedMiB[1]} MiB); RSS +${rss.toFixed(1)} MiB (${r.rssMiB[0]} → ${r.rssMiB[1]}, peak reading ${r.peakRssMiB})`,
+    target: 'retained < 2 MiB more, RSS < 24 MiB more',
+    met: growth < 2 && rss < 24 ? 'yes' : 'no',
+    how: 'relay as its own process; four heartbeat streams each sending 8 MiB without a newline, then one heartbeat with a 1 MB nickname (each stream is reset past the 64 KiB line cap); retained as in the slow subscribers row; RSS the lowest of 8 readings 250 ms apart'
+  })
+}
+
+if (wanted('flapping')) {
+  log('flapping nodes')
+  const r = await flapping({ nodes: 200, flappers: 20, seconds: full ? 120 : 25, log })
+  const growth = (r.retainedMiB.at(-1) ?? NaN) - (r.retainedMiB[0] ?? NaN)
+  rows.push({
+    row: 'flapping',
+    measured: `relay retained ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB over ${r.seconds} s and ${r.flaps} flaps<br><sub>heap+external after GC: ${r.retainedMiB.join(', ')} MiB; RSS ${r.rssMiB[0]} → ${r.rssMiB[1]} MiB</sub>`,
+    target: 'retained < 8 MiB more',
+    met: growth < 8 ? 'yes' : 'no',
+    how: `relay as its own process; 200 nodes beating every 1 s (short heads), 20 of them dropping their connection every 2-4 s (half as a crash, half cleanly) and redialling at once or within 1 s, for ${r.seconds} s${full ? '' : ' (quick; npm run soak: 120 s)'}; retained as in the slow subscribers row, sampled every ${Math.max(10, r.seconds / 12)} s`
   })
 }
 
@@ -114,9 +194,26 @@ if (wanted('headtopage')) {
   })
 }
 
+if (wanted('nodedown')) {
+  log('node down to offline')
+  const r = await nodeDownToOffline({ samples: full ? 10 : 4, log })
+  const all = [...r.ws, ...r.http]
+  const stats = (values: number[]): string => {
+    const sorted = [...values].sort((a, b) => a - b)
+    return `median ${Math.round(percentile(sorted, 0.5))} ms, worst ${Math.round(sorted.at(-1) ?? NaN)} ms`
+  }
+  rows.push({
+    row: 'node down',
+    measured: `WebSocket: ${stats(r.ws)}; HTTP polling: ${stats(r.http)} (${r.ws.length} stops each)`,
+    target: `within two beat periods (${2 * r.beatPeriodMs / 1000} s)`,
+    met: Math.max(...all) <= 2 * r.beatPeriodMs ? 'yes' : 'no',
+    how: `a real Hardhat node watched over its WebSocket (newHeads) and over HTTP (polled every second) by a watcher on its default ${r.beatPeriodMs / 1000} s beat period, beating to a relay process; from just before the node's process is killed to /api/nodes showing each offline; a new node per sample; shared machine`
+  })
+}
+
 // the dashboard rows measure the page as the source stands, built once into a scratch dir (the
 // relay serves it from there), so a dist/ someone else is building is neither used nor touched
-const page = ['firstdata', 'render', 'heap', 'bundle', 'forks'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
+const page = ['firstdata', 'render', 'heap', 'bundle', 'restart', 'window', 'forks'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
 if (page != null) {
   log('building the dashboard')
   buildPage(page)
@@ -137,6 +234,20 @@ if (page != null && wanted('firstdata')) {
     target: '≤ 500 ms',
     met: worst <= 500 ? 'yes' : median(all) <= 500 ? 'median only' : 'no',
     how: `from navigation start to the first animation frame after the summary says ${result.nodes} online and the table holds them all (from /api/snapshot or the feed, whichever is first), timed in the page (performance.now() in a MutationObserver); a fresh browser context per first visit (no cache, no stored libp2p key), then the page opened again in it; relay and a steady ${result.nodes}-node simulated devnet (beats every 3 s) already running on core 0, headless Chromium at 1920×1080 on core 1, loopback`
+  })
+}
+
+if (page != null && wanted('restart')) {
+  log('relay restart')
+  const r = await relayRestart({ staticDir: page, nodes: 200, pages: 3, log })
+  const worst = Math.max(...r.pagesBackMs)
+  const worstAgree = Math.max(...r.agreeMs)
+  rows.push({
+    row: 'relay restart',
+    measured: `every page Live with all ${r.nodes} nodes ${(worst / 1000).toFixed(1)} s after the restart began; each showing the relay's heights at most ${worstAgree} ms after it said Live<br><sub>pages back after ${r.pagesBackMs.map(ms => (ms / 1000).toFixed(1)).join(', ')} s; heights as the relay's ${r.agreeMs.join(', ')} ms after Live</sub>`,
+    target: 'back ≤ 20 s; the relay\'s heights ≤ 1 s after Live',
+    met: worst <= 20_000 && worstAgree <= 1_000 ? 'yes' : 'no',
+    how: `relay killed with SIGKILL under ${r.nodes} simulated nodes (beats every 1 s, redial every 1 s) and ${r.pages} headless Chromium pages, once its known-nodes file held every node and every page said the relay was lost; restarted on the same data dir and ports; back: from the restart's start to each page showing Live and ${r.nodes} online (the relay's start included); heights: from Live to every row shown holding /api/nodes' height for its node as of the page's last word from the feed (a beat the relay took after that is not counted against the page), polled`
   })
 }
 
@@ -167,12 +278,13 @@ if (page != null && (wanted('render') || wanted('heap'))) {
     const growth = (a: number, b: number): number => (b - a) / a
     const heapGrowth = growth(first.heap, last.heap)
     const domGrowth = growth(first.domNodes, last.domNodes)
+    const listenerGrowth = last.listeners - first.listeners
     rows.push({
       row: 'heap',
-      measured: `JS heap after GC ${mib(first.heap)} at ${heapAt[0]} s → ${mib(last.heap)} at ${heapAt[1]} s (${heapGrowth >= 0 ? '+' : ''}${(heapGrowth * 100).toFixed(1)}%); DOM nodes ${first.domNodes} → ${last.domNodes} (${domGrowth >= 0 ? '+' : ''}${(domGrowth * 100).toFixed(1)}%)`,
-      target: 'growth ≤ 10%',
-      met: heapGrowth <= 0.1 && domGrowth <= 0.1 ? 'yes' : 'no',
-      how: `the render row's page: CDP HeapProfiler.collectGarbage, then Performance.getMetrics (JSHeapUsedSize, Nodes), ${heapAt[0]} s and ${heapAt[1]} s after all 1,000 nodes were shown${full ? '' : ' (quick mode; --full: 1 and 15 minutes)'}`
+      measured: `JS heap after GC ${mib(first.heap)} at ${heapAt[0]} s → ${mib(last.heap)} at ${heapAt[1]} s (${heapGrowth >= 0 ? '+' : ''}${(heapGrowth * 100).toFixed(1)}%), peak ${mib(result.peakHeap)}; DOM nodes ${first.domNodes} → ${last.domNodes} (${domGrowth >= 0 ? '+' : ''}${(domGrowth * 100).toFixed(1)}%); event listeners ${first.listeners} → ${last.listeners}`,
+      target: 'heap and DOM growth ≤ 10%, heap peak < 16 MiB over the first reading, listeners < 100 more',
+      met: heapGrowth <= 0.1 && domGrowth <= 0.1 && result.peakHeap - first.heap < 16 * 2 ** 20 && listenerGrowth < 100 ? 'yes' : 'no',
+      how: `the render row's page: CDP HeapProfiler.collectGarbage, then Performance.getMetrics (JSHeapUsedSize, Nodes, JSEventListeners), ${heapAt[0]} s and ${heapAt[1]} s after all 1,000 nodes were shown, the peak from samples between${full ? '' : ' (quick mode; --full or npm run soak: 1 and 15 minutes)'}`
     })
   }
 }
@@ -226,6 +338,19 @@ if (page != null && wanted('bundle')) {
   })
 }
 
+if (page != null && wanted('window')) {
+  log('a window of the record on screen')
+  const timings = await historyOnScreen({ staticDir: page, nodes: 1_000, days: 7, loads: full ? 5 : 3, log })
+  const [hour, week] = timings
+  rows.push({
+    row: 'history window',
+    measured: timings.map(t => `${t.window}: ${t.median} ms median, ${t.worst} ms worst`).join('; '),
+    target: '1 hour ≤ 1 s, 7 days ≤ 2 s from navigation',
+    met: hour != null && week != null ? `${hour.median <= 1_000 ? 'yes' : 'no'} (1 h), ${week.median <= 2_000 ? 'yes' : 'no'} (7 d)` : 'no',
+    how: 'a record of 1,000 nodes over 7 days (a change per node every 10 minutes, the last 2 hours a block every 4 s; bench/history-page.ts), the relay on it on core 0; headless Chromium on core 1 opens ?at=<the record\'s end>&window=1h (or 7d), a fresh context each time: navigation start to the second frame after every node of that moment and the window\'s heights (300 points a node, thinned on the relay) are shown'
+  })
+}
+
 if (page != null) rmSync(page, { recursive: true, force: true })
 
 // -dirty: code differs from the commit (changed Markdown, this file's output included, does not count)
@@ -233,7 +358,7 @@ const commit = execSync('git rev-parse --short=7 HEAD').toString().trim() +
   (execSync('git status --porcelain -- . ":(exclude)*.md"').toString().trim() === '' ? '' : '-dirty')
 const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}`
 const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
-const ORDER = ['relay capacity', 'relay memory', 'wire', 'first data', 'render', 'heap', 'bundle', 'fork monitor', 'fork alarm', 'watcher', 'head to page']
+const ORDER = ['relay capacity', 'relay memory', 'wire', 'slow subscribers', 'oversized lines', 'flapping', 'first data', 'relay restart', 'render', 'heap', 'bundle', 'fork monitor', 'fork alarm', 'record bytes', 'record writes', 'history window', 'watcher', 'head to page', 'node down']
 const lines = new Map(rows.map(r => [r.row, `| ${r.row} | ${r.measured} | ${r.target} | ${r.met} | ${r.how} | ${run} |`]))
 // a run of some rows (--only) keeps the others from the file, each with the run it came from
 if (only != null && existsSync(file)) {
@@ -249,9 +374,9 @@ const narrative = previous.includes(NARRATIVE_MARK) ? '\n' + previous.slice(prev
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
 const text = `# Benchmarks
 
-Written by \`npm run bench\` (quick mode, under 5 minutes) or \`npm run bench -- --full\`; the last column says which run (mode, date, commit) each row comes from.
+Written by \`npm run bench\` (quick mode, about 7 minutes), \`npm run bench -- --full\` or \`npm run soak\` (the flapping and heap rows from their long runs: 2 and 15 minutes); the last column says which run (mode, date, commit) each row comes from.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.
-Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, firstdata, render, heap, bundle, forks, watcher, headtopage); the other rows stay as they were.
+Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, subscribers, oversized, flapping, firstdata, restart, render, heap, bundle, forks, record, window, watcher, headtopage, nodedown); the other rows stay as they were.
 
 | row | measured | target | met | how | run |
 |---|---|---|---|---|---|

@@ -24,6 +24,8 @@ export interface Piece<T> {
   stop: () => Promise<void>
   /** SIGKILL and wait: the process dies as in a crash */
   kill: () => Promise<void>
+  /** false once the process has exited, whether stopped or not */
+  running: () => boolean
 }
 
 export interface RelayInfo { peerId: string, httpUrl: string, nodeAddrs: string[], browserAddrs: string[] }
@@ -31,13 +33,20 @@ export interface SimInfo { nodes: Array<{ nickname: string }> }
 export interface SenderInfo { peerId: string }
 
 const running = new Set<ChildProcessWithoutNullStreams>()
+// processes a test or stopAll stopped on purpose
+const stopped = new WeakSet<ChildProcessWithoutNullStreams>()
 
 async function start<T> (kind: string, options: object): Promise<Piece<T>> {
   const child = spawn(NODE, [FIXTURE, kind, JSON.stringify(options)], { cwd: ROOT, env: { ...process.env, DEBUG: '' } })
   running.add(child)
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000) })
-  const exited = new Promise<void>(resolve => child.once('exit', () => { running.delete(child); resolve() }))
+  const exited = new Promise<void>(resolve => child.once('exit', (code, signal) => {
+    running.delete(child)
+    // a piece that dies under a test is what the test then fails on: say so, with its last words
+    if (!stopped.has(child)) console.error(`the ${kind} process exited by itself (${signal ?? `code ${code}`}): ${stderr}`)
+    resolve()
+  }))
   const acks: Array<(line: string) => void> = []
   const info = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`${kind} not ready after ${READY_TIMEOUT_MS} ms: ${stderr}`)) }, READY_TIMEOUT_MS)
@@ -50,6 +59,7 @@ async function start<T> (kind: string, options: object): Promise<Piece<T>> {
     })
   })
   const signal = async (name: NodeJS.Signals): Promise<void> => {
+    stopped.add(child)
     if (child.exitCode === null && child.signalCode === null) child.kill(name)
     await exited
   }
@@ -65,7 +75,8 @@ async function start<T> (kind: string, options: object): Promise<Piece<T>> {
       await signal('SIGTERM')
       clearTimeout(force)
     },
-    kill: async () => { await signal('SIGKILL') }
+    kill: async () => { await signal('SIGKILL') },
+    running: () => child.exitCode === null && child.signalCode === null
   }
 }
 
@@ -121,12 +132,14 @@ export async function tempDir (): Promise<string> {
 }
 
 export async function removeDir (dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true })
+  // a process killed a moment ago (a browser's helpers) may still have had a file open in it
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 })
 }
 
 /** Stops every piece still running (afterEach), so a failed test leaves no process behind. */
 export async function stopAll (): Promise<void> {
   await Promise.all([...running].map(async child => {
+    stopped.add(child)
     child.kill('SIGKILL')
     await new Promise(resolve => child.once('exit', resolve))
   }))

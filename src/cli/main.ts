@@ -16,6 +16,10 @@ const commands: Record<string, Command> = {
     summary: 'run a simulated devnet whose nodes beat to a relay',
     run: async argv => { await (await import('./sim-command.ts')).runSimCommand(argv) }
   },
+  replay: {
+    summary: 'serve a devnet the relay recorded (its --data-dir) to dashboards as if it were live',
+    run: async argv => { await (await import('./replay-command.ts')).runReplayCommand(argv) }
+  },
   watch: {
     summary: 'watch real nodes (Filecoin, beacon, execution) through their APIs and beat for them to a relay',
     run: async argv => { await (await import('./watch-command.ts')).runWatchCommand(argv) }

@@ -7,6 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { startRelay } from '../relay/index.ts'
 import { COOL_OFF_MS, MAX_BEATS_PER_SECOND, MAX_FEED_SUBSCRIBERS } from '../relay/constants.ts'
+import { DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX_MB } from '../relay/record/constants.ts'
 import { formatOptions, parseCount, parseOptions, parsePort, parseText } from './options.ts'
 import { stopSignals } from './stop-signals.ts'
 import type { Relay } from '../relay/index.ts'
@@ -22,7 +23,7 @@ const specs = {
   httpPort: { flag: 'http-port', env: 'DEVNET_HTTP_PORT', valueName: '<port>', default: 8080, help: 'HTTP port: dashboard, /relay.json, /api/nodes, /metrics, /healthz', parse: parsePort } satisfies OptionSpec<number>,
   tcpPort: { flag: 'tcp-port', env: 'DEVNET_TCP_PORT', valueName: '<port>', default: 4001, help: 'libp2p TCP port for devnet nodes', parse: parsePort } satisfies OptionSpec<number>,
   wsPort: { flag: 'ws-port', env: 'DEVNET_WS_PORT', valueName: '<port>', default: 4002, help: 'libp2p WebSockets port for dashboards (and nodes)', parse: parsePort } satisfies OptionSpec<number>,
-  dataDir: { flag: 'data-dir', env: 'DEVNET_DATA_DIR', valueName: '<dir>', default: './data', help: 'where the relay keeps its key and known nodes', parse: parseText } satisfies OptionSpec<string>,
+  dataDir: { flag: 'data-dir', env: 'DEVNET_DATA_DIR', valueName: '<dir>', default: './data', help: 'where the relay keeps its key, known nodes and history record (history.sqlite)', parse: parseText } satisfies OptionSpec<string>,
   announce: {
     flag: 'announce', env: 'DEVNET_ANNOUNCE', valueName: '<multiaddr>', default: [] as string[], repeatable: true,
     help: 'a public address of this relay (NAT, DNS name), listed first; env: comma separated',
@@ -47,9 +48,24 @@ const specs = {
     flag: 'cool-off-seconds', env: 'DEVNET_COOL_OFF_SECONDS', valueName: '<s>', default: COOL_OFF_MS / 1000,
     help: 'how long a peer that sent too many bad lines is refused', parse: parseCount
   } satisfies OptionSpec<number>,
+  historyDays: {
+    flag: 'history-days', env: 'DEVNET_HISTORY_DAYS', valueName: '<days>', default: DEFAULT_HISTORY_DAYS,
+    help: 'the history record (<data-dir>/history.sqlite) keeps this many days', parse: parseAmount
+  } satisfies OptionSpec<number>,
+  historyMaxMb: {
+    flag: 'history-max-mb', env: 'DEVNET_HISTORY_MAX_MB', valueName: '<MB>', default: DEFAULT_HISTORY_MAX_MB,
+    help: 'and stays under this many MB, oldest first', parse: parseAmount
+  } satisfies OptionSpec<number>,
   sim: { flag: 'sim', env: 'DEVNET_SIM', valueName: '<nodes>', default: 0, help: 'also run a simulated devnet of this many nodes beating to this relay', parse: parseCount } satisfies OptionSpec<number>,
   roster: { flag: 'roster', env: 'DEVNET_ROSTER', valueName: '<file>', default: undefined as string | undefined, help: 'nodes to show from the start, "missing" until first heard: JSON { "nodes": [ { "name", "peerId" } ] } (a watcher writes one in its data dir); followed while running', parse: parseText } satisfies OptionSpec<string | undefined>,
   watch: { flag: 'watch', env: 'DEVNET_WATCH', valueName: '<file>', default: undefined as string | undefined, help: 'also watch the real nodes in this node file (see `devnet-dashboard watch --help`), beating to this relay', parse: parseText } satisfies OptionSpec<string | undefined>
+}
+
+/** A positive number, fractions allowed (half a day, a quarter of a MB for a test). */
+function parseAmount (raw: string): number {
+  const n = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(n > 0)) throw new Error('must be a positive number')
+  return n
 }
 
 function parsePeerId (raw: string): string {
@@ -95,6 +111,8 @@ export async function runRelayCommand (argv: string[]): Promise<void> {
     maxViewers: options.maxViewers,
     maxBeatsPerSecond: options.maxBeatsPerSecond,
     coolOffMs: options.coolOff * 1000,
+    historyDays: options.historyDays,
+    historyMaxMb: options.historyMaxMb,
     ...(options.roster != null ? { roster: resolve(options.roster) } : {})
   })
   const stops: Array<() => Promise<void>> = [async () => { await relay.stop() }]
@@ -139,7 +157,7 @@ function relayBanner (relay: Relay, dataDir: string, maxViewers: number): string
   return [
     `devnet-dashboard relay ${relay.peerId}`,
     `  dashboard:  ${relay.httpUrl}/`,
-    `  data dir:   ${dataDir}`,
+    `  data dir:   ${dataDir} (history: ${relay.history.days} days, at most ${relay.history.maxMb} MB)`,
     '  BeatTarget for devnet nodes (go-filecoin: heartbeat.beatTarget):',
     ...relay.nodeAddrs.map(addr => `    ${addr}`),
     '  dashboards dial:',

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useSyncExternalStore } from 'react'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import type { DashboardStore } from '../store/store.ts'
 import { HeightChart } from './HeightChart.tsx'
 import { NodeTable } from './NodeTable.tsx'
@@ -12,6 +12,10 @@ import type { NetworkChoice } from '../store/forks-view.ts'
 import { THEMES, themeVariables } from './theme.ts'
 import type { DashboardParams } from './url-params.ts'
 import { clientOf, formatClock, formatDuration, shortPeerId } from './format.ts'
+import { EventList } from './EventList.tsx'
+import { TimeTravelBanner } from './TimeTravelBanner.tsx'
+import type { EventLog } from './event-log.ts'
+import type { TimeTravel } from './time-travel.ts'
 
 // "seconds ago", countdowns and the chart window move once a second
 const TICK_MS = 1000
@@ -38,17 +42,35 @@ export interface AppProps {
   /** fed by the feed connection that main.tsx starts */
   store: DashboardStore
   params: DashboardParams
+  /** the devnet's events (the relay's record) */
+  events: EventLog
+  /** time travel (?at=): the moment shown and how to step; null: live */
+  travel?: TimeTravel | null
+  /** what /relay.json says when the relay is a replay of a record (null: a live relay) */
+  replay?: Promise<ReplayInfo | null>
 }
 
-export function App ({ store, params }: AppProps) {
+export interface ReplayInfo { from: number, to: number, speed: number }
+
+/** This page's URL without ?at=: the way back to live. */
+function liveUrl (): string {
+  const url = new URL(window.location.href)
+  url.searchParams.delete('at')
+  return url.toString()
+}
+
+export function App ({ store, params, events, travel = null, replay }: AppProps) {
   const view = useSyncExternalStore(store.subscribe, store.getSnapshot)
+  const [replaying, setReplaying] = useState<ReplayInfo | null>(null)
+  useEffect(() => { void replay?.then(setReplaying) }, [replay])
+  const frozen = view.connection.state === 'frozen' ? view.connection : null
   // a live feed that has gone quiet for longer than a working one does (a frozen relay, before
   // the watchdog gives up on it)
   const quietMs = view.connection.state === 'live' && !view.current && view.heardAt !== null
     ? view.localNow + view.clockOffsetMs - view.heardAt
     : null
   // what the page shows is from then: said plainly, outside the greyed part, once
-  const lastKnown = view.current || view.heardAt === null ? null : view.heardAt - view.clockOffsetMs
+  const lastKnown = view.current || view.heardAt === null || frozen !== null ? null : view.heardAt - view.clockOffsetMs
   const theme = THEMES[params.theme]
   const note = networkNote(view.network)
   const absent = view.network.heard ? 'the relay does not track this network\'s branches (it tracks the largest few)' : 'waiting for the relay\'s fork monitor'
@@ -73,7 +95,11 @@ export function App ({ store, params }: AppProps) {
     // while the picture is not current (feed down, a new snapshot coming, a quiet feed) what is
     // shown is the last known state, not the devnet now: it is greyed so nobody across the
     // room reads it as live, and says when it is from
-    <div className={view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}>
+    // time travel is not greyed: the banner says it is a recorded moment, and it is read as one
+    <div
+      className={frozen !== null ? 'app recorded' : view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}
+      style={frozen !== null || replaying !== null ? { gridTemplateRows: 'auto auto auto minmax(0, 27vh) minmax(0, 1fr)' } : undefined}
+    >
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
         {params.filter !== '' && <span className='note'>filter: “{params.filter}”</span>}
@@ -86,12 +112,32 @@ export function App ({ store, params }: AppProps) {
         )}
         <ConnectionBadge connection={view.connection} localNow={view.localNow} quietMs={quietMs} />
       </header>
+      {replaying !== null && (
+        // a replay looks live (it is meant to): said so as plainly as time travel
+        <div className='time-travel replay' data-testid='replay' role='status'>
+          <div className='time-travel-what'>
+            <span className='time-travel-badge'>REPLAY</span>
+            <span>The record of {formatClock(replaying.from)} to {formatClock(replaying.to)}, played at {replaying.speed}×</span>
+            <span className='time-travel-ago'>the devnet as it was, not live</span>
+          </div>
+        </div>
+      )}
+      {frozen !== null && travel !== null && (
+        <TimeTravelBanner
+          travel={travel} at={frozen.at} loading={frozen.loading} error={frozen.error}
+          stepMs={Math.max(5_000, Math.round(params.windowMs / 10))} liveUrl={liveUrl()} localNow={view.localNow}
+        />
+      )}
       <SummaryBar view={view} watched={watched} />
       <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} />
-      <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
-        <HeightChart view={view} theme={theme} />
-        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />
-      </main>
+      <div className={params.events ? 'body with-events' : 'body'}>
+        <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
+          <HeightChart view={view} theme={theme} />
+          <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />
+        </main>
+        {/* a recorded moment or a replay shows its events at the recorded times, not as the page's clock has them */}
+        {params.events && <EventList log={events} nodes={view.nodes} clockOffsetMs={frozen !== null || replaying !== null ? 0 : view.clockOffsetMs} />}
+      </div>
     </div>
   )
 }

@@ -6,7 +6,7 @@ import { formatClock, formatHeight } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
-import { useChartScales } from './useChartScales.ts'
+import { AXIS_GAP_REM, useChartScales } from './useChartScales.ts'
 import type { ChartScales } from './useChartScales.ts'
 import { useElementSize } from './useElementSize.ts'
 import { useLineRaster } from './useLineRaster.ts'
@@ -52,15 +52,14 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
 
 /** Heights on the left with their gridlines, time below; `end` names the right edge. */
 function Axes ({ scales, now, end, rem }: { scales: ChartScales, now: number, end: string, rem: number }) {
-  const { left, right, top, bottom, start, x, y } = scales
-  const yTicks = y.ticks(Math.max(2, Math.floor((bottom - top) / (3 * rem)))).filter(v => Number.isInteger(v))
+  const { left, right, bottom, start, x, y, yTicks } = scales
   const xTicks = timeTicks(now - start, end)
   return (
     <g className='axis'>
       {yTicks.map(tick => (
         <g key={`y${tick}`}>
           <line x1={left} x2={right} y1={y(tick)} y2={y(tick)} className='gridline' />
-          <text x={left - 0.5 * rem} y={y(tick)} textAnchor='end' dominantBaseline='middle'>{formatHeight(tick)}</text>
+          <text x={left - AXIS_GAP_REM * rem} y={y(tick)} textAnchor='end' dominantBaseline='middle'>{formatHeight(tick)}</text>
         </g>
       ))}
       {xTicks.values.map(tick => (

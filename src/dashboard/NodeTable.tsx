@@ -2,7 +2,7 @@ import { memo, useRef } from 'react'
 import type { CSSProperties } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { STATUS_WORDS } from '../store/view.ts'
-import { formatClock, formatDuration, formatHeight, formatSeconds, shortClient, shortHead, shortPeerId } from './format.ts'
+import { formatClock, formatDuration, formatHeight, formatHeightCell, formatLag, formatSeconds, shortClient, shortHead, shortPeerId } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { STATUS_GLYPHS, headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
@@ -35,8 +35,8 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme, 
       <td className='c-nick'>{view.pinned ? '★ ' : ''}{node.nickname === '' ? <span className='muted'>(no nickname)</span> : node.nickname}</td>
       <td className='c-peer'>{shortPeerId(node.peerId)}</td>
       {showClient && <td className='c-client'>{shortClient(node.client, node.clientVersion)}</td>}
-      <td className='c-height num'>{node.missing ? '–' : formatHeight(node.height)}</td>
-      <td className='c-lag num'>{status === 'waiting' || status === 'missing' || status === 'other-network' ? '–' : lag === 0 ? '0' : `−${lag}`}</td>
+      <td className='c-height num' title={node.missing ? undefined : formatHeight(node.height)}>{node.missing ? '–' : formatHeightCell(node.height)}</td>
+      <td className='c-lag num' title={status === 'waiting' || status === 'missing' || status === 'other-network' || lag === 0 ? undefined : `${formatHeight(lag)} behind`}>{status === 'waiting' || status === 'missing' || status === 'other-network' ? '–' : formatLag(lag)}</td>
       <td className='c-head'>
         <span className='chip' style={{ background: headColor(theme, view.headColor) }} />
         {shortHead(node.head, 1)}

@@ -31,6 +31,8 @@ export const ConnectionBadge = memo(function ConnectionBadge ({ connection, loca
           ✕ This page speaks feed version {connection.pageVersion}, the relay {connection.relayVersion}: reload did not fix it
         </div>
       )
+    case 'frozen':
+      return <div className='conn conn-frozen' data-testid='connection' data-state='frozen'>‖ Recorded, not live</div>
   }
 })
 

@@ -5,6 +5,17 @@ import type { NodeView } from '../store/view.ts'
 
 export type Point = [at: number, height: number]
 
+// DejaVu Sans advance widths, in ems: tabular digits, and the comma and space between groups
+const DIGIT_EM = 0.64
+const SEPARATOR_EM = 0.32
+
+/** How wide a number written as formatHeight writes it is, in ems of its font (upper bound). */
+export function numberWidthEm (text: string): number {
+  let em = 0
+  for (const char of text) em += char >= '0' && char <= '9' ? DIGIT_EM : SEPARATOR_EM
+  return em
+}
+
 /** Where a node's line ends: now while it beats, its last heartbeat once it is silent. */
 export function lineEnd (view: NodeView, now: number): number {
   return view.status === 'in-sync' || view.status === 'forked' || view.status === 'behind' || view.status === 'syncing' ? now : Math.min(now, view.node.lastHeartbeatAt)

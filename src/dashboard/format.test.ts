@@ -1,12 +1,38 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { clientGroups, clientOf, formatClock, formatHeight, formatSeconds, shortClient } from './format.ts'
+import { abbreviateCount, clientGroups, clientOf, formatClock, formatHeight, formatHeightCell, formatLag, formatSeconds, shortClient } from './format.ts'
 
 test('heights are written with thousands separators, as toLocaleString("en-US") writes them', () => {
   for (const height of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 123_456_789, 2 ** 40]) {
     assert.equal(formatHeight(height), height.toLocaleString('en-US'))
   }
   assert.equal(formatHeight(-1), '–')
+})
+
+test('a count is abbreviated to at most four characters, rounding to what reads right', () => {
+  const cases: Array<[number, string]> = [
+    [0, '0'], [7, '7'], [999, '999'], [1000, '1.0k'], [7016, '7.0k'], [7060, '7.1k'], [9949, '9.9k'], [9950, '10k'],
+    [12_345, '12k'], [999_499, '999k'], [999_500, '1.0M'], [999_600, '1.0M'], [5_000_000, '5.0M'], [13_000_000, '13M'],
+    [999_999_999, '1.0B'], [2 ** 40, '1.1T'], [2 ** 53 - 1, '9007T']
+  ]
+  for (const [n, text] of cases) assert.equal(abbreviateCount(n), text, String(n))
+  for (let n = 1; n < 1e15; n = Math.ceil(n * 1.37)) assert.ok(abbreviateCount(n).length <= 4, `${n} → ${abbreviateCount(n)}`)
+})
+
+test('the Lag column says how far behind in at most five characters', () => {
+  assert.equal(formatLag(0), '0')
+  assert.equal(formatLag(42), '−42')
+  assert.equal(formatLag(7016), '−7.0k')
+  assert.equal(formatLag(4_999_990), '−5.0M')
+  for (let lag = 1; lag < 1e15; lag = Math.ceil(lag * 1.37)) assert.ok(formatLag(lag).length <= 5, `${lag} → ${formatLag(lag)}`)
+})
+
+test('the Height column is exact up to 99,999,999 and abbreviated past it', () => {
+  assert.equal(formatHeightCell(5_000_000), '5,000,000')
+  assert.equal(formatHeightCell(13_000_000), '13,000,000')
+  assert.equal(formatHeightCell(99_999_999), '99,999,999')
+  assert.equal(formatHeightCell(123_456_789), '123M')
+  assert.equal(formatHeightCell(2 ** 53 - 1), '9007T')
 })
 
 test('a moment is written as the page\'s time of day, to the second', () => {

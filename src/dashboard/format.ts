@@ -29,6 +29,41 @@ export function formatHeight (height: number): string {
   return out
 }
 
+// Larger units first; a count is written in the largest one it reaches
+const UNITS: ReadonlyArray<[size: number, suffix: string]> = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'k']]
+
+/**
+ * A count in at most four characters (below 10^15), for a cell that must never cut a number: exact below
+ * 1,000, then 7.0k, 12k, 345k, 1.2M, 12M, … (one decimal below 10 of a unit, rounded to the
+ * nearest; 999,600 is 1.0M, never 1000k).
+ */
+export function abbreviateCount (n: number): string {
+  const value = Math.max(0, Math.round(n))
+  if (value < 1000) return String(value)
+  for (let u = UNITS.length - 1; u >= 0; u--) {
+    const [size, suffix] = UNITS[u] ?? [1, '']
+    const scaled = value / size
+    const text = scaled < 9.95 ? scaled.toFixed(1) : String(Math.round(scaled))
+    if (Number(text) < 1000 || u === 0) return text + suffix
+  }
+  return String(value)
+}
+
+/** How far a node is behind, for the Lag column: "0", "−42", "−7.0k", "−13M". */
+export function formatLag (lag: number): string {
+  return lag <= 0 ? '0' : `−${abbreviateCount(lag)}`
+}
+
+// "99,999,999": the Height column fits this many characters; long-lived chains are at 5-13
+// million (Filecoin mainnet epochs, Ethereum slots), so real heights are always exact
+const HEIGHT_CELL_CHARS = 10
+
+/** A height for the table: exact with separators when it fits the column, else abbreviated. */
+export function formatHeightCell (height: number): string {
+  const exact = formatHeight(height)
+  return exact.length <= HEIGHT_CELL_CHARS ? exact : abbreviateCount(height)
+}
+
 /** 0.4 s → "now", 42 s → "42 s", 125 s → "2 m 05 s", 2 h → "2 h 00 m", 3 days → "3 d 0 h". */
 export function formatDuration (ms: number): string {
   if (ms < 1000) return 'now'

@@ -5,7 +5,7 @@ import { HeightHistory } from '../store/height-history.ts'
 import type { NodeEntry } from '../store/feed-state.ts'
 import type { NodeStatus, NodeView } from '../store/view.ts'
 import { chartExtent, layoutLabels, pointsInWindow } from './chart-layout.ts'
-import { tableLayout, tableShare } from './table-layout.ts'
+import { COLUMN_EM, tableLayout, tableShare } from './table-layout.ts'
 
 function view (nickname: string, points: Array<[number, number]>, status: NodeStatus = 'in-sync'): NodeView {
   const history = new HeightHistory(8)
@@ -105,8 +105,8 @@ describe('tableLayout', () => {
     const layout = tableLayout(1000, 1880, 600, rem)
     assert.ok(layout.hidden > 0)
     assert.equal(layout.hidden, 1000 - layout.columns * layout.rowsPerColumn)
-    // each column needs 49 of its ems, plus 1.5 rem between columns
-    assert.ok(layout.columns * 49 * layout.fontSize + (layout.columns - 1) * 1.5 * rem <= 1880, `${layout.columns} columns at ${layout.fontSize}px`)
+    // each column needs COLUMN_EM of its ems, plus 1.5 rem between columns
+    assert.ok(layout.columns * COLUMN_EM * layout.fontSize + (layout.columns - 1) * 1.5 * rem <= 1880, `${layout.columns} columns at ${layout.fontSize}px`)
   })
 
   it('lays out 4K exactly as 1080p, twice the size', () => {

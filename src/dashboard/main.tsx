@@ -6,7 +6,11 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createDashboardStore } from '../store/store.ts'
 import { App } from './App.tsx'
+import type { ReplayInfo } from './App.tsx'
+import { EventLog } from './event-log.ts'
+import { fetchHistory, WINDOW_POINTS } from './history-api.ts'
 import { fetchRelaySnapshot } from './http-snapshot.ts'
+import { TimeTravel } from './time-travel.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 import { parseParams } from './url-params.ts'
 import './styles.css'
@@ -37,6 +41,11 @@ const store = createDashboardStore({
   genesis: params.genesis
 })
 
+// The relay's HTTP side (its record: events, history, time travel) is where the page came
+// from, unless ?relay= says the page was served elsewhere
+const base = params.relay === null ? window.location.href : null
+const events = new EventLog({ base })
+
 function storage (): Storage | null {
   try {
     return window.localStorage
@@ -45,77 +54,134 @@ function storage (): Storage | null {
   }
 }
 
-// The host that served the page is the relay unless ?relay= names another
-const snapshot = params.relay === null
-  ? fetchRelaySnapshot(new URL('api/snapshot', window.location.href).toString())
-  : Promise.resolve(null)
-const show = (messages: FeedMessage[] | null): boolean => {
-  if (messages === null) return false
-  for (const message of messages) store.push(message)
-  performance.mark('devnet:http-snapshot')
-  return true
-}
-const early = await Promise.race([snapshot, new Promise<undefined>(resolve => { setTimeout(resolve, FIRST_RENDER_WAIT_MS) })])
-if (early !== undefined && show(early)) store.flush()
-
-// A hidden tab runs no frames: what came meanwhile is applied the moment it is shown, so its
-// first painted frame is the devnet now and not the picture from when it was hidden
-document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') store.flush()
-})
-
-const root = document.getElementById('root')
-if (root === null) throw new Error('index.html has no #root')
-createRoot(root).render(
-  <StrictMode>
-    <App store={store} params={params} />
-  </StrictMode>
-)
-
-/** Resolves once the next frame is painted (or PAINT_WAIT_MS, in a hidden tab). */
-async function afterPaint (): Promise<void> {
-  await new Promise<void>(resolve => {
-    const timer = setTimeout(resolve, PAINT_WAIT_MS)
-    // a store's frame callback queued before this one has run, and React rendered, when
-    // this runs; the paint follows this frame's callbacks, before the next task
-    requestAnimationFrame(() => {
-      clearTimeout(timer)
-      setTimeout(resolve, 0)
-    })
+if (params.at !== null) {
+  // time travel: a recorded moment, frozen; no feed
+  const travel = new TimeTravel({
+    store,
+    events,
+    base,
+    windowMs: params.windowMs,
+    setUrlAt: at => {
+      const url = new URL(window.location.href)
+      url.searchParams.set('at', new Date(at).toISOString())
+      window.history.replaceState(null, '', url)
+    }
   })
+  mount(travel)
+  await travel.show(params.at)
+} else {
+  await live()
 }
 
-// a snapshot that came after the first render is shown when it comes
-const firstPaint = early !== undefined ? Promise.resolve(early !== null) : snapshot.then(show)
+function mount (travel: TimeTravel | null): void {
+  const root = document.getElementById('root')
+  if (root === null) throw new Error('index.html has no #root')
+  createRoot(root).render(
+    <StrictMode>
+      <App store={store} params={params} events={events} travel={travel} replay={travel === null ? replayInfo() : undefined} />
+    </StrictMode>
+  )
+}
 
-// The page's libp2p node, noise and yamux are a chunk of their own, loaded after the first
-// paint: evaluating them and the handshake's crypto would hold this thread before it
-async function connect (): Promise<void> {
-  if (await firstPaint) await afterPaint()
-  let lazy
+/** What /relay.json says when the relay serving the page is a replay of a record. */
+async function replayInfo (): Promise<ReplayInfo | null> {
+  if (base === null) return null
   try {
-    lazy = await import('./feed-start.ts')
-  } catch (err) {
-    // the relay restarted with a new build while this page loaded: its chunk names changed
-    store.setConnection({ state: 'lost', retryAt: Date.now() + RELOAD_AFTER_MS, reason: `could not load the page's connection code: ${(err as Error).message}` })
-    setTimeout(() => { window.location.reload() }, RELOAD_AFTER_MS)
-    return
+    const info = await (await fetch(new URL('relay.json', base))).json() as { replay?: unknown }
+    const r = info.replay as Partial<ReplayInfo> | undefined
+    return typeof r?.from === 'number' && typeof r.to === 'number' && typeof r.speed === 'number' ? { from: r.from, to: r.to, speed: r.speed } : null
+  } catch {
+    return null
   }
-  const { startFeedClient, loadOrCreateIdentity } = lazy
-  startFeedClient({
-    sink: store,
-    relay: params.relay,
-    privateKey: loadOrCreateIdentity(storage()),
-    relayJsonUrl: new URL('relay.json', window.location.href).toString(),
-    pageHostname: window.location.hostname,
-    onVersionMismatch: relayVersion => {
-      if (sessionStorage.getItem(RELOAD_KEY) === String(relayVersion)) return false
-      sessionStorage.setItem(RELOAD_KEY, String(relayVersion))
-      window.location.reload()
-      return true
-    },
-    onVersionMatch: () => { sessionStorage.removeItem(RELOAD_KEY) }
-  })
 }
 
-void connect()
+async function live (): Promise<void> {
+  // The host that served the page is the relay unless ?relay= names another
+  const snapshot = params.relay === null
+    ? fetchRelaySnapshot(new URL('api/snapshot', window.location.href).toString())
+    : Promise.resolve(null)
+  const show = (messages: FeedMessage[] | null): boolean => {
+    if (messages === null) return false
+    for (const message of messages) store.push(message)
+    performance.mark('devnet:http-snapshot')
+    return true
+  }
+  const early = await Promise.race([snapshot, new Promise<undefined>(resolve => { setTimeout(resolve, FIRST_RENDER_WAIT_MS) })])
+  if (early !== undefined && show(early)) store.flush()
+
+  // A hidden tab runs no frames: what came meanwhile is applied the moment it is shown, so its
+  // first painted frame is the devnet now and not the picture from when it was hidden
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') store.flush()
+  })
+
+  mount(null)
+  events.live(() => Date.now() + store.getSnapshot().clockOffsetMs, params.windowMs)
+  reachBack()
+
+  /** Resolves once the next frame is painted (or PAINT_WAIT_MS, in a hidden tab). */
+  async function afterPaint (): Promise<void> {
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, PAINT_WAIT_MS)
+      // a store's frame callback queued before this one has run, and React rendered, when
+      // this runs; the paint follows this frame's callbacks, before the next task
+      requestAnimationFrame(() => {
+        clearTimeout(timer)
+        setTimeout(resolve, 0)
+      })
+    })
+  }
+
+  // a snapshot that came after the first render is shown when it comes
+  const firstPaint = early !== undefined ? Promise.resolve(early !== null) : snapshot.then(show)
+
+  // The page's libp2p node, noise and yamux are a chunk of their own, loaded after the first
+  // paint: evaluating them and the handshake's crypto would hold this thread before it
+  async function connect (): Promise<void> {
+    if (await firstPaint) await afterPaint()
+    let lazy
+    try {
+      lazy = await import('./feed-start.ts')
+    } catch (err) {
+      // the relay restarted with a new build while this page loaded: its chunk names changed
+      store.setConnection({ state: 'lost', retryAt: Date.now() + RELOAD_AFTER_MS, reason: `could not load the page's connection code: ${(err as Error).message}` })
+      setTimeout(() => { window.location.reload() }, RELOAD_AFTER_MS)
+      return
+    }
+    const { startFeedClient, loadOrCreateIdentity } = lazy
+    startFeedClient({
+      sink: store,
+      relay: params.relay,
+      privateKey: loadOrCreateIdentity(storage()),
+      relayJsonUrl: new URL('relay.json', window.location.href).toString(),
+      pageHostname: window.location.hostname,
+      onVersionMismatch: relayVersion => {
+        if (sessionStorage.getItem(RELOAD_KEY) === String(relayVersion)) return false
+        sessionStorage.setItem(RELOAD_KEY, String(relayVersion))
+        window.location.reload()
+        return true
+      },
+      onVersionMatch: () => { sessionStorage.removeItem(RELOAD_KEY) }
+    })
+  }
+
+  void connect()
+}
+
+/**
+ * The chart's window reaches back through the relay's record: once the first snapshot is in,
+ * the window's heights the feed did not give (a relay restart, a page just opened on a long
+ * window) go behind each node's line.
+ */
+function reachBack (): void {
+  if (base === null) return
+  const unsubscribe = store.subscribe(() => {
+    const view = store.getSnapshot()
+    if (!view.synced) return
+    unsubscribe()
+    const to = view.now
+    fetchHistory(base, { from: to - params.windowMs, to, points: WINDOW_POINTS })
+      .then(({ header, series }) => { store.mergePast(header, series) })
+      .catch(() => { /* a relay without a record: the feed's own histories are what there is */ })
+  })
+}

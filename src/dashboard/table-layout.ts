@@ -3,8 +3,9 @@
 
 // A row is this many times its font size tall
 const ROW_EM = 1.4
-// A table column (all nine fields, padding included) is this many ems of its font wide
-const COLUMN_EM = 54
+// A table column (all nine fields, padding included) is this many ems of its font wide: the
+// fixed widths in styles.css (46.4, with the propagation column) and about 8 for the nickname
+export const COLUMN_EM = 55
 // The client column ("Lodestar v1.5.1"), shown while any node has a client (watched nodes)
 export const CLIENT_COLUMN_EM = 10.5
 // Type never grows past this (in rem, which tracks the viewport height, so 1080p and 4K lay

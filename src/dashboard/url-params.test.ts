@@ -40,4 +40,18 @@ describe('parseParams', () => {
     assert.equal(params.theme, 'dark')
     assert.equal(params.problems.length, 2)
   })
+
+  it('reads ?at= as a past moment (ISO or relative) and a window of up to a week', () => {
+    const now = Date.UTC(2026, 0, 5, 12)
+    assert.equal(parseParams('?at=-2h', now).at, now - 7_200_000)
+    assert.equal(parseParams('?at=2026-01-05T09:30:00Z', now).at, Date.UTC(2026, 0, 5, 9, 30))
+    assert.equal(parseParams('', now).at, null)
+    const future = parseParams('?at=2030-01-01', now)
+    assert.equal(future.at, null)
+    assert.match(future.problems[0] ?? '', /\?at=2030-01-01 ignored/)
+    assert.equal(parseParams('?at=whenever', now).problems.length, 1)
+    assert.equal(parseParams('?window=7d').windowMs, 7 * 86_400_000)
+    assert.equal(parseParams('?events=0').events, false)
+    assert.equal(parseParams('').events, true)
+  })
 })

@@ -1,5 +1,6 @@
 // Everything a wall monitor sets once lives in the URL, so a bookmark is the configuration.
 // Bad values fall back to the default and are reported, never thrown: a monitor must render.
+import { parseMoment } from '../protocol/moment.ts'
 import { DEFAULT_OFFLINE_KEEP_MS } from '../store/constants.ts'
 
 export interface DashboardParams {
@@ -12,14 +13,19 @@ export interface DashboardParams {
   offlineKeepMs: number
   /** ?genesis=: the network to show (a genesis CID, or its unique ending); null: the largest */
   genesis: string | null
+  /** ?at=: the moment to show, frozen, from the relay's record (ms since epoch, page clock);
+   *  null: live */
+  at: number | null
+  /** the event list is shown (?events=0 hides it) */
+  events: boolean
   /** one line per ignored parameter, shown on screen */
   problems: string[]
 }
 
 export const DEFAULT_WINDOW_MS = 10 * 60_000
 export { DEFAULT_OFFLINE_KEEP_MS }
-// a chart wider than a day says nothing a wall can show; the ring buffers hold less anyway
-const MAX_WINDOW_MS = 24 * 60 * 60_000
+// the relay's record keeps a week by default; past that there is nothing to draw
+export const MAX_WINDOW_MS = 7 * 24 * 60 * 60_000
 // a week: past that, "offline" means "gone" and the relay's forget takes over
 const MAX_OFFLINE_KEEP_MS = 7 * 24 * 60 * 60_000
 
@@ -61,7 +67,18 @@ function genesisParam (raw: string | null, problems: string[]): string | null {
   return value
 }
 
-export function parseParams (query: string): DashboardParams {
+function moment (search: URLSearchParams, name: string, now: number, problems: string[]): number | null {
+  const raw = search.get(name)
+  if (raw === null || raw.trim() === '') return null
+  const at = parseMoment(raw, now)
+  if (at === null || at > now) {
+    problems.push(`?${name}=${raw} ignored: use a past time, such as -2h, -30m or 2026-01-05T14:02:00Z`)
+    return null
+  }
+  return at
+}
+
+export function parseParams (query: string, now: number = Date.now()): DashboardParams {
   const search = new URLSearchParams(query)
   const problems: string[] = []
   const theme = search.get('theme')
@@ -76,6 +93,8 @@ export function parseParams (query: string): DashboardParams {
     pins: search.getAll('pin').flatMap(value => value.split(',')).map(value => value.trim()).filter(value => value !== ''),
     offlineKeepMs: duration(search, 'offline', DEFAULT_OFFLINE_KEEP_MS, 0, MAX_OFFLINE_KEEP_MS, problems),
     genesis: genesisParam(search.get('genesis'), problems),
+    at: moment(search, 'at', now, problems),
+    events: search.get('events') !== '0',
     problems
   }
 }

@@ -2,10 +2,15 @@ import { scaleLinear } from 'd3'
 import type { ScaleLinear } from 'd3'
 import { useMemo } from 'react'
 import type { NodeView } from '../store/view.ts'
-import { chartExtent } from './chart-layout.ts'
+import { chartExtent, numberWidthEm } from './chart-layout.ts'
+import { formatHeight } from './format.ts'
 
-// margins in rem: heights on the left, node labels on the right, time below
+// margins in rem: heights on the left (at least this; wider when the heights' labels need it),
+// node labels on the right, time below
 const LEFT_REM = 6
+// the height labels' type (styles.css .chart-overlay text), in rem, and the gap either side
+const AXIS_FONT_REM = 1.05
+export const AXIS_GAP_REM = 0.5
 const RIGHT_REM = 15
 const TOP_REM = 1
 const BOTTOM_REM = 2.2
@@ -22,18 +27,23 @@ export interface ChartScales {
   start: number
   x: ScaleLinear<number, number>
   y: ScaleLinear<number, number>
+  /** the heights the axis labels, one every 3 rem or so */
+  yTicks: number[]
 }
 
 /** The plot's margins and its time and height scales, memoised on what they depend on. */
 export function useChartScales (nodes: readonly NodeView[], windowStart: number, now: number, width: number, height: number, rem: number): ChartScales {
-  const left = LEFT_REM * rem
-  const right = Math.max(left + 1, width - RIGHT_REM * rem)
   const top = TOP_REM * rem
   const bottom = Math.max(top + 1, height - BOTTOM_REM * rem)
   const extent = useMemo(() => chartExtent(nodes, windowStart, now), [nodes, windowStart, now])
+  const y = useMemo(() => scaleLinear().domain([extent.minHeight, extent.maxHeight]).range([bottom, top]), [extent.minHeight, extent.maxHeight, bottom, top])
+  const yTicks = useMemo(() => y.ticks(Math.max(2, Math.floor((bottom - top) / (3 * rem)))).filter(v => Number.isInteger(v)), [y, bottom, top, rem])
+  // a height label is never cut: the margin grows to the widest one (8-digit heights need it)
+  const labelEm = Math.max(0, ...yTicks.map(tick => numberWidthEm(formatHeight(tick))))
+  const left = Math.max(LEFT_REM, labelEm * AXIS_FONT_REM + 2 * AXIS_GAP_REM) * rem
+  const right = Math.max(left + 1, width - RIGHT_REM * rem)
   // a devnet younger than the window fills the width instead of hugging the right edge
   const start = Math.max(windowStart, Math.min(extent.firstAt, now - MIN_SPAN_MS))
   const x = useMemo(() => scaleLinear().domain([start, now]).range([left, right]), [start, now, left, right])
-  const y = useMemo(() => scaleLinear().domain([extent.minHeight, extent.maxHeight]).range([bottom, top]), [extent.minHeight, extent.maxHeight, bottom, top])
-  return { left, right, top, bottom, start, x, y }
+  return { left, right, top, bottom, start, x, y, yTicks }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { encodeHeartbeatLine } from '../protocol/index.ts'
 import { TokenBucket, PenaltyBox } from './access.ts'
+import { ManualClock } from '../testing/clock.ts'
 import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
 import { FeedClient } from '../testing/feed-client.ts'
 import { getJson, getMetric } from '../testing/http.ts'
@@ -85,8 +86,10 @@ describe('access control', () => {
 })
 
 describe('per-peer limits', () => {
-  it('drops and counts heartbeats past the per-peer rate', async () => {
-    const relay = await startTestRelay({ maxBeatsPerSecond: 5 })
+  it('drops and counts heartbeats past the per-peer rate, and takes them again as the bucket refills', async () => {
+    // time stands still unless the test moves it: the bucket refills only when it says so
+    const clock = new ManualClock(Date.now())
+    const relay = await startTestRelay({ maxBeatsPerSecond: 5, clock })
     const peer = await createPeer()
     try {
       const stream = await openHeartbeatStream(peer, relay.nodeAddrs[0] ?? '')
@@ -94,10 +97,16 @@ describe('per-peer limits', () => {
       stream.send(burst)
       await waitFor('all 30 lines to be handled', async () =>
         await getMetric(relay.httpUrl, 'devnet_heartbeats_accepted_total') + await rejected(relay.httpUrl, 'rate_limited') === 30)
-      // the bucket holds a burst of twice the rate; a few more may refill while lines arrive
-      const accepted = await getMetric(relay.httpUrl, 'devnet_heartbeats_accepted_total')
-      assert.ok(accepted >= 10 && accepted <= 12, `accepted ${accepted}`)
+      // the bucket holds a burst of twice the rate
+      assert.equal(await getMetric(relay.httpUrl, 'devnet_heartbeats_accepted_total'), 10)
+      assert.equal(await rejected(relay.httpUrl, 'rate_limited'), 20)
       assert.equal(stream.status, 'open', 'a fast sender is slowed, not cut off')
+      // a second later it has refilled by the rate: five more are taken, the sixth is not
+      clock.advance(1_000)
+      stream.send(new Uint8Array(Array.from({ length: 6 }, (_, k) => [...line(k + 31)]).flat()))
+      await waitFor('the 6 lines to be handled', async () =>
+        await getMetric(relay.httpUrl, 'devnet_heartbeats_accepted_total') + await rejected(relay.httpUrl, 'rate_limited') === 36)
+      assert.equal(await getMetric(relay.httpUrl, 'devnet_heartbeats_accepted_total'), 15)
     } finally {
       await peer.stop()
       await relay.destroy()
@@ -105,8 +114,10 @@ describe('per-peer limits', () => {
   })
 
   it('cuts off a peer that keeps sending bad lines, refuses it for the cool-off, leaves others alone', async () => {
-    // a high rate limit, so every bad line is parsed and counted against the budget
-    const relay = await startTestRelay({ coolOffMs: 2_000, maxBeatsPerSecond: 1_000 })
+    // a high rate limit, so every bad line is parsed and counted against the budget; time
+    // moves only when the test says, so the cool-off lasts until it does
+    const clock = new ManualClock(Date.now())
+    const relay = await startTestRelay({ coolOffMs: 60_000, maxBeatsPerSecond: 1_000, clock })
     const [bad, good] = await Promise.all([createPeer(), createPeer()])
     try {
       const target = relay.nodeAddrs[0] ?? ''
@@ -120,8 +131,11 @@ describe('per-peer limits', () => {
       assert.ok(await getMetric(relay.httpUrl, 'devnet_connections_refused_total{reason="cooling_off"}') >= 1)
       goodStream.send(line(2, 'good'))
       await waitFor('the good node to keep beating', async () => (await listed(relay.httpUrl, good))?.height === 2)
-      // after the cool-off the peer is let in again
-      const back = await waitFor('the cool-off to end', async () => await openHeartbeatStream(bad, target).catch(() => undefined), 15_000)
+      // a moment before the cool-off ends it is still refused; after it, let in again
+      clock.advance(59_999)
+      await assert.rejects(openHeartbeatStream(bad, target), 'still cooling off')
+      clock.advance(1)
+      const back = await openHeartbeatStream(bad, target)
       back.send(line(7, 'reformed'))
       await waitFor('the reformed peer to be listed', async () => (await listed(relay.httpUrl, bad))?.height === 7)
     } finally {

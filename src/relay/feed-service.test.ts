@@ -1,193 +1,205 @@
-// The feed's backpressure against a stream that behaves as libp2p 3's yamux streams do for a
-// reader granting window a little at a time: send() returns false and keeps the bytes queued,
-// 'drain' fires on every small window update while bytes are still queued, and onDrain()
-// resolves at once once it has resolved before (@libp2p/utils 7.4). Only the write buffer
-// emptying ('idle') means the subscriber has caught up.
+// The feed service on real libp2p streams: it registers its protocol with a listener node, as
+// with the relay's own, and dashboards dial it over TCP (noise, yamux). A dashboard that does
+// not read is one whose stream is paused: yamux then grants no more window, as for a reader
+// that stopped, and the feed's send() comes to return false with the bytes still queued. Its
+// timers (batches, pings, the drain timeout) run on a manual clock where a test needs to say
+// when time passes.
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
-import { decodeFeedLine, encodeFeedMessage } from '../protocol/index.ts'
-import { FEED_BATCH_MAX_BYTES } from './constants.ts'
+import { after, before, describe, it } from 'node:test'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { encodeFeedMessage } from '../protocol/index.ts'
+import { FEED_BATCH_MAX_BYTES, FEED_DRAIN_TIMEOUT_MS } from './constants.ts'
 import { FeedService } from './feed-service.ts'
 import { RelayMetrics } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
+import { ManualClock } from '../testing/clock.ts'
+import { FeedClient } from '../testing/feed-client.ts'
+import { createListener, createPeer } from '../testing/peers.ts'
 import { waitFor } from '../testing/wait-for.ts'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { ProtocolRegistrar } from './relay-node.ts'
+import type { FeedServiceInit } from './feed-service.ts'
+import type { Libp2p, Stream } from '@libp2p/interface'
 
-class SlowStream extends EventTarget {
-  status = 'open'
-  writeStatus = 'writable'
-  writeBufferLength = 0
-  writableNeedsDrain = false
-  sends = 0
-  readonly sent: Uint8Array[] = []
-
-  /** the window is used up: everything queues */
-  send (bytes: Uint8Array): boolean {
-    this.sends++
-    this.sent.push(bytes)
-    this.writeBufferLength += bytes.byteLength
-    this.writableNeedsDrain = true
-    return false
-  }
-
-  /** as @libp2p/utils 7.4 behaves after its first drain: resolved, whatever the state */
-  async onDrain (): Promise<void> {}
-
-  /** a small window update: some bytes leave, most stay queued */
-  trickle (): void {
-    this.writeBufferLength = Math.max(1, this.writeBufferLength - 10)
-    this.writableNeedsDrain = false
-    this.dispatchEvent(new Event('drain'))
-  }
-
-  /** the reader caught up: the queue empties */
-  empty (): void {
-    this.writeBufferLength = 0
-    this.writableNeedsDrain = false
-    this.dispatchEvent(new Event('drain'))
-    this.dispatchEvent(new Event('idle'))
-  }
-
-  abort (): void {
-    this.status = 'aborted'
-    this.dispatchEvent(new Event('close'))
-  }
-}
-
-/** A reader that keeps up: every write is taken at once, and its size is kept. */
-class RecordingStream extends EventTarget {
-  status = 'open'
-  writeStatus = 'writable'
-  writeBufferLength = 0
-  writableNeedsDrain = false
-  readonly writes: number[] = []
-  send (bytes: Uint8Array): boolean { this.writes.push(bytes.byteLength); return true }
-  async onDrain (): Promise<void> {}
-  abort (): void { this.status = 'aborted'; this.dispatchEvent(new Event('close')) }
-}
-
-// the feed registers its protocol with the relay's libp2p node; these tests hand it streams directly
-const registrar = { handle: async () => {}, unhandle: async () => {} }
-const connection = { remotePeer: { toString: () => 'slow-viewer' }, remoteAddr: '/ip4/127.0.0.1/tcp/1' } as unknown as Connection
 const beat = (height: number): { head: string, height: number, nickname: string, minerAddress: null, genesisCid: null } =>
-  ({ head: `{ bafy${height} }`, height, nickname: 'n', minerAddress: null, genesisCid: null })
+  ({ head: `{ bafy2bzacea${height} }`, height, nickname: 'n', minerAddress: null, genesisCid: null })
 
-describe('feed backpressure', () => {
-  it('holds a reader that trickles behind until its queue empties, then sends latest state', async () => {
-    const registry = new NodeRegistry()
+/** A registry of `nodes` nodes with `rounds` heights of history each. */
+function registryOf (nodes: number, rounds: number): NodeRegistry {
+  const registry = new NodeRegistry()
+  for (let round = 1; round <= rounds; round++) {
+    for (let n = 0; n < nodes; n++) registry.heartbeat(`node${n}`, beat(round), round * 1000)
+  }
+  return registry
+}
+
+describe('feed backpressure on real streams', () => {
+  let listener: Libp2p
+  let viewer: Libp2p
+  /** a dashboard whose yamux grants at most 256 KiB of window (its initial size) at a time */
+  let narrowViewer: Libp2p
+  const feeds: FeedService[] = []
+
+  before(async () => {
+    listener = await createListener()
+    viewer = await createPeer()
+    narrowViewer = await createLibp2p({
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 256 * 1024 } })],
+      connectionMonitor: { enabled: false }
+    })
+  })
+  after(async () => {
+    await narrowViewer.stop()
+    await viewer.stop()
+    await listener.stop()
+  })
+
+  /** A started feed on the listener; `onStream` sees each stream before the feed does. */
+  async function startFeed (registry: NodeRegistry, init: FeedServiceInit = {}, onStream: (stream: Stream) => void = () => {}): Promise<{ feed: FeedService, metrics: RelayMetrics }> {
+    // the listener itself, each stream passing `onStream` on its way to the feed's handler
+    const registrar: ProtocolRegistrar = {
+      handle: async (protocol, handler, options) => {
+        await listener.handle(protocol, (stream, connection) => { onStream(stream); return handler(stream, connection) }, options)
+      },
+      unhandle: async protocol => { await listener.unhandle(protocol) }
+    }
     const metrics = new RelayMetrics()
-    const feed = new FeedService({ registry, metrics, registrar, relayPeerId: 'relay' }, { drainTimeoutMs: 60_000 })
-    feed.start()
+    const feed = new FeedService({ registry, metrics, registrar, relayPeerId: 'relay' }, init)
+    await feed.start()
+    feeds.push(feed)
+    return { feed, metrics }
+  }
+
+  const address = (): string => listener.getMultiaddrs()[0]?.toString() ?? assert.fail('no address')
+
+  async function stopFeeds (): Promise<void> {
+    for (const feed of feeds.splice(0)) await feed.stop()
+  }
+
+  it('holds a reader that is behind to one mark per node and nothing more queued, then sends each node\'s latest state once', async () => {
+    // a snapshot of several MiB: far more than the window a reader grants before it reads
+    const registry = registryOf(10_000, 30)
+    const { feed } = await startFeed(registry)
+    const reader = await FeedClient.open(narrowViewer, address(), false)
     try {
-      const stream = new SlowStream()
-      void feed.handleStream(stream as unknown as Stream, connection)
-      const queued = stream.writeBufferLength // hello, snapshot, synced
-      const sendsBefore = stream.sends
-
-      // 20 batches of changes to 5 nodes, each followed by a window update that leaves most queued
-      for (let round = 1; round <= 20; round++) {
-        for (let n = 0; n < 5; n++) registry.heartbeat(`node${n}`, beat(round), Date.now())
-        await waitFor('the batch to go out', () => feed.dirtyNodes() === 5 || stream.sends > sendsBefore + round)
-        stream.trickle()
+      await waitFor('the snapshot to be pushed back', () => feed.bufferedBytes() > 0)
+      // the reader reads a little now and then: each time it grants 256 KiB more window, and
+      // the feed writes on, but it stays far behind
+      reader.resume()
+      reader.stream.pause()
+      let maxBuffered = 0
+      for (let round = 31; round <= 40; round++) {
+        for (let n = 0; n < 5; n++) registry.heartbeat(`node${n}`, beat(round), round * 1000)
+        await waitFor(`round ${round}'s changes to become marks`, () => feed.dirtyNodes() === 5)
+        maxBuffered = Math.max(maxBuffered, feed.bufferedBytes())
+        const read = reader.messages.length
+        reader.stream.resume()
+        await waitFor('the reader to read a little', () => reader.messages.length > read)
+        reader.stream.pause()
       }
-      assert.equal(stream.sends, sendsBefore, 'nothing more was queued while the reader was behind')
-      assert.ok(stream.writeBufferLength <= queued, `the queue did not grow (${stream.writeBufferLength} B)`)
-      assert.equal(feed.dirtyNodes(), 5, 'one dirty mark per node')
+      assert.equal(feed.dirtyNodes(), 5, 'one mark per changed node, however often it changed')
+      // one chunk past the window is all the feed queues for a reader that is behind
+      assert.ok(maxBuffered <= 2 * FEED_BATCH_MAX_BYTES, `queued ${maxBuffered} B`)
+      assert.ok(!reader.synced, 'the reader is still in the snapshot')
+      assert.ok(!reader.messages.some(m => m.t === 'hb'), 'no change went out one by one while the reader was behind')
 
-      // the reader catches up: each of the five nodes' latest state goes out, once
-      const latest = (): number[] => stream.sent.slice(sendsBefore)
-        .flatMap(bytes => new TextDecoder().decode(bytes).split('\n').filter(line => line !== ''))
-        .map(line => decodeFeedLine(line))
-        .flatMap(message => message.t === 'node' && message.node.height === 20 ? [message.i] : [])
-      await waitFor('the latest state of each node', () => {
-        if (stream.writeBufferLength > 0) stream.empty()
-        return feed.dirtyNodes() === 0 && latest().length === 5
-      })
-      assert.equal(new Set(latest()).size, 5)
+      // the reader reads on: the snapshot, then each changed node's latest state, once
+      reader.stream.resume()
+      await waitFor('the reader to catch up', () => reader.synced && feed.dirtyNodes() === 0 && reader.byPeer('node4')?.height === 40, 60_000)
+      const latest = reader.messages.flatMap(m => m.t === 'node' && m.node.height === 40 ? [m.node.peerId] : [])
+      assert.deepEqual(latest.sort(), ['node0', 'node1', 'node2', 'node3', 'node4'])
+      assert.equal(reader.nodes.size, 10_000)
+      assert.equal(reader.byPeer('node9999')?.height, 30)
+
+      // and it is live: the next change goes out as a change
+      registry.heartbeat('node7', beat(41), 41_000)
+      await waitFor('the next change as a heartbeat', () => reader.messages.at(-1)?.t === 'hb' && reader.byPeer('node7')?.height === 41)
     } finally {
-      feed.stop()
+      reader.stream.abort(new Error('test over'))
+      await stopFeeds()
     }
   })
 
-  it('closes a reader whose queue does not empty within the drain timeout, though drain events keep coming', async () => {
-    const registry = new NodeRegistry()
-    const metrics = new RelayMetrics()
-    const feed = new FeedService({ registry, metrics, registrar, relayPeerId: 'relay' }, { drainTimeoutMs: 300 })
-    feed.start()
+  it('closes a reader whose queue does not empty within the drain timeout, and counts it', async () => {
+    const clock = new ManualClock(Date.now())
+    const { feed, metrics } = await startFeed(registryOf(10_000, 30), { clock })
+    const reader = await FeedClient.open(narrowViewer, address(), false)
     try {
-      const stream = new SlowStream()
-      void feed.handleStream(stream as unknown as Stream, connection)
-      const timer = setInterval(() => { registry.heartbeat('node', beat(Date.now()), Date.now()); stream.trickle() }, 20)
-      try {
-        await waitFor('the relay to close the reader', () => stream.status === 'aborted', 5_000)
-      } finally {
-        clearInterval(timer)
-      }
+      await waitFor('the snapshot to be pushed back', () => feed.bufferedBytes() > 0)
+      // a moment before the timeout it is kept, at the timeout it is closed and counted
+      clock.advance(FEED_DRAIN_TIMEOUT_MS - 1)
+      assert.equal(feed.subscriberCount, 1)
+      assert.doesNotMatch(await metrics.render(), /devnet_feed_subscribers_closed_total\{reason="slow"\}/)
+      clock.advance(1)
+      await waitFor('the reader to be dropped', () => feed.subscriberCount === 0)
       assert.match(await metrics.render(), /devnet_feed_subscribers_closed_total\{reason="slow"\} 1/)
-      assert.equal(feed.subscriberCount, 0)
+      await waitFor('the reader to see its stream reset', () => reader.stream.status !== 'open')
     } finally {
-      feed.stop()
+      reader.stream.abort(new Error('test over'))
+      await stopFeeds()
     }
   })
 
   it('writes the snapshot and live batches in chunks of at most FEED_BATCH_MAX_BYTES', async () => {
-    const registry = new NodeRegistry()
-    const feed = new FeedService({ registry, metrics: new RelayMetrics(), registrar, relayPeerId: 'relay' })
-    feed.start()
+    // 2,000 nodes with 20 points of history each: a snapshot of several chunks
+    const registry = registryOf(2_000, 20)
+    const writes: number[] = []
+    // the real stream the feed writes to, with every write's size noted on its way in
+    const { feed } = await startFeed(registry, {}, stream => {
+      const send = stream.send.bind(stream)
+      stream.send = bytes => { writes.push(bytes.byteLength); return send(bytes) }
+    })
+    const reader = await FeedClient.open(viewer, address())
     try {
-      // 2,000 nodes with 20 points of history each: a snapshot of several chunks
-      for (let round = 1; round <= 20; round++) {
-        for (let n = 0; n < 2_000; n++) registry.heartbeat(`node${n}`, beat(round), Date.now())
-      }
-      const stream = new RecordingStream()
-      void feed.handleStream(stream as unknown as Stream, connection)
-      await waitFor('the snapshot', () => stream.writes.length > 4 && stream.writes.reduce((a, b) => a + b) > 4 * FEED_BATCH_MAX_BYTES)
-      const snapshotWrites = stream.writes.length
+      await waitFor('the snapshot', () => reader.synced)
+      assert.ok(writes.length > 4 && writes.reduce((a, b) => a + b) > 4 * FEED_BATCH_MAX_BYTES, 'the snapshot took several writes')
+      const snapshotWrites = writes.length
       // 2,000 changes in one tick: far more than one batch
-      for (let n = 0; n < 2_000; n++) registry.heartbeat(`node${n}`, beat(21), Date.now())
-      await waitFor('the live batches', () => stream.writes.length > snapshotWrites + 2)
-      const over = stream.writes.filter(size => size > FEED_BATCH_MAX_BYTES)
-      assert.deepEqual(over, [], `writes over ${FEED_BATCH_MAX_BYTES} B`)
+      for (let n = 0; n < 2_000; n++) registry.heartbeat(`node${n}`, beat(21), 21_000)
+      await waitFor('every change to reach the reader', () => [...reader.nodes.values()].every(node => node.height === 21))
+      assert.ok(writes.length > snapshotWrites + 2, 'the changes took several writes')
+      assert.deepEqual(writes.filter(size => size > FEED_BATCH_MAX_BYTES), [], `writes over ${FEED_BATCH_MAX_BYTES} B`)
+      assert.equal(feed.subscriberCount, 1)
     } finally {
-      feed.stop()
+      reader.stream.abort(new Error('test over'))
+      await stopFeeds()
     }
   })
 
   it('sends a published message live, in every snapshot, and only its latest to a reader that was behind', async () => {
-    const registry = new NodeRegistry()
-    const feed = new FeedService({ registry, metrics: new RelayMetrics(), registrar, relayPeerId: 'relay' }, { drainTimeoutMs: 60_000 })
-    feed.start()
+    // a snapshot of several MiB, so a reader that does not read is behind from the start
+    const registry = registryOf(10_000, 30)
+    const { feed } = await startFeed(registry)
     const panel = (at: number): Uint8Array => encodeFeedMessage({ t: 'forks', at, networks: [] })
-    const decode = (chunks: Uint8Array[]): ReturnType<typeof decodeFeedLine>[] => chunks
-      .flatMap(bytes => new TextDecoder().decode(bytes).split('\n').filter(line => line !== ''))
-      .map(line => decodeFeedLine(line))
+    const forksAt = (client: FeedClient): number[] => client.messages.flatMap(m => m.t === 'forks' ? [m.at] : [])
+    feed.publish('forks', panel(1))
+    const behind = await FeedClient.open(narrowViewer, address(), false)
+    let live: FeedClient | undefined
     try {
-      registry.heartbeat('node0', beat(1), Date.now())
-      feed.publish('forks', panel(1))
-      const stream = new SlowStream()
-      void feed.handleStream(stream as unknown as Stream, connection)
-      const opening = decode(stream.sent).map(m => m.t === 'forks' ? `forks@${m.at}` : m.t)
-      assert.deepEqual(opening, ['hello', 'snapshot', 'node', 'forks@1', 'synced'], 'after the nodes, before synced')
-      // behind: three panels come, only the last goes out when it catches up
-      const before = stream.sent.length
+      await waitFor('the snapshot to be pushed back', () => feed.bufferedBytes() > 0)
+      // behind: three panels come, and only a mark is kept for them
       for (const at of [2, 3, 4]) feed.publish('forks', panel(at))
       await waitFor('the batch to mark the panel for the reader that is behind', () => feed.dirtyKeys() === 1)
-      assert.equal(stream.sent.length, before, 'nothing sent while behind')
-      await waitFor('the latest panel', () => {
-        if (stream.writeBufferLength > 0) stream.empty()
-        return decode(stream.sent.slice(before)).some(m => m.t === 'forks')
-      })
-      assert.deepEqual(decode(stream.sent.slice(before)).flatMap(m => m.t === 'forks' ? [m.at] : []), [4], 'its latest, once')
-      // a reader that keeps up gets each one as it comes
-      const live = new RecordingStream()
-      const got: Uint8Array[] = []
-      live.send = (bytes: Uint8Array): boolean => { got.push(bytes); return true }
-      void feed.handleStream(live as unknown as Stream, connection)
-      await waitFor('the live reader synced', () => decode(got).some(m => m.t === 'synced'))
+      // it reads on: of the four panels, only the latest, once
+      behind.resume()
+      await waitFor('the reader to catch up', () => behind.synced && feed.dirtyKeys() === 0 && forksAt(behind).includes(4), 60_000)
+      assert.deepEqual(forksAt(behind), [4], 'only the latest panel, once')
+      // a new reader gets the latest in its snapshot, after the nodes and before synced, and
+      // then, keeping up, each one as it comes
+      live = await FeedClient.open(viewer, address())
+      await waitFor('the live reader synced', () => live?.synced === true, 60_000)
+      assert.deepEqual(live.messages.map(m => m.t).filter(t => t !== 'node').slice(0, 4), ['hello', 'snapshot', 'forks', 'synced'], 'the panel after the nodes, before synced')
       feed.publish('forks', panel(5))
-      await waitFor('the live panel', () => decode(got).some(m => m.t === 'forks' && m.at === 5))
+      await waitFor('the live panel', () => live !== undefined && forksAt(live).includes(5))
+      assert.deepEqual(forksAt(live), [4, 5])
     } finally {
-      feed.stop()
+      behind.stream.abort(new Error('test over'))
+      live?.stream.abort(new Error('test over'))
+      await stopFeeds()
     }
   })
 })

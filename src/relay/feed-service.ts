@@ -14,12 +14,14 @@
 // buffers: every QUIET_PROBE_AFTER_MS its host is probed as a silent node's is, and one that
 // does not answer is disconnected.
 import { logger } from '@libp2p/logger'
+import { repeat, systemClock } from '../p2p/clock.ts'
 import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
 import { FEED_BATCH_MAX_BYTES, FEED_BATCH_MS, FEED_DRAIN_TIMEOUT_MS, MAX_FEED_STREAMS_PER_CONNECTION, MAX_FEED_SUBSCRIBERS } from './constants.ts'
 import { QuietProbes, UnresponsiveError } from './quiet-probe.ts'
 import type { RelayMetrics } from './metrics.ts'
 import type { KnownNode, NodeRegistry, RegistryChange } from './registry.ts'
 import type { ProtocolRegistrar } from './relay-node.ts'
+import type { Clock, ClockTimer } from '../p2p/clock.ts'
 import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'
 
 const log = logger('devnet:relay:feed')
@@ -65,7 +67,8 @@ export interface FeedServiceInit {
   pingIntervalMs?: number
   /** how long a viewer goes between probes of its host, and how long it has to answer */
   probe?: { afterMs: number, timeoutMs: number }
-  now?: () => number
+  /** what time it is, and the batch, ping, drain and probe timers; default the real clock */
+  clock?: Clock
 }
 
 /** The feed as a relay service: serves FEED_PROTOCOL once started. */
@@ -106,6 +109,7 @@ export class FeedService {
   readonly #drainTimeoutMs: number
   readonly #pingIntervalMs: number
   readonly #viewerProbes: QuietProbes<Subscriber>
+  readonly #clock: Clock
   readonly #now: () => number
   readonly #subscribers = new Set<Subscriber>()
   /** each node's latest full state, encoded once, for coalesced flushes */
@@ -119,9 +123,9 @@ export class FeedService {
   readonly #published = new Map<string, Uint8Array>()
   /** when each heartbeat in the batch was accepted (performance.now()), for the latency histogram */
   #batchBeatsAt: number[] = []
-  #batchTimer?: ReturnType<typeof setTimeout>
+  #batchTimer?: ClockTimer
   #unsubscribe?: () => void
-  #pingTimer?: ReturnType<typeof setInterval>
+  #stopPings?: () => void
 
   constructor (components: FeedServiceComponents, init: FeedServiceInit = {}) {
     this.#registry = components.registry
@@ -132,7 +136,8 @@ export class FeedService {
     this.#maxSubscribers = init.maxSubscribers ?? MAX_FEED_SUBSCRIBERS
     this.#drainTimeoutMs = init.drainTimeoutMs ?? FEED_DRAIN_TIMEOUT_MS
     this.#pingIntervalMs = init.pingIntervalMs ?? FEED_PING_INTERVAL_MS
-    this.#now = init.now ?? Date.now
+    this.#clock = init.clock ?? systemClock
+    this.#now = this.#clock.now
     this.#viewerProbes = new QuietProbes({
       targets: () => this.#subscribers,
       settled: (subscriber, outcome, silentMs) => {
@@ -145,7 +150,7 @@ export class FeedService {
         subscriber.connection.abort(error)
         this.#drop(subscriber)
       }
-    }, { ...init.probe, now: this.#now })
+    }, { ...init.probe, clock: this.#clock })
     this.#metrics.gauge('devnet_feed_subscribers', 'Dashboards subscribed to the feed', () => this.subscriberCount)
     this.#metrics.gauge('devnet_feed_buffered_bytes', 'Bytes queued for feed subscribers and not yet taken by the muxer', () => this.bufferedBytes())
     this.#metrics.gauge('devnet_feed_dirty_nodes', 'Nodes waiting to be sent as latest state to subscribers that are behind', () => this.dirtyNodes())
@@ -179,10 +184,10 @@ export class FeedService {
   /** Follows the registry's changes, pings and probes subscribers, and serves the feed. */
   async start (): Promise<void> {
     this.#unsubscribe ??= this.#registry.onChange(change => { this.#onChange(change) })
-    clearInterval(this.#pingTimer)
-    this.#pingTimer = setInterval(() => {
+    this.#stopPings?.()
+    this.#stopPings = repeat(this.#clock, this.#pingIntervalMs, () => {
       this.#broadcast(undefined, encodeFeedMessage({ t: 'ping', serverTime: this.#now() }))
-    }, this.#pingIntervalMs)
+    })
     this.#viewerProbes.start()
     await this.#registrar.handle(FEED_PROTOCOL, (stream, connection) => this.handleStream(stream, connection), {
       maxInboundStreams: MAX_FEED_STREAMS_PER_CONNECTION
@@ -193,10 +198,10 @@ export class FeedService {
   async stop (): Promise<void> {
     this.#unsubscribe?.()
     this.#unsubscribe = undefined
-    clearInterval(this.#pingTimer)
-    this.#pingTimer = undefined
+    this.#stopPings?.()
+    this.#stopPings = undefined
     this.#viewerProbes.stop()
-    clearTimeout(this.#batchTimer)
+    if (this.#batchTimer != null) this.#clock.clearTimeout(this.#batchTimer)
     this.#batchTimer = undefined
     this.#batch = []
     this.#batchBytes = 0
@@ -296,14 +301,14 @@ export class FeedService {
     if (this.#batchBytes >= FEED_BATCH_MAX_BYTES) {
       this.#sendBatch()
     } else if (this.#batchTimer == null) {
-      this.#batchTimer = setTimeout(() => { this.#sendBatch() }, FEED_BATCH_MS)
+      this.#batchTimer = this.#clock.setTimeout(() => { this.#sendBatch() }, FEED_BATCH_MS)
     }
   }
 
   /** Sends the batch, joined once, to every live subscriber; one that is catching up records
    *  the batch's nodes as dirty instead. */
   #sendBatch (): void {
-    clearTimeout(this.#batchTimer)
+    if (this.#batchTimer != null) this.#clock.clearTimeout(this.#batchTimer)
     this.#batchTimer = undefined
     if (this.#batch.length === 0) return
     const bytes = this.#batch.length === 1 ? this.#batch[0] ?? new Uint8Array() : concatBytes(this.#batch, this.#batchBytes)
@@ -365,7 +370,7 @@ export class FeedService {
     if (stream.writeBufferLength === 0) return
     await new Promise<void>((resolve, reject) => {
       const settle = (err?: Error): void => {
-        clearTimeout(timer)
+        this.#clock.clearTimeout(timer)
         stream.removeEventListener('idle', onIdle)
         stream.removeEventListener('close', onClose)
         if (err == null) resolve()
@@ -373,7 +378,7 @@ export class FeedService {
       }
       const onIdle = (): void => { if (stream.writeBufferLength === 0) settle() }
       const onClose = (event: StreamCloseEvent): void => { settle(event.error ?? new Error('feed stream closed')) }
-      const timer = setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         this.#metrics.feedSubscribersClosed.inc({ reason: 'slow' })
         settle(new SlowSubscriberError(this.#drainTimeoutMs))
       }, this.#drainTimeoutMs)

@@ -1,38 +1,41 @@
-// 10% of 200 nodes flapping (dropping their connection and redialling every few seconds)
-// while the rest beat steadily: no ghost or duplicate rows, right connected flags, and the
-// relay's memory flat. `npm test` runs 25 s of it; DEVNET_SOAK=1 runs the two minutes the
-// issue asks for (DEVNET_SOAK_SECONDS=<s> for any other length).
+// 10% of 200 nodes flapping (dropping their connection and redialling) while the rest beat:
+// no ghost or duplicate rows, and the right connected flags, whichever way each drop and
+// redial reaches the relay. Rounds wait for what the relay shows, not for time to pass. (What
+// the relay's memory does over minutes of it is measured by `npm run soak`, row "flapping".)
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { GoodSwarm, heartbeatLine } from '../testing/good-swarm.ts'
-import { mib, MiB, retainedBytes, settledRss } from '../testing/memory.ts'
-import { startRelayProcess } from '../testing/relay-process.ts'
-import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
 import { FeedClient } from '../testing/feed-client.ts'
+import { GoodSwarm, heartbeatLine } from '../testing/good-swarm.ts'
 import { getJson } from '../testing/http.ts'
+import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
+import { startRelayProcess } from '../testing/relay-process.ts'
 import { waitFor } from '../testing/wait-for.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
 const NODES = 200
 const FLAPPERS = 20
-const SOAK_SECONDS = Number(process.env.DEVNET_SOAK_SECONDS ?? (process.env.DEVNET_SOAK === '1' ? 120 : 25))
-// how often the retained memory is sampled during the run
-const SAMPLE_EVERY_MS = 10_000
+// each flapper drops and redials this many times, each way (crash or hang-up, redial at once
+// or once the relay has seen it go) coming round in turn
+const ROUNDS = 4
 
-const pause = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
-
-/** A node that beats with the swarm while connected and drops its connection every 2-4 s. */
+/** A node that beats with the swarm while connected and drops its connection when told. */
 class Flapper {
   readonly peer: Libp2p
   readonly nickname: string
+  readonly k: number
   stream?: Stream
   lastHeight = 0
   flaps = 0
 
-  constructor (peer: Libp2p, nickname: string) {
+  constructor (peer: Libp2p, nickname: string, k: number) {
     this.peer = peer
     this.nickname = nickname
+    this.k = k
+  }
+
+  get id (): string {
+    return this.peer.peerId.toString()
   }
 
   beat (height: number): void {
@@ -42,11 +45,11 @@ class Flapper {
     this.lastHeight = height
   }
 
-  /** Drops the connection: half the time as a crash would (abort), half cleanly (hang up). */
-  async disconnect (): Promise<void> {
-    if (this.flaps % 2 === 0) for (const c of this.peer.getConnections()) c.abort(new Error('flap'))
-    else await Promise.all(this.peer.getConnections().map(async c => { await c.close() }))
+  /** Drops the connection: as a crash would (abort), or cleanly (hang up). */
+  async disconnect (crash: boolean): Promise<void> {
     this.stream = undefined
+    if (crash) for (const c of this.peer.getConnections()) c.abort(new Error('flap'))
+    else await Promise.all(this.peer.getConnections().map(async c => { await c.close() }))
   }
 
   async connect (target: string, height: number): Promise<void> {
@@ -56,59 +59,44 @@ class Flapper {
 }
 
 describe('flapping nodes', () => {
-  // Stated bound: what the relay retains (heap + external after a full GC) grows by less than
-  // 8 MiB over the run. Every reconnection builds a connection, a stream and their buffers;
-  // a leak of even a few KiB each would pass that within a soak (~600 reconnections in two
-  // minutes). The only legitimate growth is history: short heads and one height change a
-  // second keep it under 2 MiB for 200 nodes over two minutes.
-  it(`keeps exactly 200 rows with the right flags while 20 of 200 nodes flap for ${SOAK_SECONDS} s`, { timeout: (SOAK_SECONDS + 180) * 1000 }, async () => {
-    const relay = await startRelayProcess([], { inspect: true })
+  it(`keeps exactly 200 rows with the right flags while 20 of 200 nodes drop and redial ${ROUNDS} times each`, { timeout: 240_000 }, async () => {
+    const relay = await startRelayProcess()
     const viewer = await createPeer()
-    const steady = await GoodSwarm.start(NODES - FLAPPERS, relay.tcp, { prefix: 'steady', shortHeads: true })
-    const flappers = await Promise.all(Array.from({ length: FLAPPERS }, async (_, k) => new Flapper(await createPeer(), `flapper${k}`)))
-    let running = true
+    let startedSteady: GoodSwarm | undefined
+    const flappers = await Promise.all(Array.from({ length: FLAPPERS }, async (_, k) => new Flapper(await createPeer(), `flapper${k}`, k)))
     try {
+      const steady = startedSteady = await GoodSwarm.start(NODES - FLAPPERS, relay.tcp, { prefix: 'steady', shortHeads: true })
       await Promise.all(flappers.map(async f => { await f.connect(relay.tcp, steady.height) }))
       const reader = await FeedClient.open(viewer, relay.ws)
-      const timer = setInterval(() => {
-        steady.beat()
-        for (const f of flappers) f.beat(steady.height)
-      }, 1_000)
       await waitFor('the reader to see 200 nodes', () => reader.synced && reader.nodes.size === NODES, 30_000)
+      const seen = (f: Flapper, connected: boolean): boolean => reader.byPeer(f.id)?.connected === connected
 
-      const flapping = flappers.map(async f => {
-        while (running) {
-          await pause(2_000 + Math.random() * 2_000) // the flap period, not synchronisation
-          if (!running) break
-          await f.disconnect()
-          await pause(Math.random() * 1_000) // some redial at once, some a moment later
+      for (let round = 0; round < ROUNDS; round++) {
+        await Promise.all(flappers.map(async f => {
+          const way = (f.k + round) % 4
+          await f.disconnect(way < 2)
+          // half redial at once (the relay may see the new connection before the old one's
+          // end), half once the relay has shown them offline
+          if (way % 2 === 1) await waitFor(`${f.nickname} to show offline`, () => seen(f, false), 30_000)
           await f.connect(relay.tcp, steady.height)
           f.flaps++
-        }
-      })
-
-      const samples: number[] = [await retainedBytes(relay)]
-      const rssStart = await settledRss(relay.httpUrl)
-      const until = Date.now() + SOAK_SECONDS * 1000
-      while (Date.now() < until) {
-        await pause(Math.min(SAMPLE_EVERY_MS, Math.max(0, until - Date.now()))) // sampling interval
-        samples.push(await retainedBytes(relay))
+        }))
+        steady.beat()
+        for (const f of flappers) f.beat(steady.height)
+        await waitFor(`round ${round + 1}: every node connected at ${steady.height} in the feed`, () =>
+          reader.nodes.size === NODES && [...reader.nodes.values()].every(n => n.connected && n.height === steady.height), 30_000)
       }
-      running = false
-      await Promise.all(flapping)
-      clearInterval(timer)
-      const rssEnd = await settledRss(relay.httpUrl)
 
       // the end state: half the flappers left offline, the rest and every steady node at the last height
       const offline = flappers.slice(0, FLAPPERS / 2)
       const online = flappers.slice(FLAPPERS / 2)
-      for (const f of offline) await f.disconnect()
+      for (const f of offline) await f.disconnect(f.k % 2 === 0)
       steady.beat()
       for (const f of online) f.beat(steady.height)
       const expected = new Map<string, { height: number, connected: boolean }>()
       for (const id of steady.ids) expected.set(id, { height: steady.height, connected: true })
-      for (const f of online) expected.set(f.peer.peerId.toString(), { height: steady.height, connected: true })
-      for (const f of offline) expected.set(f.peer.peerId.toString(), { height: f.lastHeight, connected: false })
+      for (const f of online) expected.set(f.id, { height: steady.height, connected: true })
+      for (const f of offline) expected.set(f.id, { height: f.lastHeight, connected: false })
       const matches = (n: NodeRecord | undefined, want: { height: number, connected: boolean }): boolean =>
         n != null && n.height === want.height && n.connected === want.connected
 
@@ -119,21 +107,15 @@ describe('flapping nodes', () => {
       }, 30_000)
       await waitFor('the feed subscriber to show the same', () => [...expected].every(([id, want]) => matches(reader.byPeer(id), want)), 30_000)
 
-      const flaps = flappers.reduce((sum, f) => sum + f.flaps, 0)
-      const growth = (samples.at(-1) ?? 0) - (samples[0] ?? 0)
-      console.log(`# ${SOAK_SECONDS} s, ${flaps} flaps; relay heap+external after GC every ${SAMPLE_EVERY_MS / 1000} s: ${samples.map(mib).join(', ')}; RSS ${mib(rssStart)} → ${mib(rssEnd)}`)
-
-      assert.ok(flaps >= FLAPPERS * Math.floor(SOAK_SECONDS / 5), `the flappers flapped (${flaps})`)
+      assert.equal(flappers.reduce((sum, f) => sum + f.flaps, 0), FLAPPERS * ROUNDS)
       assert.equal(listed.length, NODES, 'no ghost rows in /api/nodes')
       assert.equal(new Set(listed.map(n => n.peerId)).size, NODES, 'no duplicate rows in /api/nodes')
       assert.equal(listed.filter(n => n.connected).length, NODES - FLAPPERS / 2)
       assert.equal(reader.nodes.size, NODES, 'no ghost rows in the feed')
       assert.equal(new Set([...reader.nodes.values()].map(n => n.peerId)).size, NODES, 'no duplicate rows in the feed')
       assert.equal([...reader.nodes.values()].filter(n => n.connected).length, NODES - FLAPPERS / 2)
-      assert.ok(growth < 8 * MiB, `the relay retained ${mib(growth)} more`)
     } finally {
-      running = false
-      await steady.stop()
+      await startedSteady?.stop()
       await Promise.all([viewer, ...flappers.map(f => f.peer)].map(async p => { await p.stop() }))
       await relay.stop()
     }

@@ -7,6 +7,7 @@
 // heartbeat stream on one connection is reset; a newer stream from the same peer on another
 // connection replaces the older one (a node that redialled before its old connection died).
 import { logger } from '@libp2p/logger'
+import { systemClock } from '../p2p/clock.ts'
 import { forEachLine } from '../p2p/lines.ts'
 import { TokenBucket } from './access.ts'
 import {
@@ -16,6 +17,7 @@ import { QuietProbes, UnresponsiveError } from './quiet-probe.ts'
 import {
   decodeHeartbeatLine, decodeUtf8, HEARTBEAT_PROTOCOL, InvalidHeartbeatError, LineTooLongError, MAX_HEARTBEAT_LINE_BYTES
 } from '../protocol/index.ts'
+import type { Clock } from '../p2p/clock.ts'
 import type { PenaltyBox } from './access.ts'
 import type { RelayMetrics } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -83,7 +85,9 @@ export interface HeartbeatReceiverInit {
   coolOffMs?: number
   /** silence before a host is probed, and how long it has to answer */
   quietProbe?: { afterMs: number, timeoutMs: number }
-  now?: () => number
+  /** what time it is (rate limits, bad-line budgets, cool-offs), and the probes' timers;
+   *  default the real clock */
+  clock?: Clock
 }
 
 /** The heartbeat receiver as a relay service: takes fil/heartbeat/1.0.0 streams once started. */
@@ -113,6 +117,7 @@ export class HeartbeatReceiver {
   readonly #badLineBudget: number
   readonly #coolOffMs: number
   readonly #penaltyBox: PenaltyBox
+  readonly #clock: Clock
   readonly #now: () => number
   /** the open heartbeat stream of each connection, by connection id */
   readonly #byConnection = new Map<string, Stream>()
@@ -134,7 +139,8 @@ export class HeartbeatReceiver {
     this.#maxBeatsPerSecond = init.maxBeatsPerSecond ?? MAX_BEATS_PER_SECOND
     this.#badLineBudget = init.badLineBudget ?? BAD_LINE_BUDGET
     this.#coolOffMs = init.coolOffMs ?? COOL_OFF_MS
-    this.#now = init.now ?? Date.now
+    this.#clock = init.clock ?? systemClock
+    this.#now = this.#clock.now
     // any answer, "not supported" included, shows the host is there; none within the timeout,
     // and the connection is closed, which takes the node offline
     this.#quietProbes = new QuietProbes({
@@ -147,7 +153,7 @@ export class HeartbeatReceiver {
         log.error('disconnecting %s: %s', state.peerId, error.message)
         state.connection.abort(error)
       }
-    }, { ...init.quietProbe, now: this.#now })
+    }, { ...init.quietProbe, clock: this.#clock })
     this.#metrics.gauge('devnet_heartbeat_streams', 'Open heartbeat streams', () => this.streamCount)
     this.#metrics.gauge('devnet_peers_cooling_off', 'Peers refused for now after too many bad lines', () => this.#penaltyBox.size)
   }

@@ -2,17 +2,18 @@
 // kind of bad line, lines far past the cap, a thousand streams from one peer and three hundred
 // misbehaving connections from one host. Each test ends by checking that nothing was lost:
 // every good node's latest height is right in /api/nodes and in a reading feed subscriber.
+// (What the relay's memory does with lines past the cap is measured by the benchmark:
+// `npm run bench`, row "oversized lines".)
 import assert from 'node:assert/strict'
 import { createConnection } from 'node:net'
 import { describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { HEARTBEAT_PROTOCOL } from '../protocol/index.ts'
-import { GoodSwarm, heartbeatLine } from '../testing/good-swarm.ts'
-import { mib, MiB, retainedBytes, settledRss } from '../testing/memory.ts'
-import { startRelayProcess } from '../testing/relay-process.ts'
-import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
 import { FeedClient } from '../testing/feed-client.ts'
+import { GoodSwarm, heartbeatLine } from '../testing/good-swarm.ts'
 import { getJson, getMetric } from '../testing/http.ts'
+import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
+import { startRelayProcess } from '../testing/relay-process.ts'
 import { waitFor } from '../testing/wait-for.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { Libp2p } from '@libp2p/interface'
@@ -25,13 +26,14 @@ const rejected = (reason: string): string => `devnet_heartbeats_rejected_total{r
 const HTML_NICKNAME = '<script>alert("x")</script><img src=x onerror=\'alert(1)\'>&amp;&lt;</b><!--'
 
 describe('hostile input', () => {
-  it('drops every kind of bad line and keeps lines past the cap out of memory, while good nodes beat', { timeout: 180_000 }, async () => {
-    const relay = await startRelayProcess([], { inspect: true })
+  it('drops every kind of bad line and resets streams whose lines run past the cap, while good nodes beat', { timeout: 180_000 }, async () => {
+    const relay = await startRelayProcess()
     const viewerPeer = await createPeer()
     const hostile: Libp2p[] = []
     const hostilePeer = async (): Promise<Libp2p> => { const p = await createPeer(); hostile.push(p); return p }
-    const good = await GoodSwarm.start(10, relay.tcp)
+    let startedGood: GoodSwarm | undefined
     try {
+      const good = startedGood = await GoodSwarm.start(10, relay.tcp)
       const reader = await FeedClient.open(viewerPeer, relay.ws)
       good.beatEvery(200)
 
@@ -76,39 +78,33 @@ describe('hostile input', () => {
 
       // Lines past the 64 KiB cap: 8 MiB with no newline (four peers, one after another), and a
       // well-formed heartbeat whose nickname is 1 MB. Each stream is reset once the relay has
-      // buffered 64 KiB of it; yamux's window means most of the 8 MiB never leaves the sender.
-      // The hostile peers connect first, so what is measured is the lines, not the connections.
+      // buffered 64 KiB of it, and counted; the peer's connection is not (one bad line is not
+      // a garbage sender), and no row is made for any of them.
       const hogs = await Promise.all(Array.from({ length: 5 }, async () => openHeartbeatStream(await hostilePeer(), relay.tcp)))
       const tooLongBefore = await getMetric(relay.httpUrl, rejected('line_too_long'))
-      const retainedBefore = await retainedBytes(relay)
-      const rssBefore = await settledRss(relay.httpUrl)
-      let peak = rssBefore
       for (const hog of hogs.slice(0, 4)) {
-        const chunk = new Uint8Array(MiB).fill(0x7b) // '{', over and over
+        const chunk = new Uint8Array(2 ** 20).fill(0x7b) // '{', over and over
         for (let m = 0; m < 8; m++) hog.send(chunk)
         await waitFor('the relay to reset the 8 MiB stream', () => hog.status !== 'open')
-        peak = Math.max(peak, await getMetric(relay.httpUrl, 'process_resident_memory_bytes'))
       }
       const bigNick = hogs[4] ?? assert.fail('no fifth stream')
       bigNick.send(enc.encode(`{"Head":"{ bafybig }","Height":9,"Nickname":"${'n'.repeat(1_000_000)}","MinerAddress":""}\n`))
       await waitFor('the relay to reset the 1 MB nickname stream', () => bigNick.status !== 'open')
       assert.equal(await getMetric(relay.httpUrl, rejected('line_too_long')) - tooLongBefore, 5)
-      const rssAfter = await settledRss(relay.httpUrl)
-      const retainedAfter = await retainedBytes(relay)
-      console.log(`# 4 × 8 MiB without a newline and a 1 MB nickname: relay heap+external after GC ${mib(retainedBefore)} → ${mib(retainedAfter)}; RSS ${mib(rssBefore)} → ${mib(rssAfter)} (peak reading ${mib(peak)})`)
-      assert.ok(retainedAfter - retainedBefore < 2 * MiB, `the relay retained ${mib(retainedAfter - retainedBefore)} more after 33 MB of oversized lines`)
-      // RSS only shows gross buffering: holding the four 8 MiB lines would add 32 MiB
-      assert.ok(rssAfter - rssBefore < 24 * MiB, `relay RSS grew ${mib(rssAfter - rssBefore)}`)
+      assert.equal(await getMetric(relay.httpUrl, 'devnet_heartbeat_streams'), good.peers.length + 3, 'only the good, mixed and HTML streams remain')
 
       good.stopBeating()
       good.beat()
       await good.expectLatest(relay.httpUrl, reader)
 
       const listed = await getJson<NodeRecord[]>(`${relay.httpUrl}/api/nodes`)
-      const htmlRows = listed.filter(n => n.height === 7 || n.height === 8)
-      assert.equal(htmlRows.length, 2)
+      // by peer, not by the heights they sent (7 and 8): the good nodes pass those heights too,
+      // and where they stop depends on how fast the test ran
+      const htmlPeers = hostile.slice(1, 3).map(p => p.peerId.toString())
+      const htmlRows = listed.filter(n => htmlPeers.includes(n.peerId))
+      assert.deepEqual(htmlRows.map(n => n.height).sort(), [7, 8])
       for (const row of htmlRows) assert.equal(row.nickname, HTML_NICKNAME, 'the nickname is served as the same text')
-      for (const id of hostile.slice(1, 3).map(p => p.peerId.toString())) assert.equal(reader.byPeer(id)?.nickname, HTML_NICKNAME)
+      for (const id of htmlPeers) assert.equal(reader.byPeer(id)?.nickname, HTML_NICKNAME)
       const res = await fetch(`${relay.httpUrl}/api/nodes`)
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/, 'served as JSON, never as markup')
       await res.body?.cancel()
@@ -116,7 +112,7 @@ describe('hostile input', () => {
       assert.equal(listed.length, 13, 'no row for a peer that only sent garbage')
       assert.equal(reader.nodes.size, 13)
     } finally {
-      await good.stop()
+      await startedGood?.stop()
       await Promise.all([viewerPeer, ...hostile].map(async p => { await p.stop() }))
       await relay.stop()
     }
@@ -126,18 +122,16 @@ describe('hostile input', () => {
     const relay = await startRelayProcess()
     const viewerPeer = await createPeer()
     const abuser = await createPeer()
-    const good = await GoodSwarm.start(10, relay.tcp)
+    let startedGood: GoodSwarm | undefined
     try {
+      const good = startedGood = await GoodSwarm.start(10, relay.tcp)
       const reader = await FeedClient.open(viewerPeer, relay.ws)
       good.beatEvery(200)
       const duplicatesBefore = await getMetric(relay.httpUrl, rejected('duplicate_stream'))
       const connection = await abuser.dial(multiaddr(relay.tcp))
-      const started = Date.now()
       const results = await Promise.allSettled(Array.from({ length: 1_000 }, async () =>
         connection.newStream(HEARTBEAT_PROTOCOL, { maxOutboundStreams: 2_000, signal: AbortSignal.timeout(30_000) })))
       const opened = results.flatMap(r => r.status === 'fulfilled' ? [r.value] : [])
-      const errors = new Map<string, number>()
-      for (const r of results) if (r.status === 'rejected') errors.set((r.reason as Error).name, (errors.get((r.reason as Error).name) ?? 0) + 1)
       // at most one heartbeat stream per connection survives: the rest are reset by yamux (past
       // 64 streams), by libp2p (past 4 heartbeat streams) or by the receiver (duplicate)
       const survivors = await waitFor('all but one stream to be reset', () => {
@@ -145,7 +139,6 @@ describe('hostile input', () => {
         return open.length <= 1 ? open : undefined
       }, 30_000)
       const duplicates = await getMetric(relay.httpUrl, rejected('duplicate_stream')) - duplicatesBefore
-      console.log(`# 1,000 streams in ${Date.now() - started} ms: ${opened.length} negotiated, ${results.length - opened.length} refused (${[...errors].map(([n, c]) => `${n} ${c}`).join(', ')}); ${duplicates} counted as duplicate_stream; ${survivors.length} still open; connection ${connection.status}`)
       assert.ok(duplicates >= 1, 'the receiver counted the duplicates that reached it')
       assert.ok(await getMetric(relay.httpUrl, 'devnet_heartbeat_streams') <= good.peers.length + 1)
 
@@ -160,7 +153,7 @@ describe('hostile input', () => {
       await good.expectLatest(relay.httpUrl, reader)
       assert.ok((await getJson<{ ok: boolean }>(`${relay.httpUrl}/healthz`)).ok)
     } finally {
-      await good.stop()
+      await startedGood?.stop()
       await Promise.all([viewerPeer, abuser].map(async p => { await p.stop() }))
       await relay.stop()
     }
@@ -170,11 +163,12 @@ describe('hostile input', () => {
     // garbage senders must reach their bad-line budget, not the rate limit (a burst of 20)
     const relay = await startRelayProcess(['--cool-off-seconds', '60', '--max-beats-per-second', '1000'])
     const viewerPeer = await createPeer()
-    const good = await GoodSwarm.start(50, relay.tcp)
+    let startedGood: GoodSwarm | undefined
     const idle: Libp2p[] = []
     const garbage: Libp2p[] = []
     const raw: Socket[] = []
     try {
+      const good = startedGood = await GoodSwarm.start(50, relay.tcp)
       const reader = await FeedClient.open(viewerPeer, relay.ws)
       good.beatEvery(500)
       await waitFor('the reader to see the good nodes', () => reader.nodes.size === 50)
@@ -183,8 +177,7 @@ describe('hostile input', () => {
       idle.push(...await Promise.all(Array.from({ length: 100 }, async () => createPeer())))
       garbage.push(...await Promise.all(Array.from({ length: 100 }, async () => createPeer())))
 
-      const started = Date.now()
-      const outcomes = await Promise.allSettled([
+      await Promise.allSettled([
         // 100 libp2p peers that complete the handshake and then do nothing
         ...idle.map(async p => p.dial(multiaddr(relay.tcp))),
         // 100 that open a heartbeat stream and send 25 lines of garbage: past the budget
@@ -201,18 +194,10 @@ describe('hostile input', () => {
           if (k % 2 === 0) socket.write(Buffer.from('GET / HTTP/1.1\r\n\r\n' + '\u00ff'.repeat(4096)))
         })
       ])
-      const openedIn = Date.now() - started
-      const failed = outcomes.filter(o => o.status === 'rejected').length
       await waitFor('the garbage senders to be cut off', async () => await getMetric(relay.httpUrl, 'devnet_peers_cut_off_total') - cutOffBefore === 100, 60_000)
-      const cutOff = await getMetric(relay.httpUrl, 'devnet_peers_cut_off_total') - cutOffBefore
-      const connections = await getMetric(relay.httpUrl, 'devnet_libp2p_connections')
-      const rawClosed = raw.filter(s => s.destroyed || s.readableEnded).length
       // not multistream-select: refused at once; silent: dropped when the handshake times out
       await waitFor('the relay to close every raw socket that sent garbage', () => raw.every((s, k) => k % 2 === 1 || s.destroyed || s.readableEnded))
-      const silentStarted = Date.now()
       await waitFor('the relay to close every silent raw socket', () => raw.every(s => s.destroyed || s.readableEnded), 60_000)
-      const silentClosedAfter = Date.now() - silentStarted
-      console.log(`# 300 misbehaving connections opened in ${openedIn} ms: ${failed} failed on our side, ${cutOff} garbage senders cut off, relay holds ${connections} libp2p connections, ${rawClosed} of 100 raw sockets closed by the relay so far, all silent ones ${silentClosedAfter} ms later`)
       // a banned peer that comes back is refused in the handshake
       const refusedBefore = await getMetric(relay.httpUrl, 'devnet_connections_refused_total{reason="cooling_off"}')
       const comeback = garbage[0] ?? assert.fail('no garbage peer')
@@ -227,7 +212,7 @@ describe('hostile input', () => {
       assert.equal(reader.nodes.size, 50)
     } finally {
       for (const socket of raw) socket.destroy()
-      await good.stop()
+      await startedGood?.stop()
       await Promise.all([viewerPeer, ...idle, ...garbage].map(async p => { await p.stop() }))
       await relay.stop()
     }

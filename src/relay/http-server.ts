@@ -10,7 +10,9 @@ import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { Stats } from 'node:fs'
 import { logger } from '@libp2p/logger'
+import { systemClock } from '../p2p/clock.ts'
 import { PortInUseError } from './port-in-use.ts'
+import type { Clock, ClockTimer } from '../p2p/clock.ts'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 
 const log = logger('devnet:relay:http')
@@ -75,13 +77,13 @@ export interface Snapshot {
  */
 export class SnapshotCache {
   readonly #encode: () => Uint8Array | null
-  readonly #now: () => number
+  readonly #clock: Clock
   #latest: { at: number, snapshot: Snapshot | null } | null = null
-  #release?: ReturnType<typeof setTimeout>
+  #release?: ClockTimer
 
-  constructor (encode: () => Uint8Array | null, now: () => number = Date.now) {
+  constructor (encode: () => Uint8Array | null, clock: Clock = systemClock) {
     this.#encode = encode
-    this.#now = now
+    this.#clock = clock
   }
 
   /** Bytes held now (the body, and its gzip once made). */
@@ -91,20 +93,20 @@ export class SnapshotCache {
   }
 
   get (): Snapshot | null {
-    const now = this.#now()
+    const now = this.#clock.now()
     if (this.#latest === null || now - this.#latest.at >= SNAPSHOT_REUSE_MS) {
       const plain = this.#encode()
       const latest = { at: now, snapshot: plain === null ? null : { plain, gzipped: null, zipped: null } }
       this.#latest = latest
-      clearTimeout(this.#release)
-      this.#release = setTimeout(() => { if (this.#latest === latest) this.#latest = null }, SNAPSHOT_REUSE_MS).unref()
+      if (this.#release != null) this.#clock.clearTimeout(this.#release)
+      this.#release = this.#clock.setTimeout(() => { if (this.#latest === latest) this.#latest = null }, SNAPSHOT_REUSE_MS)
     }
     return this.#latest.snapshot
   }
 
   /** Lets go of the body now, and of the timer that would have. */
   clear (): void {
-    clearTimeout(this.#release)
+    if (this.#release != null) this.#clock.clearTimeout(this.#release)
     this.#release = undefined
     this.#latest = null
   }
@@ -133,6 +135,8 @@ export interface HttpRoutes {
   metrics: () => Promise<string>
   /** the fork log, newest first */
   forks: () => unknown
+  /** answers the history record's paths (/api/history, /api/events, /api/state); false for others */
+  history?: (url: URL, req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 }
 
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../dist/', import.meta.url))
@@ -145,6 +149,8 @@ export interface HttpServerInit {
   port?: number
   /** the built dashboard; default <project>/dist */
   staticDir?: string
+  /** what time it is, and the timer that lets /api/snapshot's body go; default the real clock */
+  clock?: Clock
 }
 
 export interface HttpServerComponents {
@@ -261,7 +267,7 @@ export class HttpServer {
     this.#port = init.port ?? 8080
     this.#staticDir = init.staticDir ?? DEFAULT_STATIC_DIR
     this.#routes = components.routes
-    this.#snapshots = new SnapshotCache(components.routes.snapshot)
+    this.#snapshots = new SnapshotCache(components.routes.snapshot, init.clock)
   }
 
   /** The port listened on (the one picked, for port 0). */
@@ -308,12 +314,16 @@ export class HttpServer {
 
   async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://relay')
+    // an API client is answered in JSON, never with the dashboard's page
+    const api = url.pathname === '/api' || url.pathname.startsWith('/api/')
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD')
-      sendText(res, 405, 'method not allowed\n')
+      if (api) sendJson(res, 405, { error: `method ${String(req.method).slice(0, 16)} not allowed: the API answers GET and HEAD` })
+      else sendText(res, 405, 'method not allowed\n')
       return
     }
     const routes = this.#routes
+    if (routes.history != null && await routes.history(url, req, res)) return
     switch (url.pathname) {
       case '/relay.json':
         sendJson(res, 200, routes.relayInfo())
@@ -336,6 +346,11 @@ export class HttpServer {
         sendText(res, 200, await routes.metrics(), PROMETHEUS_TEXT)
         return
       default:
+        if (api) {
+          // the path is echoed (bounded) so a typo is easy to see; JSON, so it is never markup
+          sendJson(res, 404, { error: `no such API path: ${url.pathname.slice(0, 200)}` })
+          return
+        }
         await serveStatic(this.#staticDir, url.pathname, req, res, this.#gzipCache)
     }
   }

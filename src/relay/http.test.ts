@@ -7,8 +7,8 @@ import { gunzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
 import { acceptsGzip, SnapshotCache } from './http-server.ts'
+import { ManualClock } from '../testing/clock.ts'
 import { startTestRelay } from '../testing/test-relay.ts'
-import { waitFor } from '../testing/wait-for.ts'
 import type { TestRelay } from '../testing/test-relay.ts'
 
 /** A raw GET (paths like /../x reach the server unnormalised) with an optional
@@ -59,6 +59,38 @@ describe('relay HTTP', () => {
     assert.equal((await rawGet(relay.httpUrl, '/assets/missing.js')).status, 404)
   })
 
+  it('answers an unknown API path with a JSON 404, never with the page', async () => {
+    for (const path of ['/api/unknown', '/api/', '/api', '/api/nodes/extra', '/api/forks/extra', '/api/unknown?since=1']) {
+      const res = await rawGet(relay.httpUrl, path)
+      assert.equal(res.status, 404, path)
+      assert.match(res.type, /^application\/json/, path)
+      const body = JSON.parse(res.body) as { error?: unknown }
+      assert.equal(typeof body.error, 'string', path)
+      assert.doesNotMatch(res.body, /<title>dashboard/, path)
+    }
+    // known API paths still answer
+    assert.equal((await rawGet(relay.httpUrl, '/api/nodes')).status, 200)
+    assert.equal((await rawGet(relay.httpUrl, '/api/snapshot')).status, 200)
+    assert.equal((await rawGet(relay.httpUrl, '/api/forks')).status, 200)
+    // a path that only starts like the API is the page's
+    assert.equal((await rawGet(relay.httpUrl, '/apiary')).status, 200)
+  })
+
+  it('answers a method other than GET or HEAD with 405 and Allow, in JSON under /api/', async () => {
+    for (const [method, path] of [['POST', '/api/nodes'], ['DELETE', '/api/forks'], ['PUT', '/api/snapshot']] as const) {
+      const res = await fetch(`${relay.httpUrl}${path}`, { method })
+      assert.equal(res.status, 405, `${method} ${path}`)
+      assert.equal(res.headers.get('allow'), 'GET, HEAD')
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+      assert.equal(typeof (await res.json() as { error?: unknown }).error, 'string')
+    }
+    const page = await fetch(`${relay.httpUrl}/`, { method: 'POST' })
+    assert.equal(page.status, 405)
+    await page.body?.cancel()
+    const head = await fetch(`${relay.httpUrl}/api/unknown`, { method: 'HEAD' })
+    assert.equal(head.status, 404)
+  })
+
   it('sends text assets gzipped to a browser that takes gzip, and as they are to one that does not', async () => {
     const script = `console.log(${JSON.stringify('devnet '.repeat(2000))})\n`
     await writeFile(join(site, 'assets', 'big-5678.js'), script)
@@ -93,21 +125,25 @@ describe('relay HTTP', () => {
   })
 
   it('encodes /api/snapshot at most once a second however often it is asked for', async () => {
-    const clock = { now: 0 }
+    const clock = new ManualClock(0)
     let encoded = 0
-    const snapshots = new SnapshotCache(() => new TextEncoder().encode(`{"t":"synced"} ${++encoded}\n`), () => clock.now)
+    const snapshots = new SnapshotCache(() => new TextEncoder().encode(`{"t":"synced"} ${++encoded}\n`), clock)
     const first = snapshots.get()
     for (let k = 0; k < 100; k++) assert.equal(snapshots.get(), first)
     assert.equal(encoded, 1)
     const zipped = await Promise.all([snapshots.gzipped(first ?? assert.fail()), snapshots.gzipped(first ?? assert.fail())])
     assert.equal(zipped[0], zipped[1], 'gzipped once too')
     assert.equal(gunzipSync(zipped[0]).toString(), '{"t":"synced"} 1\n')
-    clock.now = 1_000
+    clock.advance(999)
+    assert.equal(snapshots.get(), first, 'the same body until its second is up')
+    clock.advance(1)
     assert.notEqual(snapshots.get(), first)
     assert.equal(encoded, 2)
     // and it is let go once its second is up, so an idle relay holds no copy
+    clock.advance(999)
     assert.ok(snapshots.heldBytes > 0)
-    await waitFor('the snapshot to be let go', () => snapshots.heldBytes === 0, 5_000)
+    clock.advance(1)
+    assert.equal(snapshots.heldBytes, 0)
   })
 
   it('never serves a file outside the dashboard directory', async () => {

@@ -1,4 +1,6 @@
 // Public face of the relay: startRelay() and what it returns. The parts it assembles are in relay.ts.
+import type { Clock } from '../p2p/clock.ts'
+
 export interface RelayInit {
   /** interface for every listener; default 127.0.0.1 */
   host?: string
@@ -31,6 +33,14 @@ export interface RelayInit {
    *  a dashboard's host), and how long it has to answer; default QUIET_PROBE_AFTER_MS and
    *  QUIET_PROBE_TIMEOUT_MS */
   quietProbe?: { afterMs: number, timeoutMs: number }
+  /** the history record (<dataDir>/history.sqlite) keeps this many days; default 7 */
+  historyDays?: number
+  /** and stays under this many MB, oldest first; default 1024 */
+  historyMaxMb?: number
+  /** what time it is and every timer of the relay's services (batches, pings, drain and probe
+   *  timeouts, rate limits, cool-offs, writes of the known nodes); default the real clock. A
+   *  test passes a manual one and moves time on instead of waiting for it. */
+  clock?: Clock
   /** a roster file ({ "nodes": [ { "name", "peerId" } ] }) of nodes to show from the start,
    *  "missing" until first heard; followed while the relay runs */
   roster?: string
@@ -46,6 +56,8 @@ export interface Relay {
   readonly browserAddrs: string[]
   /** how many peers each allowlist holds; undefined where there is none */
   readonly allowlists: { nodes?: number, viewers?: number }
+  /** the history record's bounds */
+  readonly history: { days: number, maxMb: number }
   /** the nodes one source (such as a watcher in this process) says to expect; replaces what
    *  that source said before (see NodeRegistry.expect) */
   expect: (source: string, roster: ReadonlyArray<{ name: string, peerId: string }>) => void

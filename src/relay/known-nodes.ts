@@ -2,8 +2,10 @@
 // they beat again), changes are written at most every PERSIST_INTERVAL_MS, and stop() writes
 // the last state.
 import { logger } from '@libp2p/logger'
+import { repeat, systemClock } from '../p2p/clock.ts'
 import { PERSIST_INTERVAL_MS } from './constants.ts'
 import { loadKnownNodes, saveKnownNodes } from './storage.ts'
+import type { Clock } from '../p2p/clock.ts'
 import type { NodeRegistry } from './registry.ts'
 
 const log = logger('devnet:relay:known-nodes')
@@ -17,6 +19,8 @@ export interface KnownNodesPersistenceComponents {
 export interface KnownNodesPersistenceInit {
   /** default PERSIST_INTERVAL_MS */
   intervalMs?: number
+  /** the write timer's clock; default the real one */
+  clock?: Clock
 }
 
 export function knownNodesPersistence (init: KnownNodesPersistenceInit = {}): (components: KnownNodesPersistenceComponents) => KnownNodesPersistence {
@@ -27,7 +31,8 @@ export class KnownNodesPersistence {
   readonly #registry: NodeRegistry
   readonly #dataDir: string
   readonly #intervalMs: number
-  #timer?: ReturnType<typeof setInterval>
+  readonly #clock: Clock
+  #stopWrites?: () => void
   #saving: Promise<void> | undefined
   #started = false
 
@@ -35,6 +40,7 @@ export class KnownNodesPersistence {
     this.#registry = components.registry
     this.#dataDir = components.dataDir
     this.#intervalMs = init.intervalMs ?? PERSIST_INTERVAL_MS
+    this.#clock = init.clock ?? systemClock
   }
 
   /** Restores the saved nodes into the registry, then saves its changes now and then. */
@@ -43,15 +49,15 @@ export class KnownNodesPersistence {
     this.#registry.restore(await loadKnownNodes(this.#dataDir))
     this.#registry.dirty = false
     this.#started = true
-    this.#timer = setInterval(() => { void this.#persist() }, this.#intervalMs)
+    this.#stopWrites = repeat(this.#clock, this.#intervalMs, () => { void this.#persist() })
   }
 
   /** Writes what the registry knows now, once any write under way is done. */
   async stop (): Promise<void> {
     if (!this.#started) return
     this.#started = false
-    clearInterval(this.#timer)
-    this.#timer = undefined
+    this.#stopWrites?.()
+    this.#stopWrites = undefined
     await this.#saving
     this.#registry.dirty = true
     await this.#persist()

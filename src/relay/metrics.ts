@@ -4,6 +4,7 @@
 // own and appended to every relay's /metrics.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { NodeRegistry } from './registry.ts'
+import type { NodeRecord } from '../protocol/index.ts'
 
 // prom-client's collectors for the process (CPU, memory, event loop lag, GC) install an event
 // loop monitor and a GC observer that have no way to be removed: made once per process, never
@@ -85,4 +86,31 @@ export function registerNodeGauges (metrics: RelayMetrics, registry: NodeRegistr
   metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes of the main network at its best height on its most common round (heads sharing a block are one)', () => consensus.inConsensus)
   metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes of the main network at its best height on another round', () => consensus.inDispute)
   metrics.gauge('devnet_best_height', 'Highest height among the main network\'s connected nodes', () => consensus.bestHeight)
+}
+
+// A nickname is the network's to choose: in a label it is cut to this (prom-client escapes
+// quotes, backslashes and newlines)
+const MAX_LABEL_NICKNAME = 64
+
+/**
+ * Per-node series, for Grafana: height, seconds since the last beat, connected; labelled by
+ * peer ID and nickname. One series each per known node: the registry's cap (MAX_KNOWN_NODES)
+ * bounds them, and a forgotten node's go at the next scrape.
+ */
+export function registerPerNodeGauges (metrics: RelayMetrics, registry: NodeRegistry, now: () => number = Date.now): void {
+  const labelNames = ['peer_id', 'nickname'] as const
+  // null: no series for this node (one on the roster never heard has no height or last beat)
+  const each = (read: (record: NodeRecord) => number | null) => function (this: Gauge<'peer_id' | 'nickname'>): void {
+    this.reset()
+    for (const { record } of registry.nodes()) {
+      const value = read(record)
+      if (value !== null) this.set({ peer_id: record.peerId, nickname: record.nickname.slice(0, MAX_LABEL_NICKNAME) }, value)
+    }
+  }
+  // eslint-disable-next-line no-new
+  new Gauge({ name: 'devnet_node_height', help: 'A node\'s height, as of its last heartbeat', labelNames, registers: [metrics.registry], collect: each(r => r.lastHeartbeatAt === null ? null : r.height) })
+  // eslint-disable-next-line no-new
+  new Gauge({ name: 'devnet_node_seconds_since_beat', help: 'Seconds since a node\'s last heartbeat', labelNames, registers: [metrics.registry], collect: each(r => r.lastHeartbeatAt === null ? null : Math.max(0, (now() - r.lastHeartbeatAt) / 1000)) })
+  // eslint-disable-next-line no-new
+  new Gauge({ name: 'devnet_node_connected', help: 'Whether a node has an open heartbeat stream (1) or not (0)', labelNames, registers: [metrics.registry], collect: each(r => r.connected ? 1 : 0) })
 }

@@ -3,7 +3,9 @@
 // means the host is there; a stream that is not even refused within the timeout means it is
 // not. Without this, a host that vanished without closing (power cut, cable pulled, a laptop
 // shut) keeps its connection until TCP gives up on it, about 15 minutes on Linux defaults.
+import { clockTimeout, repeat, systemClock } from '../p2p/clock.ts'
 import { MAX_QUIET_PROBES, QUIET_PROBE_AFTER_MS, QUIET_PROBE_PROTOCOL, QUIET_PROBE_SWEEP_MS, QUIET_PROBE_TIMEOUT_MS } from './constants.ts'
+import type { Clock } from '../p2p/clock.ts'
 import type { Connection } from '@libp2p/interface'
 
 export class UnresponsiveError extends Error {
@@ -17,9 +19,10 @@ export class UnresponsiveError extends Error {
 /** 'closed': the connection ended while the probe was out, which answers the question too. */
 export type ProbeOutcome = 'answered' | 'unanswered' | 'closed'
 
-/** 'cancelled' when `cancel` aborted first (the prober is stopping): no answer either way. */
-export async function probeHost (connection: Connection, timeoutMs: number, cancel?: AbortSignal): Promise<ProbeOutcome | 'cancelled'> {
-  const timeout = AbortSignal.timeout(timeoutMs)
+/** 'cancelled' when `cancel` aborted first (the prober is stopping): no answer either way.
+ *  The timeout runs on `clock`. */
+export async function probeHost (connection: Connection, timeoutMs: number, cancel?: AbortSignal, clock: Clock = systemClock): Promise<ProbeOutcome | 'cancelled'> {
+  const { signal: timeout, clear } = clockTimeout(clock, timeoutMs)
   const signal = cancel == null ? timeout : AbortSignal.any([timeout, cancel])
   try {
     const probe = await connection.newStream(QUIET_PROBE_PROTOCOL, { signal })
@@ -31,6 +34,8 @@ export async function probeHost (connection: Connection, timeoutMs: number, canc
     // anything but the timeout is a reply from a host that is there: a refusal, a reset, a
     // full stream table
     return timeout.aborted ? 'unanswered' : 'answered'
+  } finally {
+    clear()
   }
 }
 
@@ -55,7 +60,8 @@ export interface QuietProbesInit {
   afterMs?: number
   /** how long its host has to answer; default QUIET_PROBE_TIMEOUT_MS */
   timeoutMs?: number
-  now?: () => number
+  /** what time it is, and the sweep and probe timers; default the real clock */
+  clock?: Clock
 }
 
 /**
@@ -67,32 +73,32 @@ export class QuietProbes<T extends ProbeTarget> {
   readonly afterMs: number
   readonly timeoutMs: number
   readonly #components: QuietProbesComponents<T>
-  readonly #now: () => number
+  readonly #clock: Clock
   #inFlight = 0
-  #timer?: ReturnType<typeof setInterval>
+  #stopSweeps?: () => void
   #stopping = new AbortController()
 
   constructor (components: QuietProbesComponents<T>, init: QuietProbesInit = {}) {
     this.#components = components
     this.afterMs = init.afterMs ?? QUIET_PROBE_AFTER_MS
     this.timeoutMs = init.timeoutMs ?? QUIET_PROBE_TIMEOUT_MS
-    this.#now = init.now ?? Date.now
+    this.#clock = init.clock ?? systemClock
   }
 
   start (): void {
-    if (this.#timer != null) return
+    if (this.#stopSweeps != null) return
     this.#stopping = new AbortController()
-    this.#timer = setInterval(() => { this.#sweep() }, Math.min(QUIET_PROBE_SWEEP_MS, this.afterMs))
+    this.#stopSweeps = repeat(this.#clock, Math.min(QUIET_PROBE_SWEEP_MS, this.afterMs), () => { this.#sweep() })
   }
 
   stop (): void {
-    clearInterval(this.#timer)
-    this.#timer = undefined
+    this.#stopSweeps?.()
+    this.#stopSweeps = undefined
     this.#stopping.abort()
   }
 
   #sweep (): void {
-    const now = this.#now()
+    const now = this.#clock.now()
     for (const target of this.#components.targets()) {
       if (this.#inFlight >= MAX_QUIET_PROBES) return
       if (target.probing || now - target.heardAt < this.afterMs) continue
@@ -104,10 +110,10 @@ export class QuietProbes<T extends ProbeTarget> {
     target.probing = true
     this.#inFlight++
     try {
-      const outcome = await probeHost(target.connection, this.timeoutMs, this.#stopping.signal)
+      const outcome = await probeHost(target.connection, this.timeoutMs, this.#stopping.signal, this.#clock)
       if (outcome === 'closed' || outcome === 'cancelled') return
       const silentMs = now - target.heardAt
-      if (outcome === 'answered') target.heardAt = this.#now()
+      if (outcome === 'answered') target.heardAt = this.#clock.now()
       this.#components.settled(target, outcome, silentMs)
     } finally {
       target.probing = false

@@ -12,6 +12,7 @@ import {
   INBOUND_CONNECTIONS_PER_HOST_PER_SECOND, MAX_CONNECTIONS, MAX_PENDING_INBOUND_CONNECTIONS, MAX_STREAMS_PER_CONNECTION
 } from './constants.ts'
 import { PortInUseError } from './port-in-use.ts'
+import type { Clock } from '../p2p/clock.ts'
 import type { PenaltyBox } from './access.ts'
 import type { RelayMetrics } from './metrics.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
@@ -29,6 +30,8 @@ export interface RelayNodeInit {
 export interface RelayNodeComponents {
   penaltyBox: PenaltyBox
   metrics: RelayMetrics
+  /** what time it is, for the penalty box */
+  clock: Clock
 }
 
 function ipFamily (host: string): 'ip4' | 'ip6' {
@@ -38,7 +41,7 @@ function ipFamily (host: string): 'ip4' | 'ip6' {
 /** A started libp2p node; rejects with PortInUseError when a listener's port is taken. */
 export async function createRelayNode (init: RelayNodeInit, components: RelayNodeComponents): Promise<Libp2p> {
   const { host, tcpPort, wsPort } = init
-  const { penaltyBox, metrics } = components
+  const { penaltyBox, metrics, clock } = components
   const family = ipFamily(host)
   let libp2p: Libp2p
   try {
@@ -60,7 +63,7 @@ export async function createRelayNode (init: RelayNodeInit, components: RelayNod
       connectionGater: {
         // a peer cut off for bad input is refused as soon as its identity is known
         denyInboundEncryptedConnection: (remote) => {
-          const banned = penaltyBox.isBanned(remote.toString(), Date.now())
+          const banned = penaltyBox.isBanned(remote.toString(), clock.now())
           if (banned) metrics.connectionsRefused.inc({ reason: 'cooling_off' })
           return banned
         }

@@ -3,7 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { parseRoster, RosterFile } from './roster.ts'
+import { ManualClock } from '../testing/clock.ts'
+import { waitFor } from '../testing/wait-for.ts'
+import { parseRoster, ROSTER_CHECK_INTERVAL_MS, RosterFile, rosterFile } from './roster.ts'
 import type { RosterEntry } from './roster.ts'
 
 const A = '12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf'
@@ -35,6 +37,30 @@ describe('the expected roster', () => {
       assert.deepEqual(seen.at(-1)?.map(entry => entry.name), ['a', 'b'])
       await assert.rejects(new RosterFile(join(dir, 'none.json'), () => {}).load(), { name: 'InvalidRosterError', message: /cannot read it \(ENOENT\)/ })
     } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('as a relay service, reads the file at start and looks at it again every interval of the relay\'s clock, until stopped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'devnet-roster-'))
+    const file = join(dir, 'roster.json')
+    const clock = new ManualClock(0)
+    const expected: string[][] = []
+    const service = rosterFile(file)({ registry: { expect: (_source, entries) => { expected.push(entries.map(entry => entry.name)) } }, clock })
+    try {
+      await writeFile(file, JSON.stringify({ nodes: [{ name: 'a', peerId: A }] }))
+      await service.start()
+      assert.deepEqual(expected, [['a']])
+      assert.equal(clock.pending, 1, 'the next check waits on the relay\'s clock')
+      await writeFile(file, JSON.stringify({ nodes: [{ name: 'a', peerId: A }, { name: 'b', peerId: B }] }))
+      clock.advance(ROSTER_CHECK_INTERVAL_MS)
+      await waitFor('the edit, at the next check', () => expected.length === 2)
+      assert.deepEqual(expected[1], ['a', 'b'])
+      assert.equal(clock.pending, 1, 'and the one after')
+      service.stop()
+      assert.equal(clock.pending, 0, 'stopped: no check is left scheduled')
+    } finally {
+      service.stop()
       await rm(dir, { recursive: true, force: true })
     }
   })

@@ -6,9 +6,11 @@
 import { readFile, stat } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { repeat, systemClock } from '../p2p/clock.ts'
 import { MAX_NICKNAME_LENGTH } from '../protocol/index.ts'
 import { MAX_KNOWN_NODES } from './constants.ts'
 import type { NodeRegistry } from './registry.ts'
+import type { Clock } from '../p2p/clock.ts'
 
 const log = logger('devnet:relay:roster')
 
@@ -74,7 +76,7 @@ async function readRoster (file: string): Promise<RosterEntry[]> {
 export class RosterFile {
   readonly file: string
   readonly #onChange: (roster: RosterEntry[]) => void
-  #timer: ReturnType<typeof setInterval> | undefined
+  #stopChecks: (() => void) | undefined
   #lastStat = ''
   #lastError = ''
 
@@ -93,14 +95,14 @@ export class RosterFile {
     }
   }
 
-  start (intervalMs = ROSTER_CHECK_INTERVAL_MS): void {
-    this.#timer ??= setInterval(() => { void this.check() }, intervalMs)
-    this.#timer.unref()
+  /** Checks the file every `intervalMs` on the clock until stop(). */
+  start (intervalMs = ROSTER_CHECK_INTERVAL_MS, clock: Clock = systemClock): void {
+    this.#stopChecks ??= repeat(clock, intervalMs, () => { void this.check() })
   }
 
   stop (): void {
-    if (this.#timer != null) clearInterval(this.#timer)
-    this.#timer = undefined
+    this.#stopChecks?.()
+    this.#stopChecks = undefined
   }
 
   async check (): Promise<void> {
@@ -129,14 +131,15 @@ export class RosterFile {
 }
 
 /** The roster as a relay service: start() reads the file (throwing on a bad one) and tells the
- *  registry to expect its nodes, then follows the file; stop() stops following it. */
-export function rosterFile (file: string, intervalMs = ROSTER_CHECK_INTERVAL_MS): (components: { registry: NodeRegistry }) => { start: () => Promise<void>, stop: () => void } {
-  return ({ registry }) => {
+ *  registry to expect its nodes, then follows the file on the relay's clock; stop() stops
+ *  following it. */
+export function rosterFile (file: string, intervalMs = ROSTER_CHECK_INTERVAL_MS): (components: { registry: Pick<NodeRegistry, 'expect'>, clock?: Clock }) => { start: () => Promise<void>, stop: () => void } {
+  return ({ registry, clock }) => {
     const roster = new RosterFile(file, entries => { registry.expect('roster file', entries) })
     return {
       start: async () => {
         registry.expect('roster file', await roster.load())
-        roster.start(intervalMs)
+        roster.start(intervalMs, clock)
       },
       stop: () => { roster.stop() }
     }

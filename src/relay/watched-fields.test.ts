@@ -1,6 +1,6 @@
 // The heartbeat's optional fields after Go's five, at a real relay: kept and shown in
 // /api/nodes and the feed, validated like the old ones (a bad one is a counted, named
-// rejection), and gone again when a sender stops sending them.
+// rejection), kept in the history record, and gone again when a sender stops sending them.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { FeedClient } from '../testing/feed-client.ts'
@@ -9,6 +9,7 @@ import { createPeer, openHeartbeatStream } from '../testing/peers.ts'
 import { startTestRelay } from '../testing/test-relay.ts'
 import { waitFor } from '../testing/wait-for.ts'
 import type { NodeRecord } from '../protocol/index.ts'
+import type { StateAnswer } from '../protocol/history.ts'
 import type { TestRelay } from '../testing/test-relay.ts'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -29,7 +30,7 @@ describe('the watcher\'s heartbeat fields at the relay', () => {
     await relay.destroy()
   })
 
-  it('keeps them in /api/nodes and the feed, rejects a bad one by name, and clears them when they stop coming', async () => {
+  it('keeps them in /api/nodes, the feed and the record, rejects a bad one by name, and clears them when they stop coming', async () => {
     const feed = await FeedClient.open(peer, relay.browserAddrs[0] ?? '')
     const stream = await openHeartbeatStream(peer, relay.nodeAddrs[0] ?? '')
     const id = peer.peerId.toString()
@@ -39,6 +40,13 @@ describe('the watcher\'s heartbeat fields at the relay', () => {
     const node = await waitFor('the fields in /api/nodes', async () => { const node = await listed(); return node?.client === 'Geth' && node })
     assert.deepEqual([node.clientVersion, node.nodePeerId, node.syncing, node.finalizedHeight], ['v1.13.5', '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB', true, 3])
     await waitFor('the fields in the feed', () => feed.byPeer(id)?.syncing === true && feed.byPeer(id)?.client === 'Geth')
+    // and in the history record (the next write, within a fifth of a second), for ?at= and replay
+    const recorded = await waitFor('the fields in /api/state', async () => {
+      const state = await (await fetch(`${relay.httpUrl}/api/state?at=now`)).json() as StateAnswer
+      const n = state.nodes.find(n => n.peerId === id)
+      return n?.client === 'Geth' && n
+    })
+    assert.deepEqual([recorded.clientVersion, recorded.nodePeerId, recorded.syncing, recorded.finalizedHeight], ['v1.13.5', '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB', true, 3])
 
     stream.send(encoder.encode(`${GO},"Client":5}\n`))
     await waitFor('the bad line counted by name', async () => await getMetric(relay.httpUrl, 'devnet_heartbeats_rejected_total{reason="invalid_client"}') === 1)

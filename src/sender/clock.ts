@@ -1,17 +1,9 @@
-// Timers behind an interface, so the heartbeat service can run on a fake clock in tests and
-// a thousand simulated nodes can share one real timer instead of holding a thousand.
+// Clocks for the heartbeat sender beyond the real one (src/p2p/clock.ts): a manual clock for
+// tests, and a shared one so a thousand simulated nodes hold one real timer, not a thousand.
+import type { Clock, ClockTimer } from '../p2p/clock.ts'
 
-export interface ClockTimer {
-  /** opaque; only for clearTimeout */
-  readonly id: number
-}
-
-export interface Clock {
-  /** ms since epoch */
-  now: () => number
-  setTimeout: (callback: () => void, ms: number) => ClockTimer
-  clearTimeout: (timer: ClockTimer) => void
-}
+export { systemClock } from '../p2p/clock.ts'
+export type { Clock, ClockTimer } from '../p2p/clock.ts'
 
 interface Entry {
   id: number
@@ -123,16 +115,6 @@ class TimerHeap {
     }
     this.#set(i, entry)
   }
-}
-
-/** The real clock: Date.now and one Node timer per setTimeout. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms)
-    return { id: Number(handle[Symbol.toPrimitive]()) }
-  },
-  clearTimeout: timer => { clearTimeout(timer.id) }
 }
 
 /**

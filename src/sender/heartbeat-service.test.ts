@@ -9,7 +9,7 @@ import { createSenderNode } from '../testing/peers.ts'
 import { recordingLog } from '../testing/recording-log.ts'
 import { TestTarget } from '../testing/heartbeat-target.ts'
 import type { TipsetInfo } from './heartbeat-service.ts'
-import type { Connection, Libp2p } from '@libp2p/interface'
+import type { Libp2p } from '@libp2p/interface'
 
 const HEAD = '{ bafy2bzacecnamqgqmifpluoeldx7zzglxcljo6oja4vrmtj7432rphldpdmm2 }'
 const GENESIS = 'bafy2bzacecnamqgqmifpluoeldx7zzglxcljo6oja4vrmtj7432rphldpdmm2'
@@ -195,130 +195,137 @@ describe('HeartbeatService against a real libp2p target, on a fake clock', () =>
   })
 })
 
-/**
- * A stream that accepts sends until told it is full, then returns false (backpressure) until
- * drain() is called; the smallest stand-in for a libp2p v3 stream's send/onDrain contract.
- */
-class StubStream extends EventTarget {
-  status = 'open'
-  readonly sent: string[] = []
-  full = false
-  failWith: Error | undefined
-  #drained = Promise.withResolvers<void>()
+describe('HeartbeatService.run on a real stream to a real target', () => {
+  const target = new TestTarget()
+  let sender: Libp2p
 
-  send (bytes: Uint8Array): boolean {
-    if (this.failWith != null) throw this.failWith
-    this.sent.push(new TextDecoder().decode(bytes))
-    return !this.full
-  }
+  before(async () => {
+    sender = await createSenderNode()
+    await target.start()
+  })
 
-  async onDrain (): Promise<void> {
-    if (!this.full) return
-    await this.#drained.promise
-  }
+  after(async () => {
+    await sender.stop()
+    await target.stop()
+  })
 
-  drain (): void {
-    this.full = false
-    this.#drained.resolve()
-    this.#drained = Promise.withResolvers<void>()
-  }
+  // ~60 KiB a beat (under the target's 64 KiB line cap): a stream's first yamux window (256 KiB)
+  // is used up within five beats that are not read
+  const BIG_HEAD = `{ ${'bafy2bzace'.repeat(6_000)} }`
 
-  async close (): Promise<void> { this.status = 'closed' }
-  abort (): void { this.status = 'aborted' }
-}
-
-describe('HeartbeatService.run with a stub stream', () => {
-  function setup (): { service: HeartbeatService, stream: StubStream, clock: ManualClock, closes: () => number } {
-    const stream = new StubStream()
-    let closes = 0
-    const connection = {
-      newStream: async () => stream,
-      close: async () => { closes++ },
-      abort: () => { closes++ }
-    }
-    const host = { dial: async () => connection as unknown as Connection }
+  /** A service beating every 1 s on a manual clock to the target, connected; heights count the beats built. */
+  async function connected (head = BIG_HEAD): Promise<{ service: HeartbeatService, clock: ManualClock, built: () => number, setHead: (h: string) => void }> {
+    target.lines.length = 0
     const clock = new ManualClock(0)
-    const service = new HeartbeatService({ host, clock, log: recordingLog() },
-      { beatTarget: '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWGzBa1EGMzXTFGYc5ec6yEmEgnuqGbNb3mZGxhzYSqUnV', beatPeriod: '1s' },
-      () => ({ head: HEAD, height: 1 }))
-    return { service, stream, clock, closes: () => closes }
+    let height = 0
+    let current = head
+    const service = new HeartbeatService({ host: sender, clock, log: recordingLog() },
+      { beatTarget: target.address, beatPeriod: '1s' }, () => ({ head: current, height: ++height }))
+    await service.connect()
+    return { service, clock, built: () => height, setHead: h => { current = h } }
   }
+
+  const heightOf = (line: string | undefined): number => Number(/"Height":(\d+)/.exec(line ?? '')?.[1])
 
   it('waits for drain under backpressure instead of queueing beats, then resumes with one beat', async () => {
-    const { service, stream, clock } = setup()
-    await service.connect()
+    target.readPaused = true
+    const { service, clock, built, setHead } = await connected()
     const controller = new AbortController()
     const running = service.run(controller.signal)
-    stream.full = true
-    clock.advance(1000)
-    await waitFor('the first send', () => stream.sent.length === 1)
-    // three more periods pass while the stream is full: nothing is sent or buffered
-    for (let i = 0; i < 3; i++) {
+    try {
+      // beat until a send is pushed back: the target reads nothing, so its window runs out
+      await waitFor('a send to be pushed back', async () => {
+        if (service.stream?.writableNeedsDrain === true) return true
+        const before = built()
+        clock.advance(1000)
+        await waitFor('the beat of this tick', () => built() > before)
+        return false
+      })
+      const blocked = built()
+      assert.equal(service.beatsSent, blocked - 1, 'the pushed-back beat is not counted as sent until it drains')
+      // three more periods while the stream is full: no beat is built, let alone queued
+      for (let k = 0; k < 3; k++) clock.advance(1000)
+      // the target reads again: everything sent arrives, then Go's ticker channel holds one
+      // missed tick: one beat at once, not three
+      target.resumeReading()
+      await waitFor('the beats sent before the push-back, and the held tick\'s', () => target.lines.length === blocked + 1)
+      // the next beat on schedule carries a head of its own; every line before it is in
+      setHead('{ bafy2bzacemarker }')
       clock.advance(1000)
-      await new Promise(resolve => setImmediate(resolve))
+      await waitFor('the next beat on schedule', () => target.lines.some(line => line.includes('bafy2bzacemarker')))
+      assert.equal(target.lines.length, blocked + 2, 'missed ticks are dropped, not replayed')
+      assert.deepEqual(target.lines.map(heightOf), Array.from({ length: blocked + 2 }, (_, k) => k + 1), 'every beat built was sent, in order')
+      assert.equal(service.beatsSent, blocked + 2)
+      controller.abort()
+      assert.equal(await running, null, 'an aborted run resolves null')
+      assert.equal(service.stream?.status, 'open', 'and leaves the stream open, as Go does')
+    } finally {
+      target.resumeReading()
+      controller.abort()
+      await running
+      await service.closeStream()
     }
-    assert.equal(stream.sent.length, 1, 'no send while waiting for drain')
-    stream.drain()
-    // Go's ticker channel holds one missed tick: one beat at once, not three
-    await waitFor('the beat held by the ticker', () => stream.sent.length === 2)
-    await new Promise(resolve => setImmediate(resolve))
-    assert.equal(stream.sent.length, 2, 'missed ticks are dropped, not replayed')
-    clock.advance(1000)
-    await waitFor('the next beat on schedule', () => stream.sent.length === 3)
-    controller.abort()
-    assert.equal(await running, null, 'an aborted run resolves null')
-    assert.equal(stream.status, 'open', 'and leaves the stream open, as Go does')
   })
 
   it('on a send error closes the connection and returns the error', async () => {
-    const { service, stream, clock, closes } = setup()
-    await service.connect()
+    const { service, clock } = await connected('{ bafy2bzacesmall }')
     const running = service.run(new AbortController().signal)
-    stream.failWith = new Error('broken pipe')
+    clock.advance(1000)
+    await waitFor('the first beat', () => target.lines.length === 1)
+    // this end's writable side is closed under the service: its next send throws
+    await service.stream?.close()
     clock.advance(1000)
     const err = await running
-    assert.equal(err?.message, 'broken pipe')
-    assert.equal(closes(), 1)
+    assert.equal(err?.name, 'StreamStateError')
     assert.equal(service.stream, undefined)
+    await waitFor('the connection to the target to be closed', () => sender.getConnections().length === 0)
   })
 
-  it('returns HeartbeatStreamClosedError at once when the stream closes between beats', async () => {
-    const { service, stream, closes } = setup()
-    await service.connect()
+  it('returns HeartbeatStreamClosedError at once when the target resets the stream between beats', async () => {
+    const { service, clock } = await connected('{ bafy2bzacesmall }')
     const running = service.run(new AbortController().signal)
-    stream.status = 'reset'
-    stream.dispatchEvent(new Event('close'))
+    clock.advance(1000)
+    await waitFor('the first beat', () => target.lines.length === 1)
+    // no tick comes: the reset alone ends the run
+    target.resetStreams()
     const err = await running
     assert.equal(err?.name, 'HeartbeatStreamClosedError')
-    assert.equal(closes(), 1)
+    assert.equal(service.stream, undefined)
+    await waitFor('the connection to the target to be closed', () => sender.getConnections().length === 0)
   })
 
   it('beatNow (not in go-filecoin) beats at once between ticks, keeps the ticker\'s phase, and does nothing without a run', async () => {
-    const { service, stream, clock } = setup()
+    const { service, clock, setHead } = await connected('{ bafy2bzacesmall }')
     assert.equal(service.beatNow(), false, 'no run: nothing to wake')
-    await service.connect()
     const controller = new AbortController()
     const running = service.run(controller.signal)
-    assert.equal(service.beatNow(), true)
-    await waitFor('the beat asked for', () => stream.sent.length === 1)
-    clock.advance(400)
-    service.beatNow()
-    service.beatNow()
-    await waitFor('one more beat for two asks', () => stream.sent.length === 2)
-    await new Promise(resolve => setImmediate(resolve))
-    assert.equal(stream.sent.length, 2, 'asks that come together are one beat')
-    clock.advance(599)
-    await new Promise(resolve => setImmediate(resolve))
-    assert.equal(stream.sent.length, 2, 'the tick is not moved by the asks')
-    clock.advance(1)
-    await waitFor('the regular tick, on its phase', () => stream.sent.length === 3)
-    controller.abort()
-    await running
+    try {
+      assert.equal(service.beatNow(), true)
+      await waitFor('the beat asked for', () => target.lines.length === 1)
+      clock.advance(400)
+      service.beatNow()
+      service.beatNow()
+      await waitFor('one more beat for two asks', () => target.lines.length >= 2)
+      // the ticker's phase is the run's start (t = 0): nothing at 999 ms, the tick at 1000 ms
+      clock.advance(599)
+      setHead('{ bafy2bzacemarker }')
+      clock.advance(1)
+      await waitFor('the regular tick, on its phase', () => target.lines.some(line => line.includes('bafy2bzacemarker')))
+      // lines arrive in the order sent: had the two asks made two beats, or the tick moved
+      // earlier, there would be more lines before the marker
+      assert.equal(target.lines.length, 3, 'asks that come together are one beat, and the tick is not moved by them')
+      assert.match(target.lines[2] ?? '', /bafy2bzacemarker/)
+    } finally {
+      controller.abort()
+      await running
+      await service.closeStream()
+    }
     assert.equal(service.beatNow(), false, 'the run is over')
   })
 
   it('run without connect is NotConnectedError', async () => {
-    const { service } = setup()
+    const service = new HeartbeatService({ host: sender, clock: new ManualClock(0), log: recordingLog() },
+      { beatTarget: target.address }, () => ({ head: HEAD, height: 1 }))
     assert.equal((await service.run(new AbortController().signal))?.name, 'NotConnectedError')
   })
 })

@@ -9,7 +9,9 @@
 // hidden tab or a batch of queued messages cannot make time seem to pass on the devnet.
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
 import type { ForksMessage } from '../protocol/forks.ts'
-import { BEAT_OUTAGE_FACTOR, BLOCK_TIME_SAMPLES, DEFAULT_BEAT_PERIOD_MS, EWMA_WEIGHT, FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_NODES, STALE_BEATS } from './constants.ts'
+import type { HistoryHeader, HistorySeries } from '../protocol/history.ts'
+import { median, nextBeatPeriod, staleAfterMs as staleAfter } from '../protocol/status-rules.ts'
+import { BLOCK_TIME_SAMPLES, FEED_CURRENT_MS, HISTORY_CAPACITY, MAX_FEED_GAPS, MAX_NODES } from './constants.ts'
 import { HeightHistory } from './height-history.ts'
 
 /** One node as the feed describes it, plus what the dashboard has observed of it. Immutable:
@@ -98,9 +100,12 @@ export interface FeedState {
   readonly forks: ForksMessage | null
   /** per node (peer ID), its median propagation delay (ms), from the relay's latest `prop` */
   readonly propagation: ReadonlyMap<string, number>
+  /** new height histories keep points at least this far apart (but the newest): the chart's
+   *  window over their capacity, so a week-long window holds a week */
+  readonly spacingMs: number
 }
 
-export function initialFeedState (): FeedState {
+export function initialFeedState (spacingMs = 0): FeedState {
   return {
     nodes: new Map(),
     byIndex: new Map(),
@@ -114,7 +119,8 @@ export function initialFeedState (): FeedState {
     best: { height: -1, roseAt: 0, blockTimeMs: null, samples: [], seen: false },
     unknownEvents: 0,
     forks: null,
-    propagation: new Map()
+    propagation: new Map(),
+    spacingMs
   }
 }
 
@@ -131,7 +137,7 @@ export function silentSince (node: NodeEntry): number {
 
 /** How long a node may be silent before it is stale: STALE_BEATS of its observed period. */
 export function staleAfterMs (node: NodeEntry): number {
-  return STALE_BEATS * (node.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS)
+  return staleAfter(node.beatPeriodMs)
 }
 
 /** Connected and heard from on this connection, so its height and head are current. */
@@ -324,7 +330,7 @@ class Draft {
     }
     // it went offline, and has come back without a beat since
     if (known !== undefined && !known.connected && record.lastHeartbeatAt <= (known.disconnectedAt ?? -Infinity)) return at
-    const bound = STALE_BEATS * (known?.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS)
+    const bound = staleAfter(known?.beatPeriodMs ?? null)
     if (at - record.lastHeartbeatAt > bound) return at
     return known?.connected === true ? known.connectedAt : null
   }
@@ -347,7 +353,7 @@ class Draft {
           disconnectedAt: record.connected ? null : (known !== undefined && !known.connected ? known.disconnectedAt : record.lastHeartbeatAt),
           connectedAt,
           beatPeriodMs: known?.beatPeriodMs ?? null,
-          history: known?.history ?? new HeightHistory()
+          history: known?.history ?? new HeightHistory(HISTORY_CAPACITY, this.#state.spacingMs)
         }
     for (const [at, height] of history ?? []) recordHeight(entry.history, at, height)
     if (!missing) recordHeight(entry.history, record.lastHeartbeatAt, record.height)
@@ -458,14 +464,6 @@ function sameRecord (a: NodeFields, b: NodeFields): boolean {
     a.syncing === b.syncing && a.finalizedHeight === b.finalizedHeight
 }
 
-
-function nextBeatPeriod (previous: number | null, interval: number): number | null {
-  if (!(interval > 0)) return previous
-  if (previous === null) return interval
-  if (interval > BEAT_OUTAGE_FACTOR * previous) return previous
-  return previous + EWMA_WEIGHT * (interval - previous)
-}
-
 /** The chart draws steps, so only height changes are kept, which makes the ring last longer. */
 function recordHeight (history: HeightHistory, at: number, height: number): void {
   if (history.size > 0 && (history.lastHeight() === height || at < history.lastAt())) return
@@ -479,8 +477,30 @@ function firstAtHeight (history: HeightHistory, height: number, fallback: number
   return at
 }
 
-function median (values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+
+/**
+ * The relay's record of the chart's window (/api/history) behind what the feed gave: each
+ * known node's history gets the recorded heights older than its first point, as steps at the
+ * end of each bucket where the height changed. Nodes the feed does not know are left out.
+ */
+export function mergePast (state: FeedState, header: HistoryHeader, series: readonly HistorySeries[]): FeedState {
+  let nodes: Map<string, NodeEntry> | undefined
+  for (const s of series) {
+    const node = (nodes ?? state.nodes).get(s.peerId)
+    if (node === undefined) continue
+    const past: Array<[number, number]> = []
+    let previous = -1
+    for (let j = 0; j < s.heights.length; j++) {
+      const height = s.heights[j] ?? previous
+      if (height === previous) continue
+      const k = s.first + j
+      // where the bucket ends: the height was this by then (the last bucket ends at `to`)
+      past.push([k === header.buckets - 1 ? header.to : header.from + (k + 1) * header.stepMs, height])
+      previous = height
+    }
+    if (past.length === 0) continue
+    nodes ??= new Map(state.nodes)
+    nodes.set(s.peerId, { ...node, history: node.history.withPast(past) })
+  }
+  return nodes === undefined ? state : { ...state, nodes }
 }

@@ -43,4 +43,27 @@ describe('HeightHistory', () => {
     history.push(1, Number.MAX_SAFE_INTEGER)
     assert.equal(history.lastHeight(), Number.MAX_SAFE_INTEGER)
   })
+
+  it('keeps points a spacing apart but the newest, which follows the height', () => {
+    const history = new HeightHistory(100, 10)
+    for (let t = 0; t <= 40; t++) history.push(t, t)
+    const points = Array.from({ length: history.size }, (_, k) => [history.atOf(k), history.heightOf(k)])
+    // 0, then one each 10 ms, and the newest where the height is now
+    assert.deepEqual(points, [[0, 0], [10, 10], [20, 20], [30, 30], [40, 40]])
+    history.push(43, 43)
+    assert.deepEqual([history.atOf(history.size - 1), history.heightOf(history.size - 1), history.size], [43, 43, 6])
+    history.push(45, 45)
+    assert.deepEqual([history.atOf(history.size - 1), history.heightOf(history.size - 1), history.size], [45, 45, 6])
+  })
+
+  it('takes a past behind its first point, and keeps its own where both speak', () => {
+    const history = new HeightHistory(5)
+    history.push(100, 10)
+    history.push(110, 11)
+    const merged = history.withPast([[40, 4], [60, 6], [80, 8], [100, 99], [105, 99]])
+    assert.deepEqual(Array.from({ length: merged.size }, (_, k) => [merged.atOf(k), merged.heightOf(k)]), [[40, 4], [60, 6], [80, 8], [100, 10], [110, 11]])
+    // over capacity the oldest go
+    const full = history.withPast([[1, 1], [2, 2], [3, 3], [4, 4]])
+    assert.deepEqual([full.size, full.atOf(0), full.lastHeight()], [5, 2, 11])
+  })
 })

@@ -7,6 +7,9 @@ import { HISTORY_CAPACITY } from './constants.ts'
  */
 export class HeightHistory {
   readonly capacity: number
+  /** points closer than this to the one before the newest replace the newest instead of
+   *  adding one: a long chart window keeps its whole width in the same memory */
+  readonly spacingMs: number
   readonly #at: Float64Array
   readonly #height: Float64Array
   #start = 0
@@ -14,11 +17,28 @@ export class HeightHistory {
   /** Counts appends, so a view can tell that the history changed without comparing it. */
   version = 0
 
-  constructor (capacity: number = HISTORY_CAPACITY) {
+  constructor (capacity: number = HISTORY_CAPACITY, spacingMs = 0) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer')
     this.capacity = capacity
+    this.spacingMs = spacingMs
     this.#at = new Float64Array(capacity)
     this.#height = new Float64Array(capacity)
+  }
+
+  /**
+   * A history of `past` (oldest first; the relay's record, thinned) followed by this one's
+   * points: the past only where it is older than this history's first point, so what the feed
+   * said wins where both speak. Where they are too many, the oldest go.
+   */
+  withPast (past: ReadonlyArray<readonly [at: number, height: number]>): HeightHistory {
+    const next = new HeightHistory(this.capacity, this.spacingMs)
+    const firstAt = this.#size === 0 ? Infinity : this.atOf(0)
+    for (const [at, height] of past) {
+      if (at >= firstAt) break
+      next.push(at, height)
+    }
+    for (let k = 0; k < this.#size; k++) next.push(this.atOf(k), this.heightOf(k))
+    return next
   }
 
   get size (): number {
@@ -28,6 +48,15 @@ export class HeightHistory {
   /** Appends a point; the oldest is overwritten once full. Points older than the last are ignored. */
   push (at: number, height: number): void {
     if (this.#size > 0 && at < this.lastAt()) return
+    if (this.spacingMs > 0 && this.#size >= 2 && this.lastAt() - this.atOf(this.#size - 2) < this.spacingMs) {
+      // the newest point is not yet a spacing past the one before it: it moves to the new
+      // height instead of a point being added
+      const last = (this.#start + this.#size - 1) % this.capacity
+      this.#at[last] = at
+      this.#height[last] = height
+      this.version++
+      return
+    }
     const index = (this.#start + this.#size) % this.capacity
     this.#at[index] = at
     this.#height[index] = height

@@ -91,6 +91,32 @@ describe('store: snapshot, then events', () => {
     assert.equal(h.row('a')?.node.height, 4, 'i=1 is A in the new numbering')
   })
 
+  it('puts the relay\'s record of the window behind what the feed gave, as steps at bucket ends', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [record('A', { height: 50, lastHeartbeatAt: t })]))
+    h.send({ t: 'hb', i: 0, height: 51, head: '{ x }', at: t + 1_000 })
+    const peerId = h.row('a')!.node.peerId
+    const before = h.row('a')
+    // an hour before, in 60 buckets of a minute: 20 → 49 over the hour, one bucket a reorg
+    const from = t - 3_600_000
+    const heights = Array.from({ length: 60 }, (_, k) => 20 + Math.floor(k / 2))
+    h.store.mergePast({ from, to: t, stepMs: 60_000, buckets: 60, source: 60_000, nodes: 2 }, [
+      { peerId, nickname: 'a', first: 0, heights, ranges: [], connection: [[0, 1]] },
+      { peerId: 'not-known-to-the-feed', nickname: 'z', first: 3, heights: [1, 2], ranges: [], connection: [] }
+    ])
+    h.frame()
+    const after = h.row('a')!
+    assert.notEqual(after, before, 'the node changed: its chart line is drawn again')
+    const history = after.node.history
+    const points = Array.from({ length: history.size }, (_, k) => [history.atOf(k) - t, history.heightOf(k)])
+    // one point per change of height, at the end of its bucket; then what the feed gave
+    assert.deepEqual(points.slice(0, 3), [[-3_600_000 + 60_000, 20], [-3_600_000 + 3 * 60_000, 21], [-3_600_000 + 5 * 60_000, 22]])
+    assert.deepEqual(points.slice(-2), [[0, 50], [1_000, 51]])
+    assert.equal(points.length, 30 + 2, 'each height of the hour once, then the feed\'s two')
+    assert.equal(h.view().nodes.length, 1, 'a node only the record knows is not shown')
+  })
+
   it('a new snapshot keeps the objects of nodes that did not change, so their rows are not redrawn', () => {
     const h = harness()
     const t = h.clock.now
@@ -500,7 +526,8 @@ describe('store: ring buffer bound per node', () => {
     const h = harness()
     const t = h.clock.now
     h.send(...subscribe(t, [record('A', { height: 0, lastHeartbeatAt: t })]))
-    for (let k = 1; k <= HISTORY_CAPACITY * 3; k++) h.store.push({ t: 'hb', i: 0, height: k, head: `{ ${k} }`, at: t + k })
+    // a beat a second: farther apart than the default window's spacing, so each one is a point
+    for (let k = 1; k <= HISTORY_CAPACITY * 3; k++) h.store.push({ t: 'hb', i: 0, height: k, head: `{ ${k} }`, at: t + k * 1_000 })
     h.frame()
     const history = h.row('a')?.node.history
     assert.equal(history?.size, HISTORY_CAPACITY)

@@ -5,8 +5,9 @@
 // scheduler, the timer and the clock are injected: the page passes requestAnimationFrame,
 // setTimeout and Date.now, Node tests a manual scheduler, manual timers and a fake clock.
 import type { FeedMessage } from '../protocol/feed.ts'
-import { DEFAULT_OFFLINE_KEEP_MS, MAX_QUEUED_MESSAGES } from './constants.ts'
-import { initialFeedState, reduceAll } from './feed-state.ts'
+import type { HistoryHeader, HistorySeries } from '../protocol/history.ts'
+import { DEFAULT_OFFLINE_KEEP_MS, HISTORY_CAPACITY, MAX_QUEUED_MESSAGES } from './constants.ts'
+import { initialFeedState, mergePast, reduceAll } from './feed-state.ts'
 import type { FeedState } from './feed-state.ts'
 import { deriveView } from './view.ts'
 import type { ConnectionState, DashboardView, ViewOptions } from './view.ts'
@@ -41,6 +42,10 @@ export interface DashboardStore {
   getSnapshot: () => DashboardView
   /** The reducer's state, for tests and diagnostics. */
   getFeedState: () => FeedState
+  /** The relay's record of the window, behind what the feed gave (see mergePast). */
+  mergePast: (header: HistoryHeader, series: readonly HistorySeries[]) => void
+  /** Shows this state instead of the feed's (time travel: a moment from the record). */
+  replaceState: (next: FeedState) => void
 }
 
 export function createDashboardStore (init: DashboardStoreInit): DashboardStore {
@@ -57,7 +62,8 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
   // when each queued message arrived: a hidden tab applies its queue when it is shown, and a
   // ping's clock offset is measured from its arrival, not from then
   let arrivals: number[] = []
-  let state = initialFeedState()
+  // the chart's window over what a node's history holds: a long window thins its points
+  let state = initialFeedState(options.windowMs / HISTORY_CAPACITY)
   let connection: ConnectionState = { state: 'connecting', attempt: 1 }
   let view = deriveView(state, connection, init.now(), options, null)
   const minIntervalMs = init.minIntervalMs ?? 0
@@ -132,6 +138,16 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
       return () => { listeners.delete(listener) }
     },
     getSnapshot: () => view,
-    getFeedState: () => state
+    getFeedState: () => state,
+    mergePast (header, series) {
+      state = mergePast(state, header, series)
+      request(true)
+    },
+    replaceState (next) {
+      queue = []
+      arrivals = []
+      state = next
+      request(true)
+    }
   }
 }

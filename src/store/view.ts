@@ -9,7 +9,8 @@
 // Forks are the relay's word (src/relay/fork-tracker.ts), read from its `forks` message: the
 // page never calls one from heads itself, so every viewer says the same, and nothing is
 // inferred across a gap in the feed.
-import { DEFAULT_BEAT_PERIOD_MS, DEFAULT_BLOCK_TIME_MS, FEED_CURRENT_MS, STALL_BLOCKS, SYNC_GRACE_BEATS } from './constants.ts'
+import { isBehind, stallAfterMs } from '../protocol/status-rules.ts'
+import { FEED_CURRENT_MS } from './constants.ts'
 import { isReporting, relayTime, silentSince, staleAfterMs } from './feed-state.ts'
 import type { FeedGap, FeedState, NodeEntry } from './feed-state.ts'
 import { chooseNetwork, inNetwork, onMinorityBranch, panelPlaces, roundsOf } from './forks-view.ts'
@@ -59,6 +60,9 @@ export type ConnectionState =
   | { readonly state: 'live' }
   | { readonly state: 'lost', readonly retryAt: number, readonly reason: string }
   | { readonly state: 'version-mismatch', readonly pageVersion: number, readonly relayVersion: number }
+  /** time travel (?at=): the relay's record of a moment, frozen; no feed. `loading` while a
+   *  moment is being fetched; `error` when the last one could not be */
+  | { readonly state: 'frozen', readonly at: number, readonly loading: boolean, readonly error: string | null }
 
 export interface Summary {
   readonly online: number
@@ -147,9 +151,7 @@ export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: num
   if (!node.connected) return { status: 'offline', lag }
   if (at - silentSince(node) > staleAfterMs(node)) return { status: 'stale', lag }
   if (!isReporting(node)) return { status: 'waiting', lag: 0 }
-  if (lag === 0) return { status: 'in-sync', lag }
-  const period = node.beatPeriodMs ?? DEFAULT_BEAT_PERIOD_MS
-  if (lag === 1 && at - bestRoseAt <= SYNC_GRACE_BEATS * period) return { status: 'in-sync', lag }
+  if (!isBehind(lag, at, bestRoseAt, node.beatPeriodMs)) return { status: 'in-sync', lag }
   return { status: node.syncing === true ? 'syncing' : 'behind', lag }
 }
 
@@ -281,7 +283,7 @@ export function deriveView (
     blockTimeMs,
     // roseAt dates the model's best height: while what is online is lower (nodes back from a
     // gap on another chain, before the model settles on it), it dates nothing shown
-    stalled: bestHeight >= 0 && bestHeight === state.best.height && at - roseAt > STALL_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS),
+    stalled: bestHeight >= 0 && bestHeight === state.best.height && at - roseAt > stallAfterMs(blockTimeMs),
     distinctHeads,
     largestGroup,
     partial,

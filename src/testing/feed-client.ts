@@ -19,14 +19,22 @@ export class FeedClient {
   onMessage?: (message: FeedMessage) => void
   readonly stream: Stream
   /** resolves when the feed ends, with the error that ended it, if any */
-  readonly done: Promise<Error | undefined>
+  done: Promise<Error | undefined> = Promise.resolve(undefined)
 
   private constructor (stream: Stream, read: boolean) {
     this.stream = stream
-    this.done = read
-      ? forEachLine(stream, MAX_FEED_LINE_BYTES, line => { this.#apply(decodeFeedLine(decodeUtf8(line))) })
-        .then(() => undefined, (err: Error) => err)
-      : Promise.resolve(undefined)
+    if (read) this.#read()
+  }
+
+  /** Starts reading a subscriber opened without reading: what was held back comes first. */
+  resume (): void {
+    this.#read()
+    this.stream.resume()
+  }
+
+  #read (): void {
+    this.done = forEachLine(this.stream, MAX_FEED_LINE_BYTES, line => { this.#apply(decodeFeedLine(decodeUtf8(line))) })
+      .then(() => undefined, (err: Error) => err)
   }
 
   /** Subscribes; with read false the stream is paused and never read (a stuck dashboard). */

@@ -7,7 +7,7 @@ import { createLibp2p } from 'libp2p'
 import { forEachLine } from '../p2p/lines.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import { HEARTBEAT_PROTOCOL, MAX_HEARTBEAT_LINE_BYTES } from '../protocol/index.ts'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 
 /**
  * A real heartbeat aggregator on loopback that records every line, and can be stopped and
@@ -17,7 +17,11 @@ export class TestTarget {
   readonly lines: string[] = []
   /** set to reset every heartbeat stream after its first line */
   resetAfterFirstLine = false
+  /** set to take new heartbeat streams without reading them (a stuck aggregator): yamux grants
+   *  no more window, so the sender's send() comes to return false; resumeReading() reads */
+  readPaused = false
   streamsOpened = 0
+  readonly #streams = new Set<Stream>()
   #key: PrivateKey | undefined
   #port = 0
   #node: Libp2p | undefined
@@ -42,6 +46,9 @@ export class TestTarget {
     })
     await node.handle(HEARTBEAT_PROTOCOL, (stream) => {
       this.streamsOpened++
+      this.#streams.add(stream)
+      stream.addEventListener('close', () => { this.#streams.delete(stream) })
+      if (this.readPaused) stream.pause()
       const decoder = new TextDecoder()
       let first = true
       forEachLine(stream, MAX_HEARTBEAT_LINE_BYTES, line => {
@@ -54,6 +61,17 @@ export class TestTarget {
     if (addr == null) throw new Error('the test target did not listen')
     this.#port = Number(addr.getComponents().find(c => c.name === 'tcp')?.value)
     this.#node = node
+  }
+
+  /** Reads every paused heartbeat stream again, and new ones from now on. */
+  resumeReading (): void {
+    this.readPaused = false
+    for (const stream of this.#streams) stream.resume()
+  }
+
+  /** Resets every open heartbeat stream, as an aggregator that drops a sender does. */
+  resetStreams (): void {
+    for (const stream of this.#streams) stream.abort(new Error('test target resets the stream'))
   }
 
   async stop (): Promise<void> {

@@ -69,8 +69,8 @@ export interface ScratchRelay extends RelayProcess {
 
 /**
  * The relay CLI as its own process (so its memory is its own) with a fresh data dir. With
- * `inspect`, it listens for the inspector on a free loopback port, so a test can make it
- * collect garbage (retainedBytes).
+ * `inspect`, it listens for the inspector on a free loopback port, so the benchmark can make
+ * it collect garbage (bench/memory.ts, retainedBytes).
  */
 export async function startRelayProcess (args: string[] = [], options: { inspect?: boolean } = {}): Promise<ScratchRelay> {
   const dataDir = await mkdtemp(join(tmpdir(), 'devnet-fault-'))

@@ -101,12 +101,14 @@ describe('a real Hardhat node watched through a real relay', () => {
     }
   })
 
-  it('shows the node offline within two beat periods when its process stops', async () => {
+  it('shows the node offline as soon as its process stops, not at its next beat', async () => {
     const watcher = createWatcher({
       target: relay.nodeAddrs[0] ?? '',
       dataDir: data.dir,
       nodes: [{ name: 'hardhat-gone', kind: 'execution', url: hardhat.wsUrl }],
-      beatPeriodMs: 1000,
+      // longer than the test: offline comes from the node's closed socket, not from a beat or
+      // a poll that finds it gone (how soon is not a pass/fail matter here)
+      beatPeriodMs: 120_000,
       apiReconnectMinMs: 100,
       apiReconnectMaxMs: 500,
       log: recordingWatchLog()
@@ -114,11 +116,9 @@ describe('a real Hardhat node watched through a real relay', () => {
     await watcher.start()
     try {
       await waitFor('hardhat-gone connected at the relay', async () => (await atRelay('hardhat-gone'))?.connected === true, 20_000)
-      const stoppedAt = Date.now()
       await hardhat.stop()
       await waitFor('hardhat-gone offline at the relay', async () => (await atRelay('hardhat-gone'))?.connected === false, 10_000)
-      const took = Date.now() - stoppedAt
-      assert.ok(took < 2000, `offline after ${took} ms, more than two beat periods`)
+      assert.equal(watcher.nodes().find(node => node.name === 'hardhat-gone')?.up, false)
     } finally {
       await watcher.stop()
     }

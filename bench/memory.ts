@@ -1,8 +1,9 @@
 // What a relay process holds: resident memory read from its /metrics, settled, and what is
-// left after a full garbage collection forced through the inspector.
+// left after a full garbage collection forced through the inspector. The benchmark's, not the
+// tests': a test asserts what happens, never how much memory it takes.
 import assert from 'node:assert/strict'
-import { getMetric } from './http.ts'
-import type { RelayProcess } from './relay-process.ts'
+import { getMetric } from '../src/testing/http.ts'
+import type { RelayProcess } from '../src/testing/relay-process.ts'
 
 export const MiB = 2 ** 20
 export const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`

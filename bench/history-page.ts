@@ -1,0 +1,73 @@
+// A window of the record on screen: 1,000 nodes over the last hour and over a week, from
+// navigation to the frame after the page has drawn them (time travel to the record's last
+// moment: every node then, and the window's heights thinned on the relay to the chart's width).
+// The relay and its record run on core 0, headless Chromium on core 1.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/browser.ts'
+import { startRelayProcess, stopAll } from '../e2e/devnet.ts'
+import { pin, percentile } from './lib.ts'
+import { fillRecord } from './record.ts'
+
+export interface WindowTiming { window: string, ms: number[], median: number, worst: number }
+
+export async function historyOnScreen (options: { staticDir: string, nodes: number, days: number, loads: number, log: (line: string) => void }): Promise<WindowTiming[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'devnet-bench-history-'))
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+  try {
+    options.log(`  recording ${options.nodes} nodes over ${options.days} days`)
+    const end = await fillRecord(dataDir, { nodes: options.nodes, days: options.days, log: options.log })
+    const relay = await startRelayProcess({ dataDir, staticDir: options.staticDir })
+    const out: WindowTiming[] = []
+    // what the relay takes to answer, alone
+    for (const [window, ms] of [['1h', 3_600_000], [`${options.days}d`, options.days * 86_400_000]] as const) {
+      for (let k = 0; k < 2; k++) {
+        let started = performance.now()
+        await (await fetch(`${relay.info.httpUrl}/api/state?at=${end}`)).text()
+        const stateMs = performance.now() - started
+        started = performance.now()
+        const body = await (await fetch(`${relay.info.httpUrl}/api/history?from=${end - ms}&to=${end}&points=512`, { headers: { 'accept-encoding': 'gzip' } })).text()
+        options.log(`    relay: ${window} state ${Math.round(stateMs)} ms, history ${Math.round(performance.now() - started)} ms (${(body.length / 1e6).toFixed(2)} MB)`)
+      }
+    }
+    for (const window of ['1h', `${options.days}d`]) {
+      const ms: number[] = []
+      for (let k = 0; k < options.loads; k++) {
+        const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+        const page = await context.newPage()
+        await page.goto(`${relay.info.httpUrl}/?at=${new Date(end).toISOString()}&window=${window}`)
+        await page.waitForSelector('[data-testid=time-travel][data-loading=false]', { timeout: 60_000 })
+        // the frame after: the table, the summary and the chart's lines are on screen
+        // (typed by hand: this file is checked as Node code, without the DOM's types)
+        const at = await page.evaluate(async () => await new Promise<number>(resolve => {
+          const frame = (globalThis as unknown as { requestAnimationFrame: (callback: () => void) => void }).requestAnimationFrame
+          frame(() => { frame(() => { resolve(performance.now()) }) })
+        }))
+        const known = await page.getByTestId('summary-online').textContent() ?? ''
+        if (!known.replace(/,/g, '').includes(`${options.nodes} known`)) throw new Error(`not every node on screen: ${known}`)
+        ms.push(at)
+        const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map(m => [m.name, Math.round(m.startTime)])))
+        options.log(`    ${window}: ${JSON.stringify(marks)} on screen ${Math.round(at)}`)
+        await context.close()
+      }
+      const sorted = [...ms].sort((a, b) => a - b)
+      out.push({ window, ms, median: Math.round(percentile(sorted, 0.5)), worst: Math.round(sorted.at(-1) ?? NaN) })
+      options.log(`  ${window}: ${ms.map(v => Math.round(v)).join(', ')} ms`)
+    }
+    return out
+  } finally {
+    await browser.close()
+    await stopAll()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const staticDir = process.argv[2] ?? join(import.meta.dirname, '..', 'dist')
+  pin(process.pid, 1)
+  const result = await historyOnScreen({ staticDir, nodes: 1_000, days: Number(process.argv[3] ?? 7), loads: 3, log: line => { console.log(line) } })
+  for (const r of result) console.log(`${r.window}: median ${r.median} ms, worst ${r.worst} ms`)
+  process.exit(0)
+}

@@ -1,0 +1,36 @@
+import { memo, useMemo, useSyncExternalStore } from 'react'
+import type { NodeView } from '../store/view.ts'
+import { eventText, shortPeerId } from './event-text.ts'
+import { formatClock } from './format.ts'
+import type { EventLog } from './event-log.ts'
+
+// rows a wall's panel shows; older ones are in /api/events
+const SHOWN = 40
+
+/** The devnet's events, newest first: what happened while nobody watched. */
+export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }: { log: EventLog, nodes: readonly NodeView[], clockOffsetMs: number }) {
+  const view = useSyncExternalStore(log.subscribe, log.getSnapshot)
+  const names = useMemo(() => new Map(nodes.map(v => [v.node.peerId, v.node.nickname])), [nodes])
+  const name = (peerId: string): string => {
+    const nickname = names.get(peerId)
+    return nickname === undefined || nickname === '' ? shortPeerId(peerId) : nickname
+  }
+  return (
+    <aside className='events' data-testid='events' aria-label='Events'>
+      <h2>Events</h2>
+      {view.problem !== null && <div className='events-note'>{view.problem}</div>}
+      {view.available && view.events.length === 0 && <div className='events-note'>nothing has happened in the window</div>}
+      <ol>
+        {view.events.slice(0, SHOWN).map(event => {
+          const { text, tone } = eventText(event, name)
+          return (
+            <li key={event.id} className={`event event-${tone}`} data-kind={event.kind}>
+              <time className='num'>{formatClock(event.at - clockOffsetMs)}</time>
+              <span className='event-text'>{text}</span>
+            </li>
+          )
+        })}
+      </ol>
+    </aside>
+  )
+})

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { EventLog, MAX_SHOWN_EVENTS } from './event-log.ts'
+import { HistoryUnavailableError } from './history-api.ts'
+import { eventText } from './event-text.ts'
+import type { DevnetEvent, EventsAnswer } from '../protocol/history.ts'
+
+const event = (id: number, kind = 'stale'): DevnetEvent => ({ id, at: 1_000 + id, kind, peers: [`p${id}`] })
+
+describe('event log', () => {
+  it('shows the window, then adds what is new at each poll, newest first', async () => {
+    const asked: Array<{ from: number, to: number, after?: number }> = []
+    const answers: EventsAnswer[] = [{ events: [event(1), event(2)] }, { events: [event(3)] }, { events: [] }]
+    let tick: (() => void) | undefined
+    const log = new EventLog({
+      base: 'http://relay/',
+      fetchEvents: async (_base, query) => { asked.push(query); return answers.shift() ?? { events: [] } },
+      setInterval: callback => { tick = callback; return 1 },
+      clearInterval: () => { tick = undefined }
+    })
+    const seen: number[][] = []
+    log.subscribe(() => { seen.push(log.getSnapshot().events.map(e => e.id)) })
+    log.live(() => 100_000, 60_000)
+    while (seen.length < 1) await new Promise(resolve => setImmediate(resolve))
+    tick?.()
+    while (seen.length < 2) await new Promise(resolve => setImmediate(resolve))
+    assert.deepEqual(seen, [[2, 1], [3, 2, 1]])
+    assert.deepEqual(asked, [{ from: 40_000, to: 100_000 }, { from: 40_000, to: 100_000, after: 2 }])
+    log.stop()
+    assert.equal(tick, undefined)
+  })
+
+  it('keeps at most MAX_SHOWN_EVENTS', async () => {
+    const log = new EventLog({ base: 'http://relay/', fetchEvents: async () => ({ events: Array.from({ length: 500 }, (_, k) => event(k + 1)) }), setInterval: () => 0, clearInterval: () => {} })
+    await log.moment(10_000, 60_000)
+    assert.equal(log.getSnapshot().events.length, MAX_SHOWN_EVENTS)
+    assert.equal(log.getSnapshot().events[0]?.id, 500)
+  })
+
+  it('says why there are no events when the relay keeps none', async () => {
+    const log = new EventLog({ base: 'http://relay/', fetchEvents: async () => { throw new HistoryUnavailableError(404, 'not found') }, setInterval: () => 0, clearInterval: () => {} })
+    await log.moment(10_000, 60_000)
+    assert.deepEqual(log.getSnapshot(), { events: [], available: false, problem: 'this relay keeps no history' })
+  })
+
+  it('words events for a wall', () => {
+    const name = (p: string): string => p === 'p1' ? 'lotus-1' : p
+    assert.equal(eventText({ id: 1, at: 0, kind: 'behind', peers: ['p1'], data: { lag: 3 } }, name).text, 'lotus-1 fell behind by 3 blocks')
+    assert.equal(eventText({ id: 1, at: 0, kind: 'behind', peers: ['p1'], data: { lag: 3, syncing: true } }, name).text, 'lotus-1 fell behind by 3 blocks, syncing')
+    assert.equal(eventText({ id: 1, at: 0, kind: 'stalled', peers: [], data: { height: 1234567 } }, name).text, 'Chain stalled at 1,234,567')
+    assert.equal(eventText({ id: 1, at: 0, kind: 'back', peers: ['p1'], data: { silentMs: 65_000 } }, name).text, 'lotus-1 came back after 1 m 05 s')
+    assert.equal(eventText({ id: 1, at: 0, kind: 'record_gap', peers: [], data: { from: 0, to: 300_000, reason: 'relay_down' } }, name).text, 'Nothing recorded for 5 m 00 s (relay down)')
+  })
+})

@@ -1,0 +1,84 @@
+// The relay's record, read by the page: a window of every node's heights (/api/history, for
+// the chart's reach back and time travel), every node at a moment (/api/state, ?at=) and the
+// events (/api/events, the event list). Everything read is checked (src/protocol/history.ts);
+// a relay without a record (an older one, a viewer allowlist) answers otherwise, and the page
+// goes on with what the feed gives.
+import { logger } from '@libp2p/logger'
+import { parseEventsAnswer, parseHistoryHeader, parseHistorySeries, parseStateAnswer } from '../protocol/history.ts'
+import type { EventsAnswer, HistoryHeader, HistorySeries, StateAnswer } from '../protocol/history.ts'
+
+const log = logger('devnet:dashboard:history')
+
+// A week of 1,000 nodes is under a megabyte and a second on a LAN; past this the page goes on
+// without it
+const HISTORY_TIMEOUT_MS = 15_000
+
+// Points per node the page asks for a window: a step every ~4 px of a wall's chart. A line
+// among a thousand shows no more, and the relay's work and the answer grow with it
+export const WINDOW_POINTS = 300
+
+export class HistoryUnavailableError extends Error {
+  static name = 'HistoryUnavailableError'
+  readonly status: number
+  constructor (status: number, detail: string) {
+    super(`the relay's history is not available (${status}): ${detail}`)
+    this.name = 'HistoryUnavailableError'
+    this.status = status
+  }
+}
+
+export interface HistoryWindow {
+  header: HistoryHeader
+  series: HistorySeries[]
+}
+
+async function get (url: URL, signal?: AbortSignal): Promise<Response> {
+  const timeout = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
+  const response = await fetch(url, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
+  if (!response.ok) {
+    let detail = response.statusText
+    try {
+      const body = await response.json() as { error?: unknown }
+      if (typeof body.error === 'string') detail = body.error
+    } catch {}
+    throw new HistoryUnavailableError(response.status, detail)
+  }
+  return response
+}
+
+/** `base`: the relay's HTTP root (where the page was served from, unless ?relay= says otherwise). */
+export async function fetchHistory (base: string, query: { from: number, to: number, points: number, peers?: readonly string[] }, signal?: AbortSignal): Promise<HistoryWindow> {
+  const url = new URL('api/history', base)
+  url.searchParams.set('from', String(Math.round(query.from)))
+  url.searchParams.set('to', String(Math.round(query.to)))
+  url.searchParams.set('points', String(Math.max(1, Math.round(query.points))))
+  for (const peer of query.peers ?? []) url.searchParams.append('peer', peer)
+  const response = await get(url, signal)
+  if (response.headers.get('content-type')?.startsWith('application/x-ndjson') !== true) throw new HistoryUnavailableError(response.status, 'not an NDJSON answer')
+  const lines = (await response.text()).split('\n').filter(line => line !== '')
+  const header = parseHistoryHeader(JSON.parse(lines[0] ?? 'null'))
+  const series: HistorySeries[] = []
+  for (const line of lines.slice(1)) {
+    try {
+      series.push(parseHistorySeries(JSON.parse(line), header))
+    } catch (err) {
+      log.error('dropped a history line - %e', err)
+    }
+  }
+  return { header, series }
+}
+
+export async function fetchState (base: string, at: number, signal?: AbortSignal): Promise<StateAnswer> {
+  const url = new URL('api/state', base)
+  url.searchParams.set('at', String(Math.round(at)))
+  return parseStateAnswer(await (await get(url, signal)).json())
+}
+
+export async function fetchEvents (base: string, query: { from: number, to: number, after?: number, limit?: number }, signal?: AbortSignal): Promise<EventsAnswer> {
+  const url = new URL('api/events', base)
+  url.searchParams.set('from', String(Math.round(query.from)))
+  url.searchParams.set('to', String(Math.round(query.to)))
+  if (query.after != null) url.searchParams.set('after', String(query.after))
+  if (query.limit != null) url.searchParams.set('limit', String(query.limit))
+  return parseEventsAnswer(await (await get(url, signal)).json())
+}

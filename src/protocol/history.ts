@@ -1,0 +1,247 @@
+// The relay's record over HTTP, as the relay writes it and the page reads it:
+// /api/history (NDJSON: a header line, then a line per node), /api/state (every node at a
+// moment) and /api/events. The page checks what it reads with these parsers: input from
+// another process is unknown until checked.
+import { MAX_CID_LENGTH, MAX_HEAD_LENGTH, MAX_HEIGHT, MAX_MINER_ADDRESS_LENGTH, MAX_NICKNAME_LENGTH } from './constants.ts'
+
+// Points per node one history answer may hold: a screen is a few thousand pixels wide
+export const MAX_HISTORY_POINTS = 4_000
+// Events one answer may hold (the rest with `next`)
+export const MAX_EVENTS_PER_REQUEST = 10_000
+// A history line is a node: its peer ID, nickname, and up to MAX_HISTORY_POINTS heights as
+// differences (a few bytes each), ranges and connection changes; this is far above any
+export const MAX_HISTORY_LINE_BYTES = 1024 * 1024
+// Longest client and version strings a record keeps (the watcher's facts are shorter)
+const MAX_FACT_LENGTH = 256
+
+export class InvalidHistoryError extends Error {
+  static name = 'InvalidHistoryError'
+  constructor (detail: string) {
+    super(`invalid history answer: ${detail}`)
+    this.name = 'InvalidHistoryError'
+  }
+}
+
+export interface HistoryHeader {
+  /** the grid's start (on a stored level, up to one of its buckets before the asked-for from) */
+  from: number
+  to: number
+  /** the width of a bucket, ms: bucket k covers [from + k·stepMs, from + (k + 1)·stepMs),
+   *  the last one includes `to` */
+  stepMs: number
+  buckets: number
+  /** raw changes, or the stored level the heights come from (its bucket, ms) */
+  source: 'raw' | number
+  /** node lines that follow */
+  nodes: number
+}
+
+/** One node over the window, with its heights decoded. */
+export interface HistorySeries {
+  peerId: string
+  nickname: string
+  /** the first bucket the node has a height for (0 when it was known at `from`) */
+  first: number
+  /** the height at the end of each bucket from `first` to the last */
+  heights: number[]
+  /** [k, lowest, highest] for buckets where the node went below or above both its height
+   *  before the bucket and its last in it (a reorg, a brief fork) */
+  ranges: Array<[k: number, lo: number, hi: number]>
+  /** [k, 1 | 0]: connected or not as of the end of bucket k, where it changed (k = 0: at `from`) */
+  connection: Array<[k: number, connected: 0 | 1]>
+}
+
+/** A node as it was at a moment (/api/state). */
+export interface NodeAtMoment {
+  peerId: string
+  nickname: string
+  minerAddress: string | null
+  genesisCid: string | null
+  client?: string
+  clientVersion?: string
+  nodePeerId?: string
+  height: number
+  head: string
+  connected: boolean
+  /** connected, but silent past its stale bound then (the relay's event detector said so) */
+  stale: boolean
+  syncing: boolean | null
+  finalizedHeight: number | null
+  /** first heard, in its current life */
+  firstSeenAt: number
+  /** last change of height, head or info at or before the moment */
+  lastChangeAt: number
+  /** a lower bound: beats that changed nothing are not recorded one by one */
+  lastHeartbeatAt: number
+}
+
+export interface StateAnswer {
+  at: number
+  nodes: NodeAtMoment[]
+}
+
+export interface DevnetEvent {
+  /** unique, increasing in the order recorded */
+  id: number
+  at: number
+  /** joined, left, stale, back, behind, caught_up, stalled, resumed, record_gap, … */
+  kind: string
+  peers: string[]
+  data?: Record<string, unknown>
+}
+
+export interface EventsAnswer {
+  events: DevnetEvent[]
+  /** there are more: ask again with after=next */
+  next?: number
+}
+
+// ---- writing (the relay) ----
+
+export function encodeHistoryHeader (header: HistoryHeader): string {
+  return JSON.stringify(header) + '\n'
+}
+
+/** One node's line: `h` is the height at bucket `first`, then the change at each next bucket. */
+export function encodeHistorySeries (series: HistorySeries): string {
+  const h = new Array<number>(series.heights.length)
+  let prev = 0
+  for (let k = 0; k < series.heights.length; k++) {
+    const v = series.heights[k] ?? prev
+    h[k] = k === 0 ? v : v - prev
+    prev = v
+  }
+  return JSON.stringify({ peerId: series.peerId, nickname: series.nickname, first: series.first, h, ranges: series.ranges, connection: series.connection }) + '\n'
+}
+
+// ---- reading (the page) ----
+
+function fail (detail: string): never {
+  throw new InvalidHistoryError(detail)
+}
+
+function isRecord (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function whole (value: unknown, name: string, max = MAX_HEIGHT): number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max ? value as number : fail(`${name} must be a whole number`)
+}
+
+function time (value: unknown, name: string): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fail(`${name} must be a time`)
+}
+
+function text (value: unknown, name: string, max: number): string {
+  return typeof value === 'string' && value.length <= max ? value : fail(`${name} must be a string of at most ${max} characters`)
+}
+
+function textOrNull (value: unknown, name: string, max: number): string | null {
+  return value === null ? null : text(value, name, max)
+}
+
+export function parseHistoryHeader (value: unknown): HistoryHeader {
+  if (!isRecord(value)) fail('the header is not an object')
+  const source = value.source === 'raw' ? 'raw' : whole(value.source, 'source')
+  const header: HistoryHeader = {
+    from: time(value.from, 'from'),
+    to: time(value.to, 'to'),
+    stepMs: whole(value.stepMs, 'stepMs'),
+    buckets: whole(value.buckets, 'buckets', MAX_HISTORY_POINTS + 1),
+    source,
+    nodes: whole(value.nodes, 'nodes')
+  }
+  if (header.stepMs < 1 || header.to < header.from) fail('the window is empty')
+  return header
+}
+
+/** A node line, its heights decoded from their differences; every index within the header's buckets. */
+export function parseHistorySeries (value: unknown, header: HistoryHeader): HistorySeries {
+  if (!isRecord(value)) fail('a node line is not an object')
+  const first = whole(value.first, 'first', header.buckets)
+  const h = value.h
+  if (!Array.isArray(h) || first + h.length > header.buckets) fail('h must be an array that ends within the window')
+  const heights = new Array<number>(h.length)
+  let height = 0
+  for (let k = 0; k < h.length; k++) {
+    const d = h[k]
+    if (!Number.isSafeInteger(d)) fail('h holds whole numbers')
+    height = k === 0 ? d as number : height + (d as number)
+    if (height < 0 || height > MAX_HEIGHT) fail('a height is out of range')
+    heights[k] = height
+  }
+  const bucket = (k: unknown): number => whole(k, 'a bucket index', header.buckets - 1)
+  const ranges = value.ranges
+  const connection = value.connection
+  if (!Array.isArray(ranges) || ranges.length > header.buckets) fail('ranges must be an array')
+  if (!Array.isArray(connection) || connection.length > header.buckets + 1) fail('connection must be an array')
+  return {
+    peerId: text(value.peerId, 'peerId', 128),
+    nickname: text(value.nickname, 'nickname', MAX_NICKNAME_LENGTH),
+    first,
+    heights,
+    ranges: ranges.map((r: unknown) => {
+      if (!Array.isArray(r) || r.length !== 3) fail('a range is [k, lo, hi]')
+      return [bucket(r[0]), whole(r[1], 'lo'), whole(r[2], 'hi')]
+    }),
+    connection: connection.map((c: unknown) => {
+      if (!Array.isArray(c) || c.length !== 2 || (c[1] !== 0 && c[1] !== 1)) fail('a connection change is [k, 0 | 1]')
+      return [bucket(c[0]), c[1]]
+    })
+  }
+}
+
+function optionalFact (value: unknown, name: string): string | undefined {
+  return value === undefined || value === null ? undefined : text(value, name, MAX_FACT_LENGTH)
+}
+
+export function parseNodeAtMoment (value: unknown): NodeAtMoment {
+  if (!isRecord(value)) fail('a node is not an object')
+  const bool = (v: unknown, name: string): boolean => typeof v === 'boolean' ? v : fail(`${name} must be true or false`)
+  const node: NodeAtMoment = {
+    peerId: text(value.peerId, 'peerId', 128),
+    nickname: text(value.nickname, 'nickname', MAX_NICKNAME_LENGTH),
+    minerAddress: textOrNull(value.minerAddress, 'minerAddress', MAX_MINER_ADDRESS_LENGTH),
+    genesisCid: textOrNull(value.genesisCid, 'genesisCid', MAX_CID_LENGTH),
+    height: whole(value.height, 'height'),
+    head: text(value.head, 'head', MAX_HEAD_LENGTH),
+    connected: bool(value.connected, 'connected'),
+    stale: bool(value.stale, 'stale'),
+    syncing: value.syncing === null ? null : bool(value.syncing, 'syncing'),
+    finalizedHeight: value.finalizedHeight === null ? null : whole(value.finalizedHeight, 'finalizedHeight'),
+    firstSeenAt: time(value.firstSeenAt, 'firstSeenAt'),
+    lastChangeAt: time(value.lastChangeAt, 'lastChangeAt'),
+    lastHeartbeatAt: time(value.lastHeartbeatAt, 'lastHeartbeatAt')
+  }
+  const client = optionalFact(value.client, 'client')
+  const clientVersion = optionalFact(value.clientVersion, 'clientVersion')
+  const nodePeerId = optionalFact(value.nodePeerId, 'nodePeerId')
+  if (client != null) node.client = client
+  if (clientVersion != null) node.clientVersion = clientVersion
+  if (nodePeerId != null) node.nodePeerId = nodePeerId
+  return node
+}
+
+export function parseStateAnswer (value: unknown): StateAnswer {
+  if (!isRecord(value) || !Array.isArray(value.nodes)) fail('a state answer is { at, nodes }')
+  return { at: time(value.at, 'at'), nodes: value.nodes.map(parseNodeAtMoment) }
+}
+
+export function parseEventsAnswer (value: unknown): EventsAnswer {
+  if (!isRecord(value) || !Array.isArray(value.events) || value.events.length > MAX_EVENTS_PER_REQUEST) fail('an events answer is { events }')
+  const answer: EventsAnswer = {
+    events: value.events.map((e: unknown) => {
+      if (!isRecord(e) || !Array.isArray(e.peers) || e.peers.length > 10_000) fail('an event is { id, at, kind, peers }')
+      const event: DevnetEvent = {
+        id: whole(e.id, 'id'),
+        at: time(e.at, 'at'),
+        kind: text(e.kind, 'kind', 64),
+        peers: e.peers.map((p: unknown) => text(p, 'a peer', 128))
+      }
+      if (isRecord(e.data)) event.data = e.data
+      return event
+    })
+  }
+  if (value.next !== undefined) answer.next = whole(value.next, 'next')
+  return answer
+}

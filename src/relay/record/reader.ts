@@ -1,0 +1,379 @@
+// Queries over the record, each on its own read-only connection inside one read transaction
+// (a consistent snapshot while the writer goes on). Long reads let the event loop run every
+// READ_CHUNK_ROWS rows, so heartbeats are not held up behind a week of history.
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { decodeJournal, decodeSegment, scanSegment } from './blobs.ts'
+import {
+  DEFAULT_HISTORY_POINTS, MAX_EVENTS_PER_REQUEST, MAX_HISTORY_CELLS, MAX_HISTORY_POINTS, RAW_MAX_WINDOW_MS, READ_CHUNK_ROWS, ROLLUP_LEVELS_MS,
+  SEGMENT_MS
+} from './constants.ts'
+import { IdResolver, loadState, resolveStates, SEG_CONNECTED } from './state.ts'
+import { CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO, CHANGE_STALE, CHANGE_SYNCING } from './types.ts'
+import type { ChangeKind, EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt, NodeInfo, NodeSeries, RecordedEvent } from './types.ts'
+import type { DatabaseSync } from 'node:sqlite'
+
+export class InvalidQueryError extends Error {
+  static name = 'InvalidQueryError'
+  constructor (detail: string) {
+    super(`invalid record query: ${detail}`)
+    this.name = 'InvalidQueryError'
+  }
+}
+
+/**
+ * One node's heights on a grid of `step` ms from `from`: per bucket the height at its end
+ * (carried through buckets without a change), the lowest and highest it reported within the
+ * bucket when they differ, and its connection changes at that resolution.
+ */
+class Series {
+  first = -1
+  readonly heights: number[] = []
+  readonly ranges: Array<[number, number, number]> = []
+  readonly connection: Array<[number, 0 | 1]> = []
+  readonly #from: number
+  readonly #step: number
+  readonly #buckets: number
+  #cur = -1
+  #h = 0
+  #lo = Infinity
+  #hi = -Infinity
+  #connected: boolean | undefined
+
+  constructor (from: number, step: number, buckets: number) {
+    this.#from = from
+    this.#step = step
+    this.#buckets = buckets
+  }
+
+  #bucket (t: number): number {
+    const k = Math.floor((t - this.#from) / this.#step)
+    return k >= this.#buckets ? this.#buckets - 1 : k
+  }
+
+  /** The node's state at `from`. */
+  begin (height: number, connected: boolean): void {
+    this.#cur = 0
+    this.first = 0
+    this.#h = height
+    this.#connected = connected
+    this.connection.push([0, connected ? 1 : 0])
+  }
+
+  #close (): void {
+    // a bucket's range is worth sending only where the step from the last bucket's height to
+    // this one's does not already show it: a dip below both (a reorg) or a peak above both
+    // a node's first bucket has no height before it: what it reported on its way up is no dip
+    const prev = this.first < 0 ? this.#lo : (this.heights[this.heights.length - 1] ?? this.#h)
+    if (this.first < 0) this.first = this.#cur
+    this.heights.push(this.#h)
+    if (this.#lo < Math.min(prev, this.#h) || this.#hi > Math.max(prev, this.#h)) this.ranges.push([this.#cur, this.#lo, this.#hi])
+  }
+
+  sample (t: number, h: number, lo: number, hi: number): void {
+    const k = this.#bucket(t)
+    if (k !== this.#cur) {
+      if (this.#cur >= 0) {
+        this.#close()
+        for (let j = this.#cur + 1; j < k; j++) this.heights.push(this.#h)
+      }
+      this.#cur = k
+      this.#lo = lo
+      this.#hi = hi
+    } else {
+      if (lo < this.#lo) this.#lo = lo
+      if (hi > this.#hi) this.#hi = hi
+    }
+    this.#h = h
+  }
+
+  connect (t: number, connected: boolean): void {
+    if (connected === this.#connected) return
+    this.#connected = connected
+    const k = this.#bucket(t)
+    const last = this.connection[this.connection.length - 1]
+    if (last != null && last[0] === k) {
+      // one change per bucket at this resolution: the latest state wins, and a bucket that
+      // ends as the one before it began shows no change
+      this.connection.pop()
+      const before = this.connection[this.connection.length - 1]
+      if (before != null && before[1] === (connected ? 1 : 0)) return
+    }
+    this.connection.push([k, connected ? 1 : 0])
+  }
+
+  finish (): void {
+    if (this.#cur < 0) return
+    this.#close()
+    for (let j = this.#cur + 1; j < this.#buckets; j++) this.heights.push(this.#h)
+    this.#cur = -1
+  }
+}
+
+async function pause (signal: AbortSignal | undefined): Promise<void> {
+  await yieldToLoop()
+  signal?.throwIfAborted()
+}
+
+/**
+ * Rows of a table keyed (b, node), in key order up to b = last, READ_CHUNK_ROWS at a time as
+ * arrays (twice as fast to build as objects), with the event loop free between chunks. Within
+ * the caller's read transaction the chunks are one snapshot.
+ */
+async function * keyed (db: DatabaseSync, select: string, params: Array<number | string>, last: number, signal: AbortSignal | undefined): AsyncGenerator<unknown[][]> {
+  const stmt = db.prepare(`${select} AND b <= ? AND (b, node) > (?, ?) ORDER BY b, node LIMIT ${READ_CHUNK_ROWS}`)
+  stmt.setReturnArrays(true)
+  let b = -1
+  let node = -1
+  while (true) {
+    const rows = stmt.all(...params, last, b, node) as unknown as unknown[][]
+    if (rows.length > 0) yield rows
+    if (rows.length < READ_CHUNK_ROWS) return
+    const tail = rows[rows.length - 1] ?? []
+    b = Number(tail[0])
+    node = Number(tail[1])
+    await pause(signal)
+  }
+}
+
+function meta (db: DatabaseSync, key: string): number | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: number } | undefined
+  return row == null ? undefined : Number(row.value)
+}
+
+function checkRange (from: number, to: number): void {
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from < 0) throw new InvalidQueryError('from and to must be times')
+  if (to <= from) throw new InvalidQueryError('to must be after from')
+}
+
+/**
+ * Where a window's points come from: raw changes for short windows (buckets under a minute),
+ * else the finest stored level that gives at most `points` rows per node (so a week is read
+ * from the hourly level, not from a million rows of the 10-minute one). On a level the grid
+ * starts on the level's boundary and a bucket is a whole number of the level's, so each
+ * bucket's last height is exact (the window then starts up to one level bucket before `from`).
+ */
+export function historyGrid (from: number, to: number, points: number): { origin: number, step: number, buckets: number, source: 'raw' | number } {
+  const width = to - from
+  let step = Math.max(1, Math.ceil(width / points))
+  if (step < SEGMENT_MS && width <= RAW_MAX_WINDOW_MS) return { origin: from, step, buckets: Math.ceil(width / step), source: 'raw' }
+  const levels = [SEGMENT_MS, ...ROLLUP_LEVELS_MS]
+  const source = levels.find(level => width / level <= points) ?? levels[levels.length - 1] ?? SEGMENT_MS
+  step = Math.max(source, Math.ceil(step / source) * source)
+  const origin = Math.floor(from / source) * source
+  return { origin, step, buckets: Math.max(1, Math.ceil((to - origin) / step)), source }
+}
+
+/**
+ * Every node's (or the given peers') heights over [from, to] on a grid of at most `points`
+ * buckets. Memory and work are bounded: points × nodes is capped, and windows longer than
+ * RAW_MAX_WINDOW_MS read the stored levels instead of the raw changes.
+ */
+export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promise<HistoryResult> {
+  const { to, signal } = query
+  checkRange(query.from, to)
+  db.exec('BEGIN')
+  try {
+    let wanted: Set<number> | undefined
+    if (query.peers != null) {
+      wanted = new Set()
+      const rows = db.prepare('SELECT id FROM node WHERE peer IN (SELECT value FROM json_each(?))').all(JSON.stringify(query.peers)) as Array<{ id: number }>
+      for (const row of rows) wanted.add(row.id)
+    }
+    const nodeCount = wanted?.size ?? Number((db.prepare('SELECT count(*) AS n FROM node').get() as { n: number }).n)
+    const points = Math.max(1, Math.min(MAX_HISTORY_POINTS, Math.floor(query.points ?? DEFAULT_HISTORY_POINTS), Math.floor(MAX_HISTORY_CELLS / Math.max(1, nodeCount))))
+    const grid = historyGrid(query.from, to, points)
+    const { step, source, buckets } = grid
+    const from = grid.origin
+    const keep = (node: number): boolean => wanted == null || wanted.has(node)
+    const series = new Map<number, Series>()
+    const seriesOf = (node: number): Series => {
+      let s = series.get(node)
+      if (s == null) {
+        s = new Series(from, step, buckets)
+        series.set(node, s)
+      }
+      return s
+    }
+    const start = loadState(db, from).states
+    for (const state of start.values()) {
+      if (keep(state.node)) seriesOf(state.node).begin(state.height, state.connected)
+    }
+    const openMinute = meta(db, 'open_minute') ?? Math.floor(to / SEGMENT_MS)
+    const firstMinute = Math.floor(from / SEGMENT_MS)
+    const lastMinute = Math.floor(to / SEGMENT_MS)
+    const summary = (node: number, t: number, h: number, lo: number, hi: number, c: number): void => {
+      if (t <= from || t > to || !keep(node)) return
+      const s = seriesOf(node)
+      s.sample(t, h, h - lo, h + hi)
+      s.connect(t, (c & SEG_CONNECTED) !== 0)
+    }
+    let segFrom = firstMinute
+    if (typeof source === 'number' && source > SEGMENT_MS) {
+      // the level's closed buckets; the open one's minutes follow from seg and the journal
+      const level = ROLLUP_LEVELS_MS.indexOf(source as typeof ROLLUP_LEVELS_MS[number]) + 1
+      const closedEnd = Math.floor(openMinute * SEGMENT_MS / source)
+      const rows = keyed(db, 'SELECT b, node, t, h, lo, hi, c FROM roll WHERE level = ? AND b >= ?', [level, Math.floor(from / source)], Math.min(closedEnd, Math.floor(to / source) + 1) - 1, signal)
+      for await (const chunk of rows) {
+        for (const [b, node, t, h, lo, hi, c] of chunk as Array<[number, number, number, number, number, number, number]>) summary(node, b * source + t, h, lo, hi, c)
+      }
+      segFrom = Math.max(firstMinute, closedEnd * source / SEGMENT_MS)
+    }
+    if (source === 'raw') {
+      let s: Series | undefined
+      const beat = (t: number, h: number): void => { s?.sample(t, h, h, h) }
+      const connection = (t: number, c: boolean): void => { s?.connect(t, c) }
+      for await (const chunk of keyed(db, 'SELECT b, node, h, data FROM seg WHERE b >= ?', [segFrom], lastMinute, signal)) {
+        for (const [b, node, h, data] of chunk as Array<[number, number, number, Uint8Array]>) {
+          if (!keep(node)) continue
+          s = seriesOf(node)
+          scanSegment(data, b * SEGMENT_MS, h, from, to, beat, connection)
+        }
+      }
+    } else if (segFrom <= lastMinute) {
+      for await (const chunk of keyed(db, 'SELECT b, node, t, h, lo, hi, c FROM seg WHERE b >= ?', [segFrom], lastMinute, signal)) {
+        for (const [b, node, t, h, lo, hi, c] of chunk as Array<[number, number, number, number, number, number, number]>) summary(node, b * SEGMENT_MS + t, h, lo, hi, c)
+      }
+    }
+    const journal = db.prepare('SELECT b, data FROM journal WHERE b >= ? AND b <= ? ORDER BY b, seq')
+      .iterate(firstMinute, lastMinute) as Iterable<{ b: number, data: Uint8Array }>
+    for (const row of journal) {
+      decodeJournal(row.data, row.b * SEGMENT_MS, (node, kind, t, a) => {
+        if (t <= from || t > to || !keep(node)) return
+        if (kind === CHANGE_BEAT) seriesOf(node).sample(t, a, a, a)
+        else if (kind === CHANGE_CONNECTED) seriesOf(node).connect(t, true)
+        else if (kind === CHANGE_DISCONNECTED || kind === CHANGE_FORGOTTEN) seriesOf(node).connect(t, false)
+      })
+      await pause(signal)
+    }
+    // names as of the end of the window (or its start, for nodes forgotten within it)
+    const end = loadState(db, to).states
+    const resolver = new IdResolver(db)
+    const nodes: NodeSeries[] = []
+    for (const [id, s] of series) {
+      const node = resolver.node(id)
+      if (node == null) continue
+      s.finish()
+      const info = end.get(id)?.info ?? start.get(id)?.info ?? 0
+      nodes.push({
+        peerId: node.peer,
+        nickname: info === 0 ? '' : resolver.info(info).nickname,
+        first: s.first,
+        heights: s.heights,
+        ranges: s.ranges,
+        connection: s.connection
+      })
+    }
+    nodes.sort((a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)
+    return { from, to, stepMs: step, buckets, source, nodes }
+  } finally {
+    db.exec('COMMIT')
+  }
+}
+
+/** Every node as it was at `at` (changes at `at` included). */
+export function readStateAt (db: DatabaseSync, at: number): NodeAt[] {
+  if (!Number.isFinite(at) || at < 0) throw new InvalidQueryError('at must be a time')
+  db.exec('BEGIN')
+  try {
+    const { states } = loadState(db, at)
+    return resolveStates(new IdResolver(db), states.values())
+  } finally {
+    db.exec('COMMIT')
+  }
+}
+
+/** Events over [from, to] in the order they were recorded, at most `limit`. */
+export function readEvents (db: DatabaseSync, query: EventsQuery): EventsResult {
+  checkRange(query.from, query.to)
+  const limit = Math.min(MAX_EVENTS_PER_REQUEST, Math.max(1, Math.floor(query.limit ?? MAX_EVENTS_PER_REQUEST)))
+  const rows = db.prepare('SELECT id, t, kind, peers, data FROM event WHERE t >= ? AND t <= ? AND id > ? ORDER BY id LIMIT ?')
+    .all(query.from, query.to, query.after ?? 0, limit + 1) as Array<{ id: number, t: number, kind: string, peers: string, data: string | null }>
+  const events: RecordedEvent[] = []
+  for (const row of rows.slice(0, limit)) {
+    const event: RecordedEvent = { id: row.id, at: row.t, kind: row.kind, peers: parseStrings(row.peers) }
+    if (row.data != null) {
+      try {
+        const data: unknown = JSON.parse(row.data)
+        if (typeof data === 'object' && data != null && !Array.isArray(data)) event.data = data as Record<string, unknown>
+      } catch {}
+    }
+    events.push(event)
+  }
+  const result: EventsResult = { events }
+  const last = events[events.length - 1]
+  if (rows.length > limit && last != null) result.next = last.id
+  return result
+}
+
+function parseStrings (json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json)
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+  } catch {
+    return []
+  }
+}
+
+/** One recorded change, resolved, as replay gives them back. */
+export type ReplayChange =
+  | { t: number, peerId: string, kind: 'beat', height: number, head: string }
+  | { t: number, peerId: string, kind: 'info', info: NodeInfo }
+  | { t: number, peerId: string, kind: 'connected' | 'disconnected' | 'forgotten' | 'stale' | 'back' }
+  | { t: number, peerId: string, kind: 'finalized', height: number }
+  | { t: number, peerId: string, kind: 'syncing', syncing: boolean }
+
+/**
+ * Every change recorded in (from, to], oldest first, a minute at a time (a minute of 1,000
+ * nodes is the most held at once). Changes at one moment keep the order they were recorded in.
+ */
+export async function * readChanges (db: DatabaseSync, from: number, to: number, signal?: AbortSignal): AsyncGenerator<ReplayChange[]> {
+  checkRange(from, to)
+  {
+    const resolver = new IdResolver(db)
+    const segs = db.prepare('SELECT node, h, data FROM seg WHERE b = ? ORDER BY node')
+    const journal = db.prepare('SELECT data FROM journal WHERE b = ? ORDER BY seq')
+    const last = Math.floor(to / SEGMENT_MS)
+    // minutes with no row are skipped by asking for the next one that has any
+    const nextMinute = db.prepare('SELECT min(b) AS b FROM (SELECT min(b) AS b FROM seg WHERE b >= ?1 UNION ALL SELECT min(b) AS b FROM journal WHERE b >= ?1)')
+    let minute = Math.floor(from / SEGMENT_MS)
+    while (minute <= last) {
+      // a transaction per minute, not one for the whole replay: a long-lived reader would keep
+      // a recording relay's WAL from being checkpointed
+      const found = (nextMinute.get(minute) as { b: number | null } | undefined)?.b
+      if (found == null || found > last) return
+      minute = found
+      db.exec('BEGIN')
+      const entries: Array<[number, number, ChangeKind, number, number, number]> = []
+      let seq = 0
+      for (const row of segs.iterate(minute) as Iterable<{ node: number, h: number, data: Uint8Array }>) {
+        const node = row.node
+        decodeSegment(row.data, minute * SEGMENT_MS, row.h, (kind, t, a, b) => { entries.push([t, seq++, kind, node, a, b]) })
+      }
+      for (const row of journal.iterate(minute) as Iterable<{ data: Uint8Array }>) {
+        decodeJournal(row.data, minute * SEGMENT_MS, (node, kind, t, a, b) => { entries.push([t, seq++, kind, node, a, b]) })
+      }
+      db.exec('COMMIT')
+      entries.sort((x, y) => x[0] - y[0] || x[1] - y[1])
+      const out: ReplayChange[] = []
+      for (const [t, , kind, node, a, b] of entries) {
+        if (t <= from || t > to) continue
+        const peerId = resolver.node(node)?.peer
+        if (peerId == null) continue
+        switch (kind) {
+          case CHANGE_BEAT: out.push({ t, peerId, kind: 'beat', height: a, head: resolver.head(b) }); break
+          case CHANGE_INFO: out.push({ t, peerId, kind: 'info', info: resolver.info(a) }); break
+          case CHANGE_CONNECTED: out.push({ t, peerId, kind: 'connected' }); break
+          case CHANGE_DISCONNECTED: out.push({ t, peerId, kind: 'disconnected' }); break
+          case CHANGE_FORGOTTEN: out.push({ t, peerId, kind: 'forgotten' }); break
+          case CHANGE_FINALIZED: out.push({ t, peerId, kind: 'finalized', height: a }); break
+          case CHANGE_SYNCING: out.push({ t, peerId, kind: 'syncing', syncing: a === 1 }); break
+          case CHANGE_STALE: out.push({ t, peerId, kind: 'stale' }); break
+          case CHANGE_BACK: out.push({ t, peerId, kind: 'back' }); break
+        }
+      }
+      if (out.length > 0) yield out
+      await pause(signal)
+      minute++
+    }
+  }
+}

@@ -1,0 +1,469 @@
+import assert from 'node:assert/strict'
+import { writeFileSync, existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { after, before, describe, it } from 'node:test'
+import { FULL_DISK_RETRY_MS, KEYFRAME_MS, RECORD_FILE, ROLLUP_LEVELS_MS, SEGMENT_MS } from './constants.ts'
+import { HistoryRecord } from './record-service.ts'
+import { comparable, comparableModel, FakeClock, headOf, manualRecord, Model, script, T0, tempDir } from '../../testing/record.ts'
+import type { ModelEvent } from '../../testing/record.ts'
+import type { HistoryResult } from './types.ts'
+
+const FLUSH_MS = 200
+
+/** Feeds events up to `until` to the record, flushing every flushMs of fake time. */
+function feed (record: HistoryRecord, clock: FakeClock, events: readonly ModelEvent[], from: number, until: number, flushMs = FLUSH_MS): number {
+  let k = from
+  while (clock.t < until) {
+    clock.t = Math.min(until, clock.t + flushMs)
+    while (k < events.length && (events[k]?.t ?? Infinity) <= clock.t) Model.apply(record, events[k++]!)
+    record.flush()
+  }
+  return k
+}
+
+async function checkStates (record: HistoryRecord, model: Model, moments: number[], label: string): Promise<void> {
+  const forgotten = new Set(model.events.filter(e => e.kind === 'forgotten').map(e => e.peer))
+  for (const at of moments) {
+    const got = await record.stateAt(at)
+    const want = model.stateAt(at)
+    assert.deepEqual(got.map(n => n.peerId), [...want.keys()].sort(), `${label}: nodes at ${new Date(at).toISOString()}`)
+    for (const n of got) {
+      const m = want.get(n.peerId)!
+      assert.deepEqual(comparable(n), comparableModel(m), `${label}: ${n.peerId} at ${new Date(at).toISOString()} (+${at - T0} ms)`)
+      if (!forgotten.has(n.peerId)) assert.equal(n.firstSeenAt, m.firstSeenAt, `${label}: ${n.peerId} first seen`)
+      assert.ok(n.lastHeartbeatAt <= at + 1, 'a heartbeat is never later than the moment')
+    }
+  }
+}
+
+/** Each bucket's last height must be the model's at the bucket's end. */
+function checkHistory (result: HistoryResult, model: Model, skip: Set<string>, label: string): void {
+  const { from, stepMs, buckets, to } = result
+  assert.ok(result.nodes.length > 0, `${label}: some nodes`)
+  for (const series of result.nodes) {
+    if (skip.has(series.peerId)) continue
+    assert.equal(series.first + series.heights.length, buckets, `${label}: ${series.peerId} fills the window`)
+    for (let j = 0; j < series.heights.length; j++) {
+      const k = series.first + j
+      // the last bucket includes `to`
+      const end = k === buckets - 1 ? to : Math.min(from + (k + 1) * stepMs - 1, to)
+      const want = model.heightAt(series.peerId, end)
+      assert.equal(series.heights[j], want, `${label}: ${series.peerId} bucket ${k} of ${buckets} (ends +${end - T0} ms)`)
+    }
+    if (series.first > 0) {
+      // not known at the start: known by the end of its first bucket, not before it
+      const before = from + series.first * stepMs - 1
+      assert.equal(model.heightAt(series.peerId, before), undefined, `${label}: ${series.peerId} unknown before bucket ${series.first}`)
+    }
+  }
+}
+
+describe('history record', () => {
+  const clock = new FakeClock()
+  let dir: string
+  let remove: () => Promise<void>
+  let record: HistoryRecord
+  const model = new Model()
+  // 2.5 h of 30 nodes with trouble: crosses minutes, 10-minute and hour buckets and keyframes
+  const duration = 150 * 60_000
+
+  before(async () => {
+    ({ dir, remove } = await tempDir())
+    record = manualRecord(dir, clock)
+    model.add(script({ nodes: 30, durationMs: duration, blockMs: 4_000, beatMs: 3_000, seed: 7, trouble: true }))
+    feed(record, clock, model.events, 0, T0 + duration)
+  })
+  after(async () => {
+    await record?.stop()
+    await remove()
+  })
+
+  it('gives the exact state of every node at any moment', async () => {
+    const moments = [T0, T0 + 1, T0 + 2_999, T0 + SEGMENT_MS, T0 + SEGMENT_MS - 1, T0 + KEYFRAME_MS, T0 + KEYFRAME_MS - 1, T0 + KEYFRAME_MS + 1,
+      T0 + duration - 1, T0 + duration]
+    for (let k = 0; k < 40; k++) moments.push(T0 + Math.floor(((k * 7_919_993) % duration)))
+    // just before and at some changes
+    for (const e of model.events.filter((_, k) => k % 9_001 === 17)) moments.push(e.t - 1, e.t)
+    await checkStates(record, model, moments, 'one run')
+  })
+
+  it('thins a window to at most the points asked for, each bucket\'s last height exact', async () => {
+    const forgotten = new Set(model.events.filter(e => e.kind === 'forgotten').map(e => e.peer))
+    for (const [from, to, points] of [
+      [T0 + 600_000, T0 + 1_200_000, 600], // raw, 1 s buckets
+      [T0, T0 + duration, 400], // raw, 22.5 s buckets
+      [T0 + 123_457, T0 + duration - 98_765, 211], // raw, uneven edges
+      [T0, T0 + duration, 100], // the 1-minute level, 2-minute buckets
+      [T0 + 5 * 60_000, T0 + duration, 1] // one bucket
+    ] as const) {
+      const result = await record.history({ from, to, points })
+      assert.ok(result.buckets <= points + 1, `${result.buckets} buckets for ${points} points`)
+      checkHistory(result, model, forgotten, `[+${from - T0}, +${to - T0}] in ${points}`)
+    }
+  })
+
+  it('keeps the lowest and highest height of a bucket where they differ from its last (a reorg)', async () => {
+    // buckets of a beat or two: a fork's lower height between two beats at the chain's
+    const result = await record.history({ from: T0, to: T0 + duration, points: 2_000 })
+    const forked = result.nodes.find(n => n.peerId.includes('Peer0011'))
+    assert.ok(forked != null)
+    assert.ok(forked.ranges.length > 0, 'the forking node shows lower heights within buckets')
+    for (const [k, lo, hi] of forked.ranges) {
+      const start = result.from + k * result.stepMs
+      const heights: number[] = []
+      for (const e of model.events) {
+        if (e.peer === forked.peerId && e.kind === 'beat' && e.t > Math.max(start - 1, result.from) && e.t < start + result.stepMs) heights.push(e.beat.height)
+      }
+      assert.equal(lo, Math.min(...heights), `bucket ${k} lowest`)
+      assert.equal(hi, Math.max(...heights), `bucket ${k} highest`)
+    }
+  })
+
+  it('keeps whether a node was stale (the detector\'s word) in its state, until it beats or its connection changes', async () => {
+    const { dir, remove } = await tempDir()
+    const c = new FakeClock()
+    const r = manualRecord(dir, c)
+    try {
+      const beat = (h: number): void => { r.heartbeat('s', c.t, { height: h, head: headOf(h), nickname: 's', minerAddress: null, genesisCid: null }) }
+      beat(1)
+      c.t += 10_000
+      r.stale('s', c.t, true)
+      const staleAt = c.t
+      c.t += 1_000
+      r.flush()
+      // across a keyframe boundary and a restart
+      c.t = T0 + KEYFRAME_MS + 5_000
+      r.flush()
+      await r.stop()
+      c.t += 1_000
+      const again = manualRecord(dir, c)
+      const at = async (t: number): Promise<boolean | undefined> => (await again.stateAt(t)).find(n => n.peerId === 's')?.stale
+      assert.equal(await at(staleAt - 1), false)
+      assert.equal(await at(staleAt), true)
+      assert.equal(await at(T0 + KEYFRAME_MS + 1_000), true, 'from the keyframe')
+      // the stop disconnected it: no longer stale, offline
+      assert.equal(await at(c.t), false)
+      await again.stop()
+    } finally {
+      await remove()
+    }
+  })
+
+  it('gives only the peers asked for', async () => {
+    const peers = [model.events[0]!.peer, 'not-a-known-peer']
+    const result = await record.history({ from: T0, to: T0 + 600_000, points: 10, peers })
+    assert.deepEqual(result.nodes.map(n => n.peerId), [model.events[0]!.peer])
+  })
+
+  it('refuses a window that ends before it starts, by name', async () => {
+    await assert.rejects(record.history({ from: T0 + 10, to: T0 }), { name: 'InvalidQueryError' })
+    await assert.rejects(record.stateAt(Number.NaN), { name: 'InvalidQueryError' })
+  })
+
+  it('gives back every change in order, a minute at a time, for replay', async () => {
+    const from = T0 + 600_000
+    const to = T0 + 3_600_000
+    const start = await record.stateAt(from)
+    const heights = new Map(start.map(n => [n.peerId, n.height]))
+    const connected = new Map(start.map(n => [n.peerId, n.connected]))
+    let previous = from
+    let minutes = 0
+    // moments to compare at, in order
+    const checks = [from + 1_000, from + 777_777, to - 1]
+    const check = (at: number): void => {
+      for (const [peer, n] of model.stateAt(at)) {
+        assert.equal(heights.get(peer), n.height, `${peer} height at +${at - T0}`)
+        assert.equal(connected.get(peer), n.connected, `${peer} connected at +${at - T0}`)
+      }
+    }
+    for await (const chunk of record.changes(from, to)) {
+      minutes++
+      for (const change of chunk) {
+        assert.ok(change.t >= previous && change.t > from && change.t <= to, 'in time order, inside the window')
+        while (checks.length > 0 && change.t > checks[0]!) check(checks.shift()!)
+        previous = change.t
+        if (change.kind === 'beat') heights.set(change.peerId, change.height)
+        else if (change.kind === 'connected' || change.kind === 'disconnected') connected.set(change.peerId, change.kind === 'connected')
+        else if (change.kind === 'forgotten') { heights.delete(change.peerId); connected.delete(change.peerId) }
+      }
+    }
+    for (const at of checks) check(at)
+    assert.equal(minutes, 50)
+  })
+
+  it('records events and gives them back by time, a page at a time', async () => {
+    const at = clock.t
+    for (let k = 0; k < 25; k++) record.event(at - 60_000 + k, k % 2 === 0 ? 'stale' : 'back', [`peer-${k}`], { height: k })
+    record.event(at - 10, 'chain_stalled', [])
+    record.flush()
+    const all = await record.events({ from: at - 60_000, to: at })
+    assert.equal(all.events.length, 26)
+    assert.deepEqual(all.events[0], { id: all.events[0]!.id, at: at - 60_000, kind: 'stale', peers: ['peer-0'], data: { height: 0 } })
+    assert.deepEqual(all.events[25]?.peers, [])
+    const page1 = await record.events({ from: at - 60_000, to: at, limit: 10 })
+    assert.equal(page1.events.length, 10)
+    assert.ok(page1.next != null)
+    const page2 = await record.events({ from: at - 60_000, to: at, limit: 10, after: page1.next })
+    assert.equal(page2.events[0]?.peers[0], 'peer-10')
+    const none = await record.events({ from: at - 60_000 + 5, to: at - 60_000 + 6 })
+    assert.deepEqual(none.events.map(e => e.peers[0]), ['peer-5', 'peer-6'])
+  })
+})
+
+describe('history record over long windows', () => {
+  it('reads the stored levels (1 min, 10 min, 1 h) with exact bucket ends', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    const record = manualRecord(dir, clock)
+    try {
+      const model = new Model()
+      const duration = 7 * 3_600_000 + 17 * 60_000
+      model.add(script({ nodes: 6, durationMs: duration, blockMs: 20_000, beatMs: 10_000, seed: 3 }))
+      feed(record, clock, model.events, 0, T0 + duration, 2_000)
+      const levels = new Set<number | string>()
+      for (const [from, to, points] of [
+        [T0, T0 + duration, 450], // 1-minute level (437 rows a node)
+        [T0 + 1_000, T0 + duration, 60], // 10-minute level
+        [T0 + 4_321, T0 + duration - 1_000, 4] // 1-hour level, 2-hour buckets
+      ] as const) {
+        const result = await record.history({ from, to, points })
+        levels.add(result.source)
+        assert.ok(result.from <= from && result.from > from - (typeof result.source === 'number' ? result.source : 0) - 1)
+        assert.ok(result.buckets <= points + 1, `${result.buckets} buckets for ${points} points`)
+        checkHistory(result, model, new Set(), `level ${String(result.source)}`)
+      }
+      assert.deepEqual([...levels], [SEGMENT_MS, ...ROLLUP_LEVELS_MS])
+    } finally {
+      await record.stop()
+      await remove()
+    }
+  })
+})
+
+describe('history record across restarts', () => {
+  it('keeps everything a clean stop flushed, and shows nodes offline while the relay was down', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      const model = new Model()
+      const duration = 40 * 60_000
+      const events = script({ nodes: 12, durationMs: duration, blockMs: 4_000, beatMs: 3_000, seed: 11, trouble: true })
+      const half = T0 + 17 * 60_000 + 123
+      let record = manualRecord(dir, clock)
+      const k = feed(record, clock, events, 0, half)
+      model.add(events.slice(0, k))
+      // the stop marks every connected node disconnected at that moment
+      for (const [peer, n] of model.stateAt(clock.t)) if (n.connected) model.events.push({ t: clock.t, peer, kind: 'disconnected' })
+      const stoppedAt = clock.t
+      await record.stop()
+
+      // down for 5 minutes; what nodes sent meanwhile never reached the relay
+      clock.t += 5 * 60_000
+      const rest = events.filter(e => e.t > clock.t)
+      record = manualRecord(dir, clock)
+      feed(record, clock, rest, 0, T0 + duration)
+      model.add(rest)
+      await checkStates(record, model, [T0 + 60_000, stoppedAt - 1, stoppedAt, stoppedAt + 60_000, clock.t - 60_000, clock.t], 'restart')
+      const gaps = (await record.events({ from: T0, to: clock.t })).events.filter(e => e.kind === 'record_gap')
+      assert.equal(gaps.length, 1)
+      assert.deepEqual(gaps[0]?.data, { from: stoppedAt, to: stoppedAt + 5 * 60_000, reason: 'relay_down', stopped: true })
+      await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+
+  it('keeps everything up to the last flush when the process dies without stopping', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      const model = new Model()
+      const events = script({ nodes: 10, durationMs: 20 * 60_000, blockMs: 4_000, beatMs: 3_000, seed: 5 })
+      // dies mid-minute: the open minute is only in the journal
+      const death = T0 + 12 * 60_000 + 31_000
+      const dead = manualRecord(dir, clock)
+      const k = feed(dead, clock, events, 0, death)
+      model.add(events.slice(0, k))
+      // nothing more is flushed: `dead` is dropped as a killed process would be. The next
+      // start marks its connected nodes disconnected as of its last flush.
+      for (const [peer, n] of model.stateAt(clock.t)) if (n.connected) model.events.push({ t: death, peer, kind: 'disconnected' })
+      clock.t += 30_000
+      const record = manualRecord(dir, clock)
+      await checkStates(record, model, [death - 31_000, death - 1, death, death + 10_000], 'after a crash')
+      await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+})
+
+describe('history record bounds', () => {
+  it('deletes what is older than --history-days, a keyframe period per step, and keeps a base for what is left', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      const record = manualRecord(dir, clock, { historyDays: 1 })
+      const model = new Model()
+      const duration = 30 * 3_600_000
+      model.add(script({ nodes: 4, durationMs: duration, blockMs: 30_000, beatMs: 30_000, seed: 9 }))
+      const events = model.events
+      let k = 0
+      let steps = 0
+      while (clock.t < T0 + duration) {
+        k = feed(record, clock, events, k, clock.t + 10 * 60_000, 5_000)
+        for (let more = true; more; steps++) more = record.retentionStep().more
+      }
+      const cutoff = clock.t - 86_400_000
+      const db = new DatabaseSync(join(dir, RECORD_FILE), { readOnly: true })
+      const oldestKf = (db.prepare('SELECT min(t) AS t FROM keyframe').get() as { t: number }).t
+      const oldestSeg = (db.prepare('SELECT min(b) AS b FROM seg').get() as { b: number }).b * SEGMENT_MS
+      db.close()
+      assert.ok(oldestKf <= cutoff && oldestKf > cutoff - KEYFRAME_MS, `oldest keyframe ${(cutoff - oldestKf) / 60_000} min before the cutoff`)
+      assert.ok(oldestSeg >= oldestKf - SEGMENT_MS, 'no segment before the oldest keyframe')
+      assert.ok(steps > 6 * 2, `${steps} steps`)
+      // what is left is exact; what is gone is gone
+      await checkStates(record, model, [cutoff, cutoff + 1_234_567, clock.t], 'after retention')
+      assert.deepEqual(await record.stateAt(oldestKf - KEYFRAME_MS), [])
+      await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+
+  it('keeps the record under --history-max-mb, oldest first', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      const maxMb = 1
+      const record = manualRecord(dir, clock, { historyMaxMb: maxMb })
+      const model = new Model()
+      const duration = 4 * 3_600_000
+      model.add(script({ nodes: 40, durationMs: duration, blockMs: 1_000, beatMs: 1_000, seed: 13 }))
+      let k = 0
+      let peak = 0
+      while (clock.t < T0 + duration) {
+        k = feed(record, clock, model.events, k, clock.t + 5 * 60_000, 1_000)
+        for (let more = true; more;) more = record.retentionStep().more
+        peak = Math.max(peak, record.size().used)
+      }
+      assert.equal(record.stats.paused, undefined)
+      assert.ok(record.size().used <= maxMb * 1024 * 1024, `${record.size().used} bytes used`)
+      // the bound held all along, give or take what one step's 5 minutes wrote
+      assert.ok(peak <= maxMb * 1024 * 1024 * 1.3, `peak ${peak}`)
+      await checkStates(record, model, [clock.t - 60_000, clock.t], 'under the size bound')
+      await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+
+  it('pauses on a full record (SQLITE_FULL), keeps taking changes, and resumes when there is room', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      const record = manualRecord(dir, clock)
+      const model = new Model()
+      const events = script({ nodes: 20, durationMs: 20 * 60_000, blockMs: 1_000, beatMs: 1_000, seed: 17 })
+      model.add(events)
+      let k = feed(record, clock, events, 0, T0 + 5 * 60_000)
+      // the cap SQLite enforces, a few pages above what is used: the next minutes cannot fit
+      record.setHardCap(record.size().file + 2 * 4096)
+      k = feed(record, clock, events, k, T0 + 8 * 60_000)
+      assert.equal(record.stats.paused, 'disk_full')
+      assert.ok(record.stats.writeErrors >= 1)
+      assert.ok(record.stats.dropped.paused > 0, 'changes meanwhile are counted as not recorded')
+      const pausedAt = T0 + 5 * 60_000
+      // room again: the next try (every FULL_DISK_RETRY_MS) resumes
+      record.setHardCap(1024 * 1024 * 1024)
+      k = feed(record, clock, events, k, T0 + 8 * 60_000 + FULL_DISK_RETRY_MS + FLUSH_MS)
+      assert.equal(record.stats.paused, undefined)
+      const resumedAt = clock.t
+      feed(record, clock, events, k, T0 + 20 * 60_000)
+      const gap = (await record.events({ from: T0, to: clock.t })).events.find(e => e.kind === 'record_gap')
+      assert.equal(gap?.data?.reason, 'disk_full')
+      assert.ok(Number(gap?.data?.from) >= pausedAt && Number(gap?.data?.from) < T0 + 8 * 60_000)
+      // before the pause and after the resume the record is exact
+      await checkStates(record, model, [pausedAt - 1, resumedAt + 1, resumedAt + 65_000, clock.t], 'around a full disk')
+      await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+
+  it('drops and counts changes past the queue bound instead of waiting', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      const record = manualRecord(dir, clock, { maxQueuedChanges: 10 })
+      for (let h = 1; h <= 30; h++) record.heartbeat('peer-a', T0 + h, { height: h, head: headOf(h), nickname: 'a', minerAddress: null, genesisCid: null })
+      // the first beat queues three changes (info, connected, beat), then one per beat
+      assert.equal(record.stats.queued, 10)
+      assert.equal(record.stats.dropped.queueFull, 30 + 2 - 10)
+      record.flush()
+      assert.equal(record.stats.queued, 0)
+      await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+})
+
+describe('history record files', () => {
+  it('moves a file that will not open aside, logs it, and starts a new record', async () => {
+    const { dir, remove } = await tempDir()
+    try {
+      const file = join(dir, RECORD_FILE)
+      writeFileSync(file, 'not a database, just some text that is long enough to look like a header'.repeat(100))
+      const clock = new FakeClock()
+      const record = manualRecord(dir, clock)
+      const aside = record.stats.movedAside
+      assert.ok(aside != null && existsSync(aside), 'the old file is kept beside the new one')
+      assert.match(aside, /history\.sqlite\.damaged-\d+$/)
+      record.heartbeat('peer-a', T0 + 10, { height: 5, head: headOf(5), nickname: 'a', minerAddress: null, genesisCid: null })
+      clock.t += 1_000
+      record.flush()
+      assert.equal((await record.stateAt(clock.t))[0]?.height, 5)
+      await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+
+  it('moves aside a record of another schema version', async () => {
+    const { dir, remove } = await tempDir()
+    try {
+      const clock = new FakeClock()
+      await manualRecord(dir, clock).stop()
+      const db = new DatabaseSync(join(dir, RECORD_FILE))
+      db.exec("UPDATE meta SET value = 99 WHERE key = 'schema'")
+      db.close()
+      const record = manualRecord(dir, clock)
+      assert.ok(record.stats.movedAside != null)
+      assert.equal(record.stats.paused, undefined)
+      await record.stop()
+      assert.equal(readdirSync(dir).filter(f => f.includes('damaged') && !f.endsWith('-wal') && !f.endsWith('-shm')).length, 1)
+    } finally {
+      await remove()
+    }
+  })
+
+  it('runs without a record when none can be opened: the live view is not its problem', async () => {
+    const { dir, remove } = await tempDir()
+    try {
+      // the data "dir" is a file: nothing can be created in it
+      const notADir = join(dir, 'file')
+      writeFileSync(notADir, 'x')
+      const record = new HistoryRecord({ dataDir: notADir, manual: true, checkpointWorker: false })
+      record.start()
+      assert.equal(record.stats.paused, 'unavailable')
+      record.heartbeat('peer-a', T0, { height: 1, head: headOf(1), nickname: '', minerAddress: null, genesisCid: null })
+      record.flush()
+      assert.equal(record.stats.queued, 0)
+      await assert.rejects(record.history({ from: T0, to: T0 + 1 }), { name: 'RecordUnavailableError' })
+      await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+})

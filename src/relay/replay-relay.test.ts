@@ -1,0 +1,71 @@
+// Replay end to end: a recorded scenario played back by a replay relay reaches a feed
+// subscriber as it happened: every change in order, on the recorded clock.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { startReplayRelay } from './replay-relay.ts'
+import { FeedClient } from '../testing/feed-client.ts'
+import { createPeer } from '../testing/peers.ts'
+import { FakeClock, headOf, manualRecord, tempDir } from '../testing/record.ts'
+import { waitFor } from '../testing/wait-for.ts'
+
+describe('replay relay', () => {
+  it('plays a recorded scenario to a feed subscriber: every change in order, at its recorded time', { timeout: 120_000 }, async () => {
+    const { dir, remove } = await tempDir()
+    const start = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000
+    const clock = new FakeClock(start)
+    const record = manualRecord(dir, clock)
+    // two nodes for two minutes: a block every 4 s; b leaves at 60 s and comes back at 90 s
+    const expected: string[] = []
+    for (let t = start + 1_000; t <= start + 120_000; t += 1_000) {
+      clock.t = t
+      if ((t - start) % 4_000 === 0) {
+        const height = 500 + (t - start) / 4_000
+        record.heartbeat('12D3KooWReplayA', t, { height, head: headOf(height), nickname: 'a', minerAddress: null, genesisCid: null })
+        if (t > start + 30_000) expected.push(`a ${height} ${t}`)
+        if (t < start + 60_000 || t >= start + 90_000) {
+          record.heartbeat('12D3KooWReplayB', t, { height, head: headOf(height), nickname: 'b', minerAddress: null, genesisCid: null })
+          if (t > start + 30_000) expected.push(t >= start + 90_000 && t < start + 94_000 ? `b up ${t}` : `b ${height} ${t}`)
+        }
+      }
+      if (t === start + 60_000) {
+        record.disconnected('12D3KooWReplayB', t)
+        expected.push(`b down ${t}`)
+      }
+      record.flush()
+    }
+    // a clean stop: the relay no longer hears the nodes
+    await record.stop()
+    expected.push(`a down ${clock.t}`, `b down ${clock.t}`)
+
+    // the second half at 20 times real time: 90 s of record in 4.5 s
+    const relay = await startReplayRelay({ dataDir: dir, from: start + 30_000, to: start + 120_000, speed: 20, httpPort: 0, wsPort: 0, waitForViewer: true })
+    const peer = await createPeer()
+    try {
+      const client = await FeedClient.open(peer, relay.browserAddrs[0] ?? '')
+      const seen: string[] = []
+      client.onMessage = message => {
+        const node = 'i' in message ? client.nodes.get(message.i) : undefined
+        const name = node?.nickname ?? '?'
+        if (message.t === 'hb') seen.push(`${name} ${message.height} ${message.at}`)
+        else if (message.t === 'disc') seen.push(`${name} down ${message.at}`)
+        else if (message.t === 'node' && client.synced && message.node.connected) seen.push(`${name} up ${message.node.lastHeartbeatAt}`)
+      }
+      await relay.finished
+      const last = expected.at(-1) ?? ''
+      await waitFor('the last change', () => seen.includes(last), 10_000, () => `seen ${seen.length}, the last ${seen.at(-1) ?? ''}`)
+      // between the recorded changes come the replay's own beats for nodes that were beating
+      // (the same height again): the recorded ones (new heights, the leave) are compared in
+      // order; the feed stamps a leave with its clock when the registry hears it, a few ms on
+      const rounded = (line: string): string => line.includes(' down ') ? line.replace(/ (\d+)$/, (_, at: string) => ` ${Math.round(Number(at) / 1_000)}`) : line
+      const recorded = seen.filter(line => expected.includes(line) || line.includes(' down ')).map(rounded)
+      assert.deepEqual(recorded, expected.filter(line => !line.includes(' up ')).map(rounded))
+      assert.ok(seen.some(line => line.startsWith('b up') || line.startsWith('b 523')), 'b came back')
+      const info = await (await fetch(`${relay.httpUrl}/relay.json`)).json() as { replay?: { from: number, to: number, speed: number } }
+      assert.deepEqual(info.replay, { from: start + 30_000, to: start + 120_000, speed: 20 })
+    } finally {
+      await peer.stop()
+      await relay.stop()
+      await remove()
+    }
+  })
+})

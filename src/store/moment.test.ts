@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { momentState } from './moment.ts'
+import { deriveView } from './view.ts'
+import type { NodeAtMoment } from '../protocol/history.ts'
+
+const AT = 1_767_600_000_000
+
+function node (peerId: string, patch: Partial<NodeAtMoment> = {}): NodeAtMoment {
+  return {
+    peerId, nickname: peerId, minerAddress: null, genesisCid: null, height: 100, head: '{ h100 }', connected: true, stale: false,
+    syncing: null, finalizedHeight: null, firstSeenAt: AT - 3_600_000, lastChangeAt: AT - 60_000, lastHeartbeatAt: AT - 60_000, ...patch
+  }
+}
+
+describe('time travel state', () => {
+  it('judges the moment as a live page would have: stale from the relay\'s word, behind, offline, stalled', () => {
+    // a chain that rose a block every 4 s for 10 minutes and then stopped a minute before
+    const from = AT - 660_000
+    const header = { from, to: AT, stepMs: 4_000, buckets: 165, source: 'raw' as const, nodes: 4 }
+    const chain = Array.from({ length: 165 }, (_, k) => Math.min(100, Math.max(0, k - 50)))
+    const state = momentState({
+      at: AT,
+      nodes: [
+        node('beating'),
+        node('quiet', { stale: true, lastHeartbeatAt: AT - 40_000 }),
+        node('lagging', { height: 97 }),
+        node('gone', { connected: false, lastChangeAt: AT - 30_000 })
+      ],
+      window: {
+        header,
+        series: ['beating', 'quiet', 'lagging', 'gone'].map(peerId => ({
+          peerId, nickname: peerId, first: 0, heights: chain.map(h => peerId === 'lagging' ? Math.min(h, 97) : h), ranges: [], connection: peerId === 'gone' ? [[0, 1], [157, 0]] : [[0, 1]]
+        }))
+      }
+    })
+    const view = deriveView(state, { state: 'lost', retryAt: 0, reason: 'time travel' }, AT + 999_999, { offlineKeepMs: 3_600_000, filter: '', pins: [], windowMs: 600_000, headColors: 6 }, null)
+    assert.equal(view.now, AT, 'the view is of the moment, whatever the clock says')
+    const status = Object.fromEntries(view.nodes.map(v => [v.node.peerId, v.status]))
+    assert.deepEqual(status, { beating: 'in-sync', quiet: 'stale', lagging: 'behind', gone: 'offline' })
+    assert.equal(view.summary.bestHeight, 100)
+    assert.equal(view.summary.blockTimeMs, 4_000)
+    assert.equal(view.summary.stalled, true, 'no rise for over three block times before the moment')
+    // the chart's lines: the window's steps, then the moment
+    const h = state.nodes.get('beating')!.history
+    assert.equal(h.heightOf(0), 0)
+    assert.equal(h.lastHeight(), 100)
+    assert.equal(h.lastAt(), AT)
+    assert.equal(state.nodes.get('gone')!.disconnectedAt, from + 158 * 4_000)
+  })
+})
