@@ -98,7 +98,7 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
     // time travel is not greyed: the banner says it is a recorded moment, and it is read as one
     <div
       className={frozen !== null ? 'app recorded' : view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}
-      style={frozen !== null || replaying !== null ? { gridTemplateRows: 'auto auto auto minmax(0, 27vh) minmax(0, 1fr)' } : undefined}
+      style={frozen !== null || replaying !== null ? { gridTemplateRows: 'auto auto auto minmax(0, 1fr)' } : undefined}
     >
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
@@ -129,7 +129,9 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
         />
       )}
       <SummaryBar view={view} watched={watched} />
-      <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} />
+      {/* the fork panel is the live fork monitor's: a recorded moment or a replay has none (the
+          record keeps no fork log yet), and an empty panel there would read as "no fork" */}
+      {frozen === null && replaying === null && <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} />}
       <div className={params.events ? 'body with-events' : 'body'}>
         <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
           <HeightChart view={view} theme={theme} />

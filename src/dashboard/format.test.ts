@@ -61,7 +61,7 @@ test('nodes group by client and version, the largest groups first, and say nothi
   const groups = (clients: Array<string | null>, shown?: number): string => clientGroups(clients, shown).replaceAll('\u00a0', ' ')
   assert.equal(groups([lodestar, teku, lodestar, quiet]), 'Lodestar v1.5.1 ×2, teku v24.1.0 ×1, +1 more')
   assert.equal(groups([teku, lodestar], 3), 'Lodestar v1.5.1 ×1, teku v24.1.0 ×1')
-  assert.equal(groups([lodestar, quiet, quiet], 3), 'unknown client ×2, Lodestar v1.5.1 ×1')
+  assert.equal(groups([lodestar, quiet, quiet], 3), 'Lodestar v1.5.1 ×1, unknown client ×2', 'the ones that name themselves first')
   assert.match(clientGroups([lodestar]), /v1\.5\.1\u00a0×1/, 'the count never wraps away from its client')
   assert.equal(clientGroups([quiet, quiet]), '')
   assert.equal(clientGroups([]), '')

@@ -113,8 +113,8 @@ export function clientOf (node: { client: string | null, clientVersion: string |
 }
 
 /** The largest groups of client and version among some nodes, "Lodestar v1.5.1 ×2, Teku 24.1
- *  ×1, +2 more" (nodes that say nothing count as "unknown client"); '' when none says its
- *  client, so a devnet of go-filecoin senders shows no line of unknowns. */
+ *  ×1, +2 more" (nodes that say nothing count as "unknown client", listed last); '' when none
+ *  says its client, so a devnet of go-filecoin senders shows no line of unknowns. */
 export function clientGroups (clients: ReadonlyArray<string | null>, shown = 2): string {
   const counts = new Map<string, number>()
   for (const client of clients) {
@@ -122,7 +122,9 @@ export function clientGroups (clients: ReadonlyArray<string | null>, shown = 2):
     counts.set(key, (counts.get(key) ?? 0) + 1)
   }
   if (counts.size === 0 || (counts.size === 1 && counts.has('unknown client'))) return ''
-  const ranked = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+  // the clients that name themselves first, however many say nothing
+  const rank = (client: string): number => client === 'unknown client' ? 1 : 0
+  const ranked = [...counts].sort(([a, x], [b, y]) => rank(a) - rank(b) || y - x || (a < b ? -1 : 1))
   // a no-break space: a count never wraps away from its client in a narrow lane label
   const parts = ranked.slice(0, shown).map(([client, count]) => `${client}\u00a0×${count}`)
   return ranked.length > shown ? `${parts.join(', ')}, +${ranked.length - shown} more` : parts.join(', ')

@@ -101,6 +101,16 @@ describe('tableLayout', () => {
     assert.ok(layout.rowHeight * (layout.rowsPerColumn + 1) <= height)
   })
 
+  it('gives the table no more height than its type can use when the width limits the type', () => {
+    // four nodes in a table narrowed by the event list: the width caps the type below the largest
+    const width = COLUMN_EM * 1.2 * rem
+    const share = tableShare(4, width, 600, rem)
+    const layout = tableLayout(4, width, share * 600, rem)
+    assert.ok(layout.fontSize < 1.3 * rem - 0.5, 'the width limits the type')
+    assert.ok(share < 0.36, `share ${share}: the least, the chart keeps the rest`)
+    assert.equal(layout.fontSize, tableLayout(4, width, 10_000, rem).fontSize, 'as large as any height would make it')
+  })
+
   it('cuts rows, with a count, when even the smallest type cannot fit them, never overflowing the width', () => {
     const layout = tableLayout(1000, 1880, 600, rem)
     assert.ok(layout.hidden > 0)

@@ -21,10 +21,14 @@ const GAP_REM = 1.5
 const MIN_TABLE_SHARE = 0.35
 const MAX_TABLE_SHARE = 0.68
 
-/** The share of `height` the table should take so its type is as large as it can be. */
+/** The share of `height` the table should take so its type is as large as it can be: as large
+ *  as the width allows, when the width is what limits it (a narrow table, the event list
+ *  beside it), so the table never takes height its type cannot use. */
 export function tableShare (count: number, width: number, height: number, rem: number, extraEm = 0): number {
+  // the type with all the height there is: no share can do better
+  const target = Math.min(MAX_FONT_REM * rem, tableLayout(count, width, height * MAX_TABLE_SHARE, rem, extraEm).fontSize)
   for (let share = MIN_TABLE_SHARE; share < MAX_TABLE_SHARE; share += 0.01) {
-    if (tableLayout(count, width, share * height, rem, extraEm).fontSize >= MAX_FONT_REM * rem - 0.5) return share
+    if (tableLayout(count, width, share * height, rem, extraEm).fontSize >= target - 0.5) return share
   }
   return MAX_TABLE_SHARE
 }
