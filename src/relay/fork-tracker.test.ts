@@ -249,6 +249,21 @@ describe('ForkTracker', () => {
     assert.equal(net.tracker.panel(net.now).branches.length, 1)
   })
 
+  it('calls no fork for a node thousands of heights behind, catching up on blocks made before the window', () => {
+    // the others were past these heights before the relay kept rounds: the laggard's rounds
+    // share none with theirs, and lie wholly below them
+    // (as e2e/numbers.spec.ts has it: a tip, a laggard 7,000 behind, a node syncing from 18)
+    const net = new Devnet()
+    for (let step = 0; step < 30; step++) {
+      net.set(0, 13_000_000 + step, key(`m${13_000_000 + step}`))
+      net.set(1, 12_992_998 + step, key(`m${12_992_998 + step}`))
+      net.set(2, 18 + step, key(`m${18 + step}`))
+      net.run(BLOCK)
+    }
+    assert.deepEqual(net.kinds(), [])
+    assert.equal(net.tracker.panel(net.now).fork, null)
+  })
+
   it('counts only nodes that beat: a stale or disconnected node is on no branch', () => {
     const net = new Devnet()
     steady(net, [0, 1, 2], 1, 5)

@@ -454,7 +454,14 @@ export class ForkTracker {
       const mine = after(branch.line)
       const theirs = after(largest.line)
       const theirHeights = new Set(theirs.map(round => round.height))
-      branch.evidenced = (mine.length >= 2 && theirs.length >= 2) || mine.some(round => theirHeights.has(round.height))
+      // two lines, not one seen unevenly: two rounds at one height, or two rounds on each side
+      // whose heights overlap. A side wholly below the other's lowest round past the split is,
+      // as far as heads tell, a node catching up on blocks made before the window (it shares no
+      // round with the others because they were there before the relay kept rounds), not a fork
+      const lowest = (line: Round[]): number => Math.min(...line.map(round => round.height))
+      const highest = (line: Round[]): number => Math.max(...line.map(round => round.height))
+      const overlap = mine.length > 0 && theirs.length > 0 && highest(mine) >= lowest(theirs) && highest(theirs) >= lowest(mine)
+      branch.evidenced = (mine.length >= 2 && theirs.length >= 2 && overlap) || mine.some(round => theirHeights.has(round.height))
       // the heads began to differ when both sides had a round past the split
       const began = split === null || mine.length === 0 || theirs.length === 0
         ? now
