@@ -53,10 +53,13 @@ export interface ForkPanelLayout {
 }
 
 /** A branch's tone: the largest is calm; others are loud when the relay counts them in the
- *  open fork, and amber while they only differ (not yet, or never, a fork). */
+ *  open fork, amber while they only differ (not yet, or never, a fork), and calm when the
+ *  relay does not count them as differing at all (a node catching up from far behind). */
 export function branchTone (panel: NetworkPanel, branch: number): Tone {
   if (branch <= 0) return 'calm'
-  return panel.fork !== null && panel.branches[branch]?.forked === true ? 'loud' : 'diverging'
+  const it = panel.branches[branch]
+  if (panel.fork !== null && it?.forked === true) return 'loud'
+  return it?.since === null ? 'calm' : 'diverging'
 }
 
 export function forkPanelLayout (panel: NetworkPanel, width: number, height: number, rem: number): ForkPanelLayout {

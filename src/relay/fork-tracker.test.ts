@@ -261,7 +261,11 @@ describe('ForkTracker', () => {
       net.run(BLOCK)
     }
     assert.deepEqual(net.kinds(), [])
-    assert.equal(net.tracker.panel(net.now).fork, null)
+    const panel = net.tracker.panel(net.now)
+    assert.equal(panel.fork, null)
+    // nor does it read as heads that differ, a fork if it lasts
+    assert.equal(panel.divergingSince, null)
+    assert.ok(panel.branches.slice(1).every(branch => branch.since === null))
   })
 
   it('counts only nodes that beat: a stale or disconnected node is on no branch', () => {

@@ -119,6 +119,9 @@ interface Branch {
   nodes: TrackedNode[]
   split: Round | null
   evidenced: boolean
+  /** wholly below the largest past the split: a node catching up, as far as heads tell; its
+   *  heads differ, but it is not shown as diverging */
+  lagging: boolean
   /** a side of the open fork */
   forked: boolean
 }
@@ -425,7 +428,7 @@ export class ForkTracker {
     const branches: Branch[] = []
     for (const [round, line] of lines) {
       if (followed.has(round)) continue
-      branches.push({ tip: round, line, lineSet: new Set(line), nodes: [], split: null, evidenced: false, forked: false })
+      branches.push({ tip: round, line, lineSet: new Set(line), nodes: [], split: null, evidenced: false, lagging: false, forked: false })
     }
     // each held round's nodes belong to the one branch whose line holds it; a round on more
     // than one (before their split) belongs to none
@@ -462,6 +465,7 @@ export class ForkTracker {
       const highest = (line: Round[]): number => Math.max(...line.map(round => round.height))
       const overlap = mine.length > 0 && theirs.length > 0 && highest(mine) >= lowest(theirs) && highest(theirs) >= lowest(mine)
       branch.evidenced = (mine.length >= 2 && theirs.length >= 2 && overlap) || mine.some(round => theirHeights.has(round.height))
+      branch.lagging = !branch.evidenced && mine.length > 0 && theirs.length > 0 && highest(mine) < lowest(theirs)
       // the heads began to differ when both sides had a round past the split
       const began = split === null || mine.length === 0 || theirs.length === 0
         ? now
@@ -597,7 +601,7 @@ export class ForkTracker {
         nodes: branch.nodes.length,
         largest: k === 0,
         splitHeight: k === 0 ? null : branch.split?.height ?? null,
-        since: divergence?.since ?? null,
+        since: branch.lagging ? null : divergence?.since ?? null,
         forked: branch.forked
       }
     })
@@ -633,6 +637,7 @@ export class ForkTracker {
     }
     let divergingSince: number | null = null
     for (const branch of branches.slice(1)) {
+      if (branch.lagging) continue
       const since = this.#divergences.get(branch.split ?? ROOT)?.since
       if (since !== undefined && (divergingSince === null || since < divergingSince)) divergingSince = since
     }
