@@ -3,7 +3,7 @@
 // which chunks those are: the entry's static imports and, loaded later, its dynamic ones. Each
 // chunk's source map splits its bytes by the package they came from.
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -57,8 +57,10 @@ export function bundleSize (outDir: string): BundleResult {
     if (!file.endsWith('.js')) continue
     const code = readFileSync(join(outDir, file), 'utf8')
     chunks.push({ file, bytes: Buffer.byteLength(code), gzipBytes: gzipSize(code), dynamic })
-    const map = JSON.parse(readFileSync(join(outDir, `${file}.map`), 'utf8')) as SourceMap
-    for (const [source, text] of piecesBySource(code, map)) {
+    // the bundler's own runtime helpers (a chunk with no source of ours) come without a map
+    const mapFile = join(outDir, `${file}.map`)
+    const pieces = existsSync(mapFile) ? piecesBySource(code, JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMap) : new Map([['(unmapped)', code]])
+    for (const [source, text] of pieces) {
       const { name, root } = installOf(source)
       const entry = packages.get(name) ?? { texts: [], roots: new Set() }
       entry.texts.push(text)

@@ -1,4 +1,5 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import { lazy, use, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import type { ComponentProps } from 'react'
 import type { DashboardStore } from '../store/store.ts'
 import { HeightChart } from './HeightChart.tsx'
 import { NodeTable } from './NodeTable.tsx'
@@ -6,19 +7,29 @@ import { rootRem } from './root-rem.ts'
 import { CLIENT_COLUMN_EM, tableShare } from './table-layout.ts'
 import { useElementSize } from './useElementSize.ts'
 import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
-import { ForkPanel } from './ForkPanel.tsx'
+import { LazyPart } from './LazyPart.tsx'
 import type { NodeView } from '../store/view.ts'
 import type { NetworkChoice } from '../store/forks-view.ts'
 import { THEMES, themeVariables } from './theme.ts'
 import type { DashboardParams } from './url-params.ts'
 import { clientOf, formatClock, formatDuration, shortPeerId } from './format.ts'
-import { EventList } from './EventList.tsx'
 import { TimeTravelBanner } from './TimeTravelBanner.tsx'
 import type { EventLog } from './event-log.ts'
 import type { TimeTravel } from './time-travel.ts'
 
 // "seconds ago", countdowns and the chart window move once a second
 const TICK_MS = 1000
+
+// Loaded after the first paint (bench: the bundle row): the fork panel's data only ever comes
+// over the feed, whose code loads after it too, and the event list's from a request made after
+// it. Each holds its place meanwhile (LazyPart), so nothing moves when it arrives
+const ForkPanel = lazy(async () => ({ default: (await import('./ForkPanel.tsx')).ForkPanel }))
+const EventList = lazy(async () => ({ default: (await import('./EventList.tsx')).EventList }))
+
+/** The event list, once its log (loaded with it, main.tsx) is there. */
+function EventPanel ({ log, ...props }: Omit<ComponentProps<typeof EventList>, 'log'> & { log: Promise<EventLog> }) {
+  return <EventList log={use(log)} {...props} />
+}
 
 /** A node that beats on every new head (a watcher's), so its propagation is the network's. */
 function watched (view: NodeView): boolean {
@@ -42,8 +53,8 @@ export interface AppProps {
   /** fed by the feed connection that main.tsx starts */
   store: DashboardStore
   params: DashboardParams
-  /** the devnet's events (the relay's record) */
-  events: EventLog
+  /** the devnet's events (the relay's record); its code loads after the first paint */
+  events: Promise<EventLog>
   /** time travel (?at=): the moment shown and how to step; null: live */
   travel?: TimeTravel | null
   /** what /relay.json says when the relay is a replay of a record (null: a live relay) */
@@ -131,14 +142,22 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
       <SummaryBar view={view} watched={watched} />
       {/* the fork panel is the live fork monitor's: a recorded moment or a replay has none (the
           record keeps no fork log yet), and an empty panel there would read as "no fork" */}
-      {frozen === null && replaying === null && <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} />}
+      {frozen === null && replaying === null && (
+        <LazyPart placeholder={<section className='fork-panel' />}>
+          <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} />
+        </LazyPart>
+      )}
       <div className={params.events ? 'body with-events' : 'body'}>
         <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
           <HeightChart view={view} theme={theme} />
           <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />
         </main>
         {/* a recorded moment or a replay shows its events at the recorded times, not as the page's clock has them */}
-        {params.events && <EventList log={events} nodes={view.nodes} clockOffsetMs={frozen !== null || replaying !== null ? 0 : view.clockOffsetMs} />}
+        {params.events && (
+          <LazyPart placeholder={<aside className='events' aria-label='Events' />}>
+            <EventPanel log={events} nodes={view.nodes} clockOffsetMs={frozen !== null || replaying !== null ? 0 : view.clockOffsetMs} />
+          </LazyPart>
+        )}
       </div>
     </div>
   )

@@ -3,11 +3,12 @@
 // libp2p node is made and dialled, whose noise handshake would otherwise hold the main thread
 // while the wall shows nothing. The feed's own snapshot then replaces this one, as after any
 // resubscribe (feed-state.ts), and only then does the badge say Live.
-import { logger } from '@libp2p/logger'
 import { checkFeedVersion, decodeFeedLine } from '../protocol/feed.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
+import { laterLogger } from './later-logger.ts'
 
-const log = logger('devnet:dashboard:http-snapshot')
+// the logger is not part of the first paint: it loads if this has something to say
+const log = laterLogger('devnet:dashboard:http-snapshot')
 
 // On a LAN it takes milliseconds; past this the page stops waiting and dials
 const SNAPSHOT_TIMEOUT_MS = 2_000

@@ -7,10 +7,9 @@ import { createRoot } from 'react-dom/client'
 import { createDashboardStore } from '../store/store.ts'
 import { App } from './App.tsx'
 import type { ReplayInfo } from './App.tsx'
-import { EventLog } from './event-log.ts'
-import { fetchHistory, WINDOW_POINTS } from './history-api.ts'
+import type { EventLog } from './event-log.ts'
+import type { TimeTravel } from './time-travel.ts'
 import { fetchRelaySnapshot } from './http-snapshot.ts'
-import { TimeTravel } from './time-travel.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 import { parseParams } from './url-params.ts'
 import './styles.css'
@@ -44,7 +43,10 @@ const store = createDashboardStore({
 // The relay's HTTP side (its record: events, history, time travel) is where the page came
 // from, unless ?relay= says the page was served elsewhere
 const base = params.relay === null ? window.location.href : null
-const events = new EventLog({ base })
+// The record's page code (the event list's log, history, time travel) is loaded beside the
+// first paint, not in it: a live wall's first frame is the feed's nodes, and its events come
+// from a request made after it anyway (bench: the bundle row)
+const events: Promise<EventLog> = import('./event-log.ts').then(({ EventLog }) => new EventLog({ base }))
 
 function storage (): Storage | null {
   try {
@@ -55,10 +57,12 @@ function storage (): Storage | null {
 }
 
 if (params.at !== null) {
-  // time travel: a recorded moment, frozen; no feed
+  // time travel: a recorded moment, frozen; no feed. Its code is the first thing this page
+  // shows, so it is loaded before the first render
+  const [{ TimeTravel }, log] = await Promise.all([import('./time-travel.ts'), events])
   const travel = new TimeTravel({
     store,
-    events,
+    events: log,
     base,
     windowMs: params.windowMs,
     setUrlAt: at => {
@@ -116,7 +120,9 @@ async function live (): Promise<void> {
   })
 
   mount(null)
-  events.live(() => Date.now() + store.getSnapshot().clockOffsetMs, params.windowMs)
+  // a chunk that does not load (the relay restarted with a new build) leaves the event list
+  // empty; the connection's loader below reloads the page for the same reason
+  events.then(log => { log.live(() => Date.now() + store.getSnapshot().clockOffsetMs, params.windowMs) }, () => {})
   reachBack()
 
   /** Resolves once the next frame is painted (or PAINT_WAIT_MS, in a hidden tab). */
@@ -180,7 +186,8 @@ function reachBack (): void {
     if (!view.synced) return
     unsubscribe()
     const to = view.now
-    fetchHistory(base, { from: to - params.windowMs, to, points: WINDOW_POINTS })
+    import('./history-api.ts')
+      .then(async ({ fetchHistory, WINDOW_POINTS }) => await fetchHistory(base, { from: to - params.windowMs, to, points: WINDOW_POINTS }))
       .then(({ header, series }) => { store.mergePast(header, series) })
       .catch(() => { /* a relay without a record: the feed's own histories are what there is */ })
   })
