@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { runInNewContext } from 'node:vm'
-import { historyUrl, stateUrl, WINDOW_POINTS } from './history-api.ts'
+import { fetchState, historyUrl, releaseEarly, stateUrl, WINDOW_POINTS } from './history-api.ts'
 import { parseParams } from './url-params.ts'
 
 const html = readFileSync(new URL('../../index.html', import.meta.url), 'utf8')
@@ -59,4 +59,30 @@ describe('index.html early requests', () => {
       assert.deepEqual(earlyRequests(`http://127.0.0.1:8080/${search}`), [])
     })
   }
+})
+
+describe('the page takes what index.html asked for', () => {
+  it('by its exact URL, and aborts the rest', async () => {
+    const base = 'http://127.0.0.1:9/'
+    const aborted: string[] = []
+    const state = { at: 1000, nodes: [] }
+    const early = {
+      responses: {
+        [stateUrl(base, 1000).href]: Promise.resolve(new Response(JSON.stringify(state), { headers: { 'content-type': 'application/json' } })),
+        [historyUrl(base, { from: 0, to: 1000, points: WINDOW_POINTS }).href]: new Promise<Response>(() => {})
+      },
+      abort: (url: string) => { aborted.push(url) }
+    }
+    const global = globalThis as { devnetEarly?: unknown }
+    global.devnetEarly = early
+    try {
+      // nothing listens on port 9: an answer can only be the early one
+      assert.deepEqual(await fetchState(base, 1000), state)
+      releaseEarly()
+      assert.deepEqual(aborted, [historyUrl(base, { from: 0, to: 1000, points: WINDOW_POINTS }).href])
+      assert.equal(global.devnetEarly, undefined)
+    } finally {
+      delete global.devnetEarly
+    }
+  })
 })
