@@ -18,6 +18,12 @@ export const INBOUND_CONNECTIONS_PER_HOST_PER_SECOND = 1_000
 // Connections in the noise/yamux handshake at once; the default (10) stalls a reconnect burst
 export const MAX_PENDING_INBOUND_CONNECTIONS = 1_024
 
+// How long one inbound connection may take to finish its noise and yamux handshake. libp2p's
+// default (10 s) is short for a burst: when a devnet's nodes all redial a relay that just
+// restarted on a busy host, a thousand handshakes share its core, the last ones pass 10 s and
+// are dropped, and their nodes wait a beat period to try again. Bounded by the pending cap above.
+export const INBOUND_UPGRADE_TIMEOUT_MS = 30_000
+
 // Streams one remote may open on a connection; a node needs one, a dashboard one or two
 export const MAX_STREAMS_PER_CONNECTION = 64
 

@@ -9,7 +9,7 @@ import { createLibp2p } from 'libp2p'
 import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import {
-  INBOUND_CONNECTIONS_PER_HOST_PER_SECOND, MAX_CONNECTIONS, MAX_PENDING_INBOUND_CONNECTIONS, MAX_STREAMS_PER_CONNECTION
+  INBOUND_CONNECTIONS_PER_HOST_PER_SECOND, MAX_CONNECTIONS, MAX_PENDING_INBOUND_CONNECTIONS, MAX_STREAMS_PER_CONNECTION, INBOUND_UPGRADE_TIMEOUT_MS
 } from './constants.ts'
 import { PortInUseError } from './port-in-use.ts'
 import type { Clock } from '../p2p/clock.ts'
@@ -78,7 +78,8 @@ export async function createRelayNode (init: RelayNodeInit, components: RelayNod
       connectionManager: {
         maxConnections: MAX_CONNECTIONS,
         inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
-        maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS
+        maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS,
+        inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT_MS
       }
     })
   } catch (err) {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { HistoryRecord } from '../relay/record/record-service.ts'
 import type { HistoryRecordInit } from '../relay/record/record-service.ts'
 import type { BeatInput, NodeAt } from '../relay/record/types.ts'
+import { createRandom } from '../sim/random.ts'
 
 export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0)
 
@@ -27,18 +28,6 @@ export function manualRecord (dir: string, clock: FakeClock, init: Partial<Histo
   const record = new HistoryRecord({ dataDir: dir, now: clock.now, manual: true, checkpointWorker: false, ...init })
   record.start()
   return record
-}
-
-/** Deterministic numbers for scripted timelines (mulberry32). */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }
 
 export type ModelEvent =
@@ -146,24 +135,8 @@ export class Model {
   }
 }
 
-/** The fields a NodeAt shares with the model, for comparison. */
-export function comparable (n: NodeAt): Record<string, unknown> {
-  return {
-    height: n.height,
-    head: n.head,
-    nickname: n.nickname,
-    minerAddress: n.minerAddress,
-    genesisCid: n.genesisCid,
-    client: n.client,
-    clientVersion: n.clientVersion,
-    connected: n.connected,
-    syncing: n.syncing,
-    finalizedHeight: n.finalizedHeight,
-    lastChangeAt: n.lastChangeAt
-  }
-}
-
-export function comparableModel (n: ModelNode): Record<string, unknown> {
+/** The fields a NodeAt (the record's answer) shares with the model's node, for comparison. */
+export function comparable (n: NodeAt | ModelNode): Record<string, unknown> {
   return {
     height: n.height,
     head: n.head,
@@ -198,7 +171,7 @@ export interface ScriptOptions {
  * are forgotten and heard again, rename themselves, and report finality and syncing.
  */
 export function script (options: ScriptOptions, start = T0): ModelEvent[] {
-  const rnd = prng(options.seed)
+  const rnd = createRandom(options.seed).next
   const events: ModelEvent[] = []
   const peers = Array.from({ length: options.nodes }, (_, k) => `12D3KooWTestPeer${String(k).padStart(4, '0')}${'x'.repeat(30)}`)
   const offline = new Set<string>()

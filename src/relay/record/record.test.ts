@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { after, before, describe, it } from 'node:test'
 import { FULL_DISK_RETRY_MS, KEYFRAME_MS, RECORD_FILE, ROLLUP_LEVELS_MS, SEGMENT_MS } from './constants.ts'
 import { HistoryRecord } from './record-service.ts'
-import { comparable, comparableModel, FakeClock, headOf, manualRecord, Model, script, T0, tempDir } from '../../testing/record.ts'
+import { comparable, FakeClock, headOf, manualRecord, Model, script, T0, tempDir } from '../../testing/record.ts'
 import type { ModelEvent } from '../../testing/record.ts'
 import type { HistoryResult } from './types.ts'
 
@@ -30,7 +30,7 @@ async function checkStates (record: HistoryRecord, model: Model, moments: number
     assert.deepEqual(got.map(n => n.peerId), [...want.keys()].sort(), `${label}: nodes at ${new Date(at).toISOString()}`)
     for (const n of got) {
       const m = want.get(n.peerId)!
-      assert.deepEqual(comparable(n), comparableModel(m), `${label}: ${n.peerId} at ${new Date(at).toISOString()} (+${at - T0} ms)`)
+      assert.deepEqual(comparable(n), comparable(m), `${label}: ${n.peerId} at ${new Date(at).toISOString()} (+${at - T0} ms)`)
       if (!forgotten.has(n.peerId)) assert.equal(n.firstSeenAt, m.firstSeenAt, `${label}: ${n.peerId} first seen`)
       assert.ok(n.lastHeartbeatAt <= at + 1, 'a heartbeat is never later than the moment')
     }
