@@ -75,13 +75,13 @@ async function waitForMarks (page: Page): Promise<Marks> {
 }
 
 /** A relay serving staticDir and a steady devnet of `nodes`, both on core 0; Chromium on core 1. */
-async function withDevnet<T> (options: { staticDir: string, nodes: number, blockTime: string, beatPeriod: string }, body: (httpUrl: string, browser: Browser) => Promise<T>): Promise<T> {
+async function withDevnet<T> (options: { staticDir: string, nodes: number, blockTime: string, beatPeriod: string, scenario?: string }, body: (httpUrl: string, browser: Browser) => Promise<T>): Promise<T> {
   const dataDir = await tempDir()
   let browser: Browser | undefined
   try {
     pin(process.pid, 0)
     const relay = await startRelayProcess({ dataDir, staticDir: options.staticDir })
-    await startSimProcess({ target: tcpTarget(relay.info), nodes: options.nodes, scenario: 'steady', blockTime: options.blockTime, beatPeriod: options.beatPeriod })
+    await startSimProcess({ target: tcpTarget(relay.info), nodes: options.nodes, scenario: options.scenario ?? 'steady', blockTime: options.blockTime, beatPeriod: options.beatPeriod })
     const httpUrl = relay.info.httpUrl
     await waitFor(`${options.nodes} nodes connected`, async () => (await getJson<{ nodesConnected: number }>(`${httpUrl}/healthz`)).nodesConnected === options.nodes, DEVNET_TIMEOUT_MS)
     pin(process.pid, 1)
@@ -208,8 +208,14 @@ async function until (since: number, seconds: number): Promise<void> {
  * chart holds more history. With profileSeconds, then logs a JS profile and a main-thread trace
  * that long each: where the page's time goes.
  */
-export async function renderAndHeap (options: { staticDir: string, nodes: number, renderSeconds: number, heapAt: [number, number], profileSeconds?: number, log: (line: string) => void }): Promise<RenderHeapResult> {
-  return await withDevnet({ staticDir: options.staticDir, nodes: options.nodes, blockTime: '1s', beatPeriod: '1s' }, async (httpUrl, browser) => {
+/**
+ * `scenario`: the simulator's ('fork': 30% of the nodes spend 5 of every 12 blocks on another
+ * branch, so the fork panel has two lanes and 300 lines are drawn forked). `screenshots`: a
+ * directory for 1080p and 4K screenshots of the page while a fork is open, after the last
+ * measurement.
+ */
+export async function renderAndHeap (options: { staticDir: string, nodes: number, renderSeconds: number, heapAt: [number, number], profileSeconds?: number, scenario?: string, screenshots?: string, log: (line: string) => void }): Promise<RenderHeapResult> {
+  return await withDevnet({ staticDir: options.staticDir, nodes: options.nodes, blockTime: '1s', beatPeriod: '1s', ...(options.scenario != null ? { scenario: options.scenario } : {}) }, async (httpUrl, browser) => {
     const page = await browser.newPage({ viewport: VIEWPORT })
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Performance.enable')
@@ -245,6 +251,17 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
     const last = await pageMemory(cdp)
     peakHeap = Math.max(peakHeap, last.heap)
     options.log(`  at ${options.heapAt[1]} s: heap ${mib(last.heap)} (peak ${mib(peakHeap)}), ${last.domNodes} DOM nodes, ${last.listeners} listeners (${first.listeners} at ${options.heapAt[0]} s)`)
+    if (options.screenshots != null) {
+      await page.waitForSelector('[data-testid=fork-panel][data-fork=open]', { timeout: 60_000 })
+      for (const [label, width, height] of [['1080p', 1920, 1080], ['4k', 3840, 2160]] as const) {
+        await page.setViewportSize({ width, height })
+        // two frames: the resize's layout, then the canvas's lines
+        await page.evaluate('new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)))')
+        await page.screenshot({ path: `${options.screenshots}/fork-panel-${options.nodes}-${label}.png` })
+      }
+      await page.setViewportSize(VIEWPORT)
+      options.log(`  screenshots in ${options.screenshots}`)
+    }
     if (options.profileSeconds != null) {
       const show = (title: string, spots: HotSpot[]): void => {
         options.log(`  ${title} over ${options.profileSeconds} s, by self time:`)

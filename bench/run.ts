@@ -4,7 +4,7 @@
 // Numbers, never pass/fail: a target that is missed is written down as missed.
 // `--only=render --profile` also logs where the dashboard's main thread spends its time.
 import { execSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +13,7 @@ import type { BundleResult } from './bundle.ts'
 import { firstData, pct, renderAndHeap } from './dashboard.ts'
 import type { FrameStats } from './dashboard.ts'
 import { mib, percentile } from './lib.ts'
+import { forkAlarm, monitorCost } from './forks.ts'
 import { relayCapacity } from './relay-capacity.ts'
 import { flapping, oversizedLines, slowSubscribers } from './relay-abuse.ts'
 import { relayMemory } from './relay-memory.ts'
@@ -212,7 +213,7 @@ if (wanted('nodedown')) {
 
 // the dashboard rows measure the page as the source stands, built once into a scratch dir (the
 // relay serves it from there), so a dist/ someone else is building is neither used nor touched
-const page = ['firstdata', 'render', 'heap', 'bundle', 'restart', 'window'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
+const page = ['firstdata', 'render', 'heap', 'bundle', 'restart', 'window', 'forks'].some(wanted) ? mkdtempSync(join(tmpdir(), 'devnet-bench-page-')) : null
 if (page != null) {
   log('building the dashboard')
   buildPage(page)
@@ -256,7 +257,10 @@ if (page != null && (wanted('render') || wanted('heap'))) {
   const heapAt: [number, number] = full ? [60, 15 * 60] : [30, 70]
   // --profile: then, in the log, where the page's main thread spends its time (JS profile and trace)
   const profileSeconds = process.argv.includes('--profile') ? 10 : undefined
-  const result = await renderAndHeap({ staticDir: page, nodes: 1_000, renderSeconds, heapAt, profileSeconds, log })
+  // the fork scenario: the fork panel with two lanes, 300 lines drawn forked, for 5 s of every 12
+  const screenshots = fileURLToPath(new URL('./results/', import.meta.url))
+  mkdirSync(screenshots, { recursive: true })
+  const result = await renderAndHeap({ staticDir: page, nodes: 1_000, renderSeconds, heapAt, profileSeconds, scenario: 'fork', screenshots, log })
   const windows: Array<[string, FrameStats]> = [[`first ${renderSeconds} s`, result.early], [`last ${renderSeconds} s of ${heapAt[1]} s`, result.late]]
   const frames = (s: FrameStats): string => `${s.fpsMedian} fps median (worst second ${s.fpsWorst}), ${s.longTasksMs.length} long tasks${s.longTasksMs.length > 0 ? ` (longest ${Math.round(s.longTasksMs[0] ?? 0)} ms)` : ''}`
   const busy = (s: FrameStats): string => `main thread busy ${pct(s.busy.task)} (script ${pct(s.busy.script)}, layout ${pct(s.busy.layout)}, style ${pct(s.busy.style)}), longest frame ${Math.round(s.longestFrameMs)} ms, relay took ${s.beatsPerSecond} beats/s`
@@ -266,7 +270,7 @@ if (page != null && (wanted('render') || wanted('heap'))) {
       measured: windows.map(([label, s]) => `${label}: ${frames(s)}`).join('; ') + `<br><sub>${windows.map(([label, s]) => `${label}: ${busy(s)}`).join('<br>')}</sub>`,
       target: '≥ 55 fps median, no task over 50 ms',
       met: windows.every(([, s]) => s.fpsMedian >= 55 && s.longTasksMs.length === 0) ? 'yes' : 'no',
-      how: `1,000 simulated nodes beating and a block every 1 s; headless Chromium (software rendering) at 1920×1080 on its own core, relay and simulator on the other; frames per whole second from requestAnimationFrame timestamps, long tasks from PerformanceObserver('longtask'), busy time from CDP Performance.getMetrics; an empty page in the same browser runs at ${result.emptyFps} fps`
+      how: `1,000 simulated nodes beating and a block every 1 s, in the fork scenario (30% of them on a second branch 5 s of every 12: the fork panel with two lanes, 300 lines drawn forked); headless Chromium (software rendering) at 1920×1080 on its own core, relay and simulator on the other; frames per whole second from requestAnimationFrame timestamps, long tasks from PerformanceObserver('longtask'), busy time from CDP Performance.getMetrics; an empty page in the same browser runs at ${result.emptyFps} fps`
     })
   }
   if (wanted('heap')) {
@@ -283,6 +287,34 @@ if (page != null && (wanted('render') || wanted('heap'))) {
       how: `the render row's page: CDP HeapProfiler.collectGarbage, then Performance.getMetrics (JSHeapUsedSize, Nodes, JSEventListeners), ${heapAt[0]} s and ${heapAt[1]} s after all 1,000 nodes were shown, the peak from samples between${full ? '' : ' (quick mode; --full or npm run soak: 1 and 15 minutes)'}`
     })
   }
+}
+
+if (wanted('forks')) {
+  log('fork monitor cost')
+  const cost = monitorCost({ nodes: 1_000, heights: full ? 200 : 60 })
+  log(`  ${JSON.stringify(cost)}`)
+  rows.push({
+    row: 'fork monitor',
+    measured: `${cost.sameHeadUs} µs per heartbeat with an unchanged head, ${cost.newHeadUs} µs with a new one; evaluate + panel + its JSON ${cost.evaluateSteadyMs} ms on one chain, ${cost.evaluateForkedMs} ms with 30% on a second branch (4 a second: ~${Math.round(4 * cost.evaluateForkedMs * 10) / 10} ms/s)`,
+    target: 'a small share of a heartbeat\'s cost at 20,000/s (~40 µs of relay CPU each at 80%)',
+    met: cost.sameHeadUs <= 4 && cost.evaluateForkedMs <= 20 ? 'yes' : 'no',
+    how: `the ForkMonitor alone in one process: ${cost.nodes} nodes on one chain with 3-block tipset keys, each beating four times a block; from the middle on 30% of them on another branch; median over the evaluations after a warm-up`
+  })
+}
+
+if (page != null && wanted('forks')) {
+  log('fork alarm')
+  const blockMs = 2_000
+  const result = await forkAlarm({ staticDir: page, nodes: 10, blockMs, forks: full ? 5 : 3, log })
+  const sorted = (values: number[]): number[] => values.slice().sort((a, b) => a - b)
+  const worst = Math.max(...result.panelMs, ...result.tileMs)
+  rows.push({
+    row: 'fork alarm',
+    measured: `panel ${Math.round(percentile(sorted(result.panelMs), 0.5))} ms median, alarm tile ${Math.round(percentile(sorted(result.tileMs), 0.5))} ms median, worst ${worst} ms over ${result.panelMs.length} forks at ${blockMs / 1000} s blocks<br><sub>panel ${result.panelMs.join(', ')} ms; tile ${result.tileMs.join(', ')} ms. A fork is called when its split has lasted one block time (the rule), so ${blockMs} ms of each is waiting by design</sub>`,
+    target: 'one block time + 1 s (here ≤ 3,000 ms)',
+    met: worst <= blockMs + 1_000 ? 'yes' : 'no',
+    how: `${result.nodes} nodes that beat as watched nodes do (at once on each new head, and every 3 s), one libp2p connection each, to a relay process on core 0; a block every ${blockMs / 1000} s; after ten blocks 30% of them follow another branch (other tipsets at the same heights); from the first head of the other branch sent to the page (headless Chromium on core 1) showing the fork panel's FORK and the red consensus tile, Date.now() on both sides; the reorg before the next`
+  })
 }
 
 if (page != null && wanted('bundle')) {
@@ -326,7 +358,7 @@ const commit = execSync('git rev-parse --short=7 HEAD').toString().trim() +
   (execSync('git status --porcelain -- . ":(exclude)*.md"').toString().trim() === '' ? '' : '-dirty')
 const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}`
 const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
-const ORDER = ['relay capacity', 'relay memory', 'wire', 'slow subscribers', 'oversized lines', 'flapping', 'first data', 'relay restart', 'render', 'heap', 'bundle', 'record bytes', 'record writes', 'history window', 'watcher', 'head to page', 'node down']
+const ORDER = ['relay capacity', 'relay memory', 'wire', 'slow subscribers', 'oversized lines', 'flapping', 'first data', 'relay restart', 'render', 'heap', 'bundle', 'fork monitor', 'fork alarm', 'record bytes', 'record writes', 'history window', 'watcher', 'head to page', 'node down']
 const lines = new Map(rows.map(r => [r.row, `| ${r.row} | ${r.measured} | ${r.target} | ${r.met} | ${r.how} | ${run} |`]))
 // a run of some rows (--only) keeps the others from the file, each with the run it came from
 if (only != null && existsSync(file)) {
@@ -344,7 +376,7 @@ const text = `# Benchmarks
 
 Written by \`npm run bench\` (quick mode, about 7 minutes), \`npm run bench -- --full\` or \`npm run soak\` (the flapping and heap rows from their long runs: 2 and 15 minutes); the last column says which run (mode, date, commit) each row comes from.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.
-Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, subscribers, oversized, flapping, firstdata, restart, render, heap, bundle, record, window, watcher, headtopage, nodedown); the other rows stay as they were.
+Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, subscribers, oversized, flapping, firstdata, restart, render, heap, bundle, forks, record, window, watcher, headtopage, nodedown); the other rows stay as they were.
 
 | row | measured | target | met | how | run |
 |---|---|---|---|---|---|

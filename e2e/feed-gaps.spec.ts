@@ -60,8 +60,11 @@ const RECORDER = `(() => {
       .filter(row => ['stale', 'offline', 'forked', 'waiting'].includes(row.dataset.status))
       .map(row => row.dataset.peerId.slice(-6) + ' ' + row.dataset.status)
     const tiles = [...document.querySelectorAll('.tile-alarm')].map(tile => 'red ' + tile.dataset.testid)
-    const words = /Chain stalled|Fork at best height/.exec(document.querySelector('.summary')?.textContent ?? '')
-    return [...rows, ...tiles, ...(words ? [words[0]] : [])]
+    const words = /Chain stalled/.exec(document.querySelector('.summary')?.textContent ?? '')
+    // the relay's fork alarm: the consensus tile's word, the fork panel's open fork
+    const fork = document.querySelector('[data-testid=summary-consensus] .tile-label')?.textContent === 'Fork' ? ['Fork tile'] : []
+    const panel = document.querySelector('[data-testid=fork-panel][data-fork=open]') ? ['fork panel open'] : []
+    return [...rows, ...tiles, ...(words ? [words[0]] : []), ...fork, ...panel]
   }
   const look = () => {
     const badge = document.querySelector('[data-testid=connection]')

@@ -35,22 +35,7 @@ test('a node that stops beating is shown stale, then offline when it disconnects
   expect(steady.info.peerId).not.toBe('')
 })
 
-test('the fork scenario shows two heads at the best height', async ({ page }) => {
-  const relay = await startRelayProcess({ dataDir })
-  await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'fork' })
-  await page.goto(`${relay.info.httpUrl}/`)
-  await expect(connection(page)).toHaveText(/Live/)
-  const consensus = page.getByTestId('summary-consensus')
-  await expect(consensus).toContainText('Fork at best height')
-  await expect(consensus).toContainText('2 heads')
-  await expect(consensus).toContainText('in dispute')
-  // the nodes on the smaller side say so in their rows, in words
-  await expect(page.locator('tr[data-status="forked"]').first()).toContainText('forked')
-  await saveScreenshots(page, 'fork')
-  // and it heals: the scenario reorgs the minority back, and the alarm goes
-  await expect(consensus).toHaveText(/^Consensus\s*1 head/)
-  await expect(consensus).not.toHaveClass(/tile-alarm/)
-})
+// the fork scenario, and what is no fork, are in forks.spec.ts
 
 test('a halted chain is shown as stalled, loudly, and then as moving again', async ({ page }) => {
   const relay = await startRelayProcess({ dataDir })

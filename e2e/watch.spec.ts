@@ -2,18 +2,16 @@
 // (`relay --watch`): they appear with their slots and block roots; split (no peering, half
 // the validators each) they build two branches and the dashboard shows two heads; joined, one
 // reorgs onto the other and they follow one head from then on. Checked in /api/nodes, in a
-// feed subscriber and on the page. Lodestar is installed on demand outside the project
-// (scripts/real-nodes.ts), once.
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+// feed subscriber and on the page. The pair and its relay: e2e/lodestar.ts (the fork monitor's
+// view of the same split is forks-lodestar.spec.ts). Lodestar is installed on demand outside
+// the project (scripts/real-nodes.ts), once.
 import { expect, test } from '@playwright/test'
 import { ensureRealNode } from '../scripts/real-nodes.ts'
 import { FeedClient } from '../src/testing/feed-client.ts'
 import { createPeer } from '../src/testing/peers.ts'
-import { spawnRelayProcess } from '../src/testing/relay-process.ts'
-import { startLodestar } from '../src/testing/real-nodes.ts'
 import { connection, row } from './dashboard.ts'
 import { removeDir, saveScreenshots, tempDir } from './devnet.ts'
+import { startSplitLodestar } from './lodestar.ts'
 import type { NodeRecord } from '../src/protocol/index.ts'
 import type { RelayProcess } from '../src/testing/relay-process.ts'
 import type { LodestarNode } from '../src/testing/real-nodes.ts'
@@ -33,12 +31,7 @@ test.afterEach(async () => {
   await removeDir(dataDir)
 })
 
-interface Head { root: string, slot: number }
-
-async function ownHead (node: LodestarNode): Promise<Head> {
-  const answer = await node.get('/eth/v1/beacon/headers/head') as { data: { root: string, header: { message: { slot: string } } } }
-  return { root: answer.data.root, slot: Number(answer.data.header.message.slot) }
-}
+type Head = Awaited<ReturnType<LodestarNode['head']>>
 
 async function atRelay (relay: RelayProcess, name: string): Promise<NodeRecord | undefined> {
   return (await (await fetch(`${relay.httpUrl}/api/nodes`)).json() as NodeRecord[]).find(node => node.nickname === name)
@@ -55,20 +48,9 @@ const short = (root: string): string => root.slice(-6)
 test('two real Lodestar nodes: their slots and roots, two heads when split, one head after the reorg', async ({ page }) => {
   // genesis, then two branches, a join and a reorg take a few 6 s slots each
   test.setTimeout(6 * 60_000)
-  // the nodes take ~10 s to start; a genesis they miss by a little is fine (they start mid-chain)
-  const genesisTime = Math.floor(Date.now() / 1000) + 20
-  const [a, b] = await Promise.all([
-    startLodestar({ genesisTime, validators: '0..3', dataDir: join(dataDir, 'a') }),
-    startLodestar({ genesisTime, validators: '4..7', dataDir: join(dataDir, 'b') })
-  ])
-  started.push(a, b)
-  const file = join(dataDir, 'nodes.json')
-  await writeFile(file, JSON.stringify({ nodes: [
-    { name: 'lodestar-a', kind: 'beacon', url: a.restUrl },
-    { name: 'lodestar-b', kind: 'beacon', url: b.restUrl }
-  ] }))
-  const relay = await spawnRelayProcess(['--data-dir', join(dataDir, 'relay'), '--watch', file])
-  started.push({ stop: async () => { await relay.kill() } })
+  const devnet = await startSplitLodestar(dataDir)
+  started.push(devnet)
+  const { a, b, relay } = devnet
   const peer: Libp2p = await createPeer()
   started.push({ stop: async () => { await peer.stop() } })
   const feed = await FeedClient.open(peer, relay.browserAddrs[0] ?? '')
@@ -85,11 +67,11 @@ test('two real Lodestar nodes: their slots and roots, two heads when split, one 
   // 1. each node appears with the slot and root its own API reports
   for (const [name, node] of [['lodestar-a', a], ['lodestar-b', b]] as const) {
     await expect.poll(async () => {
-      const own = await ownHead(node)
+      const own = await node.head()
       const seen = await views(name)
       return seen.every(([, record]) => record?.head === own.root && record.height === own.slot)
     }, { message: `${name}: /api/nodes and the feed show the root and slot its API reports; ${describe()}`, timeout: 60_000 }).toBe(true)
-    const own = await ownHead(node)
+    const own = await node.head()
     await expect(row(page, name).locator('td.c-height')).toHaveText(String(own.slot), { timeout: 20_000 })
     // what its API says of itself, through the heartbeat's optional fields
     const record = await atRelay(relay, name)
@@ -99,7 +81,7 @@ test('two real Lodestar nodes: their slots and roots, two heads when split, one 
 
   // 2. split: each builds its own branch; two heads, both past genesis, everywhere
   await expect.poll(async () => {
-    const [ha, hb] = await Promise.all([ownHead(a), ownHead(b)])
+    const [ha, hb] = await Promise.all([a.head(), b.head()])
     if (ha.root === hb.root || ha.slot === 0 || hb.slot === 0) return false
     const [va, vb] = await Promise.all([views('lodestar-a'), views('lodestar-b')])
     return va.every(([, record]) => record?.head === ha.root) && vb.every(([, record]) => record?.head === hb.root)
@@ -114,7 +96,7 @@ test('two real Lodestar nodes: their slots and roots, two heads when split, one 
   await b.connect(a)
   let joined: Head = { root: '', slot: 0 }
   await expect.poll(async () => {
-    const [ha, hb] = await Promise.all([ownHead(a), ownHead(b)])
+    const [ha, hb] = await Promise.all([a.head(), b.head()])
     if (ha.root !== hb.root) return false
     const seen = [...await views('lodestar-a'), ...await views('lodestar-b')]
     joined = ha
@@ -126,7 +108,7 @@ test('two real Lodestar nodes: their slots and roots, two heads when split, one 
 
   // 4. and they follow one head from then on: a later slot, the same root on both
   await expect.poll(async () => {
-    const [ha, hb] = await Promise.all([ownHead(a), ownHead(b)])
+    const [ha, hb] = await Promise.all([a.head(), b.head()])
     if (ha.root !== hb.root || ha.slot <= joined.slot) return false
     const seen = [...await views('lodestar-a'), ...await views('lodestar-b')]
     return seen.every(([, record]) => record?.head === ha.root && record.height === ha.slot)

@@ -61,12 +61,23 @@ before(async () => {
   installed = join(prefix, 'lib', 'node_modules', NAME)
 })
 
+/** SIGTERM, then SIGKILL if the relay has not exited within `ms`; resolves with how it ended. */
+async function stopRelay (ms: number): Promise<{ code: number | null, signal: NodeJS.Signals | null }> {
+  const child = relay
+  if (child?.pid == null) return { code: null, signal: null }
+  if (child.exitCode != null || child.signalCode != null) return { code: child.exitCode, signal: child.signalCode }
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
+    child.once('exit', (code, signal) => { resolve({ code, signal }) })
+  })
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, ms)
+  const how = await exited
+  clearTimeout(timer)
+  return how
+}
+
 after(async () => {
-  if (relay?.pid != null && relay.exitCode == null) {
-    const exited = new Promise(resolve => { relay?.once('exit', resolve) })
-    relay.kill('SIGTERM')
-    await exited
-  }
+  await stopRelay(10_000)
   rmSync(scratch, { recursive: true, force: true })
   // a pack that failed half way does not run postpack: a shrinkwrap left here would take the
   // place of package-lock.json in the next `npm install`
@@ -128,4 +139,14 @@ test('`devnet-dashboard relay --sim 8` from the install serves the page and /rel
     return list.some(n => typeof n.height === 'number' && n.height > 0) ? list : undefined
   }, 60_000, () => output)
   assert.ok(nodes.length >= 1)
+})
+
+test('the installed relay stops on SIGTERM with its record closed, having logged no error', async () => {
+  assert.ok(relay != null, 'the relay did not start')
+  const how = await stopRelay(30_000)
+  assert.deepEqual(how, { code: 0, signal: null }, `the relay did not exit on SIGTERM by itself:\n${output}`)
+  // the CLI prints every devnet:*:error line on stderr: the record (and its checkpoint worker,
+  // which the package loads as JavaScript) ran without one
+  assert.doesNotMatch(output, /devnet:[\w:]*:error/, output)
+  assert.ok(existsSync(join(scratch, 'data', 'history.sqlite')), 'no record in the data dir')
 })

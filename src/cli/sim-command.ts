@@ -60,7 +60,11 @@ export function describeEvent (event: SimulationEvent): string {
     'leave:end': `${names} gone`,
     'join:begin': `${names} join(s)`,
     'halt:begin': 'the chain halts',
-    'halt:end': 'the chain moves again'
+    'halt:end': 'the chain moves again',
+    'partial:begin': `${names} see(s) each 3-block round in part (2 blocks): one round, no fork`,
+    'partial:end': `${names} see(s) whole rounds again`,
+    'genesis:begin': `${names} restart(s) on another genesis: another network, no fork`,
+    'genesis:end': `${names} back on the devnet's genesis`
   }
   return `round ${event.round} (height ${event.height}): ${what[`${event.kind}:${event.phase}`] ?? `${event.kind} ${event.phase}`}`
 }

@@ -6,9 +6,12 @@ import { rootRem } from './root-rem.ts'
 import { CLIENT_COLUMN_EM, tableShare } from './table-layout.ts'
 import { useElementSize } from './useElementSize.ts'
 import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
+import { ForkPanel } from './ForkPanel.tsx'
+import type { NodeView } from '../store/view.ts'
+import type { NetworkChoice } from '../store/forks-view.ts'
 import { THEMES, themeVariables } from './theme.ts'
 import type { DashboardParams } from './url-params.ts'
-import { formatClock, formatDuration, shortPeerId } from './format.ts'
+import { clientOf, formatClock, formatDuration, shortPeerId } from './format.ts'
 import { EventList } from './EventList.tsx'
 import { TimeTravelBanner } from './TimeTravelBanner.tsx'
 import type { EventLog } from './event-log.ts'
@@ -16,6 +19,24 @@ import type { TimeTravel } from './time-travel.ts'
 
 // "seconds ago", countdowns and the chart window move once a second
 const TICK_MS = 1000
+
+/** A node that beats on every new head (a watcher's), so its propagation is the network's. */
+function watched (view: NodeView): boolean {
+  return clientOf(view.node) !== null
+}
+
+/** The network shown, in words, when there is more than one or the URL picked it. */
+function networkNote (network: NetworkChoice): string | null {
+  const short = (genesis: string | null): string => genesis === null ? 'no genesis' : `…${genesis.slice(-8)}`
+  const parts: string[] = []
+  if (network.unmatched !== null) parts.push(`?genesis=${network.unmatched} matches no network here: showing the largest`)
+  if (network.byUrl || network.others.length > 0) parts.push(`network ${short(network.genesis)}`)
+  if (network.others.length > 0) {
+    const count = network.others.reduce((sum, other) => sum + other.nodes, 0)
+    parts.push(`${count} node${count === 1 ? '' : 's'} on another network (${network.others.map(other => short(other.genesis)).join(', ')}): ?genesis= shows one`)
+  }
+  return parts.length === 0 ? null : parts.join(' · ')
+}
 
 export interface AppProps {
   /** fed by the feed connection that main.tsx starts */
@@ -51,6 +72,8 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
   // what the page shows is from then: said plainly, outside the greyed part, once
   const lastKnown = view.current || view.heardAt === null || frozen !== null ? null : view.heardAt - view.clockOffsetMs
   const theme = THEMES[params.theme]
+  const note = networkNote(view.network)
+  const absent = view.network.heard ? 'the relay does not track this network\'s branches (it tracks the largest few)' : 'waiting for the relay\'s fork monitor'
   const main = useRef<HTMLElement>(null)
   const mainSize = useElementSize(main)
   // the client column, while any node says its client (watched nodes; go-filecoin does not)
@@ -81,6 +104,7 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
         {params.filter !== '' && <span className='note'>filter: “{params.filter}”</span>}
         {params.problems.map(problem => <span key={problem} className='note warn'>{problem}</span>)}
+        {note !== null && <span className={view.network.others.length > 0 ? 'note network warn' : 'note network'} data-testid='network-note'>{note}</span>}
         {lastKnown !== null && (
           <span className='as-of-note' data-testid='as-of'>
             Last known {formatClock(lastKnown)}{view.localNow - lastKnown >= 1000 ? ` · ${formatDuration(view.localNow - lastKnown)} ago` : ''}
@@ -104,7 +128,10 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
           stepMs={Math.max(5_000, Math.round(params.windowMs / 10))} liveUrl={liveUrl()} localNow={view.localNow}
         />
       )}
-      <SummaryBar view={view} />
+      <SummaryBar view={view} watched={watched} />
+      {/* the fork panel is the live fork monitor's: a recorded moment or a replay has none (the
+          record keeps no fork log yet), and an empty panel there would read as "no fork" */}
+      {frozen === null && replaying === null && <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} />}
       <div className={params.events ? 'body with-events' : 'body'}>
         <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
           <HeightChart view={view} theme={theme} />

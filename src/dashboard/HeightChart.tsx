@@ -27,7 +27,9 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
   const canvas = useRef<HTMLCanvasElement>(null)
   const { width, height } = useElementSize(box)
   const rem = width > 0 ? rootRem() : 16
-  const { nodes, now, windowStart } = view
+  const { now, windowStart } = view
+  // another network's nodes are another chain: not on this chart, nor in its scales
+  const nodes = useMemo(() => view.nodes.filter(node => node.status !== 'other-network'), [view.nodes])
   const scales = useChartScales(nodes, windowStart, now, width, height, rem)
   useLineRaster(canvas, nodes, now, scales, width, height, theme, rem)
   // not current: the window stops at the last word and the chart says so, rather than
@@ -114,9 +116,13 @@ function BestHeight ({ height, scales, rem }: { height: number, scales: ChartSca
 function NodeLabels ({ nodes, now, scales, theme, rem }: { nodes: readonly NodeView[], now: number, scales: ChartScales, theme: Theme, rem: number }) {
   const { right, top, bottom, start, y } = scales
   const labels = useMemo(() => {
+    // a forked node's label is its own (never folded into the majority's at its height), a
+    // label above its height, where its lifted line runs
     const ends = nodes
       .filter(node => node.node.history.size > 0 && lineEnd(node, now) >= start)
-      .map(node => ({ view: node, y: y(node.node.height) }))
+      .map(node => node.status === 'forked'
+        ? { view: node, y: y(node.node.height) - 0.8 * rem, apart: 'forked' }
+        : { view: node, y: y(node.node.height) })
     return layoutLabels(ends, 1.25 * rem, top, bottom)
   }, [nodes, now, start, y, rem, top, bottom])
   return (
@@ -124,16 +130,18 @@ function NodeLabels ({ nodes, now, scales, theme, rem }: { nodes: readonly NodeV
       {labels.map(label => {
         const first = label.nodes[0]
         const dim = label.nodes.every(node => node.status === 'offline')
+        const forked = first?.status === 'forked'
         return (
           <text
             key={first?.node.peerId ?? label.text}
             x={right + 0.6 * rem}
             y={label.y}
             dominantBaseline='middle'
-            fill={first === undefined || dim ? theme.status.offline : headColor(theme, first.headColor)}
+            fill={first === undefined || dim ? theme.status.offline : forked ? theme.status.forked : headColor(theme, first.headColor)}
             opacity={dim ? 0.6 : 1}
+            data-forked={forked}
           >
-            {label.text}
+            {forked ? `◆ ${label.text}` : label.text}
           </text>
         )
       })}

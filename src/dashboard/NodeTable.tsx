@@ -2,7 +2,7 @@ import { memo, useRef } from 'react'
 import type { CSSProperties } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { STATUS_WORDS } from '../store/view.ts'
-import { formatClock, formatDuration, formatHeight, formatHeightCell, formatLag, shortClient, shortHead, shortPeerId } from './format.ts'
+import { formatClock, formatDuration, formatHeight, formatHeightCell, formatLag, formatSeconds, shortClient, shortHead, shortPeerId } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { STATUS_GLYPHS, headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
@@ -36,12 +36,13 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme, 
       <td className='c-peer'>{shortPeerId(node.peerId)}</td>
       {showClient && <td className='c-client'>{shortClient(node.client, node.clientVersion)}</td>}
       <td className='c-height num' title={node.missing ? undefined : formatHeight(node.height)}>{node.missing ? '–' : formatHeightCell(node.height)}</td>
-      <td className='c-lag num' title={status === 'waiting' || status === 'missing' || lag === 0 ? undefined : `${formatHeight(lag)} behind`}>{status === 'waiting' || status === 'missing' ? '–' : formatLag(lag)}</td>
+      <td className='c-lag num' title={status === 'waiting' || status === 'missing' || status === 'other-network' || lag === 0 ? undefined : `${formatHeight(lag)} behind`}>{status === 'waiting' || status === 'missing' || status === 'other-network' ? '–' : formatLag(lag)}</td>
       <td className='c-head'>
         <span className='chip' style={{ background: headColor(theme, view.headColor) }} />
         {shortHead(node.head, 1)}
       </td>
       <td className='c-miner'>{node.minerAddress ?? <span className='muted'>none</span>}</td>
+      <td className='c-prop num'>{view.propagationMs === null ? <span className='muted'>–</span> : formatSeconds(view.propagationMs)}</td>
       <td className='c-beat num'>{lastBeat}</td>
     </tr>
   )
@@ -51,7 +52,7 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme, 
 function hiddenText (hidden: readonly NodeView[]): string {
   const counts = new Map<NodeView['status'], number>()
   for (const view of hidden) counts.set(view.status, (counts.get(view.status) ?? 0) + 1)
-  const parts = (['missing', 'offline', 'stale', 'forked', 'behind', 'syncing', 'waiting', 'in-sync'] as const)
+  const parts = (['missing', 'offline', 'stale', 'forked', 'behind', 'syncing', 'waiting', 'in-sync', 'other-network'] as const)
     .filter(status => counts.has(status))
     .map(status => `${counts.get(status) ?? 0} ${STATUS_WORDS[status]}`)
   return `+ ${hidden.length} more not shown: ${parts.join(', ')} (narrow with ?filter= or ?pin=)`
@@ -69,6 +70,7 @@ function Header ({ showClient }: { showClient: boolean }) {
         <th className='c-lag num'>Lag</th>
         <th className='c-head'>Head</th>
         <th className='c-miner'>Miner</th>
+        <th className='c-prop num' title='median time from the first node reporting a new best head to this one'>Prop.</th>
         <th className='c-beat num'>Last beat</th>
       </tr>
     </thead>

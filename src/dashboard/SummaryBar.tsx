@@ -2,7 +2,9 @@ import { memo } from 'react'
 import type { ReactNode } from 'react'
 import { STALL_BLOCKS } from '../store/constants.ts'
 import type { ConnectionState, DashboardView, Summary } from '../store/view.ts'
-import { formatBlockTime, formatClock, formatDuration, formatHeight } from './format.ts'
+import { clientGroups, clientOf, formatBlockTime, formatClock, formatDuration, formatHeight } from './format.ts'
+import { PropagationTile, propagationFacts } from './PropagationTile.tsx'
+import type { NodeView } from '../store/view.ts'
 
 /** The connection to the relay, in words, always on screen. `quietMs`: how long a live feed
  *  has said nothing, once that is longer than a feed that works ever is (null until then). */
@@ -34,12 +36,14 @@ export const ConnectionBadge = memo(function ConnectionBadge ({ connection, loca
   }
 })
 
-function Tile ({ label, value, detail, alarm = false, testId }: { label: string, value: ReactNode, detail: ReactNode, alarm?: boolean, testId: string }) {
+/** `more`: a second line of detail (who forked; the nodes' clients and versions) */
+function Tile ({ label, value, detail, more = null, alarm = false, testId }: { label: string, value: ReactNode, detail: ReactNode, more?: string | null, alarm?: boolean, testId: string }) {
   return (
     <section className={alarm ? 'tile tile-alarm' : 'tile'} data-testid={testId}>
       <div className='tile-label'>{label}</div>
       <div className='tile-value big'>{value}</div>
       <div className='tile-detail'>{detail}</div>
+      {more !== null && <div className='tile-detail' data-testid={`${testId}-more`}>{more}</div>}
     </section>
   )
 }
@@ -55,15 +59,43 @@ function clockOf (view: DashboardView, at: number): string {
   return formatClock(at - view.clockOffsetMs)
 }
 
-export function SummaryBar ({ view }: { view: DashboardView }) {
+/** The consensus tile's words: a fork the relay calls, heads that differ (propagating), or one head. */
+function consensusWords (summary: Summary, now: number): { label: string, value: string, detail: string, more?: string } {
+  if (summary.fork !== null) {
+    const fork = summary.fork
+    // who forked, on its own line: their clients and versions first ("every node on the other
+    // branch is one client's new release"), then their names
+    const clients = clientGroups(summary.inDispute.map(view => clientOf(view.node)))
+    return {
+      label: 'Fork',
+      value: `${fork.sides} branches`,
+      detail: `${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))}`,
+      more: `other branches: ${clients === '' ? '' : `${clients} · `}${disputeText(summary)}`
+    }
+  }
+  if (summary.distinctHeads === 0) {
+    return { label: 'Consensus', value: '–', detail: summary.online === 0 ? 'no node online' : 'no node has beaten since it connected' }
+  }
+  if (summary.distinctHeads > 1) {
+    return { label: 'Consensus', value: `${summary.distinctHeads} heads`, detail: `largest group ${summary.largestGroup} · differing: ${disputeText(summary)}` }
+  }
+  const partial = summary.partial > 0 ? ` · ${summary.partial} see it in part` : ''
+  return { label: 'Consensus', value: '1 head', detail: `all ${summary.largestGroup} at best height agree${partial}` }
+}
+
+export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (view: NodeView) => boolean }) {
   const { summary } = view
-  const split = summary.distinctHeads > 1
   const offline = summary.known - summary.online - summary.missing
   // Not current (feed lost, a snapshot on its way, a quiet feed): what the tiles hold is what
   // the relay last said, so they say when that was, and nothing counts on from it. An alarm
   // up at that moment keeps its words, but not its red: the red is the banner's, for the
   // page's own trouble, and nobody across the room should read a devnet alarm into it.
   const asOf = view.current || view.heardAt === null ? null : clockOf(view, view.heardAt)
+  // whole seconds, as the fork panel counts, so the two ages on screen never differ by one
+  const consensus = consensusWords(summary, Math.floor(view.now / 1000) * 1000)
+  // the online nodes grouped by client and version (none when no node says its client:
+  // go-filecoin senders' tiles keep one line)
+  const onlineClients = clientGroups(view.nodes.filter(node => node.node.connected && node.status !== 'other-network').map(node => clientOf(node.node)))
   const rise = asOf === null || summary.stalled
     ? (summary.sinceRiseMs === null ? '–' : formatDuration(summary.sinceRiseMs))
     : summary.bestHeight < 0 ? '–' : clockOf(view, summary.roseAt)
@@ -73,7 +105,8 @@ export function SummaryBar ({ view }: { view: DashboardView }) {
         label='Nodes online'
         testId='summary-online'
         value={summary.online}
-        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.missing > 0 ? `, ${summary.missing} missing` : ''}`}
+        detail={`of ${summary.known} known${offline > 0 ? `, ${offline} offline` : ''}${summary.missing > 0 ? `, ${summary.missing} missing` : ''}${summary.otherNetwork > 0 ? ` · +${summary.otherNetwork} other net` : ''}`}
+        more={onlineClients === '' ? null : onlineClients}
       />
       <Tile
         label='Best height'
@@ -91,18 +124,14 @@ export function SummaryBar ({ view }: { view: DashboardView }) {
           : asOf === null ? 'best height rose' : `block time ${formatBlockTime(summary.blockTimeMs)}`}
       />
       <Tile
-        label={summary.forked ? 'Fork at best height' : 'Consensus'}
+        label={consensus.label}
         alarm={summary.forked && asOf === null}
         testId='summary-consensus'
-        value={summary.distinctHeads === 0 ? '–' : split ? `${summary.distinctHeads} heads` : '1 head'}
-        detail={summary.distinctHeads === 0
-          ? summary.online === 0 ? 'no node online' : 'no node has beaten since it connected'
-          : split
-            ? `largest group ${summary.largestGroup} · in dispute: ${disputeText(summary)}`
-            : summary.forked
-              ? 'the branches differed within the last block'
-              : `all ${summary.largestGroup} at best height agree`}
+        value={consensus.value}
+        detail={consensus.detail}
+        more={consensus.more ?? null}
       />
+      <PropagationTile histogram={view.network.panel?.propagation ?? null} facts={propagationFacts(view.nodes, watched)} />
     </div>
   )
 }

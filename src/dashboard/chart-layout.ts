@@ -96,19 +96,21 @@ function nameOf (view: NodeView): string {
 /**
  * One label per group of lines whose ends are closer than a label's height, placed without
  * overlap inside [top, bottom]. A group of one shows its nickname, a larger group one
- * nickname and how many more (the table has them all).
+ * nickname and how many more (the table has them all). Ends with different `apart` keys are
+ * never grouped (a forked node's label is not folded into the majority's at its height), but
+ * all labels are kept from overlapping.
  */
-export function layoutLabels (ends: ReadonlyArray<{ view: NodeView, y: number }>, labelHeight: number, top: number, bottom: number): ChartLabel[] {
+export function layoutLabels (ends: ReadonlyArray<{ view: NodeView, y: number, apart?: string }>, labelHeight: number, top: number, bottom: number): ChartLabel[] {
   const sorted = [...ends].sort((a, b) => a.y - b.y)
-  const groups: Array<{ y: number, nodes: NodeView[], lastY: number }> = []
+  const groups: Array<{ y: number, nodes: NodeView[], lastY: number, apart: string }> = []
   for (const end of sorted) {
     const group = groups[groups.length - 1]
-    if (group !== undefined && end.y - group.lastY < labelHeight) {
+    if (group !== undefined && group.apart === (end.apart ?? '') && end.y - group.lastY < labelHeight) {
       group.nodes.push(end.view)
       group.lastY = end.y
       group.y += (end.y - group.y) / group.nodes.length
     } else {
-      groups.push({ y: end.y, nodes: [end.view], lastY: end.y })
+      groups.push({ y: end.y, nodes: [end.view], lastY: end.y, apart: end.apart ?? '' })
     }
   }
   // push overlapping groups apart, downwards, then back up if the last one fell off the bottom

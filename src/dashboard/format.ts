@@ -89,6 +89,14 @@ export function formatBlockTime (ms: number | null): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`
 }
 
+/** A short time for propagation: 42 ms → "0.04 s", 420 ms → "0.42 s", 3,100 ms → "3.1 s", 12 s → "12 s". */
+export function formatSeconds (ms: number): string {
+  const s = ms / 1000
+  if (s < 1) return `${s.toFixed(2)} s`
+  if (s < 10) return `${s.toFixed(1)} s`
+  return `${Math.round(s)} s`
+}
+
 /** "Lodestar v1.5.1" from a watched node's client and version, the version cut at its first
  *  `+` or `-` (build and commit suffixes: "1.28.0+mainnet+git.b9d8a5d" → "1.28.0"); `–` when
  *  the node says nothing of its client (go-filecoin). */
@@ -96,4 +104,28 @@ export function shortClient (client: string | null, version: string | null): str
   if (client === null) return '–'
   const short = version?.split(/[+-]/)[0] ?? ''
   return short === '' ? client : `${client} ${short}`
+}
+
+/** A node's client and version as the wall groups them ("Lodestar v1.5.1"); null when it says
+ *  nothing of its client (go-filecoin senders, the simulator). */
+export function clientOf (node: { client: string | null, clientVersion: string | null }): string | null {
+  return node.client === null ? null : shortClient(node.client, node.clientVersion)
+}
+
+/** The largest groups of client and version among some nodes, "Lodestar v1.5.1 ×2, Teku 24.1
+ *  ×1, +2 more" (nodes that say nothing count as "unknown client", listed last); '' when none
+ *  says its client, so a devnet of go-filecoin senders shows no line of unknowns. */
+export function clientGroups (clients: ReadonlyArray<string | null>, shown = 2): string {
+  const counts = new Map<string, number>()
+  for (const client of clients) {
+    const key = client ?? 'unknown client'
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  if (counts.size === 0 || (counts.size === 1 && counts.has('unknown client'))) return ''
+  // the clients that name themselves first, however many say nothing
+  const rank = (client: string): number => client === 'unknown client' ? 1 : 0
+  const ranked = [...counts].sort(([a, x], [b, y]) => rank(a) - rank(b) || y - x || (a < b ? -1 : 1))
+  // a no-break space: a count never wraps away from its client in a narrow lane label
+  const parts = ranked.slice(0, shown).map(([client, count]) => `${client}\u00a0×${count}`)
+  return ranked.length > shown ? `${parts.join(', ')}, +${ranked.length - shown} more` : parts.join(', ')
 }

@@ -15,7 +15,7 @@ function view (nickname: string, points: Array<[number, number]>, status: NodeSt
     connected: status !== 'offline', firstSeenAt: 0, lastHeartbeatAt: history.lastAt(), missing: false, disconnectedAt: null, connectedAt: null, beatPeriodMs: null, history,
     client: null, clientVersion: null, nodePeerId: null, syncing: null, finalizedHeight: null
   }
-  return { node, status, lag: 0, pinned: false, headColor: 0 }
+  return { node, status, lag: 0, pinned: false, headColor: 0, branch: null, propagationMs: null }
 }
 
 describe('pointsInWindow', () => {
@@ -63,6 +63,17 @@ describe('layoutLabels', () => {
     assert.ok((ys.at(-1) ?? 0) <= 390)
   })
 
+  it('never folds a forked node\'s label into the majority\'s, and keeps them apart', () => {
+    const labels = layoutLabels([
+      { view: view('main1', [[0, 10]]), y: 100 },
+      { view: view('main2', [[0, 10]]), y: 100 },
+      { view: view('fork1', [[0, 10]], 'forked'), y: 92, apart: 'forked' },
+      { view: view('fork2', [[0, 10]], 'forked'), y: 92, apart: 'forked' }
+    ], 20, 0, 400)
+    assert.deepEqual(labels.map(label => label.text), ['fork1 +1', 'main1 +1'])
+    assert.ok((labels[1]?.y ?? 0) - (labels[0]?.y ?? 0) >= 20 - 1e-9, 'no overlap')
+  })
+
   it('names a node that still beats before an offline one', () => {
     const labels = layoutLabels([
       { view: view('gone', [[0, 1]], 'offline'), y: 50 },
@@ -88,6 +99,16 @@ describe('tableLayout', () => {
     assert.ok(layout.columns >= 2)
     assert.equal(layout.hidden, 0)
     assert.ok(layout.rowHeight * (layout.rowsPerColumn + 1) <= height)
+  })
+
+  it('gives the table no more height than its type can use when the width limits the type', () => {
+    // four nodes in a table narrowed by the event list: the width caps the type below the largest
+    const width = COLUMN_EM * 1.2 * rem
+    const share = tableShare(4, width, 600, rem)
+    const layout = tableLayout(4, width, share * 600, rem)
+    assert.ok(layout.fontSize < 1.3 * rem - 0.5, 'the width limits the type')
+    assert.ok(share < 0.36, `share ${share}: the least, the chart keeps the rest`)
+    assert.equal(layout.fontSize, tableLayout(4, width, 10_000, rem).fontSize, 'as large as any height would make it')
   })
 
   it('cuts rows, with a count, when even the smallest type cannot fit them, never overflowing the width', () => {

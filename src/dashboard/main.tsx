@@ -37,7 +37,8 @@ const store = createDashboardStore({
   offlineKeepMs: params.offlineKeepMs,
   filter: params.filter,
   pins: params.pins,
-  windowMs: params.windowMs
+  windowMs: params.windowMs,
+  genesis: params.genesis
 })
 
 // The relay's HTTP side (its record: events, history, time travel) is where the page came

@@ -3,9 +3,9 @@
 
 // A row is this many times its font size tall
 const ROW_EM = 1.4
-// A table column (all eight fields, padding included) is this many ems of its font wide: the
-// fixed widths in styles.css (41.8) and about 8 for the nickname
-export const COLUMN_EM = 50
+// A table column (all nine fields, padding included) is this many ems of its font wide: the
+// fixed widths in styles.css (46.4, with the propagation column) and about 8 for the nickname
+export const COLUMN_EM = 55
 // The client column ("Lodestar v1.5.1"), shown while any node has a client (watched nodes)
 export const CLIENT_COLUMN_EM = 10.5
 // Type never grows past this (in rem, which tracks the viewport height, so 1080p and 4K lay
@@ -21,10 +21,14 @@ const GAP_REM = 1.5
 const MIN_TABLE_SHARE = 0.35
 const MAX_TABLE_SHARE = 0.68
 
-/** The share of `height` the table should take so its type is as large as it can be. */
+/** The share of `height` the table should take so its type is as large as it can be: as large
+ *  as the width allows, when the width is what limits it (a narrow table, the event list
+ *  beside it), so the table never takes height its type cannot use. */
 export function tableShare (count: number, width: number, height: number, rem: number, extraEm = 0): number {
+  // the type with all the height there is: no share can do better
+  const target = Math.min(MAX_FONT_REM * rem, tableLayout(count, width, height * MAX_TABLE_SHARE, rem, extraEm).fontSize)
   for (let share = MIN_TABLE_SHARE; share < MAX_TABLE_SHARE; share += 0.01) {
-    if (tableLayout(count, width, share * height, rem, extraEm).fontSize >= MAX_FONT_REM * rem - 0.5) return share
+    if (tableLayout(count, width, share * height, rem, extraEm).fontSize >= target - 0.5) return share
   }
   return MAX_TABLE_SHARE
 }

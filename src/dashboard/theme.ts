@@ -28,7 +28,8 @@ export const STATUS_GLYPHS: Readonly<Record<NodeStatus, string>> = {
   waiting: '◌',
   stale: '■',
   offline: '○',
-  missing: '✕'
+  missing: '✕',
+  'other-network': '⊘'
 }
 
 export const THEMES: Readonly<Record<'dark' | 'light', Theme>> = {
@@ -38,7 +39,7 @@ export const THEMES: Readonly<Record<'dark' | 'light', Theme>> = {
     text: '#eef1f6',
     muted: '#98a1b3',
     grid: '#2b3342',
-    status: { 'in-sync': '#2ec4a0', forked: '#e07bd0', behind: '#f0b429', syncing: '#56b4e9', waiting: '#98a1b3', stale: '#ff7a3d', offline: '#7d8596', missing: '#ff5c5c' },
+    status: { 'in-sync': '#2ec4a0', forked: '#e07bd0', behind: '#f0b429', syncing: '#56b4e9', waiting: '#98a1b3', stale: '#ff7a3d', offline: '#7d8596', missing: '#ff5c5c', 'other-network': '#8fb3d9' },
     heads: ['#56b4e9', '#f0e442', '#cc79a7', '#e69f00', '#2ec4a0', '#a3b8ff'],
     otherHead: '#7d8596',
     alarm: '#d62b2b',
@@ -51,7 +52,7 @@ export const THEMES: Readonly<Record<'dark' | 'light', Theme>> = {
     text: '#121720',
     muted: '#545d6e',
     grid: '#d5dae3',
-    status: { 'in-sync': '#007a5a', forked: '#a0338f', behind: '#a66a00', syncing: '#0072b2', waiting: '#545d6e', stale: '#c04a00', offline: '#6b7280', missing: '#c01818' },
+    status: { 'in-sync': '#007a5a', forked: '#a0338f', behind: '#a66a00', syncing: '#0072b2', waiting: '#545d6e', stale: '#c04a00', offline: '#6b7280', missing: '#c01818', 'other-network': '#3f6e96' },
     heads: ['#0072b2', '#d55e00', '#cc79a7', '#009e73', '#b88400', '#56b4e9'],
     otherHead: '#6b7280',
     alarm: '#c01818',
@@ -80,6 +81,7 @@ export function themeVariables (theme: Theme): Record<string, string> {
     '--offline': theme.status.offline,
     '--syncing': theme.status.syncing,
     '--missing': theme.status.missing,
+    '--other-network': theme.status['other-network'],
     '--alarm': theme.alarm,
     '--alarm-text': theme.alarmText,
     '--good': theme.good

@@ -11,6 +11,8 @@ export interface DashboardParams {
   filter: string
   pins: string[]
   offlineKeepMs: number
+  /** ?genesis=: the network to show (a genesis CID, or its unique ending); null: the largest */
+  genesis: string | null
   /** ?at=: the moment to show, frozen, from the relay's record (ms since epoch, page clock);
    *  null: live */
   at: number | null
@@ -52,6 +54,19 @@ function duration (search: URLSearchParams, name: string, fallback: number, min:
   return ms
 }
 
+// a CID is under 100 characters (MAX_CID_LENGTH bounds it on the wire); its ending is enough
+const MAX_GENESIS_PARAM = 256
+
+function genesisParam (raw: string | null, problems: string[]): string | null {
+  const value = raw?.trim() ?? ''
+  if (value === '') return null
+  if (value.length > MAX_GENESIS_PARAM || !/^[A-Za-z0-9]+$/.test(value)) {
+    problems.push('?genesis= ignored: use a genesis CID or its last characters')
+    return null
+  }
+  return value
+}
+
 function moment (search: URLSearchParams, name: string, now: number, problems: string[]): number | null {
   const raw = search.get(name)
   if (raw === null || raw.trim() === '') return null
@@ -77,6 +92,7 @@ export function parseParams (query: string, now: number = Date.now()): Dashboard
     // ?pin=a,b and ?pin=a&pin=b both work
     pins: search.getAll('pin').flatMap(value => value.split(',')).map(value => value.trim()).filter(value => value !== ''),
     offlineKeepMs: duration(search, 'offline', DEFAULT_OFFLINE_KEEP_MS, 0, MAX_OFFLINE_KEEP_MS, problems),
+    genesis: genesisParam(search.get('genesis'), problems),
     at: moment(search, 'at', now, problems),
     events: search.get('events') !== '0',
     problems

@@ -11,7 +11,9 @@ import type { Theme } from './theme.ts'
 import type { ChartScales } from './useChartScales.ts'
 
 // lines are drawn offline first and online last, so the nodes that matter stay on top; a
-// forked node's line runs level with the main chain's, so it goes over the in-sync ones
+// forked node's line (on another branch than the largest) runs level with the main chain's, so
+// it goes over the in-sync ones, in the loud colour, twice as thick and lifted by a line's
+// width: two branches at one height show as two lines, not one
 const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['missing', 'offline', 'waiting', 'stale', 'syncing', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
@@ -27,17 +29,23 @@ function inDevicePixels (scale: ScaleLinear<number, number>, dpr: number): Linea
   return { from: d0, scale: (r1 - r0) * dpr / (d1 - d0), to: r0 * dpr }
 }
 
+/** Device pixels a forked node's line is lifted by: clear of a majority line at the same height. */
+export function forkLift (lineWidth: number): number {
+  return Math.round(1.5 * lineWidth) + lineWidth
+}
+
 /** Each node's line style, made once per colour and status for a redraw. */
 function lineStyles (theme: Theme, lineWidth: number): (node: NodeView) => LineStyle {
   const styles = new Map<string, LineStyle>()
   return node => {
     // a waiting node's line is its height from before it reconnected: history, like offline
     const offline = node.status === 'offline' || node.status === 'waiting'
-    const color = offline ? theme.status.offline : headColor(theme, node.headColor)
+    const forked = node.status === 'forked'
+    const color = offline ? theme.status.offline : forked ? theme.status.forked : headColor(theme, node.headColor)
     const key = `${color} ${node.status}`
     let style = styles.get(key)
     if (style === undefined) {
-      style = { color: packColor(color, offline ? OFFLINE_ALPHA : 1), width: lineWidth, dashed: node.status === 'stale' }
+      style = { color: packColor(color, offline ? OFFLINE_ALPHA : 1), width: forked ? 2 * lineWidth : lineWidth, dashed: node.status === 'stale' }
       styles.set(key, style)
     }
     return style
@@ -86,6 +94,8 @@ export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, node
     }
     const xMap = inDevicePixels(x, dpr)
     const yMap = inDevicePixels(y, dpr)
+    // a forked line sits just above the height it is at, beside the majority's line
+    const lifted: LinearMap = { ...yMap, to: yMap.to - forkLift(lineWidth) }
     const styleOf = lineStyles(theme, lineWidth)
     const lines = DRAW_ORDER.flatMap(status => nodes.filter(node => node.status === status))
     let drawn = 0
@@ -93,7 +103,7 @@ export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, node
       if (drawn === 0) buffer.pixels.fill(0)
       while (drawn < lines.length) {
         const node = lines[drawn++]
-        if (node !== undefined) drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, yMap, styleOf(node))
+        if (node !== undefined) drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, node.status === 'forked' ? lifted : yMap, styleOf(node))
         if (!hasTime()) return false
       }
       // sized here, not before: resizing a canvas clears it, and it would be blank meanwhile

@@ -7,6 +7,8 @@ import {
   MAX_NICKNAME_LENGTH, MAX_PEER_ID_LENGTH
 } from './constants.ts'
 import { FeedVersionMismatchError, InvalidFeedMessageError } from './errors.ts'
+import { parseForksMessage, parsePropagationMessage } from './forks.ts'
+import type { ForksMessage, PropagationMessage } from './forks.ts'
 
 /** Everything the relay knows of one node; also the shape of each entry of /api/nodes. */
 export interface NodeRecord {
@@ -47,12 +49,16 @@ export interface ConnectedMessage { t: 'conn', i: number, at: number }
 export interface DisconnectedMessage { t: 'disc', i: number, at: number }
 /** The relay dropped this node from its known list (capacity); the dashboard drops it too. */
 export interface ForgetMessage { t: 'forget', i: number }
+// `forks` (the relay's fork monitor: branches, the open fork, propagation) and `prop` (each
+// node's median propagation) are in src/protocol/forks.ts; after a snapshot's nodes come the
+// latest of each, then `synced`.
 /** Keeps a quiet feed provably alive, and carries the relay clock. */
 export interface PingMessage { t: 'ping', serverTime: number }
 
 export type FeedMessage =
   | HelloMessage | SnapshotMessage | NodeMessage | SyncedMessage | HeartbeatMessage
   | ConnectedMessage | DisconnectedMessage | ForgetMessage | PingMessage
+  | ForksMessage | PropagationMessage
 
 const encoder = new TextEncoder()
 
@@ -158,6 +164,10 @@ export function parseFeedMessage (value: unknown): FeedMessage {
       return { t: 'forget', i: count(value.i, 'i') }
     case 'ping':
       return { t: 'ping', serverTime: time(value.serverTime, 'serverTime') }
+    case 'forks':
+      return parseForksMessage(value)
+    case 'prop':
+      return parsePropagationMessage(value)
     default:
       return fail(`unknown message type ${JSON.stringify(value.t)}`)
   }

@@ -10,6 +10,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { encodeFeedMessage } from '../protocol/index.ts'
 import { FEED_BATCH_MAX_BYTES, FEED_DRAIN_TIMEOUT_MS } from './constants.ts'
 import { FeedService } from './feed-service.ts'
 import { RelayMetrics } from './metrics.ts'
@@ -165,6 +166,39 @@ describe('feed backpressure on real streams', () => {
       assert.equal(feed.subscriberCount, 1)
     } finally {
       reader.stream.abort(new Error('test over'))
+      await stopFeeds()
+    }
+  })
+
+  it('sends a published message live, in every snapshot, and only its latest to a reader that was behind', async () => {
+    // a snapshot of several MiB, so a reader that does not read is behind from the start
+    const registry = registryOf(10_000, 30)
+    const { feed } = await startFeed(registry)
+    const panel = (at: number): Uint8Array => encodeFeedMessage({ t: 'forks', at, networks: [] })
+    const forksAt = (client: FeedClient): number[] => client.messages.flatMap(m => m.t === 'forks' ? [m.at] : [])
+    feed.publish('forks', panel(1))
+    const behind = await FeedClient.open(narrowViewer, address(), false)
+    let live: FeedClient | undefined
+    try {
+      await waitFor('the snapshot to be pushed back', () => feed.bufferedBytes() > 0)
+      // behind: three panels come, and only a mark is kept for them
+      for (const at of [2, 3, 4]) feed.publish('forks', panel(at))
+      await waitFor('the batch to mark the panel for the reader that is behind', () => feed.dirtyKeys() === 1)
+      // it reads on: of the four panels, only the latest, once
+      behind.resume()
+      await waitFor('the reader to catch up', () => behind.synced && feed.dirtyKeys() === 0 && forksAt(behind).includes(4), 60_000)
+      assert.deepEqual(forksAt(behind), [4], 'only the latest panel, once')
+      // a new reader gets the latest in its snapshot, after the nodes and before synced, and
+      // then, keeping up, each one as it comes
+      live = await FeedClient.open(viewer, address())
+      await waitFor('the live reader synced', () => live?.synced === true, 60_000)
+      assert.deepEqual(live.messages.map(m => m.t).filter(t => t !== 'node').slice(0, 4), ['hello', 'snapshot', 'forks', 'synced'], 'the panel after the nodes, before synced')
+      feed.publish('forks', panel(5))
+      await waitFor('the live panel', () => live !== undefined && forksAt(live).includes(5))
+      assert.deepEqual(forksAt(live), [4, 5])
+    } finally {
+      behind.stream.abort(new Error('test over'))
+      live?.stream.abort(new Error('test over'))
       await stopFeeds()
     }
   })

@@ -6,6 +6,9 @@
 // instead collects the ids of nodes that changed; on drain it gets each one's latest full
 // state once. Its cost is therefore bounded by the number of known nodes whatever it does, and
 // one that does not drain within FEED_DRAIN_TIMEOUT_MS is closed.
+// Other services publish keyed messages (the fork monitor's panel): the latest of each key
+// goes in every snapshot, and a subscriber that is behind gets each key's latest on drain,
+// as it gets nodes'.
 // Dashboards send nothing, so a viewer whose host vanished without closing would keep its
 // slot until TCP gave up (~15 min) on a quiet devnet, where too little is sent to fill its
 // buffers: every QUIET_PROBE_AFTER_MS its host is probed as a silent node's is, and one that
@@ -81,6 +84,8 @@ class Subscriber {
   mode: 'catching-up' | 'live' = 'catching-up'
   /** nodes that changed while this subscriber was not live; flushed as full states */
   readonly dirty = new Set<number>()
+  /** published keys that changed while it was not live; flushed as their latest */
+  readonly dirtyKeys = new Set<string>()
   closed = false
   /** when its host was last known to be there: subscribed, or answered a probe */
   heardAt: number
@@ -113,6 +118,9 @@ export class FeedService {
   #batch: Uint8Array[] = []
   #batchBytes = 0
   #batchNodes: number[] = []
+  #batchKeys: string[] = []
+  /** the latest message of each published key, encoded */
+  readonly #published = new Map<string, Uint8Array>()
   /** when each heartbeat in the batch was accepted (performance.now()), for the latency histogram */
   #batchBeatsAt: number[] = []
   #batchTimer?: ClockTimer
@@ -166,6 +174,13 @@ export class FeedService {
     return total
   }
 
+  /** Published keys waiting, across subscribers that are behind, to be sent as their latest. */
+  dirtyKeys (): number {
+    let total = 0
+    for (const subscriber of this.#subscribers) total += subscriber.dirtyKeys.size
+    return total
+  }
+
   /** Follows the registry's changes, pings and probes subscribers, and serves the feed. */
   async start (): Promise<void> {
     this.#unsubscribe ??= this.#registry.onChange(change => { this.#onChange(change) })
@@ -191,6 +206,7 @@ export class FeedService {
     this.#batch = []
     this.#batchBytes = 0
     this.#batchNodes = []
+    this.#batchKeys = []
     this.#batchBeatsAt = []
     for (const subscriber of this.#subscribers) this.#drop(subscriber)
     await this.#registrar.unhandle(FEED_PROTOCOL)
@@ -222,6 +238,17 @@ export class FeedService {
     } catch (err) {
       this.#fail(subscriber, err as Error)
     }
+  }
+
+  /**
+   * Sends a message about no one node (the fork monitor's), already encoded once, to every
+   * subscriber; the latest of each key is kept for snapshots and for subscribers that are
+   * behind, so it is never lost, only superseded.
+   */
+  publish (key: string, bytes: Uint8Array): void {
+    this.#published.set(key, bytes)
+    if (this.#subscribers.size === 0) return
+    this.#broadcast(undefined, bytes, undefined, key)
   }
 
   #onChange (change: RegistryChange): void {
@@ -263,12 +290,13 @@ export class FeedService {
   /** Adds one encoded change to the batch. `i` is undefined for messages about no node
    *  (pings), which a subscriber that is behind simply skips; `beatAt` is when the heartbeat
    *  it carries was accepted (performance.now()), for a change that carries one. */
-  #broadcast (i: number | undefined, bytes: Uint8Array, beatAt?: number): void {
+  #broadcast (i: number | undefined, bytes: Uint8Array, beatAt?: number, key?: string): void {
     // a batch is at most FEED_BATCH_MAX_BYTES: one that this change would take past it goes first
     if (this.#batchBytes > 0 && this.#batchBytes + bytes.length > FEED_BATCH_MAX_BYTES) this.#sendBatch()
     this.#batch.push(bytes)
     this.#batchBytes += bytes.length
     if (i !== undefined) this.#batchNodes.push(i)
+    if (key !== undefined) this.#batchKeys.push(key)
     if (beatAt !== undefined) this.#batchBeatsAt.push(beatAt)
     if (this.#batchBytes >= FEED_BATCH_MAX_BYTES) {
       this.#sendBatch()
@@ -285,10 +313,12 @@ export class FeedService {
     if (this.#batch.length === 0) return
     const bytes = this.#batch.length === 1 ? this.#batch[0] ?? new Uint8Array() : concatBytes(this.#batch, this.#batchBytes)
     const nodes = this.#batchNodes
+    const keys = this.#batchKeys
     const beatsAt = this.#batchBeatsAt
     this.#batch = []
     this.#batchBytes = 0
     this.#batchNodes = []
+    this.#batchKeys = []
     this.#batchBeatsAt = []
     for (const subscriber of this.#subscribers) {
       if (subscriber.mode === 'live') {
@@ -301,6 +331,7 @@ export class FeedService {
           if (subscriber.dirty.has(i)) this.#metrics.feedEventsCoalesced.inc()
           else subscriber.dirty.add(i)
         }
+        for (const key of keys) subscriber.dirtyKeys.add(key)
       }
     }
     this.#observeLatency(beatsAt)
@@ -365,6 +396,7 @@ export class FeedService {
     const nodes = [...this.#registry.nodes()]
     const lines = [...this.#snapshotHead(nodes.length)]
     for (const node of nodes) lines.push(snapshotEntry(node))
+    lines.push(...this.#published.values())
     lines.push(SYNCED_LINE)
     return concatBytes(lines, lines.reduce((total, line) => total + line.length, 0))
   }
@@ -388,6 +420,11 @@ export class FeedService {
       subscriber.dirty.delete(node.i)
       if (!out.add(snapshotEntry(node))) await this.#drain(subscriber)
     }
+    // after the nodes, so what they say of nodes' ids can be read; the latest of each
+    for (const [key, bytes] of this.#published) {
+      subscriber.dirtyKeys.delete(key)
+      if (!out.add(bytes)) await this.#drain(subscriber)
+    }
     out.add(SYNCED_LINE)
     if (!out.flush()) await this.#drain(subscriber)
   }
@@ -396,12 +433,24 @@ export class FeedService {
   async #flush (subscriber: Subscriber): Promise<void> {
     await this.#drain(subscriber)
     const out = new Chunker(bytes => this.#send(subscriber, bytes))
-    while (subscriber.dirty.size > 0) {
+    while (subscriber.dirty.size > 0 || subscriber.dirtyKeys.size > 0) {
       if (subscriber.closed) return
+      let pushedBack = false
       for (const i of subscriber.dirty) {
         subscriber.dirty.delete(i)
         const node = this.#registry.getByIndex(i)
-        if (!out.add(node != null ? this.#fullState(node) : encodeFeedMessage({ t: 'forget', i }))) break
+        if (!out.add(node != null ? this.#fullState(node) : encodeFeedMessage({ t: 'forget', i }))) {
+          pushedBack = true
+          break
+        }
+      }
+      // nodes first: a published message names nodes by their ids
+      if (!pushedBack && subscriber.dirty.size === 0) {
+        for (const key of subscriber.dirtyKeys) {
+          subscriber.dirtyKeys.delete(key)
+          const bytes = this.#published.get(key)
+          if (bytes != null && !out.add(bytes)) break
+        }
       }
       out.flush()
       await this.#drain(subscriber)
@@ -420,6 +469,7 @@ export class FeedService {
     if (subscriber.closed) return
     subscriber.closed = true
     subscriber.dirty.clear()
+    subscriber.dirtyKeys.clear()
     this.#subscribers.delete(subscriber)
     if (subscriber.stream.status === 'open') subscriber.stream.abort(new Error('relay stopping'))
   }

@@ -3,6 +3,7 @@ import { FEED_PROTOCOL, FEED_VERSION, HEARTBEAT_PROTOCOL } from '../protocol/ind
 import type { Clock } from '../p2p/clock.ts'
 import type { RelayAddresses } from './addresses.ts'
 import type { FeedService } from './feed-service.ts'
+import type { ForkService } from './fork-service.ts'
 import { serveHistory } from './history-routes.ts'
 import type { RecordReadable } from './history-routes.ts'
 import type { HttpRoutes } from './http-server.ts'
@@ -14,6 +15,8 @@ export interface RelayRoutesComponents {
   addresses: RelayAddresses
   registry: NodeRegistry
   feed: FeedService
+  /** the fork monitor; none in a replay (the record keeps no fork log yet): /api/forks is empty */
+  forks?: ForkService
   metrics: RelayMetrics
   /** a relay that picks its viewers shows node histories only over the feed, to them */
   viewerAllowlist: boolean
@@ -28,7 +31,7 @@ export interface RelayRoutesComponents {
 }
 
 export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
-  const { peerId, addresses, registry, feed, metrics, viewerAllowlist, startedAt, clock, record, relayInfoExtra } = components
+  const { peerId, addresses, registry, feed, forks, metrics, viewerAllowlist, startedAt, clock, record, relayInfoExtra } = components
   return {
     ...(record != null ? { history: async (url, req, res) => await serveHistory({ record, viewerAllowlist, now: clock.now }, url, req, res) } : {}),
     relayInfo: () => ({
@@ -40,6 +43,7 @@ export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
       ...relayInfoExtra
     }),
     nodes: () => Array.from(registry.nodes(), node => node.record),
+    forks: () => forks?.forks() ?? [],
     snapshot: () => viewerAllowlist ? null : feed.snapshotBytes(),
     health: () => ({
       ok: true,

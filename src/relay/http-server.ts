@@ -1,5 +1,5 @@
 // The relay's HTTP side: the built dashboard at /, /relay.json (how a page finds the relay),
-// /api/nodes, /api/snapshot, /healthz and /metrics. Read-only; every response is bounded by
+// /api/nodes, /api/forks, /api/snapshot, /healthz and /metrics. Read-only; every response is bounded by
 // the state size.
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
@@ -133,6 +133,8 @@ export interface HttpRoutes {
   health: () => { ok: boolean, [key: string]: unknown }
   /** Prometheus text exposition format 0.0.4 */
   metrics: () => Promise<string>
+  /** the fork log, newest first */
+  forks: () => unknown
   /** answers the history record's paths (/api/history, /api/events, /api/state); false for others */
   history?: (url: URL, req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 }
@@ -328,6 +330,9 @@ export class HttpServer {
         return
       case '/api/nodes':
         sendJson(res, 200, routes.nodes())
+        return
+      case '/api/forks':
+        sendJson(res, 200, routes.forks())
         return
       case '/api/snapshot':
         await sendSnapshot(req, res, this.#snapshots)

@@ -60,7 +60,7 @@ describe('relay HTTP', () => {
   })
 
   it('answers an unknown API path with a JSON 404, never with the page', async () => {
-    for (const path of ['/api/forks', '/api/', '/api', '/api/nodes/extra', '/api/forks?since=1']) {
+    for (const path of ['/api/unknown', '/api/', '/api', '/api/nodes/extra', '/api/forks/extra', '/api/unknown?since=1']) {
       const res = await rawGet(relay.httpUrl, path)
       assert.equal(res.status, 404, path)
       assert.match(res.type, /^application\/json/, path)
@@ -71,6 +71,7 @@ describe('relay HTTP', () => {
     // known API paths still answer
     assert.equal((await rawGet(relay.httpUrl, '/api/nodes')).status, 200)
     assert.equal((await rawGet(relay.httpUrl, '/api/snapshot')).status, 200)
+    assert.equal((await rawGet(relay.httpUrl, '/api/forks')).status, 200)
     // a path that only starts like the API is the page's
     assert.equal((await rawGet(relay.httpUrl, '/apiary')).status, 200)
   })
@@ -86,7 +87,7 @@ describe('relay HTTP', () => {
     const page = await fetch(`${relay.httpUrl}/`, { method: 'POST' })
     assert.equal(page.status, 405)
     await page.body?.cancel()
-    const head = await fetch(`${relay.httpUrl}/api/forks`, { method: 'HEAD' })
+    const head = await fetch(`${relay.httpUrl}/api/unknown`, { method: 'HEAD' })
     assert.equal(head.status, 404)
   })
 

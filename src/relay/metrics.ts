@@ -73,16 +73,19 @@ export class RelayMetrics {
   }
 }
 
-/** The gauges over what the registry knows; consensus walks every node, so once per scrape. */
-export function registerNodeGauges (metrics: RelayMetrics, registry: NodeRegistry): void {
-  let consensus = registry.consensus()
-  metrics.beforeScrape(() => { consensus = registry.consensus() })
+/** The gauges over what the registry knows; consensus walks every node, so once per scrape.
+ *  `network`: the genesis of the network consensus is counted in (the fork monitor's main
+ *  one: another network's nodes are not in dispute with this one's). */
+export function registerNodeGauges (metrics: RelayMetrics, registry: NodeRegistry, network?: () => string | null): void {
+  const count = (): ReturnType<NodeRegistry['consensus']> => network === undefined ? registry.consensus() : registry.consensus(network())
+  let consensus = count()
+  metrics.beforeScrape(() => { consensus = count() })
   metrics.gauge('devnet_nodes_connected', 'Nodes with an open heartbeat stream', () => registry.connectedCount)
   metrics.gauge('devnet_nodes_known', 'Nodes the relay remembers, online or not', () => registry.size)
   metrics.gauge('devnet_nodes_missing', 'Nodes on the expected roster never heard yet', () => registry.missingCount)
-  metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes at the best height on its most common head', () => consensus.inConsensus)
-  metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes at the best height on another head', () => consensus.inDispute)
-  metrics.gauge('devnet_best_height', 'Highest height among connected nodes', () => consensus.bestHeight)
+  metrics.gauge('devnet_nodes_in_consensus', 'Connected nodes of the main network at its best height on its most common round (heads sharing a block are one)', () => consensus.inConsensus)
+  metrics.gauge('devnet_nodes_in_dispute', 'Connected nodes of the main network at its best height on another round', () => consensus.inDispute)
+  metrics.gauge('devnet_best_height', 'Highest height among the main network\'s connected nodes', () => consensus.bestHeight)
 }
 
 // A nickname is the network's to choose: in a label it is cut to this (prom-client escapes

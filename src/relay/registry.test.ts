@@ -43,6 +43,18 @@ describe('NodeRegistry', () => {
     assert.equal(registry.connectedCount, 4)
   })
 
+  it('counts a round seen in part as one head, and one network\'s nodes only', () => {
+    const registry = new NodeRegistry()
+    registry.heartbeat('a', hb(10, '{ x1 x2 x3 }'), 1)
+    registry.heartbeat('b', hb(10, '{ x1 x2 }'), 1)
+    registry.heartbeat('c', hb(10, '{ x3 }'), 1)
+    assert.deepEqual(registry.consensus(), { bestHeight: 10, inConsensus: 3, inDispute: 0 })
+    registry.heartbeat('d', { ...hb(12, '{ w }'), genesisCid: 'bafyother' }, 1)
+    registry.heartbeat('e', { ...hb(10, '{ x1 }'), genesisCid: 'bafymain' }, 1)
+    assert.deepEqual(registry.consensus('bafymain'), { bestHeight: 10, inConsensus: 4, inDispute: 0 }, 'another genesis is not this network')
+    assert.equal(registry.consensus().bestHeight, 12)
+  })
+
   it('restores saved nodes as offline and announces them coming back', () => {
     const registry = new NodeRegistry()
     registry.restore([{ peerId: 'p', nickname: 'back', height: 5, head: '{ h5 }', minerAddress: null, genesisCid: null, connected: true, firstSeenAt: 1, lastHeartbeatAt: 2, client: null, clientVersion: null, nodePeerId: null, syncing: null, finalizedHeight: null }])

@@ -3,6 +3,7 @@
 // which the feed turns into one encoded message for all subscribers.
 import { HistoryRing } from './history.ts'
 import { HISTORY_LIMIT, MAX_KNOWN_NODES } from './constants.ts'
+import { groupRounds } from '../protocol/index.ts'
 import type { Heartbeat, NodeRecord } from '../protocol/index.ts'
 
 export interface KnownNode {
@@ -32,9 +33,9 @@ const MAX_INTERNED_HEADS = 8_192
 
 export interface ConsensusStats {
   bestHeight: number
-  /** connected nodes at the best height on its most common head */
+  /** connected nodes at the best height on its most common round (a head, whole or in part) */
   inConsensus: number
-  /** connected nodes at the best height on any other head */
+  /** connected nodes at the best height on any other round */
   inDispute: number
 }
 
@@ -213,20 +214,29 @@ export class NodeRegistry {
     this.#emit({ kind: connected ? 'connected' : 'disconnected', node })
   }
 
-  consensus (): ConsensusStats {
+  /**
+   * Consensus at the best height of one network: `genesis` (nodes reporting none count in it),
+   * by default every connected node's. Heads that share a block are one round (a tipset seen
+   * in part), so they count as one.
+   */
+  consensus (genesis?: string | null): ConsensusStats {
+    const inNetwork = (record: NodeRecord): boolean => genesis === undefined || record.genesisCid === null || record.genesisCid === genesis
     let bestHeight = 0
     for (const { record } of this.#nodes.values()) {
-      if (record.connected && record.height > bestHeight) bestHeight = record.height
+      if (record.connected && inNetwork(record) && record.height > bestHeight) bestHeight = record.height
     }
     const heads = new Map<string, number>()
     let atBest = 0
     for (const { record } of this.#nodes.values()) {
-      if (record.connected && record.height === bestHeight) {
+      if (record.connected && inNetwork(record) && record.height === bestHeight) {
         atBest++
         heads.set(record.head, (heads.get(record.head) ?? 0) + 1)
       }
     }
-    const inConsensus = Math.max(0, ...heads.values())
+    let inConsensus = 0
+    for (const round of groupRounds(heads.keys())) {
+      inConsensus = Math.max(inConsensus, round.reduce((sum, head) => sum + (heads.get(head) ?? 0), 0))
+    }
     return { bestHeight, inConsensus, inDispute: atBest - inConsensus }
   }
 

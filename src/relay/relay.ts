@@ -7,6 +7,7 @@ import { systemClock } from '../p2p/clock.ts'
 import { loadAllowlists, PenaltyBox } from './access.ts'
 import { relayAddresses } from './addresses.ts'
 import { feedService } from './feed-service.ts'
+import { forkService } from './fork-service.ts'
 import { heartbeatReceiver } from './heartbeat-receiver.ts'
 import { historyService, registerHistoryMetrics } from './history-service.ts'
 import { DEFAULT_HISTORY_DAYS, DEFAULT_HISTORY_MAX_MB } from './record/constants.ts'
@@ -38,7 +39,9 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
 
   const metrics = new RelayMetrics()
   const registry = new NodeRegistry()
-  registerNodeGauges(metrics, registry)
+  // the fork monitor says which network is the main one; made below, read at scrape time
+  let mainNetwork = (): string | null => null
+  registerNodeGauges(metrics, registry, () => mainNetwork())
   registerPerNodeGauges(metrics, registry)
   const penaltyBox = new PenaltyBox()
   const libp2p = await createRelayNode({ privateKey: key, host, tcpPort: init.tcpPort ?? 4001, wsPort: init.wsPort ?? 4002 }, { penaltyBox, metrics, clock })
@@ -66,23 +69,26 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     ...(init.quietProbe != null ? { probe: init.quietProbe } : {}),
     clock
   })({ registry, metrics, registrar: libp2p, relayPeerId: peerId })
+  const forks = forkService()({ registry, metrics, publish: (key, bytes) => { feed.publish(key, bytes) } })
+  mainNetwork = () => forks.monitor.main
   const http = httpServer({
     host,
     port: init.httpPort ?? 8080,
     ...(init.staticDir != null ? { staticDir: init.staticDir } : {}),
     clock
   })({
-    routes: relayRoutes({ peerId, addresses, registry, feed, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: clock.now(), clock, record: history.record })
+    routes: relayRoutes({ peerId, addresses, registry, feed, forks, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: clock.now(), clock, record: history.record })
   })
 
   // the record starts after the known nodes (so nodes from earlier runs are not new to its
   // event list) and before the roster and any heartbeat; it stops after the libp2p node, so the
   // nodes' streams closing are recorded, and its last changes are written before the process ends.
   // The expected roster, after the known nodes are restored: shown from the start, missing
-  // until first heard (the record keeps nothing of a node until it is heard)
+  // until first heard (the record keeps nothing of a node until it is heard). The fork monitor
+  // starts before heartbeats come in, and stops after they have
   const roster = init.roster != null ? rosterFile(init.roster)({ registry, clock }) : undefined
-  const startOrder: Service[] = [knownNodes, history, ...(roster != null ? [roster] : []), receiver, feed, http]
-  const stopOrder: Service[] = [...(roster != null ? [roster] : []), receiver, feed, libp2p, http, history, knownNodes]
+  const startOrder: Service[] = [knownNodes, history, ...(roster != null ? [roster] : []), forks, receiver, feed, http]
+  const stopOrder: Service[] = [...(roster != null ? [roster] : []), receiver, forks, feed, libp2p, http, history, knownNodes]
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => { for (const service of stopOrder) await service.stop() })()

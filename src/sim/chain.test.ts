@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { CID } from 'multiformats/cid'
 import { tipsetCids } from '../protocol/index.ts'
-import { blockCid, FORK_BRANCH, MAIN_BRANCH, SimChain, TIPSETS_KEPT, tipsetKey } from './chain.ts'
+import { compareHeads } from '../protocol/index.ts'
+import { blockCid, FORK_BRANCH, MAIN_BRANCH, partialKey, SimChain, TIPSETS_KEPT, tipsetKey } from './chain.ts'
 
 function compareBytes (a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
@@ -84,6 +85,41 @@ describe('SimChain', () => {
     chain.reorg()
     assert.equal(chain.forked, false)
     assert.equal(chain.viewAt(FORK_BRANCH, 3000).key, chain.head(MAIN_BRANCH).key, 'a node left on the fork sees the main head')
+  })
+
+  it('makes full rounds on demand, which a node can see in part: one round, not two', () => {
+    const plain = new SimChain({ seed: 5, genesisAt: 0 })
+    const chain = new SimChain({ seed: 5, genesisAt: 0 })
+    chain.fullRounds(true)
+    for (let round = 1; round <= 10; round++) {
+      plain.produce(round * 1000)
+      chain.produce(round * 1000)
+      const tipset = chain.head()
+      assert.equal(tipset.cids.length, 3, 'every round has 3 blocks')
+      const part = partialKey(tipset)
+      assert.equal(tipsetCids(part).length, 2)
+      assert.equal(compareHeads(part, tipset.key), 'partial')
+    }
+    chain.fullRounds(false)
+    plain.produce(11_000)
+    chain.produce(11_000)
+    assert.equal(chain.head().cids.length, plain.head().cids.length, 'the seed gives the same rounds after as without it')
+    const single = { ...chain.head(), cids: ['bafyone'], key: '{ bafyone }' }
+    assert.equal(partialKey(single), '{ bafyone }', 'one block is seen whole')
+  })
+
+  it('runs a chain of another genesis beside it, at the same heights, until ended', () => {
+    const chain = new SimChain({ seed: 6, genesisAt: 0 })
+    for (let round = 1; round <= 4; round++) chain.produce(round * 1000)
+    const foreign = chain.startForeign(4000)
+    assert.throws(() => chain.startForeign(4000), { name: 'ForkError' })
+    assert.notEqual(foreign.genesisCid, chain.genesisCid)
+    assert.equal(foreign.head().height, 4)
+    chain.produce(5000)
+    assert.equal(foreign.head().height, 5)
+    assert.equal(compareHeads(foreign.head().key, chain.head().key), 'disjoint')
+    chain.endForeign()
+    assert.equal(chain.foreign, undefined)
   })
 
   it('keeps a bounded history per branch', () => {

@@ -66,12 +66,25 @@ export function tipsetKey (cids: readonly CID[]): { key: string, cids: string[] 
   return { key: sorted.length === 0 ? '{ }' : `{ ${sorted.join(' ')} }`, cids: sorted }
 }
 
+/**
+ * The key a node that has seen only part of a round holds: the tipset without its last block
+ * (2 of a round's 3), as when one miner's block reached it late. A tipset of one block is
+ * seen whole.
+ */
+export function partialKey (tipset: Tipset): string {
+  if (tipset.cids.length < 2) return tipset.key
+  return `{ ${tipset.cids.slice(0, -1).join(' ')} }`
+}
+
 export interface SimChainInit {
   seed: number
   /** most blocks per tipset; default 3 */
   maxBlocks?: number
   /** clock time of genesis */
   genesisAt: number
+  /** the height of the first tipset (a chain of another genesis begun beside a running one);
+   *  default 0 */
+  startHeight?: number
 }
 
 export class SimChain {
@@ -82,6 +95,9 @@ export class SimChain {
   /** per branch, the newest TIPSETS_KEPT tipsets, oldest first */
   readonly #branches = new Map<number, Tipset[]>()
   #height = 0
+  /** rounds made full (every block a round may have) while this is above 0 */
+  #fullRounds = 0
+  #foreign: SimChain | undefined
 
   constructor (init: SimChainInit) {
     this.#seed = init.seed
@@ -89,8 +105,31 @@ export class SimChain {
     this.#maxBlocks = Math.max(1, Math.min(init.maxBlocks ?? 3, BLOCK_COUNT_WEIGHTS.length))
     const genesis = blockCid(`devnet-sim:${init.seed}:genesis`)
     this.genesisCid = genesis.toString()
+    this.#height = init.startHeight ?? 0
     const { key, cids } = tipsetKey([genesis])
-    this.#branches.set(MAIN_BRANCH, [{ height: 0, key, cids, producedAt: init.genesisAt, branch: MAIN_BRANCH }])
+    this.#branches.set(MAIN_BRANCH, [{ height: this.#height, key, cids, producedAt: init.genesisAt, branch: MAIN_BRANCH }])
+  }
+
+  /** The chain of another genesis produced beside this one, while a node is on it. */
+  get foreign (): SimChain | undefined {
+    return this.#foreign
+  }
+
+  /** Starts a chain of another genesis at this one's height, produced in step with it from
+   *  the next round on; throws ForkError while one runs. */
+  startForeign (at: number): SimChain {
+    if (this.#foreign != null) throw new ForkError('a chain of another genesis already runs')
+    this.#foreign = new SimChain({ seed: this.#seed + 0x5eed, maxBlocks: this.#maxBlocks, genesisAt: at, startHeight: this.#height })
+    return this.#foreign
+  }
+
+  endForeign (): void {
+    this.#foreign = undefined
+  }
+
+  /** While on, every round has the most blocks a round may have (so nodes can see it in part). */
+  fullRounds (on: boolean): void {
+    this.#fullRounds = Math.max(0, this.#fullRounds + (on ? 1 : -1))
   }
 
   /** height of the newest tipset */
@@ -129,8 +168,11 @@ export class SimChain {
   /** One round: every branch gets a tipset at the next height. */
   produce (at: number): void {
     this.#height++
+    this.#foreign?.produce(at)
     for (const [branch, tipsets] of this.#branches) {
-      const count = this.#blockCount()
+      // drawn either way, so a partial round does not change what the seed gives later
+      const drawn = this.#blockCount()
+      const count = this.#fullRounds > 0 ? this.#maxBlocks : drawn
       const blocks: CID[] = []
       for (let b = 0; b < count; b++) blocks.push(blockCid(`devnet-sim:${this.#seed}:${branch}:${this.#height}:${b}`))
       const { key, cids } = tipsetKey(blocks)

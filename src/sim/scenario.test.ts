@@ -6,7 +6,7 @@ import { getScenario, SCENARIOS, stepCount } from './scenario.ts'
 
 describe('scenarios', () => {
   it('has the named ones, each step ending within its cycle', () => {
-    for (const name of ['demo', 'steady', 'fork', 'lag', 'stall', 'restart', 'leave']) {
+    for (const name of ['demo', 'steady', 'fork', 'lag', 'stall', 'restart', 'leave', 'halt', 'partial', 'genesis']) {
       assert.equal(getScenario(name).name, name)
     }
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
@@ -20,7 +20,7 @@ describe('scenarios', () => {
 
   it('the demo shows a little of each kind of trouble', () => {
     const kinds = new Set(getScenario('demo').steps.map(step => step.kind))
-    assert.deepEqual([...kinds].sort(), ['fork', 'halt', 'lag', 'leave', 'restart', 'stall'])
+    assert.deepEqual([...kinds].sort(), ['fork', 'genesis', 'halt', 'lag', 'leave', 'partial', 'restart', 'stall'])
     const restart = getScenario('restart').steps
     assert.ok(restart.some(step => step.keepPeerId === true) && restart.some(step => step.keepPeerId === false))
   })

@@ -15,6 +15,12 @@ export type TroubleKind =
   | 'leave'
   /** the whole chain produces no tipsets (every node stays at its height, still beating) */
   | 'halt'
+  /** every round has 3 blocks, and a share of nodes sees only 2 of each (Filecoin: one
+   *  miner's blocks reach them late): one round seen in part, which is no fork */
+  | 'partial'
+  /** nodes restart on another genesis: another chain at the same heights, which is another
+   *  network and no fork; they come back to the devnet's genesis when the step ends */
+  | 'genesis'
 
 export interface ScenarioStep {
   kind: TroubleKind
@@ -59,7 +65,9 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
       { kind: 'stall', at: 20, rounds: 8, count: 1, share: 0.01, keepConnection: true },
       { kind: 'restart', at: 24, rounds: 4, count: 1, share: 0.01, keepPeerId: true },
       { kind: 'leave', at: 30, rounds: 6, count: 1, share: 0.005 },
-      { kind: 'halt', at: 38, rounds: 4 }
+      { kind: 'halt', at: 38, rounds: 4 },
+      { kind: 'partial', at: 18, rounds: 2, share: 0.2 },
+      { kind: 'genesis', at: 32, rounds: 5, count: 1, share: 0.005 }
     ]
   },
   steady: {
@@ -101,6 +109,18 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     cycleRounds: 12,
     steps: [{ kind: 'leave', at: 2, rounds: 6, count: 1, share: 0.005 }]
   },
+  partial: {
+    name: 'partial',
+    description: 'every 12 rounds, 3-block rounds for 5 rounds, which 30% of nodes see only 2 blocks of',
+    cycleRounds: 12,
+    steps: [{ kind: 'partial', at: 2, rounds: 5, share: 0.3 }]
+  },
+  genesis: {
+    name: 'genesis',
+    description: 'every 12 rounds, a node spends 6 rounds on another genesis (another chain at the same heights)',
+    cycleRounds: 12,
+    steps: [{ kind: 'genesis', at: 2, rounds: 6, count: 1, share: 0.005 }]
+  },
   halt: {
     name: 'halt',
     description: 'every 12 rounds, the chain produces nothing for 4 rounds',
@@ -121,7 +141,7 @@ export function getScenario (name: string): Scenario {
 /** How many of `nodes` a step hits (0 for steps that hit the chain, not nodes). */
 export function stepCount (step: ScenarioStep, nodes: number): number {
   if (step.kind === 'halt') return 0
-  const share = step.share ?? (step.kind === 'fork' ? 0.3 : 0)
-  const count = Math.max(step.count ?? (step.kind === 'fork' ? 1 : 1), Math.round(share * nodes))
+  const share = step.share ?? (step.kind === 'fork' || step.kind === 'partial' ? 0.3 : 0)
+  const count = Math.max(step.count ?? 1, Math.round(share * nodes))
   return Math.min(count, nodes)
 }

@@ -10,7 +10,7 @@ import { createLibp2p } from 'libp2p'
 import { lightLogger } from '../p2p/logger.ts'
 import { devnetYamux } from '../p2p/muxer.ts'
 import { HeartbeatService, withGenesisGetter, withMinerAddressGetter } from '../sender/index.ts'
-import { MAIN_BRANCH } from './chain.ts'
+import { MAIN_BRANCH, partialKey } from './chain.ts'
 import { nicknameFor } from './nicknames.ts'
 import type { SimChain, Tipset } from './chain.ts'
 import type { Random } from './random.ts'
@@ -66,6 +66,10 @@ export class SimNode {
   branch = MAIN_BRANCH
   /** set while lagging: the head it is stuck on */
   frozen?: Tipset
+  /** sees each round without its last block (a partial step) */
+  partial = false
+  /** set while on a chain of another genesis: it follows that chain and reports its genesis */
+  foreign?: SimChain
   trouble?: TroubleKind
   state: NodeState = 'waiting'
   readonly #components: SimNodeComponents
@@ -144,13 +148,13 @@ export class SimNode {
       return
     }
     this.#libp2p = libp2p
-    const genesis = this.#components.chain().genesisCid
+    const chain = this.#components.chain()
     this.#service = new HeartbeatService(
       { host: libp2p, clock: this.#components.clock, log: this.#components.logFor(this.nickname) },
       { beatTarget: this.#init.target, beatPeriod: this.#init.beatPeriod, reconnectPeriod: this.#init.reconnectPeriod, nickname: this.nickname },
       () => this.#head(),
       withMinerAddressGetter(() => this.minerAddress),
-      withGenesisGetter(() => genesis)
+      withGenesisGetter(() => (this.foreign ?? chain).genesisCid)
     )
     this.run()
   }
@@ -208,9 +212,11 @@ export class SimNode {
     await this.#running
   }
 
-  /** The head it reports now: the chain as it stood delayMs ago on its branch, or a frozen one. */
+  /** The head it reports now: the chain as it stood delayMs ago on its branch (or on the chain
+   *  of another genesis), or a frozen one; seen in part during a partial step. */
   #head (): TipsetInfo {
-    const tipset = this.frozen ?? this.#components.chain().viewAt(this.branch, this.#components.clock.now() - this.delayMs)
-    return { head: tipset.key, height: tipset.height }
+    const at = this.#components.clock.now() - this.delayMs
+    const tipset = this.frozen ?? (this.foreign != null ? this.foreign.viewAt(MAIN_BRANCH, at) : this.#components.chain().viewAt(this.branch, at))
+    return { head: this.partial ? partialKey(tipset) : tipset.key, height: tipset.height }
   }
 }

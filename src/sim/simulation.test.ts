@@ -9,6 +9,7 @@ import { startTestRelay } from '../testing/test-relay.ts'
 import { waitFor } from '../testing/wait-for.ts'
 import { NICKNAME_PATTERN } from './nicknames.ts'
 import { createSimulation } from './simulation.ts'
+import { compareHeads, tipsetCids } from '../protocol/index.ts'
 import type { NodeRecord } from '../protocol/index.ts'
 import type { TestRelay } from '../testing/test-relay.ts'
 import type { Simulation, SimulationInit } from './simulation.ts'
@@ -127,6 +128,54 @@ describe('the simulator against a real relay', () => {
     const later = [...headsAt()].filter(([height]) => height > ended.height + 1 && height < ended.height + 4)
     assert.ok(later.length > 0)
     for (const [height, heads] of later) assert.equal(heads.size, 1, `one head at height ${height} after the reorg`)
+    await stop(run)
+  })
+
+  it('partial scenario: some nodes hold 2 of a round\'s 3 blocks, which share blocks with the whole round', async () => {
+    const run = await simulate({ nodes: 6, scenario: 'partial', seed: 23 })
+    const begun = await waitFor('the partial rounds to begin', () => eventOf(run.events, 'partial', 'begin'), 15_000)
+    assert.equal(begun.nodes.length, 2, '30% of 6 nodes see rounds in part')
+    const partial = new Set(begun.nodes.map(node => node.peerId))
+    // per height, the heads the partial nodes and the others reported
+    const seen = (): Array<{ height: number, part: string, whole: string }> => {
+      const byHeight = new Map<number, { part?: string, whole?: string }>()
+      for (const message of run.feed.messages) {
+        if (message.t !== 'hb' || message.height <= begun.height + 1) continue
+        const peerId = run.feed.nodes.get(message.i)?.peerId
+        const entry = byHeight.get(message.height) ?? {}
+        if (peerId != null && partial.has(peerId)) entry.part = message.head
+        else entry.whole = message.head
+        byHeight.set(message.height, entry)
+      }
+      return [...byHeight].flatMap(([height, { part, whole }]) => part != null && whole != null ? [{ height, part, whole }] : [])
+    }
+    const pairs = await waitFor('a height where a partial node and a whole one both beat', () => {
+      const found = seen()
+      return found.length >= 2 ? found : undefined
+    }, 15_000)
+    for (const { height, part, whole } of pairs) {
+      assert.equal(compareHeads(part, whole), 'partial', `height ${height}: ${part} is part of ${whole}`)
+      assert.equal(tipsetCids(whole).length, 3)
+      assert.equal(tipsetCids(part).length, 2)
+    }
+    await stop(run)
+  })
+
+  it('genesis scenario: a node reports another genesis and another chain at the same heights, then comes back', async () => {
+    const run = await simulate({ nodes: 4, scenario: 'genesis', seed: 27 })
+    const begun = await waitFor('a node to move to another genesis', () => eventOf(run.events, 'genesis', 'begin'), 15_000)
+    const moved = begun.nodes[0]?.peerId ?? ''
+    const others = (): NodeRecord[] => [...run.feed.nodes.values()].filter(node => node.peerId !== moved && run.simulation.nodes().some(n => n.peerId === node.peerId))
+    const main = others()[0]?.genesisCid
+    assert.match(main ?? '', /^bafy/)
+    const away = await waitFor('the node to report another genesis at the devnet\'s heights', () => {
+      const node = run.feed.byPeer(moved)
+      const best = Math.max(...others().map(other => other.height))
+      return node != null && node.genesisCid !== main && node.genesisCid !== null && node.height >= best - 2 ? node : undefined
+    }, 15_000)
+    assert.equal(compareHeads(away.head, others()[0]?.head ?? ''), 'disjoint', 'its chain has none of the devnet\'s blocks')
+    await waitFor('the step to end', () => eventOf(run.events, 'genesis', 'end'), 15_000)
+    await waitFor('the node back on the devnet\'s genesis', () => run.feed.byPeer(moved)?.genesisCid === main, 15_000)
     await stop(run)
   })
 

@@ -16,7 +16,7 @@ export interface SimulationEvent {
   kind: TroubleKind | 'join'
   phase: 'begin' | 'end'
   nodes: SimulatedNodeInfo[]
-  /** the fork branch's head, or the main head after the reorg */
+  /** the fork branch's head, or the main head after the reorg; for genesis, the other chain's head */
   head?: string
   height: number
   step?: ScenarioStep
@@ -98,6 +98,17 @@ export class TroubleScript {
         for (const node of hit) { node.branch = FORK_BRANCH; node.trouble = 'fork' }
         break
       }
+      case 'partial':
+        if (hit.length === 0) return
+        chain.fullRounds(true)
+        for (const node of hit) { node.partial = true; node.trouble = 'partial' }
+        break
+      case 'genesis': {
+        if (chain.foreign != null || hit.length === 0) return
+        const foreign = chain.startForeign(clock.now())
+        for (const node of hit) { node.foreign = foreign; node.trouble = 'genesis' }
+        break
+      }
       case 'lag':
         for (const node of hit) { node.frozen = chain.viewAt(node.branch, clock.now() - node.delayMs); node.trouble = 'lag' }
         break
@@ -117,7 +128,8 @@ export class TroubleScript {
     }
     if (step.kind !== 'halt' && hit.length === 0) return
     this.#active.push({ step, endRound: round + step.rounds, nodes: hit })
-    emit({ round, kind: step.kind, phase: 'begin', nodes: hit.map(node => node.info()), height: chain.height, step, ...(step.kind === 'fork' ? { head: chain.head(FORK_BRANCH).key } : {}) })
+    const head = step.kind === 'fork' ? chain.head(FORK_BRANCH).key : step.kind === 'genesis' ? chain.foreign?.head().key : undefined
+    emit({ round, kind: step.kind, phase: 'begin', nodes: hit.map(node => node.info()), height: chain.height, step, ...(head != null ? { head } : {}) })
   }
 
   async #end (entry: ActiveStep): Promise<void> {
@@ -135,6 +147,14 @@ export class TroubleScript {
         break
       case 'lag':
         for (const node of entry.nodes) { node.frozen = undefined; node.trouble = undefined }
+        break
+      case 'partial':
+        chain.fullRounds(false)
+        for (const node of entry.nodes) { node.partial = false; node.trouble = undefined }
+        break
+      case 'genesis':
+        chain.endForeign()
+        for (const node of entry.nodes) { node.foreign = undefined; node.trouble = undefined }
         break
       case 'stall':
         await Promise.all(entry.nodes.map(async node => { await node.recover() }))

@@ -8,7 +8,7 @@ import type { FeedMessage, NodeRecord } from '../protocol/feed.ts'
 import { FEED_CURRENT_MS, MAX_FEED_GAPS, MAX_QUEUED_MESSAGES, STALE_BEATS, STALL_BLOCKS } from './constants.ts'
 import { createDashboardStore } from './store.ts'
 import type { DashboardStore } from './store.ts'
-import { record, subscribe } from '../testing/feed-messages.ts'
+import { forksMessage, record, subscribe } from '../testing/feed-messages.ts'
 import type { DashboardView, NodeStatus } from './view.ts'
 
 const BEAT_MS = 500
@@ -324,28 +324,36 @@ describe('resubscribe: the snapshot is the truth again, with no flash from the g
     assert.equal(n9(), 'stale', 'no flicker to waiting and back')
   })
 
-  it('keeps a fork alarm that was up before the gap while the heads still differ after it; starts none that began unseen', () => {
+  it('shows the relay\'s word on a fork across a gap: held as of the last word, then what the new snapshot says', () => {
     const h = harness()
     const devnet = liveDevnet(h)
     devnet.beat(3_000)
     devnet.beat(3 * BLOCK_MS, k => k >= 7 ? headAt(devnet.height(), 'other') : undefined)
+    assert.equal(h.view().summary.forked, false, 'heads alone: the page calls nothing')
+    const sides = [[0, 1, 2, 3, 4, 5, 6], [7, 8, 9]]
+    h.send(forksMessage(h.clock.now, { branches: sides, forked: true, height: devnet.height() }))
     assert.equal(h.view().summary.forked, true)
     h.store.setConnection({ state: 'lost', retryAt: h.clock.now + 1000, reason: 'the feed ended' })
     h.idle(20_000)
+    assert.equal(h.view().summary.forked, true, 'the relay\'s last word, shown as of then (not current)')
+    assert.equal(h.view().current, false)
     const height = devnet.height() + 20
     const snapshot = (split: boolean): NodeRecord[] => Array.from({ length: NODES }, (_, k) =>
       record(peer(k), { height, head: headAt(height, split && k >= 7 ? 'other' : 'main'), lastHeartbeatAt: h.clock.now - 100 }))
-    h.send(...subscribe(h.clock.now, snapshot(true)))
-    assert.equal(h.view().summary.forked, true, 'still split: still a fork')
+    h.send(...subscribe(h.clock.now, snapshot(true)), forksMessage(h.clock.now, { branches: sides, forked: true, height }))
+    h.send({ t: 'synced' })
+    assert.equal(h.view().summary.forked, true, 'the relay still calls it')
 
-    // another outage; this time the heads agree at the snapshot, and then split: a new split waits its window
+    // another outage; the new snapshot's panel says one branch: no fork, whatever came before
     h.store.setConnection({ state: 'lost', retryAt: h.clock.now + 1000, reason: 'the feed ended' })
     h.idle(20_000)
-    h.send(...subscribe(h.clock.now, snapshot(false)))
+    const messages = subscribe(h.clock.now, snapshot(false))
+    h.send(...messages.slice(0, -1), forksMessage(h.clock.now, { branches: [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]], height }), ...messages.slice(-1))
     assert.equal(h.view().summary.forked, false)
-    h.clock.now += 100
-    h.send({ t: 'hb', i: 9, height, head: headAt(height, 'other'), at: h.clock.now })
-    assert.equal(h.view().summary.distinctHeads, 2)
+    // a snapshot without a panel (a relay that sent none) forgets the old one: its ids are stale
+    h.store.setConnection({ state: 'lost', retryAt: h.clock.now + 1000, reason: 'the feed ended' })
+    h.send(...subscribe(h.clock.now, snapshot(true)))
+    assert.equal(h.view().network.panel, null)
     assert.equal(h.view().summary.forked, false)
   })
 })

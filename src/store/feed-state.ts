@@ -8,6 +8,7 @@
 // timestamps (a snapshot's, then each event's), never with the page's clock, so a lost feed, a
 // hidden tab or a batch of queued messages cannot make time seem to pass on the devnet.
 import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/feed.ts'
+import type { ForksMessage } from '../protocol/forks.ts'
 import type { HistoryHeader, HistorySeries } from '../protocol/history.ts'
 import { median, nextBeatPeriod, staleAfterMs as staleAfter } from '../protocol/status-rules.ts'
 import { BLOCK_TIME_SAMPLES, FEED_CURRENT_MS, HISTORY_CAPACITY, MAX_FEED_GAPS, MAX_NODES } from './constants.ts'
@@ -65,6 +66,9 @@ interface PendingSnapshot {
   readonly count: number
   readonly nodes: Map<string, NodeEntry>
   readonly byIndex: Map<number, string>
+  /** the fork monitor's panel and medians as the snapshot carries them (its node ids) */
+  forks: ForksMessage | null
+  propagation: ReadonlyMap<string, number>
 }
 
 export interface FeedState {
@@ -90,6 +94,12 @@ export interface FeedState {
   readonly best: BestHeight
   /** events that named an `i` the dashboard does not know (a relay bug or a lost line) */
   readonly unknownEvents: number
+  /** the relay's fork monitor: its latest `forks` message on this subscription (its node ids
+   *  are this subscription's `i`); null until one came. The relay judges forks, in one place;
+   *  the page shows what it said, as of its `at`. */
+  readonly forks: ForksMessage | null
+  /** per node (peer ID), its median propagation delay (ms), from the relay's latest `prop` */
+  readonly propagation: ReadonlyMap<string, number>
   /** new height histories keep points at least this far apart (but the newest): the chart's
    *  window over their capacity, so a week-long window holds a week */
   readonly spacingMs: number
@@ -108,6 +118,8 @@ export function initialFeedState (spacingMs = 0): FeedState {
     clockOffsetMs: 0,
     best: { height: -1, roseAt: 0, blockTimeMs: null, samples: [], seen: false },
     unknownEvents: 0,
+    forks: null,
+    propagation: new Map(),
     spacingMs
   }
 }
@@ -206,9 +218,31 @@ class Draft {
       case 'snapshot':
         this.#set({
           clockOffsetMs: message.serverTime - now,
-          pending: { serverTime: message.serverTime, count: message.count, nodes: new Map(), byIndex: new Map() }
+          pending: { serverTime: message.serverTime, count: message.count, nodes: new Map(), byIndex: new Map(), forks: null, propagation: new Map() }
         })
         return
+      case 'forks': {
+        const pending = this.#state.pending
+        if (pending !== null) {
+          pending.forks = message
+          return
+        }
+        this.#heard(message.at)
+        this.#set({ forks: message })
+        return
+      }
+      case 'prop': {
+        const pending = this.#state.pending
+        const byIndex = pending?.byIndex ?? this.#currentIndex()
+        const medians = new Map<string, number>()
+        for (const [i, ms] of message.medians) {
+          const peerId = byIndex.get(i)
+          if (peerId !== undefined) medians.set(peerId, ms)
+        }
+        if (pending !== null) pending.propagation = medians
+        else this.#set({ propagation: medians })
+        return
+      }
       case 'node':
         this.#node(message.i, message.node, message.history)
         return
@@ -346,6 +380,10 @@ class Draft {
       pending: null,
       synced: true,
       heardAt: pending.serverTime,
+      // what the relay's fork monitor said in this snapshot, or nothing: a panel from before
+      // names nodes by the old subscription's ids
+      forks: pending.forks,
+      propagation: pending.propagation,
       subscription: this.#state.subscription + 1,
       gaps: heardAt !== null && pending.serverTime - heardAt > FEED_CURRENT_MS
         ? [...gaps.slice(1 - MAX_FEED_GAPS), { from: heardAt, to: pending.serverTime }]

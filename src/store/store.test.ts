@@ -6,7 +6,7 @@ import { DEFAULT_BEAT_PERIOD_MS, HISTORY_CAPACITY, MAX_NODES, MAX_QUEUED_MESSAGE
 import { initialFeedState, reduce, reduceAll } from './feed-state.ts'
 import { createDashboardStore } from './store.ts'
 import type { DashboardStore } from './store.ts'
-import { record, subscribe } from '../testing/feed-messages.ts'
+import { forksMessage, networkPanel, record, subscribe } from '../testing/feed-messages.ts'
 import { deriveView } from './view.ts'
 import type { DashboardView, NodeView, ViewOptions } from './view.ts'
 
@@ -428,47 +428,88 @@ describe('store: consensus', () => {
     assert.equal(h.view().summary.inDispute.length, 0)
   })
 
-  it('calls heads that differ for a block time a fork, not a moment of propagation', () => {
+  it('shows the relay\'s fork: the nodes on its other branches forked, and the alarm; heads alone call none', () => {
     const h = harness()
     const t = h.clock.now
-    h.send(...subscribe(t, [record('A', { height: 0, lastHeartbeatAt: t }), record('B', { height: 0, lastHeartbeatAt: t })]))
-    // both follow a chain with 1 s blocks, so the block time is known
-    for (let k = 1; k <= 4; k++) {
-      h.clock.now = t + 1000 * k
-      h.send({ t: 'hb', i: 0, height: k, head: `{ m${k} }`, at: h.clock.now }, { t: 'hb', i: 1, height: k, head: `{ m${k} }`, at: h.clock.now })
-    }
-    // B is on another tipset at height 5
-    h.clock.now += 1000
-    h.send({ t: 'hb', i: 0, height: 5, head: '{ m5 }', at: h.clock.now }, { t: 'hb', i: 1, height: 5, head: '{ other5 }', at: h.clock.now })
-    assert.equal(h.view().summary.distinctHeads, 2, 'shown in words at once')
-    assert.equal(h.view().summary.forked, false, 'not yet an alarm')
-    assert.equal(h.row('b')?.status, 'in-sync', 'a moment of propagation is no fork')
-    h.clock.now += 999
-    h.store.tick()
-    h.frame()
-    assert.equal(h.view().summary.forked, false)
-    h.clock.now += 1
-    h.send({ t: 'hb', i: 1, height: 5, head: '{ other5 }', at: h.clock.now })
-    assert.equal(h.view().summary.forked, true, 'still split after one block time: a fork')
-    assert.equal(h.row('b')?.status, 'forked', 'the node on the smaller side says so in words')
-    assert.equal(h.row('a')?.status, 'in-sync')
-    // a new block: A alone is at height 6 for a moment, so the heads at the best height agree
-    h.clock.now += 100
-    h.send({ t: 'hb', i: 0, height: 6, head: '{ m6 }', at: h.clock.now })
-    assert.equal(h.view().summary.distinctHeads, 1)
-    assert.equal(h.view().summary.forked, true, 'the fork stays on screen between blocks')
-    h.clock.now += 100
-    h.send({ t: 'hb', i: 1, height: 6, head: '{ other6 }', at: h.clock.now })
+    h.send(...subscribe(t, [
+      record('A', { height: 5, head: '{ m5 }', lastHeartbeatAt: t }),
+      record('B', { height: 5, head: '{ other5 }', lastHeartbeatAt: t }),
+      record('C', { height: 5, head: '{ m5 }', lastHeartbeatAt: t })
+    ]))
+    assert.equal(h.view().summary.distinctHeads, 2, 'two rounds at the best height, in words at once')
+    assert.deepEqual(h.view().summary.inDispute.map(v => v.node.nickname), ['b'])
+    assert.equal(h.view().summary.forked, false, 'the page calls no fork from heads: the relay does')
+    assert.equal(h.row('b')?.status, 'in-sync')
+    // the relay calls it: B's branch is a side of the fork
+    h.clock.now += 1_000
+    h.send(forksMessage(h.clock.now, { branches: [[0, 2], [1]], forked: true, height: 5 }))
     assert.equal(h.view().summary.forked, true)
-    // the reorg: both on one head, and it stays so for a block time
-    h.clock.now += 100
-    h.send({ t: 'hb', i: 1, height: 6, head: '{ m6 }', at: h.clock.now })
-    assert.equal(h.view().summary.distinctHeads, 1)
-    assert.equal(h.row('b')?.status, 'in-sync', 'back on the common head')
-    h.clock.now += 1001
-    h.send({ t: 'hb', i: 0, height: 6, head: '{ m6 }', at: h.clock.now })
+    assert.equal(h.view().summary.fork?.id, 1)
+    assert.equal(h.row('b')?.status, 'forked', 'the node on the other branch says so in words')
+    assert.equal(h.row('b')?.branch, 1)
+    assert.equal(h.row('a')?.status, 'in-sync')
+    assert.equal(h.row('a')?.branch, 0)
+    assert.deepEqual(h.view().summary.inDispute.map(v => v.node.nickname), ['b'])
+    // a branch the relay does not count in the fork (a moment of propagation) is no fork
+    h.send(forksMessage(h.clock.now, { branches: [[0, 2], [1]], forked: false, height: 5 }))
     assert.equal(h.view().summary.forked, false)
-    assert.equal(h.view().summary.splitSince, null)
+    assert.equal(h.row('b')?.status, 'in-sync')
+    // the reorg: the relay says one branch
+    h.send({ t: 'hb', i: 1, height: 5, head: '{ m5 }', at: h.clock.now }, forksMessage(h.clock.now, { branches: [[0, 1, 2]], height: 5 }))
+    assert.equal(h.view().summary.distinctHeads, 1)
+    assert.equal(h.row('b')?.status, 'in-sync')
+    assert.equal(h.view().summary.fork, null)
+  })
+
+  it('counts a round seen in part (a tipset of 2 of its 3 blocks) as one head, and says how many see it so', () => {
+    const h = harness()
+    const t = h.clock.now
+    h.send(...subscribe(t, [
+      record('A', { head: '{ bafyA bafyB bafyC }', lastHeartbeatAt: t }),
+      record('B', { head: '{ bafyA bafyB bafyC }', lastHeartbeatAt: t }),
+      record('C', { head: '{ bafyA bafyB }', lastHeartbeatAt: t })
+    ]))
+    const { summary } = h.view()
+    assert.equal(summary.distinctHeads, 1)
+    assert.equal(summary.largestGroup, 3)
+    assert.equal(summary.partial, 1)
+    assert.deepEqual(summary.inDispute, [])
+    assert.equal(h.row('c')?.headColor, h.row('a')?.headColor, 'one round, one colour')
+  })
+
+  it('shows the largest network: a node of another genesis is another network, out of consensus; ?genesis= shows the other', () => {
+    const t = 1_000_000
+    const G1 = 'bafygenesisone111'
+    const G2 = 'bafygenesistwo222'
+    const nodes = [
+      record('A', { genesisCid: G1, head: '{ m10 }', lastHeartbeatAt: t }),
+      record('B', { genesisCid: G1, head: '{ m10 }', lastHeartbeatAt: t }),
+      record('C', { genesisCid: null, head: '{ m10 }', lastHeartbeatAt: t }),
+      // at the same height, on its own chain: were it of this network, a fork
+      record('D', { genesisCid: G2, head: '{ w10 }', height: 12, lastHeartbeatAt: t })
+    ]
+    const forks = { t: 'forks' as const, at: t, networks: [networkPanel(t, { branches: [[0, 1, 2]], genesis: G1 }), networkPanel(t, { branches: [[3]], genesis: G2, main: false, height: 12 })] }
+    const h = harness()
+    h.send(...subscribe(t, nodes), forks)
+    const { summary, network } = h.view()
+    assert.equal(network.genesis, G1)
+    assert.deepEqual(network.others, [{ genesis: G2, nodes: 1 }])
+    assert.equal(h.row('d')?.status, 'other-network')
+    assert.equal(summary.bestHeight, 10, 'the other network\'s height is not this one\'s best')
+    assert.equal(summary.distinctHeads, 1)
+    assert.equal(summary.online, 3)
+    assert.equal(summary.otherNetwork, 1)
+    assert.equal(h.row('c')?.status, 'in-sync', 'a node that reports no genesis counts in the largest network')
+    assert.equal(h.view().nodes.at(-1)?.node.nickname, 'd', 'listed last')
+
+    const other = createDashboardStore({ schedule: cb => { cb() }, now: () => t, genesis: 'genesistwo222' })
+    for (const m of [...subscribe(t, nodes), forks]) other.push(m)
+    other.flush()
+    const view = other.getSnapshot()
+    assert.equal(view.network.genesis, G2, 'by its ending')
+    assert.equal(view.network.byUrl, true)
+    assert.equal(view.summary.bestHeight, 12)
+    assert.deepEqual(view.nodes.filter(v => v.status === 'other-network').map(v => v.node.nickname).sort(), ['a', 'b', 'c'])
   })
 
   it('breaks a tie between equal groups the same way every time', () => {

@@ -26,6 +26,8 @@ export interface DashboardStoreInit {
   pins?: readonly string[]
   windowMs?: number
   headColors?: number
+  /** ?genesis=: the network to show; the largest when not given */
+  genesis?: string | null
 }
 
 export interface DashboardStore {
@@ -52,7 +54,8 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     filter: init.filter ?? '',
     pins: init.pins ?? [],
     windowMs: init.windowMs ?? 10 * 60_000,
-    headColors: init.headColors ?? 6
+    headColors: init.headColors ?? 6,
+    genesis: init.genesis ?? null
   }
   const listeners = new Set<() => void>()
   let queue: FeedMessage[] = []

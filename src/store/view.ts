@@ -6,17 +6,24 @@
 // alone; ages and the chart run on the page's estimate of the relay clock while the picture
 // is current, and stop at the last word when it is not (feed lost, a new snapshot still
 // coming, or a feed gone quiet), so nothing on screen keeps moving as if it were live.
+// Forks are the relay's word (src/relay/fork-tracker.ts), read from its `forks` message: the
+// page never calls one from heads itself, so every viewer says the same, and nothing is
+// inferred across a gap in the feed.
 import { isBehind, stallAfterMs } from '../protocol/status-rules.ts'
-import { DEFAULT_BLOCK_TIME_MS, FEED_CURRENT_MS, FORK_BLOCKS } from './constants.ts'
+import { FEED_CURRENT_MS } from './constants.ts'
 import { isReporting, relayTime, silentSince, staleAfterMs } from './feed-state.ts'
 import type { FeedGap, FeedState, NodeEntry } from './feed-state.ts'
+import { chooseNetwork, inNetwork, onMinorityBranch, panelPlaces, roundsOf } from './forks-view.ts'
+import type { NetworkChoice } from './forks-view.ts'
+import type { OpenFork } from '../protocol/forks.ts'
 
-/** 'forked': online at the best height on another head than the largest group, while the
- *  heads have differed long enough to be called a fork. 'waiting': connected, but not heard
- *  from since it (re)connected, so its height is from before and is not judged yet.
- *  'syncing': behind, and its own API says it is syncing (a watched node): catching up, not
- *  stuck. 'missing': on the relay's expected roster and never heard */
-export type NodeStatus = 'in-sync' | 'forked' | 'behind' | 'syncing' | 'waiting' | 'stale' | 'offline' | 'missing'
+/** 'forked': on a branch of the open fork other than the largest (the relay's word).
+ *  'waiting': connected, but not heard from since it (re)connected, so its height is from
+ *  before and is not judged yet. 'syncing': behind, and its own API says it is syncing (a
+ *  watched node): catching up, not stuck. 'missing': on the relay's expected roster and never
+ *  heard. 'other-network': reports another genesis than the network shown: kept out of
+ *  consensus and of fork alarms */
+export type NodeStatus = 'in-sync' | 'forked' | 'behind' | 'syncing' | 'waiting' | 'stale' | 'offline' | 'missing' | 'other-network'
 
 export const STATUS_WORDS: Readonly<Record<NodeStatus, string>> = {
   'in-sync': 'in sync',
@@ -26,7 +33,8 @@ export const STATUS_WORDS: Readonly<Record<NodeStatus, string>> = {
   waiting: 'waiting',
   stale: 'stale',
   offline: 'offline',
-  missing: 'missing'
+  missing: 'missing',
+  'other-network': 'other net'
 }
 
 /** One row of the table and one line of the chart. */
@@ -36,8 +44,15 @@ export interface NodeView {
   /** heights behind the best height; 0 when at or above it */
   readonly lag: number
   readonly pinned: boolean
-  /** the palette slot of its head (nodes on one head share it); -1 when out of slots */
+  /** the palette slot of its head's round (nodes on one round share it, whole or in part);
+   *  -1 when out of slots */
   readonly headColor: number
+  /** its branch in the relay's fork panel (an index into its branches; TRUNK before a split);
+   *  null when not on the panel */
+  readonly branch: number | null
+  /** median time from the first node reporting a new best head to it (the relay's); null
+   *  until measured */
+  readonly propagationMs: number | null
 }
 
 export type ConnectionState =
@@ -63,21 +78,22 @@ export interface Summary {
   readonly blockTimeMs: number | null
   /** no rise for STALL_BLOCKS block times before the feed's last word */
   readonly stalled: boolean
-  /** distinct heads among online nodes at the best height */
+  /** distinct rounds among online nodes at the best height (heads that share a block, a
+   *  tipset seen in part, are one) */
   readonly distinctHeads: number
-  /** nodes on the most common head at the best height */
+  /** nodes on the most common round at the best height */
   readonly largestGroup: number
-  /** online nodes at the best height on another head than the largest group */
+  /** of them, nodes that hold it in part (fewer of its blocks than another node does) */
+  readonly partial: number
+  /** online nodes at the best height on another round than the largest group, or, while the
+   *  relay calls a fork, the nodes on its other branches */
   readonly inDispute: readonly NodeView[]
-  /** relay clock (the feed's word); since when heads have differed at the best height, with no
-   *  block time between sightings (each new block briefly shows one branch alone at the new
-   *  height) */
-  readonly splitSince: number | null
-  /** relay clock; when heads were last seen to differ at the best height */
-  readonly lastSplitAt: number | null
-  /** heads have differed at the best height for FORK_BLOCKS block times, and still do or did
-   *  within the last one: a fork, not propagation */
+  /** the relay calls a fork in the shown network (heads split for a block time and more) */
   readonly forked: boolean
+  /** the relay's open fork; null when none */
+  readonly fork: OpenFork | null
+  /** nodes connected to the relay on other networks (another genesis) */
+  readonly otherNetwork: number
 }
 
 export interface DashboardView {
@@ -106,6 +122,12 @@ export interface DashboardView {
   /** stretches the page did not hear (FeedState.gaps), for the chart to mark */
   readonly gaps: readonly FeedGap[]
   readonly windowMs: number
+  /** the network shown (?genesis=, or the largest), its fork panel, and the others */
+  readonly network: NetworkChoice
+  /** every node the feed describes, by peer ID, and the feed's ids (`i`) for them: the fork
+   *  panel names nodes by id */
+  readonly entries: ReadonlyMap<string, NodeEntry>
+  readonly byIndex: ReadonlyMap<number, string>
 }
 
 export interface ViewOptions {
@@ -118,6 +140,8 @@ export interface ViewOptions {
   windowMs: number
   /** palette slots for heads */
   headColors: number
+  /** ?genesis=: the network to show (a CID or its unique ending); null: the largest */
+  genesis?: string | null
 }
 
 /** A node's status with the feed's word up to `at` (relay clock). */
@@ -131,7 +155,7 @@ export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: num
   return { status: node.syncing === true ? 'syncing' : 'behind', lag }
 }
 
-const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, syncing: true, waiting: false, stale: true, offline: false, missing: false }
+const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, syncing: true, waiting: false, stale: true, offline: false, missing: false, 'other-network': false }
 
 /**
  * Derives the view. `previous` lends its objects: a node view whose inputs are equal is reused,
@@ -154,13 +178,25 @@ export function deriveView (
   const filter = options.filter.toLowerCase()
   const pins = new Set(options.pins)
 
+  // the network shown; nodes of others are counted apart and judge nothing here
+  const network = chooseNetwork(state.forks, state.nodes.values(), options.genesis ?? null)
+  const panel = network.panel
+  const places = panelPlaces(panel, state.byIndex)
+
   // the best height among online nodes; the state's best can be higher after the top node
   // left or a reorg, and then what is online now is what the chain is. A node not heard from
   // since it reconnected has a height from before: it counts as online, not for the best.
   let bestHeight = -1
   let online = 0
+  let known = 0
   let missing = 0
+  let otherNetwork = 0
   for (const node of state.nodes.values()) {
+    if (!inNetwork(node, network)) {
+      if (node.connected) otherNetwork++
+      continue
+    }
+    known++
     if (node.missing && !node.connected) missing++
     if (!node.connected) continue
     online++
@@ -168,64 +204,67 @@ export function deriveView (
   }
   const roseAt = state.best.roseAt
 
-  // consensus at the best height, and head colours: heads ranked by height, then group size
-  const heads = new Map<string, { height: number, count: number }>()
+  // heads per height, grouped into rounds (heads sharing a block are one round seen in part);
+  // colours go to rounds ranked by height, then by group size
+  const headsAt = new Map<number, Map<string, number>>()
   for (const node of state.nodes.values()) {
-    if (!isReporting(node)) continue
-    const group = heads.get(node.head)
-    if (group === undefined) heads.set(node.head, { height: node.height, count: 1 })
-    else group.count++
+    if (!isReporting(node) || !inNetwork(node, network)) continue
+    let heads = headsAt.get(node.height)
+    if (heads === undefined) headsAt.set(node.height, heads = new Map())
+    heads.set(node.head, (heads.get(node.head) ?? 0) + 1)
   }
-  const ranked = [...heads.entries()].sort(([headA, a], [headB, b]) =>
-    b.height - a.height || b.count - a.count || (headA < headB ? -1 : headA > headB ? 1 : 0))
+  const ranked: Array<{ height: number, heads: string[], count: number }> = []
+  for (const [height, heads] of headsAt) for (const round of roundsOf(heads)) ranked.push({ height, ...round })
+  ranked.sort((a, b) => b.height - a.height || b.count - a.count || compareText(a.heads.slice().sort()[0] ?? '', b.heads.slice().sort()[0] ?? ''))
   const colorOf = new Map<string, number>()
-  ranked.forEach(([head], k) => colorOf.set(head, k < options.headColors ? k : -1))
+  ranked.forEach((round, k) => { for (const head of round.heads) colorOf.set(head, k < options.headColors ? k : -1) })
   let distinctHeads = 0
   let largestGroup = 0
-  let consensusHead: string | null = null
-  for (const [head, group] of ranked) {
-    if (group.height !== bestHeight) break
+  let consensusHeads: ReadonlySet<string> = new Set()
+  for (const round of ranked) {
+    if (round.height !== bestHeight) break
     distinctHeads++
-    // ranked puts the largest group at the best height first
-    if (consensusHead === null) {
-      consensusHead = head
-      largestGroup = group.count
+    // ranked puts the largest round at the best height first
+    if (distinctHeads === 1) {
+      consensusHeads = new Set(round.heads)
+      largestGroup = round.count
     }
   }
+  // the round's blocks as the most complete head holds them: fewer is a partial view
+  const blocksOf = (head: string): number => head === '' ? 0 : head.split(' ').length
+  const wholeBlocks = Math.max(0, ...[...consensusHeads].map(blocksOf))
 
-  // How long heads have differed is measured on the feed's word, from one derivation to the
-  // next on one subscription. Across a gap in the feed (a new snapshot) only a fork that was
-  // already called, and is still there, carries over: one that began unseen waits its window.
   const blockTimeMs = state.best.blockTimeMs
-  const forkWindow = FORK_BLOCKS * (blockTimeMs ?? DEFAULT_BLOCK_TIME_MS)
-  const sameFeed = previous !== null && previous.subscription === state.subscription
-  const before = sameFeed ? previous.summary : null
-  const carried = !sameFeed && previous !== null && previous.summary.forked && distinctHeads > 1
-  const recentSplit = before?.lastSplitAt != null && at - before.lastSplitAt <= forkWindow
-  const lastSplitAt = distinctHeads > 1 ? at : recentSplit ? before?.lastSplitAt ?? null : null
-  const splitSince = carried
-    ? previous.summary.splitSince
-    : lastSplitAt === null ? null : recentSplit ? before?.splitSince ?? at : at
-  const forked = splitSince !== null && (carried || at - splitSince >= forkWindow)
+  const fork = panel?.fork ?? null
+  const forked = fork !== null
 
   const reuse = new Map<string, NodeView>()
   for (const view of previous?.nodes ?? []) reuse.set(view.node.peerId, view)
   const shown: NodeView[] = []
   const inDispute: NodeView[] = []
+  let partial = 0
   for (const node of state.nodes.values()) {
+    const ours = inNetwork(node, network)
     const computed = nodeStatus(node, bestHeight, roseAt, at)
     const { lag } = computed
-    const disputed = STATUS_ONLINE[computed.status] && node.height === bestHeight && node.head !== consensusHead
-    const status: NodeStatus = forked && disputed && computed.status !== 'stale' ? 'forked' : computed.status
+    const place = ours ? places.get(node.peerId) : undefined
+    const minority = onMinorityBranch(place, panel)
+    const judged = computed.status === 'in-sync' || computed.status === 'behind'
+    const status: NodeStatus = !ours && node.connected ? 'other-network' : minority && judged ? 'forked' : computed.status
+    const atBest = ours && STATUS_ONLINE[computed.status] && node.height === bestHeight
+    const disputed = forked ? status === 'forked' : atBest && !consensusHeads.has(node.head)
+    if (atBest && consensusHeads.has(node.head) && blocksOf(node.head) < wholeBlocks) partial++
     if (status === 'offline' && at - (node.disconnectedAt ?? node.lastHeartbeatAt) > options.offlineKeepMs) continue
     const pinned = pins.has(node.nickname) || pins.has(node.peerId)
     if (!pinned && filter !== '' && !node.nickname.toLowerCase().includes(filter)) continue
-    const headColor = status === 'offline' ? -1 : colorOf.get(node.head) ?? -1
+    const headColor = status === 'offline' || !ours ? -1 : colorOf.get(node.head) ?? -1
+    const branch = place?.branch ?? null
+    const propagationMs = state.propagation.get(node.peerId) ?? null
     const old = reuse.get(node.peerId)
     const view = old !== undefined && old.node === node && old.status === status && old.lag === lag &&
-      old.pinned === pinned && old.headColor === headColor
+      old.pinned === pinned && old.headColor === headColor && old.branch === branch && old.propagationMs === propagationMs
       ? old
-      : { node, status, lag, pinned, headColor }
+      : { node, status, lag, pinned, headColor, branch, propagationMs }
     shown.push(view)
     if (disputed) inDispute.push(view)
   }
@@ -236,7 +275,7 @@ export function deriveView (
   const sinceRiseMs = bestHeight < 0 ? null : Math.max(0, now - roseAt)
   const summary: Summary = {
     online,
-    known: state.nodes.size,
+    known,
     missing,
     bestHeight,
     sinceRiseMs,
@@ -247,10 +286,11 @@ export function deriveView (
     stalled: bestHeight >= 0 && bestHeight === state.best.height && at - roseAt > stallAfterMs(blockTimeMs),
     distinctHeads,
     largestGroup,
+    partial,
     inDispute: previous !== null && sameElements(previous.summary.inDispute, inDispute) ? previous.summary.inDispute : inDispute,
-    splitSince,
-    lastSplitAt,
-    forked
+    forked,
+    fork,
+    otherNetwork
   }
 
   return {
@@ -267,7 +307,10 @@ export function deriveView (
     summary,
     windowStart: now - options.windowMs,
     gaps: state.gaps,
-    windowMs: options.windowMs
+    windowMs: options.windowMs,
+    network,
+    entries: state.nodes,
+    byIndex: state.byIndex
   }
 }
 
@@ -277,6 +320,10 @@ export function deriveView (
  */
 function compareViews (a: NodeView, b: NodeView): number {
   if (a.pinned !== b.pinned) return a.pinned ? -1 : 1
+  // another network's nodes last, below this one's offline ones: not part of what is shown
+  const otherA = a.status === 'other-network'
+  const otherB = b.status === 'other-network'
+  if (otherA !== otherB) return otherA ? 1 : -1
   const offA = a.status === 'offline' || a.status === 'missing'
   const offB = b.status === 'offline' || b.status === 'missing'
   if (offA !== offB) return offA ? 1 : -1

@@ -3,7 +3,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { forEachLine } from '../p2p/lines.ts'
 import { decodeFeedLine, decodeUtf8, FEED_PROTOCOL, MAX_FEED_LINE_BYTES } from '../protocol/index.ts'
-import type { FeedMessage, HistoryPoint, NodeRecord } from '../protocol/index.ts'
+import type { FeedMessage, ForksMessage, HistoryPoint, NodeRecord, PropagationMessage } from '../protocol/index.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
 
 /** A feed subscriber that keeps every message and a small model of the nodes it describes. */
@@ -12,6 +12,9 @@ export class FeedClient {
   readonly nodes = new Map<number, NodeRecord>()
   readonly history = new Map<number, HistoryPoint[]>()
   synced = false
+  /** the fork monitor's latest panel and propagation medians */
+  forks?: ForksMessage
+  propagation?: PropagationMessage
   /** called with every message after it is applied (tests time deliveries with it) */
   onMessage?: (message: FeedMessage) => void
   readonly stream: Stream
@@ -78,6 +81,12 @@ export class FeedClient {
       }
       case 'forget':
         this.nodes.delete(message.i)
+        break
+      case 'forks':
+        this.forks = message
+        break
+      case 'prop':
+        this.propagation = message
         break
       default:
     }

@@ -132,6 +132,8 @@ export interface LodestarNode extends RealProcess {
   get: (path: string) => Promise<unknown>
   /** this node's libp2p peer ID (/eth/v1/node/identity) */
   peerId: () => Promise<string>
+  /** its head as its own API reports it (/eth/v1/beacon/headers/head) */
+  head: () => Promise<{ root: string, slot: number }>
   /** dials another node (Lodestar's own API, namespace "lodestar") */
   connect: (other: LodestarNode) => Promise<void>
 }
@@ -174,6 +176,10 @@ export async function startLodestar (init: LodestarInit): Promise<LodestarNode> 
     restUrl,
     get,
     peerId,
+    head: async () => {
+      const answer = await get('/eth/v1/beacon/headers/head') as { data: { root: string, header: { message: { slot: string } } } }
+      return { root: answer.data.root, slot: Number(answer.data.header.message.slot) }
+    },
     connect: async (other) => {
       const response = await fetch(`${restUrl}/eth/v1/lodestar/connect_peer?peerId=${await other.peerId()}&multiaddr=/ip4/127.0.0.1/tcp/${other.p2pPort}`, { method: 'POST', signal: AbortSignal.timeout(10_000) })
       if (!response.ok) throw new Error(`connect_peer: ${response.status} ${await response.text()}`)

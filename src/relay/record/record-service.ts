@@ -5,7 +5,7 @@
 // connections of their own.
 import { repeat, systemClock } from '../../p2p/clock.ts'
 import type { Clock, ClockTimer } from '../../p2p/clock.ts'
-import { join } from 'node:path'
+import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { logger } from '@libp2p/logger'
 import { MAX_KNOWN_NODES } from '../constants.ts'
@@ -254,7 +254,9 @@ export class HistoryRecord {
   }
 
   #startCheckpointer (): void {
-    const worker = new Worker(new URL('./checkpointer.ts', import.meta.url), {
+    // beside this module and in its language: ./checkpointer.ts in the repository, .js in the
+    // installed package (tsc's rewriting of import specifiers does not reach a URL)
+    const worker = new Worker(new URL(`./checkpointer${extname(import.meta.url)}`, import.meta.url), {
       workerData: { file: this.file, intervalMs: CHECKPOINT_INTERVAL_MS, walLimitBytes: WAL_LIMIT_BYTES }
     })
     worker.unref()
@@ -262,6 +264,8 @@ export class HistoryRecord {
       if (message.t === 'error') log('checkpoint failed: %s', message.message)
     })
     worker.on('error', err => { log.error('the checkpoint worker failed; SQLite checkpoints on commit instead: %e', err) })
+    // a worker that is gone (it failed, or was terminated) is not waited for at stop
+    worker.once('exit', () => { if (this.#worker === worker) this.#worker = undefined })
     this.#worker = worker
   }
 

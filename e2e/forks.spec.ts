@@ -1,0 +1,130 @@
+// The fork monitor on the page, against a real relay and simulated devnets run as processes:
+// a fork is shown as two branches in the fork panel, loud, with the alarm, and logged with
+// both sides and its duration when it heals; a Filecoin round seen in part and a node started
+// on another genesis are shown for what they are, and never as a fork.
+import { expect, test } from '@playwright/test'
+import { connection, row } from './dashboard.ts'
+import { removeDir, saveScreenshots, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
+import type { ForkRecord, NodeRecord } from '../src/protocol/index.ts'
+import type { Page } from '@playwright/test'
+
+let dataDir = ''
+test.beforeEach(async () => { dataDir = await tempDir() })
+test.afterEach(async () => {
+  await stopAll()
+  await removeDir(dataDir)
+})
+
+/**
+ * Installed before the page's scripts: notes whether a fork was ever on screen (the panel's
+ * fork state, a forked row, the alarm's words), so "never" is checked over the whole run and
+ * not at the moments a test happens to look. A string: this file is checked as Node code.
+ */
+const FORK_WATCH = `(() => {
+  window.__forkSeen = []
+  const look = () => {
+    if (document.querySelector('[data-testid=fork-panel][data-fork=open]') !== null) window.__forkSeen.push('panel')
+    if (document.querySelector('tr[data-status=forked]') !== null) window.__forkSeen.push('row')
+    if (/Fork/.test(document.querySelector('[data-testid=summary-consensus] .tile-label')?.textContent ?? '')) window.__forkSeen.push('tile')
+  }
+  new MutationObserver(look).observe(document, { subtree: true, childList: true, attributes: true, characterData: true })
+})()`
+
+async function forkSeen (page: Page): Promise<string[]> {
+  return await page.evaluate(() => [...new Set((globalThis as unknown as { __forkSeen: string[] }).__forkSeen)])
+}
+
+test('a fork: two branches in the panel, loud, then the reorg onto one, and the fork log has both sides', async ({ page }) => {
+  const relay = await startRelayProcess({ dataDir })
+  await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'fork' })
+  await page.goto(`${relay.info.httpUrl}/`)
+  await expect(connection(page)).toHaveText(/Live/)
+  const panel = page.getByTestId('fork-panel')
+  await expect(panel).toHaveAttribute('data-fork', 'open')
+  await expect(page.getByTestId('fork-state')).toContainText(/FORK #\d+ · 2 branches/)
+  await expect(page.getByTestId('summary-consensus')).toHaveClass(/tile-alarm/)
+  await expect(page.getByTestId('summary-consensus')).toContainText('2 branches')
+  // the smaller branch: a loud lane, loud boxes, and the nodes on it forked in the table
+  await expect(panel.getByTestId('fork-lane').filter({ hasText: 'Branch B' })).toHaveClass(/tone-loud/)
+  const forkedRows = page.locator('tr[data-status="forked"]')
+  await expect(forkedRows).toHaveCount(3)
+  const forkedNames = (await forkedRows.locator('td.c-nick').allTextContents()).map(name => name.trim()).sort()
+  // the scenario forks every 12 s: this is the one the log must show
+  const forkId = Number(await panel.getAttribute('data-fork-id'))
+  const loudBox = panel.locator('.fp-box[data-tone="loud"]').last()
+  await expect(loudBox).toHaveAttribute('data-nodes', '3')
+  await expect(loudBox).toContainText(forkedNames[0] ?? '?')
+  // the chart draws them apart: their own label, in the loud colour
+  await expect(page.locator('[data-testid=chart-labels] text[data-forked=true]').first()).toBeVisible()
+  await saveScreenshots(page, 'fork-panel-10')
+
+  // the reorg: one chain again, no alarm, and the fork in the log with both sides
+  await expect(panel).not.toHaveAttribute('data-fork-id', String(forkId), { timeout: 30_000 })
+  await expect(page.getByTestId('fork-state')).toContainText('One chain')
+  await expect(page.locator('tr[data-status="forked"]')).toHaveCount(0)
+  const forks = await (await fetch(`${relay.info.httpUrl}/api/forks`)).json() as ForkRecord[]
+  const fork = forks.find(entry => entry.id === forkId)
+  expect(fork?.endedAt).not.toBeNull()
+  expect(fork?.sides.length).toBe(2)
+  expect(fork?.sides[1]?.nodes.map(node => node.nickname).sort()).toEqual(forkedNames)
+  expect(fork?.sides[0]?.nodeCount).toBe(7)
+  expect(fork?.durationMs ?? 0).toBeGreaterThan(1_000)
+  await saveScreenshots(page, 'fork-panel-10-healed')
+})
+
+test('a round seen in part (2 of its 3 blocks) is one head, never a fork', async ({ page }) => {
+  const relay = await startRelayProcess({ dataDir })
+  await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'partial' })
+  await page.addInitScript(FORK_WATCH)
+  await page.goto(`${relay.info.httpUrl}/`)
+  await expect(connection(page)).toHaveText(/Live/)
+  // the partial rounds: boxes say some nodes see them in part, the summary one head
+  const partialBox = page.locator('[data-testid=fork-panel] .fp-partial').filter({ hasText: 'see part' }).first()
+  await expect(partialBox).toBeVisible({ timeout: 30_000 })
+  await expect(page.getByTestId('summary-consensus')).toContainText(/see it in part|1 head/)
+  await saveScreenshots(page, 'partial-tipsets')
+  // the step ends (every node sees whole rounds again), and nothing on the page ever said fork
+  await expect(page.locator('[data-testid=fork-panel] .fp-partial').filter({ hasText: 'see part' })).toHaveCount(0, { timeout: 30_000 })
+  expect(await forkSeen(page)).toEqual([])
+  const forks = await (await fetch(`${relay.info.httpUrl}/api/forks`)).json() as ForkRecord[]
+  expect(forks).toEqual([])
+})
+
+test('a node on another genesis is another network: kept out, no fork; ?genesis= shows that network', async ({ page, context }) => {
+  const relay = await startRelayProcess({ dataDir })
+  const sim = await startSimProcess({ target: tcpTarget(relay.info), nodes: 6, scenario: 'genesis' })
+  await page.addInitScript(FORK_WATCH)
+  await page.goto(`${relay.info.httpUrl}/`)
+  await expect(connection(page)).toHaveText(/Live/)
+  const other = page.locator('tr[data-status="other-network"]')
+  await expect(other).toHaveCount(1, { timeout: 30_000 })
+  await expect(other.locator('td.c-status')).toHaveText(/other net/)
+  await expect(page.getByTestId('network-note')).toContainText('1 node on another network')
+  await expect(page.getByTestId('summary-online')).toContainText('+1 other net')
+  await expect(page.getByTestId('summary-online').locator('.big')).toHaveText('5')
+  const name = (await other.locator('td.c-nick').textContent())?.trim() ?? ''
+  await saveScreenshots(page, 'other-network')
+
+  // the other network, by its genesis (the same each time the scenario comes round): that node
+  // is its network, the devnet's nodes the other
+  let genesis = ''
+  await expect.poll(async () => {
+    const nodes = await (await fetch(`${relay.info.httpUrl}/api/nodes`)).json() as NodeRecord[]
+    const counts = new Map<string | null, number>()
+    for (const node of nodes) counts.set(node.genesisCid, (counts.get(node.genesisCid) ?? 0) + 1)
+    genesis = [...counts].find(([, count]) => count === 1)?.[0] ?? ''
+    return genesis
+  }, { message: 'one node on another genesis in /api/nodes', timeout: 30_000 }).not.toBe('')
+  const second = await context.newPage()
+  await second.goto(`${relay.info.httpUrl}/?genesis=${genesis.slice(-10)}`)
+  await expect(row(second, name)).not.toHaveAttribute('data-status', 'other-network')
+  await expect(second.locator('tr[data-status="other-network"]')).toHaveCount(5, { timeout: 30_000 })
+  await expect(second.getByTestId('network-note')).toContainText(`network …${genesis.slice(-8)}`)
+  await second.close()
+
+  // it comes back to the devnet's genesis, and nothing ever said fork
+  await expect(other).toHaveCount(0, { timeout: 30_000 })
+  await expect(row(page, name)).toHaveAttribute('data-status', /in-sync|behind/)
+  expect(await forkSeen(page)).toEqual([])
+  expect(sim.info.nodes.length).toBe(6)
+})

@@ -1,0 +1,101 @@
+import { scaleBand, scaleLinear } from 'd3'
+import { memo, useMemo, useRef } from 'react'
+import { PROPAGATION_EDGES_MS } from '../protocol/forks.ts'
+import type { PropagationHistogram } from '../protocol/forks.ts'
+import type { NodeView } from '../store/view.ts'
+import { formatSeconds } from './format.ts'
+import { rootRem } from './root-rem.ts'
+import { useElementSize } from './useElementSize.ts'
+
+// Nodes that beat this seldom report a new head up to a beat late: what is measured is their
+// beat, not the network (watched nodes beat on every new head)
+export const BEAT_BOUND_MS = 1_000
+
+export interface PropagationFacts {
+  /** the median of the nodes' medians (ms); null until measured */
+  medianMs: number | null
+  /** nodes with a median */
+  measured: number
+  /** the typical beat period of nodes that beat on a timer, when that bounds the figures */
+  beatBoundMs: number | null
+}
+
+function median (values: number[]): number | null {
+  if (values.length === 0) return null
+  const sorted = values.slice().sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] ?? null : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+/**
+ * The tile's figures from the shown network's nodes: the median of their medians, and whether
+ * their beats bound them (the typical beat period of nodes that beat on a timer, when longer
+ * than BEAT_BOUND_MS). `watched`: the node beats on every new head (a watcher's).
+ */
+export function propagationFacts (nodes: readonly NodeView[], watched: (view: NodeView) => boolean): PropagationFacts {
+  const medians: number[] = []
+  const periods: number[] = []
+  for (const view of nodes) {
+    if (view.status === 'other-network' || view.status === 'offline') continue
+    if (view.propagationMs !== null) medians.push(view.propagationMs)
+    if (!watched(view) && view.node.beatPeriodMs !== null) periods.push(view.node.beatPeriodMs)
+  }
+  const period = median(periods)
+  return { medianMs: median(medians), measured: medians.length, beatBoundMs: period !== null && period > BEAT_BOUND_MS ? period : null }
+}
+
+/** Bin labels: each bin's upper edge, the last "more". */
+function binLabel (k: number): string {
+  const edge = PROPAGATION_EDGES_MS[k]
+  if (edge === undefined) return `>${(PROPAGATION_EDGES_MS.at(-1) ?? 0) / 1000}`
+  return edge < 1000 ? String(edge / 1000).replace(/^0/, '') : String(edge / 1000)
+}
+
+/**
+ * Block propagation (eth-netstats' chart): the median time from the first node reporting a
+ * new best head to the others, and a histogram of those times over the last blocks.
+ */
+export const PropagationTile = memo(function PropagationTile ({ histogram, facts }: { histogram: PropagationHistogram | null, facts: PropagationFacts }) {
+  const box = useRef<HTMLDivElement>(null)
+  const { width, height } = useElementSize(box)
+  const counts = histogram?.counts ?? []
+  const total = counts.reduce((a, b) => a + b, 0)
+  const detail = facts.beatBoundMs !== null
+    ? `bounded by nodes' ${formatSeconds(facts.beatBoundMs)} beats`
+    : histogram !== null && histogram.blocks > 0 ? `last ${histogram.blocks} block${histogram.blocks === 1 ? '' : 's'}, ${facts.measured} node${facts.measured === 1 ? '' : 's'}` : 'measured on new best heads'
+  return (
+    <section className='tile tile-prop' data-testid='summary-propagation'>
+      <div className='tile-label'>Propagation</div>
+      <div className='prop-row'>
+        <div className='tile-value big'>{facts.medianMs === null ? '–' : formatSeconds(facts.medianMs)}</div>
+        <div className='prop-chart' ref={box}>
+          {width > 0 && total > 0 && <Bars counts={counts} width={width} height={height} />}
+        </div>
+      </div>
+      <div className='tile-detail'>{detail}</div>
+    </section>
+  )
+})
+
+function Bars ({ counts, width, height }: { counts: number[], width: number, height: number }) {
+  const rem = rootRem()
+  const labelH = 1.1 * rem
+  const x = useMemo(() => scaleBand<number>().domain(counts.map((_, k) => k)).range([0, width]).padding(0.15), [counts, width])
+  const y = useMemo(() => scaleLinear().domain([0, Math.max(1, ...counts)]).range([height - labelH, 0]), [counts, height, labelH])
+  return (
+    <svg width={width} height={height} data-testid='propagation-histogram'>
+      {counts.map((count, k) => {
+        const top = y(count)
+        return (
+          <g key={k}>
+            <rect x={x(k)} y={top} width={x.bandwidth()} height={Math.max(0, height - labelH - top)} className='prop-bar' />
+            {/* the last label ends at the edge, or its ">16" is cut off */}
+            {k % 2 === 0 && (k === counts.length - 1
+              ? <text x={(x(k) ?? 0) + x.bandwidth()} y={height - 0.15 * rem} textAnchor='end' className='prop-tick'>{binLabel(k)}</text>
+              : <text x={(x(k) ?? 0) + x.bandwidth() / 2} y={height - 0.15 * rem} textAnchor='middle' className='prop-tick'>{binLabel(k)}</text>)}
+          </g>
+        )
+      })}
+    </svg>
+  )
+}
