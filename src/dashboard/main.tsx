@@ -8,7 +8,7 @@ import { createDashboardStore } from '../store/store.ts'
 import { App } from './App.tsx'
 import type { ReplayInfo } from './App.tsx'
 import { EventLog } from './event-log.ts'
-import { fetchHistory, WINDOW_POINTS } from './history-api.ts'
+import { fetchHistory, releaseEarly, WINDOW_POINTS } from './history-api.ts'
 import { fetchRelaySnapshot } from './http-snapshot.ts'
 import { TimeTravel } from './time-travel.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
@@ -67,9 +67,13 @@ if (params.at !== null) {
       window.history.replaceState(null, '', url)
     }
   })
+  // the moment is asked for first (index.html may have asked already), then the app mounts
+  const shown = travel.show(params.at)
+  releaseEarly()
   mount(travel)
-  await travel.show(params.at)
+  await shown
 } else {
+  releaseEarly()
   await live()
 }
 
