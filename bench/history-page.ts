@@ -49,7 +49,13 @@ export async function historyOnScreen (options: { staticDir: string, nodes: numb
         if (!known.replace(/,/g, '').includes(`${options.nodes} known`)) throw new Error(`not every node on screen: ${known}`)
         ms.push(at)
         const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map(m => [m.name, Math.round(m.startTime)])))
-        options.log(`    ${window}: ${JSON.stringify(marks)} on screen ${Math.round(at)}`)
+        // when the page asked for the moment and the window, and when the relay answered (its
+        // first byte: the query's time; its last: the transfer), ms from navigation
+        const requests = await page.evaluate(() => performance.getEntriesByType('resource')
+          .filter(r => /\/api\/(state|history)\?/.test(r.name))
+          // typed by hand, as above
+          .map(r => { const t = r as unknown as { name: string, startTime: number, responseStart: number, responseEnd: number }; return `${/history/.test(t.name) ? 'history' : 'state'} ${Math.round(t.startTime)}→${Math.round(t.responseStart)}→${Math.round(t.responseEnd)}` }))
+        options.log(`    ${window}: ${JSON.stringify(marks)} ${requests.join(', ')} on screen ${Math.round(at)}`)
         await context.close()
       }
       const sorted = [...ms].sort((a, b) => a - b)

@@ -32,9 +32,41 @@ export interface HistoryWindow {
   series: HistorySeries[]
 }
 
+/**
+ * What index.html's inline script asked for before the page's code loaded (?at=: the moment's
+ * state and window, keyed by URL), so the relay works while the bundle downloads and runs.
+ * A request is taken only by the exact URL this module would ask for; the rest are aborted.
+ */
+interface EarlyRequests { responses: Record<string, Promise<Response> | undefined>, abort: (url: string) => void }
+
+function early (): EarlyRequests | undefined {
+  return (globalThis as { devnetEarly?: EarlyRequests }).devnetEarly
+}
+
+function takeEarly (url: URL): Promise<Response> | undefined {
+  const requests = early()
+  const response = requests?.responses[url.href]
+  if (requests != null && response != null) delete requests.responses[url.href]
+  return response
+}
+
+/** Aborts what index.html asked for and the page did not take (another window, a relative ?at=). */
+export function releaseEarly (): void {
+  const requests = early()
+  if (requests == null) return
+  delete (globalThis as { devnetEarly?: EarlyRequests }).devnetEarly
+  for (const [url, response] of Object.entries(requests.responses)) if (response != null) requests.abort(url)
+}
+
 async function get (url: URL, signal?: AbortSignal): Promise<Response> {
-  const timeout = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
-  const response = await fetch(url, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
+  const taken = signal == null ? takeEarly(url) : undefined
+  let response: Response
+  if (taken != null) {
+    response = await taken
+  } else {
+    const timeout = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
+    response = await fetch(url, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
+  }
   if (!response.ok) {
     let detail = response.statusText
     try {
@@ -46,14 +78,24 @@ async function get (url: URL, signal?: AbortSignal): Promise<Response> {
   return response
 }
 
-/** `base`: the relay's HTTP root (where the page was served from, unless ?relay= says otherwise). */
-export async function fetchHistory (base: string, query: { from: number, to: number, points: number, peers?: readonly string[] }, signal?: AbortSignal): Promise<HistoryWindow> {
+export function historyUrl (base: string, query: { from: number, to: number, points: number, peers?: readonly string[] }): URL {
   const url = new URL('api/history', base)
   url.searchParams.set('from', String(Math.round(query.from)))
   url.searchParams.set('to', String(Math.round(query.to)))
   url.searchParams.set('points', String(Math.max(1, Math.round(query.points))))
   for (const peer of query.peers ?? []) url.searchParams.append('peer', peer)
-  const response = await get(url, signal)
+  return url
+}
+
+export function stateUrl (base: string, at: number): URL {
+  const url = new URL('api/state', base)
+  url.searchParams.set('at', String(Math.round(at)))
+  return url
+}
+
+/** `base`: the relay's HTTP root (where the page was served from, unless ?relay= says otherwise). */
+export async function fetchHistory (base: string, query: { from: number, to: number, points: number, peers?: readonly string[] }, signal?: AbortSignal): Promise<HistoryWindow> {
+  const response = await get(historyUrl(base, query), signal)
   if (response.headers.get('content-type')?.startsWith('application/x-ndjson') !== true) throw new HistoryUnavailableError(response.status, 'not an NDJSON answer')
   const lines = (await response.text()).split('\n').filter(line => line !== '')
   const header = parseHistoryHeader(JSON.parse(lines[0] ?? 'null'))
@@ -69,9 +111,7 @@ export async function fetchHistory (base: string, query: { from: number, to: num
 }
 
 export async function fetchState (base: string, at: number, signal?: AbortSignal): Promise<StateAnswer> {
-  const url = new URL('api/state', base)
-  url.searchParams.set('at', String(Math.round(at)))
-  return parseStateAnswer(await (await get(url, signal)).json())
+  return parseStateAnswer(await (await get(stateUrl(base, at), signal)).json())
 }
 
 export async function fetchEvents (base: string, query: { from: number, to: number, after?: number, limit?: number }, signal?: AbortSignal): Promise<EventsAnswer> {

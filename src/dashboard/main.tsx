@@ -59,7 +59,7 @@ function storage (): Storage | null {
 if (params.at !== null) {
   // time travel: a recorded moment, frozen; no feed. Its code is the first thing this page
   // shows, so it is loaded before the first render
-  const [{ TimeTravel }, log] = await Promise.all([import('./time-travel.ts'), events])
+  const [{ TimeTravel }, { releaseEarly }, log] = await Promise.all([import('./time-travel.ts'), import('./history-api.ts'), events])
   const travel = new TimeTravel({
     store,
     events: log,
@@ -71,9 +71,15 @@ if (params.at !== null) {
       window.history.replaceState(null, '', url)
     }
   })
+  // the moment is asked for first (index.html may have asked already), then the app mounts
+  const shown = travel.show(params.at)
+  releaseEarly()
   mount(travel)
-  await travel.show(params.at)
+  await shown
 } else {
+  // index.html asked for a moment the page does not show: let those requests go, once the
+  // code that knows them is in (a chunk of its own, not waited for; they time out anyway)
+  import('./history-api.ts').then(({ releaseEarly }) => { releaseEarly() }, () => {})
   await live()
 }
 

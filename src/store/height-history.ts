@@ -17,12 +17,19 @@ export class HeightHistory {
   /** Counts appends, so a view can tell that the history changed without comparing it. */
   version = 0
 
-  constructor (capacity: number = HISTORY_CAPACITY, spacingMs = 0) {
+  /**
+   * `storage`: 2 × capacity float64s this history may use as its own (a moment's thousand
+   * histories share one allocation: a typed array's backing store costs far more to make than
+   * its view). Without it, one array is allocated for both times and heights.
+   */
+  constructor (capacity: number = HISTORY_CAPACITY, spacingMs = 0, storage?: Float64Array) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer')
+    if (storage != null && storage.length !== 2 * capacity) throw new RangeError('storage must hold 2 × capacity values')
     this.capacity = capacity
     this.spacingMs = spacingMs
-    this.#at = new Float64Array(capacity)
-    this.#height = new Float64Array(capacity)
+    const both = storage ?? new Float64Array(2 * capacity)
+    this.#at = both.subarray(0, capacity)
+    this.#height = both.subarray(capacity)
   }
 
   /**

@@ -14,19 +14,6 @@ function bucketEnd (header: HistoryHeader, k: number): number {
   return k >= header.buckets - 1 ? header.to : header.from + (k + 1) * header.stepMs
 }
 
-/** A node's recorded heights as steps: a point where the height changed, at its bucket's end. */
-function steps (header: HistoryHeader, series: HistorySeries | undefined): Array<[number, number]> {
-  const out: Array<[number, number]> = []
-  if (series === undefined) return out
-  let previous = -1
-  series.heights.forEach((height, j) => {
-    if (height === previous) return
-    out.push([bucketEnd(header, series.first + j), height])
-    previous = height
-  })
-  return out
-}
-
 export interface MomentInput {
   at: number
   nodes: readonly NodeAtMoment[]
@@ -42,10 +29,23 @@ export function momentState (input: MomentInput): FeedState {
   const { at, window } = input
   const byPeer = new Map(window?.series.map(s => [s.peerId, s]) ?? [])
   const nodes = new Map<string, NodeEntry>()
-  for (const n of input.nodes) {
-    const history = new HeightHistory(input.capacity ?? HISTORY_CAPACITY, input.spacingMs ?? 0)
+  const capacity = input.capacity ?? HISTORY_CAPACITY
+  // every node's history in one allocation (they are made and replaced together)
+  const storage = new Float64Array(input.nodes.length * 2 * capacity)
+  input.nodes.forEach((n, i) => {
+    const history = new HeightHistory(capacity, input.spacingMs ?? 0, storage.subarray(i * 2 * capacity, (i + 1) * 2 * capacity))
     const series = byPeer.get(n.peerId)
-    for (const [t, height] of window == null ? [] : steps(window.header, series)) if (t < at) history.push(t, height)
+    if (window != null && series !== undefined) {
+      // the recorded heights as steps: a point where the height changed, at its bucket's end
+      let previous = -1
+      for (let j = 0; j < series.heights.length; j++) {
+        const height = series.heights[j] ?? previous
+        if (height === previous) continue
+        previous = height
+        const t = bucketEnd(window.header, series.first + j)
+        if (t < at) history.push(t, height)
+      }
+    }
     history.push(at, n.height)
     // when it went offline: its last connection change in the window, or its last change
     let disconnectedAt: number | null = null
@@ -77,7 +77,7 @@ export function momentState (input: MomentInput): FeedState {
       syncing: n.syncing,
       finalizedHeight: n.finalizedHeight
     })
-  }
+  })
 
   // the best height and when it was first reached; the block time from the window's rises
   let best = -1
