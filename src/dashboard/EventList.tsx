@@ -27,7 +27,7 @@ export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }:
             <li key={event.id} className={`event event-${tone}`} data-kind={event.kind}>
               <time className='num'>{formatClock(event.at - clockOffsetMs)}</time>
               <div className='event-body'>
-                <span className='event-text'>{badge !== undefined && <b className='event-badge'>{badge}</b>}{text}</span>
+                <span className='event-text'>{badge !== undefined && <><b className='event-badge'>{badge}</b>{' '}</>}{text}</span>
                 {detail !== undefined && <span className='event-detail'>{detail}</span>}
               </div>
             </li>

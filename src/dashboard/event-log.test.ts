@@ -60,7 +60,7 @@ describe('event log', () => {
     ]
     const name = (p: string): string => `…${p}`
     const began = eventText({ id: 9, at: 0, kind: 'fork_began', peers: [], data: { id: 3, splitHeight: 1234, depth: 1, durationMs: null, sides } }, name)
-    assert.deepEqual(began, { badge: 'FORK #3', text: 'began · 2 branches · split after 1,234', tone: 'loud', detail: 'eve, fay, gus, hal, ivy +2 on the other branch' })
+    assert.deepEqual(began, { badge: 'FORK #3', text: 'began · split after 1,234', tone: 'loud', detail: 'eve, fay, gus, hal, ivy +2 on the other branch' })
     const ended = eventText({ id: 10, at: 0, kind: 'fork_ended', peers: [], data: { id: 3, splitHeight: 1234, depth: 5, durationMs: 42_000, sides } }, name)
     assert.deepEqual(ended, { text: 'FORK #3 over after 42 s · 5 deep', tone: 'calm', detail: 'eve, fay, gus, hal, ivy +2 back on one chain' })
     const cut = eventText({ id: 11, at: 0, kind: 'fork_ended', peers: [], data: { id: 4, depth: 2, durationMs: 5_000, interrupted: true, sides: [sides[0]] } }, name)

@@ -66,7 +66,7 @@ function forkLine (event: DevnetEvent, name: (peerId: string) => string): EventL
     const split = num(event.data, 'splitHeight')
     return {
       badge,
-      text: `began · ${sides} branches${split !== null ? ` · split after ${formatHeight(split)}` : ''}`,
+      text: `began${split !== null ? ` · split after ${formatHeight(split)}` : ''}${sides > 2 ? ` · ${sides} branches` : ''}`,
       tone: 'loud',
       ...(who !== '' ? { detail: `${who} on ${sides > 2 ? 'other branches' : 'the other branch'}` } : {})
     }
