@@ -8,6 +8,7 @@ import { tempDir } from '../testing/record.ts'
 import { forkService } from './fork-service.ts'
 import { serveForks } from './history-routes.ts'
 import { historyService } from './history-service.ts'
+import { RecordQueries } from './record/index.ts'
 import { RelayMetrics } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
 import type { ForkRecord } from '../protocol/index.ts'
@@ -155,6 +156,10 @@ describe('fork log in the record', () => {
     height = run.play(height, 8, [0, 1], height + 1)
     assert.deepEqual((await run.apiForks()).map(fork => fork.id), [3, 2, 1])
     assert.deepEqual((await run.apiForks('?limit=1')).map(fork => fork.id), [3], 'bounded per request')
+    // what replay answers /api/forks with: the record alone, read-only (the open #3 as called)
+    clock.advance(BEAT_MS)
+    const replayed = await new RecordQueries(run.history.record.file).forks({ from: 0, to: clock.now() })
+    assert.deepEqual(replayed.map(fork => [fork.id, fork.endedAt !== null]), [[3, false], [2, true], [1, true]])
   })
 
   it('refuses a bad window with a 400', async () => {
