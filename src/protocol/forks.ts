@@ -163,7 +163,8 @@ export interface ForkRecord {
   durationMs: number | null
   splitHeight: number | null
   depth: number
-  /** the sides, the largest first: each node on the side it was on for most of the fork */
+  /** the sides at the fork's widest (the most nodes off the largest branch at once), the
+   *  largest first, each with its latest tip */
   sides: ForkSide[]
   /** the relay stopped while it was open: endedAt is when it stopped, not when the fork healed */
   interrupted?: boolean
