@@ -95,6 +95,33 @@ test('a fork: two branches in the panel, loud, then the reorg onto one, and the 
   expect(then.find(entry => entry.id === forkId)?.endedAt).toBeNull()
 })
 
+test('the fork log is kept across a relay restart: ids go on, the forks before it stay listed', async ({ page }) => {
+  let relay = await startRelayProcess({ dataDir })
+  let sim = await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'fork' })
+  const logged = async (): Promise<ForkRecord[]> => await (await fetch(`${relay.info.httpUrl}/api/forks`)).json() as ForkRecord[]
+  let first: ForkRecord | undefined
+  await expect.poll(async () => {
+    first = (await logged()).find(fork => fork.endedAt !== null)
+    return first?.id
+  }, { message: 'a fork over in /api/forks', timeout: 60_000 }).toBeGreaterThan(0)
+  await sim.stop()
+  await relay.stop()
+
+  relay = await startRelayProcess({ dataDir })
+  sim = await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'fork' })
+  await page.goto(`${relay.info.httpUrl}/`)
+  await expect(connection(page)).toHaveText(/Live/)
+  // the first fork of this run is numbered after the last one recorded, not #1 again
+  const panel = page.getByTestId('fork-panel')
+  await expect(panel).toHaveAttribute('data-fork', 'open', { timeout: 60_000 })
+  const id = Number(await panel.getAttribute('data-fork-id'))
+  const before = await logged()
+  expect(id).toBeGreaterThan(Math.max(...before.filter(fork => fork.id !== id).map(fork => fork.id)))
+  expect(before.find(fork => fork.id === first?.id)?.endedAt).toBe(first?.endedAt)
+  // and the event list still shows the fork from before the restart
+  await expect(page.getByTestId('events').locator('li[data-kind=fork_ended]').filter({ hasText: `FORK #${first?.id ?? '?'} over after` })).toBeVisible()
+})
+
 test('a round seen in part (2 of its 3 blocks) is one head, never a fork', async ({ page }) => {
   const relay = await startRelayProcess({ dataDir })
   await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'partial' })
