@@ -17,6 +17,9 @@ import type { SimulationEvent } from './trouble.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 // fast enough that a scripted cycle takes seconds: 300 ms rounds, beats every 100 ms
+// how long a scenario's step may take to show at the relay before the test gives up: a step
+// takes a second or two here, but redials and handshakes beside a busy test run take longer
+const STEP_MS = 60_000
 const FAST = { blockTime: '300ms', beatPeriod: '100ms', reconnectPeriod: '200ms', dialStaggerMs: 5 } satisfies Partial<SimulationInit>
 
 interface Run {
@@ -99,7 +102,7 @@ describe('the simulator against a real relay', () => {
 
   it('fork scenario: two heads at one height, then a reorg to one', async () => {
     const run = await simulate({ nodes: 6, scenario: 'fork', seed: 21 })
-    const begun = await waitFor('the fork to begin', () => eventOf(run.events, 'fork', 'begin'), 15_000)
+    const begun = await waitFor('the fork to begin', () => eventOf(run.events, 'fork', 'begin'), STEP_MS)
     assert.equal(begun.nodes.length, 2, '30% of 6 nodes fork')
     const forked = new Set(begun.nodes.map(node => node.peerId))
     // heads per height, from every heartbeat the feed carried
@@ -116,15 +119,15 @@ describe('the simulator against a real relay', () => {
     const forkHeight = await waitFor('two heads at one height in the feed', () => {
       for (const [height, heads] of headsAt()) if (height > begun.height && heads.size === 2) return height
       return undefined
-    }, 15_000)
-    const ended = await waitFor('the reorg', () => eventOf(run.events, 'fork', 'end'), 15_000)
+    }, STEP_MS)
+    const ended = await waitFor('the reorg', () => eventOf(run.events, 'fork', 'end'), STEP_MS)
     assert.ok(forkHeight <= ended.height)
     // after the reorg, every node that beats at a new height reports the same head
     await waitFor('all nodes, forked ones included, on the main branch past the reorg', () => {
       const records = [...run.feed.nodes.values()].filter(node => run.simulation.nodes().some(n => n.peerId === node.peerId))
       const past = records.filter(node => node.height > ended.height + 1)
       return past.length === 6 && past.some(node => forked.has(node.peerId)) ? true : undefined
-    }, 15_000)
+    }, STEP_MS)
     const later = [...headsAt()].filter(([height]) => height > ended.height + 1 && height < ended.height + 4)
     assert.ok(later.length > 0)
     for (const [height, heads] of later) assert.equal(heads.size, 1, `one head at height ${height} after the reorg`)
@@ -133,7 +136,7 @@ describe('the simulator against a real relay', () => {
 
   it('partial scenario: some nodes hold 2 of a round\'s 3 blocks, which share blocks with the whole round', async () => {
     const run = await simulate({ nodes: 6, scenario: 'partial', seed: 23 })
-    const begun = await waitFor('the partial rounds to begin', () => eventOf(run.events, 'partial', 'begin'), 15_000)
+    const begun = await waitFor('the partial rounds to begin', () => eventOf(run.events, 'partial', 'begin'), STEP_MS)
     assert.equal(begun.nodes.length, 2, '30% of 6 nodes see rounds in part')
     const partial = new Set(begun.nodes.map(node => node.peerId))
     // per height, the heads the partial nodes and the others reported
@@ -152,7 +155,7 @@ describe('the simulator against a real relay', () => {
     const pairs = await waitFor('a height where a partial node and a whole one both beat', () => {
       const found = seen()
       return found.length >= 2 ? found : undefined
-    }, 15_000)
+    }, STEP_MS)
     for (const { height, part, whole } of pairs) {
       assert.equal(compareHeads(part, whole), 'partial', `height ${height}: ${part} is part of ${whole}`)
       assert.equal(tipsetCids(whole).length, 3)
@@ -163,7 +166,7 @@ describe('the simulator against a real relay', () => {
 
   it('genesis scenario: a node reports another genesis and another chain at the same heights, then comes back', async () => {
     const run = await simulate({ nodes: 4, scenario: 'genesis', seed: 27 })
-    const begun = await waitFor('a node to move to another genesis', () => eventOf(run.events, 'genesis', 'begin'), 15_000)
+    const begun = await waitFor('a node to move to another genesis', () => eventOf(run.events, 'genesis', 'begin'), STEP_MS)
     const moved = begun.nodes[0]?.peerId ?? ''
     const others = (): NodeRecord[] => [...run.feed.nodes.values()].filter(node => node.peerId !== moved && run.simulation.nodes().some(n => n.peerId === node.peerId))
     const main = others()[0]?.genesisCid
@@ -172,31 +175,31 @@ describe('the simulator against a real relay', () => {
       const node = run.feed.byPeer(moved)
       const best = Math.max(...others().map(other => other.height))
       return node != null && node.genesisCid !== main && node.genesisCid !== null && node.height >= best - 2 ? node : undefined
-    }, 15_000)
+    }, STEP_MS)
     assert.equal(compareHeads(away.head, others()[0]?.head ?? ''), 'disjoint', 'its chain has none of the devnet\'s blocks')
-    await waitFor('the step to end', () => eventOf(run.events, 'genesis', 'end'), 15_000)
-    await waitFor('the node back on the devnet\'s genesis', () => run.feed.byPeer(moved)?.genesisCid === main, 15_000)
+    await waitFor('the step to end', () => eventOf(run.events, 'genesis', 'end'), STEP_MS)
+    await waitFor('the node back on the devnet\'s genesis', () => run.feed.byPeer(moved)?.genesisCid === main, STEP_MS)
     await stop(run)
   })
 
   it('restart scenario: a restarted node keeps its peer ID when the scenario says so, and gets a new one when not', async () => {
     const run = await simulate({ nodes: 4, scenario: 'restart', seed: 31 })
-    const begun = await waitFor('a restart keeping the peer ID', () => eventOf(run.events, 'restart', 'begin', event => event.step?.keepPeerId === true), 15_000)
+    const begun = await waitFor('a restart keeping the peer ID', () => eventOf(run.events, 'restart', 'begin', event => event.step?.keepPeerId === true), STEP_MS)
     const peerId = begun.nodes[0]?.peerId ?? ''
     await waitFor('the relay to see the node go', () => run.feed.byPeer(peerId)?.connected === false)
-    const back = await waitFor('the node to come back', () => eventOf(run.events, 'restart', 'end', event => event.step?.keepPeerId === true), 15_000)
+    const back = await waitFor('the node to come back', () => eventOf(run.events, 'restart', 'end', event => event.step?.keepPeerId === true), STEP_MS)
     assert.equal(back.nodes[0]?.peerId, peerId, 'same peer ID after the restart')
     assert.equal(back.nodes[0]?.previousPeerId, undefined)
     const at = Date.now()
     await waitFor('the same peer ID connected and beating again', () => {
       const node = run.feed.byPeer(peerId)
       return node?.connected === true && (node.lastHeartbeatAt ?? 0) >= at
-    }, 15_000)
+    }, STEP_MS)
 
-    const renewed = await waitFor('a restart with a new peer ID', () => eventOf(run.events, 'restart', 'end', event => event.step?.keepPeerId === false), 15_000)
+    const renewed = await waitFor('a restart with a new peer ID', () => eventOf(run.events, 'restart', 'end', event => event.step?.keepPeerId === false), STEP_MS)
     const fresh = renewed.nodes[0]
     assert.ok(fresh?.previousPeerId != null && fresh.previousPeerId !== fresh.peerId, 'a new peer ID')
-    await waitFor('the new peer ID beating', () => run.feed.byPeer(fresh.peerId)?.connected === true, 15_000)
+    await waitFor('the new peer ID beating', () => run.feed.byPeer(fresh.peerId)?.connected === true, STEP_MS)
     assert.equal(run.feed.byPeer(fresh.previousPeerId)?.connected, false, 'the old peer ID shows as gone')
     const api = await getJson<NodeRecord[]>(`${relay.httpUrl}/api/nodes`)
     assert.equal(api.find(node => node.peerId === peerId)?.connected, true)
@@ -205,7 +208,7 @@ describe('the simulator against a real relay', () => {
 
   it('stall scenario: the node stops beating but stays connected, then beats again', async () => {
     const run = await simulate({ nodes: 3, scenario: 'stall', seed: 41 })
-    const begun = await waitFor('a stall', () => eventOf(run.events, 'stall', 'begin'), 15_000)
+    const begun = await waitFor('a stall', () => eventOf(run.events, 'stall', 'begin'), STEP_MS)
     const stalled = begun.nodes[0]?.peerId ?? ''
     const other = run.simulation.nodes().find(node => node.peerId !== stalled)?.peerId ?? ''
     const beatsOf = (peerId: string, since: number): number => {
@@ -217,21 +220,21 @@ describe('the simulator against a real relay', () => {
     await waitFor('another node to beat 10 times', () => beatsOf(other, mark) >= 10)
     assert.ok(beatsOf(stalled, mark) <= 1, 'the stalled node sends nothing')
     assert.equal(run.feed.byPeer(stalled)?.connected, true, 'its connection stays open')
-    await waitFor('the stall to end', () => eventOf(run.events, 'stall', 'end'), 15_000)
+    await waitFor('the stall to end', () => eventOf(run.events, 'stall', 'end'), STEP_MS)
     const resumed = run.feed.messages.length
-    await waitFor('the stalled node to beat again', () => beatsOf(stalled, resumed) >= 1, 15_000)
+    await waitFor('the stalled node to beat again', () => beatsOf(stalled, resumed) >= 1, STEP_MS)
     await stop(run)
   })
 
   it('leave scenario: the node is gone for good and a new one joins', async () => {
     const run = await simulate({ nodes: 3, scenario: 'leave', seed: 51 })
-    const left = await waitFor('a node to leave', () => eventOf(run.events, 'leave', 'begin'), 15_000)
+    const left = await waitFor('a node to leave', () => eventOf(run.events, 'leave', 'begin'), STEP_MS)
     const gone = left.nodes[0]?.peerId ?? ''
     await waitFor('the relay to see it go', () => run.feed.byPeer(gone)?.connected === false)
-    const joined = await waitFor('a node to join', () => eventOf(run.events, 'join', 'begin'), 15_000)
+    const joined = await waitFor('a node to join', () => eventOf(run.events, 'join', 'begin'), STEP_MS)
     const fresh = joined.nodes[0]?.peerId ?? ''
     assert.notEqual(fresh, gone)
-    await waitFor('the new node beating', () => run.feed.byPeer(fresh)?.connected === true, 15_000)
+    await waitFor('the new node beating', () => run.feed.byPeer(fresh)?.connected === true, STEP_MS)
     assert.equal(run.feed.byPeer(gone)?.connected, false, 'the one that left never returns')
     assert.ok(!run.simulation.nodes().some(node => node.peerId === gone))
     await stop(run)

@@ -4,9 +4,11 @@
  * Polls a condition until it holds (returns something other than undefined/false) and
  * returns its value; fails after timeoutMs with a message naming what was awaited, the
  * probe's last error, and describe() (whatever state would explain the wait). Polling a
- * condition is how tests wait: never a fixed sleep.
+ * condition is how tests wait: never a fixed sleep. The default bound is generous on purpose:
+ * it only decides how long a broken feature takes to fail, and redials and handshakes beside a
+ * full test run on two busy cores take many times what they take alone.
  */
-export async function waitFor<T> (what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, describe: () => string = () => ''): Promise<T> {
+export async function waitFor<T> (what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000, describe: () => string = () => ''): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   while (true) {
