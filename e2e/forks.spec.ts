@@ -4,7 +4,7 @@
 // on another genesis are shown for what they are, and never as a fork.
 import { expect, test } from '@playwright/test'
 import { connection, row } from './dashboard.ts'
-import { removeDir, saveScreenshots, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
+import { artifactPath, removeDir, saveScreenshots, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
 import type { ForkRecord, NodeRecord } from '../src/protocol/index.ts'
 import type { Page } from '@playwright/test'
 
@@ -34,7 +34,7 @@ async function forkSeen (page: Page): Promise<string[]> {
   return await page.evaluate(() => [...new Set((globalThis as unknown as { __forkSeen: string[] }).__forkSeen)])
 }
 
-test('a fork: two branches in the panel, loud, then the reorg onto one, and the fork log has both sides', async ({ page }) => {
+test('a fork: two branches in the panel, loud, then the reorg onto one, and the fork log has both sides, in the event list too', async ({ page, context }) => {
   const relay = await startRelayProcess({ dataDir })
   await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'fork' })
   await page.goto(`${relay.info.httpUrl}/`)
@@ -56,6 +56,13 @@ test('a fork: two branches in the panel, loud, then the reorg onto one, and the 
   await expect(loudBox).toContainText(forkedNames[0] ?? '?')
   // the chart draws them apart: their own label, in the loud colour
   await expect(page.locator('[data-testid=chart-labels] text[data-forked=true]').first()).toBeVisible()
+  // the event list: the fork began, worded and coloured as the panel, the minority named
+  const events = page.getByTestId('events')
+  const began = events.locator('li[data-kind=fork_began]').filter({ hasText: `FORK #${forkId} began` })
+  await expect(began).toBeVisible()
+  await expect(began).toHaveClass(/event-loud/)
+  await expect(began.locator('.event-detail')).toContainText(`${forkedNames.slice(0, 2).join(', ')}`)
+  await expect(began.locator('.event-detail')).toContainText('on the other branch')
   await saveScreenshots(page, 'fork-panel-10')
 
   // the reorg: one chain again, no alarm, and the fork in the log with both sides
@@ -69,7 +76,50 @@ test('a fork: two branches in the panel, loud, then the reorg onto one, and the 
   expect(fork?.sides[1]?.nodes.map(node => node.nickname).sort()).toEqual(forkedNames)
   expect(fork?.sides[0]?.nodeCount).toBe(7)
   expect(fork?.durationMs ?? 0).toBeGreaterThan(1_000)
+  // and over in the event list, calm, with how long it ran
+  const ended = events.locator('li[data-kind=fork_ended]').filter({ hasText: `FORK #${forkId} over after` })
+  await expect(ended).toBeVisible()
+  await expect(ended).toHaveClass(/event-calm/)
+  await expect(ended).toContainText(`${fork?.depth ?? '?'} deep`)
   await saveScreenshots(page, 'fork-panel-10-healed')
+  await events.screenshot({ path: artifactPath('fork-events-1080p.png') })
+
+  // the record at a moment inside the fork (?at=): it began, it has not ended; /api/forks as of then
+  const at = new Date((fork?.endedAt ?? 0) - 1).toISOString()
+  const moment = await context.newPage()
+  await moment.goto(`${relay.info.httpUrl}/?at=${at}`)
+  const thenEvents = moment.getByTestId('events')
+  await expect(thenEvents.locator('li[data-kind=fork_began]').filter({ hasText: `FORK #${forkId} began` })).toBeVisible()
+  await expect(thenEvents.locator('li[data-kind=fork_ended]').filter({ hasText: `FORK #${forkId} over` })).toHaveCount(0)
+  const then = await (await fetch(`${relay.info.httpUrl}/api/forks?to=${encodeURIComponent(at)}`)).json() as ForkRecord[]
+  expect(then.find(entry => entry.id === forkId)?.endedAt).toBeNull()
+})
+
+test('the fork log is kept across a relay restart: ids go on, the forks before it stay listed', async ({ page }) => {
+  let relay = await startRelayProcess({ dataDir })
+  let sim = await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'fork' })
+  const logged = async (): Promise<ForkRecord[]> => await (await fetch(`${relay.info.httpUrl}/api/forks`)).json() as ForkRecord[]
+  let first: ForkRecord | undefined
+  await expect.poll(async () => {
+    first = (await logged()).find(fork => fork.endedAt !== null)
+    return first?.id
+  }, { message: 'a fork over in /api/forks', timeout: 60_000 }).toBeGreaterThan(0)
+  await sim.stop()
+  await relay.stop()
+
+  relay = await startRelayProcess({ dataDir })
+  sim = await startSimProcess({ target: tcpTarget(relay.info), nodes: 10, scenario: 'fork' })
+  await page.goto(`${relay.info.httpUrl}/`)
+  await expect(connection(page)).toHaveText(/Live/)
+  // the first fork of this run is numbered after the last one recorded, not #1 again
+  const panel = page.getByTestId('fork-panel')
+  await expect(panel).toHaveAttribute('data-fork', 'open', { timeout: 60_000 })
+  const id = Number(await panel.getAttribute('data-fork-id'))
+  const before = await logged()
+  expect(id).toBeGreaterThan(Math.max(...before.filter(fork => fork.id !== id).map(fork => fork.id)))
+  expect(before.find(fork => fork.id === first?.id)?.endedAt).toBe(first?.endedAt)
+  // and the event list still shows the fork from before the restart
+  await expect(page.getByTestId('events').locator('li[data-kind=fork_ended]').filter({ hasText: `FORK #${first?.id ?? '?'} over after` })).toBeVisible()
 })
 
 test('a round seen in part (2 of its 3 blocks) is one head, never a fork', async ({ page }) => {

@@ -22,11 +22,14 @@ export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }:
       {view.available && view.events.length === 0 && <div className='events-note'>nothing has happened in the window</div>}
       <ol>
         {view.events.slice(0, SHOWN).map(event => {
-          const { text, tone } = eventText(event, name)
+          const { text, tone, badge, detail } = eventText(event, name)
           return (
             <li key={event.id} className={`event event-${tone}`} data-kind={event.kind}>
               <time className='num'>{formatClock(event.at - clockOffsetMs)}</time>
-              <span className='event-text'>{text}</span>
+              <div className='event-body'>
+                <span className='event-text'>{badge !== undefined && <><b className='event-badge'>{badge}</b>{' '}</>}{text}</span>
+                {detail !== undefined && <span className='event-detail'>{detail}</span>}
+              </div>
             </li>
           )
         })}

@@ -51,4 +51,29 @@ describe('event log', () => {
     assert.equal(eventText({ id: 1, at: 0, kind: 'back', peers: ['p1'], data: { silentMs: 65_000 } }, name).text, 'lotus-1 came back after 1 m 05 s')
     assert.equal(eventText({ id: 1, at: 0, kind: 'record_gap', peers: [], data: { from: 0, to: 300_000, reason: 'relay_down' } }, name).text, 'Nothing recorded for 5 m 00 s (relay down)')
   })
+
+  it('words a fork as the fork panel does: its badge, the minority named, +N past what fits', () => {
+    const node = (nickname: string, k: number): Record<string, unknown> => ({ peerId: `p${k}`, nickname, client: null, clientVersion: null })
+    const sides = [
+      { tipHeight: 20, tipHead: '{ a }', largest: true, nodeCount: 4, nodes: ['ada', 'bo', 'cy', 'di'].map(node) },
+      { tipHeight: 19, tipHead: '{ b }', largest: false, nodeCount: 7, nodes: ['eve', 'fay', 'gus', 'hal', 'ivy', 'jo', ''].map(node) }
+    ]
+    const name = (p: string): string => `…${p}`
+    const began = eventText({ id: 9, at: 0, kind: 'fork_began', peers: [], data: { id: 3, splitHeight: 1234, depth: 1, durationMs: null, sides } }, name)
+    assert.deepEqual(began, { badge: 'FORK #3', text: 'began · split after 1,234', tone: 'loud', detail: 'eve, fay, gus, hal, ivy +2 on the other branch' })
+    const ended = eventText({ id: 10, at: 0, kind: 'fork_ended', peers: [], data: { id: 3, splitHeight: 1234, depth: 5, durationMs: 42_000, sides } }, name)
+    assert.deepEqual(ended, { text: 'FORK #3 over after 42 s · 5 deep', tone: 'calm', detail: 'eve, fay, gus, hal, ivy +2 back on one chain' })
+    const cut = eventText({ id: 11, at: 0, kind: 'fork_ended', peers: [], data: { id: 4, depth: 2, durationMs: 5_000, interrupted: true, sides: [sides[0]] } }, name)
+    assert.equal(cut.text, 'FORK #4 cut off: relay stopped after 5 s · 2 deep')
+    assert.equal(cut.detail, undefined, 'no minority named: no second line')
+    // what the relay sent is checked, not trusted: junk sides are skipped, never thrown on
+    assert.equal(eventText({ id: 12, at: 0, kind: 'fork_began', peers: [], data: { id: 5, sides: [null, 3, { largest: true }, { largest: false, nodes: [7, { nickname: 'zed' }] }] } }, name).detail, 'zed on the other branch')
+  })
+
+  it('lists events by time: a fork is written when called but dated when its heads first differed', async () => {
+    const answers: EventsAnswer[] = [{ events: [{ id: 1, at: 5_000, kind: 'behind', peers: ['p'] }, { id: 2, at: 3_000, kind: 'fork_began', peers: [] }] }]
+    const log = new EventLog({ base: 'http://relay/', fetchEvents: async () => answers.shift() ?? { events: [] }, setInterval: () => 1, clearInterval: () => {} })
+    await log.moment(10_000, 60_000)
+    assert.deepEqual(log.getSnapshot().events.map(e => e.id), [1, 2])
+  })
 })

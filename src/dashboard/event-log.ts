@@ -108,7 +108,10 @@ export class EventLog {
     const last = events.at(-1)
     if (last !== undefined) this.#after = Math.max(this.#after ?? 0, last.id)
     const newestFirst = [...events].reverse()
-    const kept = (replace ? newestFirst : [...newestFirst, ...this.#view.events]).slice(0, MAX_SHOWN_EVENTS)
+    // by time: a fork is written when it is called, dated when its heads first differed
+    const kept = (replace ? newestFirst : [...newestFirst, ...this.#view.events])
+      .sort((a, b) => b.at - a.at || b.id - a.id)
+      .slice(0, MAX_SHOWN_EVENTS)
     this.#set({ events: kept, available: true, problem: null })
   }
 

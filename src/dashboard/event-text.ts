@@ -1,6 +1,81 @@
 // An event of the devnet as a line a person reads from across the room.
 import { formatDuration, formatHeight, shortPeerId } from './format.ts'
+import { FORK_BEGAN, FORK_ENDED } from '../protocol/forks.ts'
 import type { DevnetEvent } from '../protocol/history.ts'
+
+/** How an event reads: its words, its colour, and for a fork the panel's badge and a second
+ *  line naming the nodes off the largest branch. `loud` and `calm` are the fork panel's tones. */
+export interface EventLine {
+  text: string
+  tone: 'good' | 'bad' | 'neutral' | 'loud' | 'calm'
+  /** shown before the text as the panel shows it: "FORK #3" on the alarm colour */
+  badge?: string
+  /** a second line: who */
+  detail?: string
+}
+
+// Characters of names a fork's second line holds before the rest are "+N" (24 rem at the
+// list's type); at least one name is always shown
+const FORK_NAMES_CHARS = 26
+
+/** The nodes off the largest side of a fork event's data, named as they were then; the relay
+ *  wrote it, but the page checks what it reads. */
+function minority (data: Record<string, unknown> | undefined, name: (peerId: string) => string): { names: string[], count: number, sides: number } {
+  const names: string[] = []
+  // a node without a nickname is named by its peer ID, after the ones with names
+  const unnamed: string[] = []
+  let count = 0
+  const sides = (Array.isArray(data?.sides) ? data.sides as unknown[] : []).filter((side): side is Record<string, unknown> => typeof side === 'object' && side !== null)
+  for (const side of sides) {
+    if (side.largest === true) continue
+    const before = names.length + unnamed.length
+    for (const node of Array.isArray(side.nodes) ? side.nodes as unknown[] : []) {
+      if (typeof node !== 'object' || node === null) continue
+      const { nickname, peerId } = node as Record<string, unknown>
+      if (typeof nickname === 'string' && nickname !== '') names.push(nickname)
+      else if (typeof peerId === 'string') unnamed.push(name(peerId))
+    }
+    // the side's count: it names its first hundred
+    const named = names.length + unnamed.length - before
+    count += typeof side.nodeCount === 'number' && Number.isSafeInteger(side.nodeCount) ? Math.max(side.nodeCount, named) : named
+  }
+  names.sort((a, b) => a.localeCompare(b))
+  names.push(...unnamed)
+  return { names, count, sides: sides.length }
+}
+
+/** "eve, fay +3": names while they fit the line, the rest counted. */
+export function namesLine (names: readonly string[], count: number): string {
+  const shown: string[] = []
+  let length = 0
+  for (const n of names) {
+    if (shown.length > 0 && length + 2 + n.length > FORK_NAMES_CHARS) break
+    shown.push(n)
+    length += (shown.length > 1 ? 2 : 0) + n.length
+  }
+  const more = count - shown.length
+  return `${shown.join(', ')}${more > 0 ? ` +${more}` : ''}`
+}
+
+function forkLine (event: DevnetEvent, name: (peerId: string) => string): EventLine {
+  const id = num(event.data, 'id')
+  const badge = `FORK${id !== null ? ` #${id}` : ''}`
+  const { names, count, sides } = minority(event.data, name)
+  const who = count === 0 ? '' : namesLine(names, count)
+  if (event.kind === FORK_BEGAN) {
+    const split = num(event.data, 'splitHeight')
+    return {
+      badge,
+      text: `began${split !== null ? ` · split after ${formatHeight(split)}` : ''}${sides > 2 ? ` · ${sides} branches` : ''}`,
+      tone: 'loud',
+      ...(who !== '' ? { detail: `${who} on ${sides > 2 ? 'other branches' : 'the other branch'}` } : {})
+    }
+  }
+  const duration = num(event.data, 'durationMs')
+  const depth = num(event.data, 'depth')
+  const text = `${badge} ${event.data?.interrupted === true ? 'cut off: relay stopped' : 'over'}${duration !== null ? ` after ${formatDuration(duration)}` : ''}${depth !== null ? ` · ${depth} deep` : ''}`
+  return { text, tone: 'calm', ...(who !== '' ? { detail: `${who} ${event.data?.interrupted === true ? 'were off the largest' : 'back on one chain'}` } : {}) }
+}
 
 function num (data: Record<string, unknown> | undefined, key: string): number | null {
   const value = data?.[key]
@@ -8,7 +83,8 @@ function num (data: Record<string, unknown> | undefined, key: string): number | 
 }
 
 /** `name(peerId)`: the node's nickname as the page knows it, or a short peer ID. */
-export function eventText (event: DevnetEvent, name: (peerId: string) => string): { text: string, tone: 'good' | 'bad' | 'neutral' } {
+export function eventText (event: DevnetEvent, name: (peerId: string) => string): EventLine {
+  if (event.kind === FORK_BEGAN || event.kind === FORK_ENDED) return forkLine(event, name)
   const who = event.peers.length === 0 ? '' : event.peers.length === 1 ? name(event.peers[0] ?? '') : `${event.peers.length} nodes`
   const height = num(event.data, 'height')
   switch (event.kind) {

@@ -90,7 +90,7 @@ export interface PanelBranch {
 }
 
 export interface OpenFork {
-  /** counts up from 1 for the relay's lifetime */
+  /** counts up from 1, and goes on from the record's last after a restart */
   id: number
   /** relay clock; when the heads first differed */
   startedAt: number
@@ -147,19 +147,27 @@ export interface PropagationMessage {
   medians: Array<[i: number, ms: number]>
 }
 
+// The record's event kinds for the fork log: a fork called (its sides as they were then), and
+// a fork over (its duration, depth and sides at the end). Both carry a ForkRecord as data
+export const FORK_BEGAN = 'fork_began'
+export const FORK_ENDED = 'fork_ended'
+
 /** One fork, as the log keeps it (/api/forks, the record, the event list). */
 export interface ForkRecord {
   id: number
   genesis: string | null
   startedAt: number
   calledAt: number
-  /** null while it is open */
+  /** null while it is open (or when the relay was killed while it was) */
   endedAt: number | null
   durationMs: number | null
   splitHeight: number | null
   depth: number
-  /** the sides at the fork's widest (most nodes off the largest branch), the largest first */
+  /** the sides at the fork's widest (the most nodes off the largest branch at once), the
+   *  largest first, each with its latest tip */
   sides: ForkSide[]
+  /** the relay stopped while it was open: endedAt is when it stopped, not when the fork healed */
+  interrupted?: boolean
 }
 
 export interface ForkSide {

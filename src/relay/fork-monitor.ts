@@ -29,9 +29,17 @@ export class ForkMonitor {
   readonly #maxNetworks: number
   #main: Genesis = null
   #forks = 0
+  /** the last fork id given: ids go on from the record's after a restart */
+  #lastId = 0
 
   constructor (init: { maxNetworks?: number } = {}) {
     this.#maxNetworks = init.maxNetworks ?? MAX_NETWORKS
+  }
+
+  /** Fork ids go on after this one (the highest the record holds), so a restarted relay's
+   *  first fork is not #1 again. Call before the first evaluate. */
+  continueIdsAfter (lastId: number): void {
+    this.#lastId = Math.max(this.#lastId, lastId)
   }
 
   /** Forks called since the relay started, over every network. */
@@ -61,7 +69,12 @@ export class ForkMonitor {
   #tracker (network: Genesis): ForkTracker | undefined {
     let tracker = this.#trackers.get(network)
     if (tracker === undefined && this.#trackers.size < this.#maxNetworks) {
-      tracker = new ForkTracker({ nextForkId: () => ++this.#forks })
+      tracker = new ForkTracker({
+        nextForkId: () => {
+          this.#forks++
+          return ++this.#lastId
+        }
+      })
       this.#trackers.set(network, tracker)
     }
     return tracker

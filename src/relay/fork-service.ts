@@ -1,15 +1,22 @@
 // The relay's fork monitor as a service: it follows the registry's changes into a ForkMonitor
 // (one tracker per genesis), evaluates it a few times a second, and publishes the panel on the
 // feed when it changed (encoded once, for every subscriber), each node's median propagation
-// every few seconds, and every fork that starts and ends to the fork log (/api/forks, the
-// log's sink, /metrics). The heartbeat path only updates the monitor's numbers.
+// every few seconds, and every fork that begins and ends to the fork log: the record's event
+// table (`fork_began`, `fork_ended`, queued and written with the record's next flush), and
+// the last FORK_LOG_SIZE in memory. /api/forks reads the record, with the open fork from the
+// monitor. The heartbeat path only updates the monitor's numbers; nothing here touches the
+// disk but the record's own flush and a query per /api/forks request.
 import { logger } from '@libp2p/logger'
-import { encodeFeedMessage } from '../protocol/index.ts'
+import { repeat, systemClock } from '../p2p/clock.ts'
+import { encodeFeedMessage, FORK_BEGAN, FORK_ENDED } from '../protocol/index.ts'
 import { ForkMonitor } from './fork-monitor.ts'
+import { RecordUnavailableError } from './record/index.ts'
+import type { Clock } from '../p2p/clock.ts'
 import type { ForkRecord, ForkSideNode, PropagationMessage } from '../protocol/index.ts'
 import type { MonitorEvent } from './fork-monitor.ts'
 import type { TrackedFork } from './fork-tracker.ts'
 import type { RelayMetrics } from './metrics.ts'
+import type { ForksQuery } from './record/index.ts'
 import type { NodeRegistry, RegistryChange } from './registry.ts'
 
 const log = logger('devnet:relay:forks')
@@ -19,14 +26,20 @@ const log = logger('devnet:relay:forks')
 export const FORK_EVALUATE_MS = 250
 // Each node's median propagation moves once a block; sent at most this often
 export const PROPAGATION_SEND_MS = 2_000
-// Forks /api/forks lists (the record keeps every one once the history lands)
+// Forks kept in memory: the record's writes lag by a flush (200 ms), and a record that cannot
+// be opened leaves /api/forks these
 export const FORK_LOG_SIZE = 200
 // Nodes a fork's side lists by name in the log; more are counted (1,000 names is not a log line)
 export const MAX_SIDE_NODES_LOGGED = 100
 
-/** Where started and ended forks go besides the in-memory log (the record, when there is one). */
-export interface ForkSink {
-  fork: (kind: 'fork_started' | 'fork_ended', record: ForkRecord) => void
+/** What the fork log needs of the history record (HistoryRecord). */
+export interface ForkLogRecord {
+  /** queues an event for the record's next flush (never waits, bounded by the record) */
+  event: (at: number, kind: string, peers: string[], data?: Record<string, unknown>) => void
+  /** the highest fork id the record holds (0: none) */
+  lastForkId: () => number
+  /** the fork log over a window; throws RecordUnavailableError when there is no record */
+  forks: (query: ForksQuery) => Promise<ForkRecord[]>
 }
 
 export interface ForkServiceComponents {
@@ -34,32 +47,40 @@ export interface ForkServiceComponents {
   metrics: RelayMetrics
   /** the feed's publish: one encoded message per key, the latest kept for new subscribers */
   publish: (key: string, bytes: Uint8Array) => void
-  sink?: ForkSink
+  /** the history record the fork log is kept in; without one, the log is memory only */
+  record?: ForkLogRecord
 }
 
 export interface ForkServiceInit {
   evaluateMs?: number
   propagationMs?: number
-  now?: () => number
+  /** the relay's clock (RelayInit.clock): evaluations, propagation sends and the times forks
+   *  are logged at; default the real clock */
+  clock?: Clock
 }
 
 export function forkService (init: ForkServiceInit = {}): (components: ForkServiceComponents) => ForkService {
   return components => new ForkService(components, init)
 }
 
+/** The time of a fork's latest event: its end, or its beginning while open. */
+function lastEventAt (fork: ForkRecord): number {
+  return fork.endedAt ?? fork.startedAt
+}
+
 export class ForkService {
   readonly monitor = new ForkMonitor()
   readonly #registry: NodeRegistry
   readonly #publish: (key: string, bytes: Uint8Array) => void
-  readonly #sink?: ForkSink
-  readonly #now: () => number
+  readonly #record?: ForkLogRecord
+  readonly #clock: Clock
   readonly #evaluateMs: number
   readonly #propagationMs: number
   /** the last FORK_LOG_SIZE forks, oldest first; an open one has endedAt null */
   readonly #log: ForkRecord[] = []
   #unsubscribe?: () => void
-  #evaluateTimer?: ReturnType<typeof setInterval>
-  #propagationTimer?: ReturnType<typeof setInterval>
+  #stopEvaluating?: () => void
+  #stopPropagation?: () => void
   #lastPanel = ''
   // nothing is sent until some node has a median
   #lastMedians = '[]'
@@ -67,8 +88,8 @@ export class ForkService {
   constructor (components: ForkServiceComponents, init: ForkServiceInit = {}) {
     this.#registry = components.registry
     this.#publish = components.publish
-    if (components.sink != null) this.#sink = components.sink
-    this.#now = init.now ?? Date.now
+    if (components.record != null) this.#record = components.record
+    this.#clock = init.clock ?? systemClock
     this.#evaluateMs = init.evaluateMs ?? FORK_EVALUATE_MS
     this.#propagationMs = init.propagationMs ?? PROPAGATION_SEND_MS
     const { metrics } = components
@@ -77,30 +98,60 @@ export class ForkService {
     metrics.gauge('devnet_fork_depth', 'Heights from the split to the highest tip of the deepest fork open now; 0 with none', () => Math.max(0, ...this.monitor.openForks().map(({ fork }) => fork.depth)))
   }
 
-  /** The fork log, newest first (/api/forks). */
-  forks (): ForkRecord[] {
-    return this.#log.slice().reverse()
+  /**
+   * The fork log over [from, to], newest first, at most `limit` (/api/forks): the record's,
+   * with what it has not written yet (its next flush) and, when the window reaches now, the
+   * open fork as the monitor sees it now. Without a record (none, or it could not be opened),
+   * the forks since the relay started. Throws the record's RecordBusyError.
+   */
+  async forks (query: ForksQuery): Promise<ForkRecord[]> {
+    const byId = new Map<number, ForkRecord>()
+    try {
+      if (this.#record != null) for (const fork of await this.#record.forks(query)) byId.set(fork.id, fork)
+    } catch (err) {
+      if (!(err instanceof RecordUnavailableError)) throw err
+    }
+    // what this run logged is as new as the record's or newer (a flush behind)
+    for (const fork of this.#log) {
+      const at = lastEventAt(fork)
+      if (at >= query.from && at <= query.to) byId.set(fork.id, fork)
+    }
+    if (query.to >= this.#clock.now()) {
+      for (const { genesis, fork } of this.monitor.openForks()) byId.set(fork.id, this.#describe(genesis, fork))
+    }
+    return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, query.limit ?? FORK_LOG_SIZE)
   }
 
   start (): void {
     if (this.#unsubscribe != null) return
+    // ids go on from the record's: #1 is the first fork ever recorded, not the first since start
+    if (this.#record != null) this.monitor.continueIdsAfter(this.#record.lastForkId())
     for (const node of this.#registry.nodes()) {
       const { record } = node
       if (record.connected && record.lastHeartbeatAt != null) this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt)
     }
     this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
-    this.#evaluateTimer = setInterval(() => { this.evaluate() }, this.#evaluateMs)
-    this.#propagationTimer = setInterval(() => { this.sendPropagation() }, this.#propagationMs)
+    this.#stopEvaluating = repeat(this.#clock, this.#evaluateMs, () => { this.evaluate() })
+    this.#stopPropagation = repeat(this.#clock, this.#propagationMs, () => { this.sendPropagation() })
     this.evaluate()
   }
 
   stop (): void {
-    this.#unsubscribe?.()
+    if (this.#unsubscribe == null) return
+    this.#unsubscribe()
     this.#unsubscribe = undefined
-    clearInterval(this.#evaluateTimer)
-    clearInterval(this.#propagationTimer)
-    this.#evaluateTimer = undefined
-    this.#propagationTimer = undefined
+    this.#stopEvaluating?.()
+    this.#stopPropagation?.()
+    this.#stopEvaluating = undefined
+    this.#stopPropagation = undefined
+    // a fork open at stop ends in the log with the relay (marked so): a record read later
+    // must not show it open for ever. The record stops after this service, so it is written
+    const now = this.#clock.now()
+    for (const { genesis, fork } of this.monitor.openForks()) {
+      const record = { ...this.#describe(genesis, { ...fork, endedAt: now }), interrupted: true }
+      log('fork %d open as the relay stops', record.id)
+      this.#logged(FORK_ENDED, record)
+    }
   }
 
   #onChange (change: RegistryChange): void {
@@ -115,7 +166,7 @@ export class ForkService {
         return
       }
       case 'connected':
-        this.monitor.connected(node.i, this.#now())
+        this.monitor.connected(node.i, this.#clock.now())
         return
       case 'disconnected':
         this.monitor.disconnected(node.i)
@@ -127,7 +178,7 @@ export class ForkService {
 
   /** Evaluates the monitor, logs what started or ended, and publishes the panel if it changed. */
   evaluate (): void {
-    const now = this.#now()
+    const now = this.#clock.now()
     for (const event of this.monitor.evaluate(now)) this.#logEvent(event)
     const panels = this.monitor.panels(now)
     const text = JSON.stringify(panels)
@@ -142,27 +193,39 @@ export class ForkService {
     const text = JSON.stringify(medians)
     if (text === this.#lastMedians) return
     this.#lastMedians = text
-    const message: PropagationMessage = { t: 'prop', at: this.#now(), medians }
+    const message: PropagationMessage = { t: 'prop', at: this.#clock.now(), medians }
     this.#publish('prop', encodeFeedMessage(message))
   }
 
   #logEvent (event: MonitorEvent): void {
-    const record = this.#record(event.genesis, event.fork)
+    const record = this.#describe(event.genesis, event.fork)
     if (event.kind === 'fork_started') {
       log('fork %d started at height %s: %d sides', record.id, record.splitHeight ?? '?', record.sides.length)
-      this.#log.push(record)
-      if (this.#log.length > FORK_LOG_SIZE) this.#log.shift()
+      this.#logged(FORK_BEGAN, record)
     } else {
       log('fork %d ended after %d ms, %d deep', record.id, record.durationMs ?? 0, record.depth)
-      const k = this.#log.findIndex(entry => entry.id === record.id)
-      if (k >= 0) this.#log[k] = record
-      else this.#log.push(record)
+      this.#logged(FORK_ENDED, record)
     }
-    this.#sink?.fork(event.kind, record)
   }
 
-  /** A tracked fork with its nodes named, as the log keeps it. */
-  #record (genesis: string | null, fork: TrackedFork): ForkRecord {
+  /** Into the memory log and the record: began at its start, ended at its end (relay clock),
+   *  so ?at= shows a fork from when its heads first differed. The peers are the nodes off the
+   *  largest side, named (the ones the fork concerns); data is the whole log entry. */
+  #logged (kind: typeof FORK_BEGAN | typeof FORK_ENDED, record: ForkRecord): void {
+    const k = this.#log.findIndex(entry => entry.id === record.id)
+    if (k >= 0) this.#log[k] = record
+    else {
+      this.#log.push(record)
+      if (this.#log.length > FORK_LOG_SIZE) this.#log.shift()
+    }
+    const at = kind === FORK_BEGAN ? record.startedAt : record.endedAt ?? this.#clock.now()
+    const peers = record.sides.filter(side => !side.largest).flatMap(side => side.nodes.map(node => node.peerId))
+    this.#record?.event(at, kind, peers, { ...record })
+  }
+
+  /** A tracked fork with its nodes named, as the log keeps it (nicknames and clients as the
+   *  registry has them now, which is when the fork began or ended). */
+  #describe (genesis: string | null, fork: TrackedFork): ForkRecord {
     return {
       id: fork.id,
       genesis,

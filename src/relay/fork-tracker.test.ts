@@ -173,6 +173,26 @@ describe('ForkTracker', () => {
     assert.deepEqual(net.kinds(), ['fork_started', 'fork_ended'], 'one fork')
   })
 
+  it('logs the sides at the fork\'s widest: nodes that joined the minority for a while are named on it', () => {
+    const net = new Devnet()
+    const all = [0, 1, 2, 3, 4, 5, 6]
+    steady(net, all, 1, 10)
+    // 6 goes off alone for 8 blocks; 4 and 5 follow it for 2 of them, then come back
+    for (let h = 11; h <= 18; h++) {
+      const off = h >= 13 && h <= 14 ? [4, 5, 6] : [6]
+      for (const i of all) net.set(i, h, key(off.includes(i) ? `f${h}` : `m${h}`))
+      net.run(BLOCK)
+    }
+    for (let h = 19; h <= 21; h++) {
+      for (const i of all) net.set(i, h, key(`m${h}`))
+      net.run(BLOCK)
+    }
+    assert.deepEqual(net.kinds(), ['fork_started', 'fork_ended'], 'one fork')
+    const ended = net.events[1]?.fork
+    assert.deepEqual(ended?.sides.map(side => side.nodes), [[0, 1, 2, 3], [4, 5, 6]], 'the three that were off at once')
+    assert.equal(ended?.sides[1]?.tipHead, key('f18'), 'with the side\'s latest tip')
+  })
+
   it('keeps the lines right when the first node onto the new head comes from the losing branch', () => {
     const net = new Devnet()
     steady(net, [0, 1, 2, 3, 4], 1, 5)

@@ -485,7 +485,7 @@ export class ForkTracker {
     if (evidenced.length > 0) this.#lastEvidencedAt = now
     if (this.#fork === null && called.length > 0 && largest !== undefined) {
       const startedAt = Math.min(...called.map(sinceOf))
-      this.#fork = { id: this.#nextForkId(), startedAt, calledAt: now, endedAt: null, splitHeight: null, depth: 0, tally: new Map(), tips: new Map() }
+      this.#fork = { id: this.#nextForkId(), startedAt, calledAt: now, endedAt: null, splitHeight: null, depth: 0, tally: new Map(), tips: new Map(), widestOff: -1, widest: new Map() }
       this.#updateFork(largest, evidenced)
       events.push({ kind: 'fork_started', fork: reported(this.#fork) })
     } else if (this.#fork !== null && largest !== undefined && evidenced.length > 0) {
@@ -539,8 +539,8 @@ export class ForkTracker {
     const depth = Math.max(...called.map(branch => Math.max(branch.tip.height, largest.tip.height) - bottom(branch)))
     fork.depth = Math.max(fork.depth, depth)
     if (fork.splitHeight === null || (lowest !== null && lowest < fork.splitHeight)) fork.splitHeight = lowest
-    // the log's sides: each node on the side it was on for most of the fork (a moment of
-    // propagation, or a node's late beat, does not move it), each side with its latest tip
+    // each node's tally of sides, for a node not seen at the widest (below): the side it was
+    // on for most of the fork; each side with its latest tip
     const keyOf = (branch: Branch): string => branch === largest ? 'largest' : branch.split === null ? 'root' : `r${find(branch.split).id}`
     for (const branch of [largest, ...called]) {
       const key = keyOf(branch)
@@ -549,6 +549,20 @@ export class ForkTracker {
         let counts = fork.tally.get(node.i)
         if (counts === undefined) fork.tally.set(node.i, counts = new Map())
         counts.set(key, (counts.get(key) ?? 0) + 1)
+      }
+    }
+    // the log's sides are the fork at its widest: the evaluation with the most nodes off the
+    // largest branch (the first such), so a node that joined the minority for part of the fork
+    // is named on it; the tally settles a node seen nowhere then
+    const off = called.reduce((sum, branch) => sum + branch.nodes.length, 0)
+    if (off > fork.widestOff) {
+      fork.widestOff = off
+      fork.widest.clear()
+      for (const branch of [largest, ...called]) {
+        const key = keyOf(branch)
+        const list = fork.widest.get(key) ?? []
+        for (const node of branch.nodes) list.push(node.i)
+        fork.widest.set(key, list)
       }
     }
   }
@@ -741,14 +755,24 @@ function representativeHead (round: Round): string {
 interface OpenTrackedFork extends Omit<TrackedFork, 'sides'> {
   /** node → side key ('largest', or the split it went off at) → evaluations it was seen there */
   readonly tally: Map<number, Map<string, number>>
+  /** the most nodes seen off the largest branch at once, and side key → its nodes then */
+  widestOff: number
+  readonly widest: Map<string, number[]>
   /** side key → its latest tip */
   readonly tips: Map<string, { tipHeight: number, tipHead: string }>
 }
 
-/** The fork as reported: each node on the side it was seen on most, the largest side first. */
+/** The fork as reported: each node on the side it was on at the fork's widest (one not seen
+ *  then: the side it was seen on most), the largest side first, each with its latest tip. */
 function reported (fork: OpenTrackedFork): TrackedFork {
   const members = new Map<string, number[]>()
+  const placed = new Set<number>()
+  for (const [key, nodes] of fork.widest) {
+    members.set(key, [...nodes])
+    for (const i of nodes) placed.add(i)
+  }
   for (const [i, counts] of fork.tally) {
+    if (placed.has(i)) continue
     let side = ''
     let most = 0
     for (const [key, count] of counts) {
@@ -768,6 +792,6 @@ function reported (fork: OpenTrackedFork): TrackedFork {
     sides.push({ ...tip, largest: key === 'largest', nodes })
   }
   sides.sort((a, b) => Number(b.largest) - Number(a.largest) || b.nodes.length - a.nodes.length)
-  const { tally: _t, tips: _s, ...rest } = fork
+  const { tally: _t, tips: _s, widest: _w, widestOff: _o, ...rest } = fork
   return { ...rest, sides }
 }

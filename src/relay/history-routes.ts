@@ -6,10 +6,11 @@ import { createGzip } from 'node:zlib'
 import { parseMoment } from '../protocol/moment.ts'
 import { acceptsGzip } from './http-server.ts'
 import {
-  DEFAULT_HISTORY_POINTS, historyHeaderLine, historyNodeLine, InvalidQueryError, MAX_EVENTS_PER_REQUEST, MAX_HISTORY_POINTS,
+  DEFAULT_FORKS_PER_REQUEST, DEFAULT_HISTORY_POINTS, historyHeaderLine, historyNodeLine, InvalidQueryError, MAX_EVENTS_PER_REQUEST, MAX_FORKS_PER_REQUEST, MAX_HISTORY_POINTS,
   RecordBusyError, RecordUnavailableError
 } from './record/index.ts'
-import type { EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt } from './record/index.ts'
+import type { ForkRecord } from '../protocol/forks.ts'
+import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt } from './record/index.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Writable } from 'node:stream'
 
@@ -30,6 +31,8 @@ export interface RecordReadable {
   history: (query: HistoryQuery) => Promise<HistoryResult>
   stateAt: (at: number) => Promise<NodeAt[]>
   events: (query: EventsQuery) => Promise<EventsResult>
+  /** the fork log (a record before it has none: an older relay's replay reads it as empty) */
+  forks?: (query: ForksQuery) => Promise<ForkRecord[]>
 }
 
 export interface HistoryRoutesInit {
@@ -147,5 +150,29 @@ export async function serveHistory (init: HistoryRoutesInit, url: URL, req: Inco
       throw err
     }
     return true
+  }
+}
+
+/**
+ * /api/forks: the fork log over [from, to] (from defaults to the record's beginning, to to
+ * now), newest first, at most `limit`. Public like /api/nodes (a viewer allowlist keeps node
+ * histories to the feed, not the fork log the relay always showed).
+ */
+export async function serveForks (read: (query: ForksQuery) => Promise<ForkRecord[]>, now: number, url: URL, res: ServerResponse): Promise<void> {
+  try {
+    const to = moment(url, 'to', now, now)
+    const from = moment(url, 'from', 0, now)
+    if (to <= from) throw new BadParamError('to= must be after from=')
+    const limit = count(url, 'limit', DEFAULT_FORKS_PER_REQUEST, MAX_FORKS_PER_REQUEST)
+    sendJson(res, 200, await read({ from, to, limit }))
+  } catch (err) {
+    if (err instanceof BadParamError || err instanceof InvalidQueryError) {
+      sendJson(res, 400, { error: err.message })
+    } else if (err instanceof RecordBusyError) {
+      res.setHeader('retry-after', '1')
+      sendJson(res, 503, { error: err.message })
+    } else {
+      throw err
+    }
   }
 }

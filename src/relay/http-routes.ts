@@ -4,8 +4,9 @@ import type { Clock } from '../p2p/clock.ts'
 import type { RelayAddresses } from './addresses.ts'
 import type { FeedService } from './feed-service.ts'
 import type { ForkService } from './fork-service.ts'
-import { serveHistory } from './history-routes.ts'
+import { serveForks, serveHistory } from './history-routes.ts'
 import type { RecordReadable } from './history-routes.ts'
+import type { ForksQuery } from './record/index.ts'
 import type { HttpRoutes } from './http-server.ts'
 import type { RelayMetrics } from './metrics.ts'
 import type { NodeRegistry } from './registry.ts'
@@ -15,7 +16,7 @@ export interface RelayRoutesComponents {
   addresses: RelayAddresses
   registry: NodeRegistry
   feed: FeedService
-  /** the fork monitor; none in a replay (the record keeps no fork log yet): /api/forks is empty */
+  /** the fork monitor; none in a replay: /api/forks reads the record alone */
   forks?: ForkService
   metrics: RelayMetrics
   /** a relay that picks its viewers shows node histories only over the feed, to them */
@@ -43,7 +44,12 @@ export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
       ...relayInfoExtra
     }),
     nodes: () => Array.from(registry.nodes(), node => node.record),
-    forks: () => forks?.forks() ?? [],
+    forks: async (url, res) => {
+      const read = forks != null
+        ? async (query: ForksQuery) => await forks.forks(query)
+        : async (query: ForksQuery) => await (record?.forks?.(query) ?? Promise.resolve([]))
+      await serveForks(read, clock.now(), url, res)
+    },
     snapshot: () => viewerAllowlist ? null : feed.snapshotBytes(),
     health: () => ({
       ok: true,

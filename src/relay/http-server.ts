@@ -133,8 +133,8 @@ export interface HttpRoutes {
   health: () => { ok: boolean, [key: string]: unknown }
   /** Prometheus text exposition format 0.0.4 */
   metrics: () => Promise<string>
-  /** the fork log, newest first */
-  forks: () => unknown
+  /** /api/forks: the fork log, newest first (answers the request itself: it reads the record) */
+  forks: (url: URL, res: ServerResponse) => Promise<void>
   /** answers the history record's paths (/api/history, /api/events, /api/state); false for others */
   history?: (url: URL, req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 }
@@ -332,7 +332,7 @@ export class HttpServer {
         sendJson(res, 200, routes.nodes())
         return
       case '/api/forks':
-        sendJson(res, 200, routes.forks())
+        await routes.forks(url, res)
         return
       case '/api/snapshot':
         await sendSnapshot(req, res, this.#snapshots)

@@ -69,7 +69,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     ...(init.quietProbe != null ? { probe: init.quietProbe } : {}),
     clock
   })({ registry, metrics, registrar: libp2p, relayPeerId: peerId })
-  const forks = forkService()({ registry, metrics, publish: (key, bytes) => { feed.publish(key, bytes) } })
+  const forks = forkService({ clock })({ registry, metrics, publish: (key, bytes) => { feed.publish(key, bytes) }, record: history.record })
   mainNetwork = () => forks.monitor.main
   const http = httpServer({
     host,

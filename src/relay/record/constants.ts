@@ -86,3 +86,12 @@ export const MAX_CONCURRENT_QUERIES = 4
 // A gap longer than this between the last flush before a restart and the start is recorded
 // as a record_gap event
 export const MIN_GAP_MS = 2_000
+
+// The meta key that holds the highest fork id written: fork ids go on from it after a restart,
+// even once retention has deleted the fork's events
+export const LAST_FORK_ID = 'last_fork_id'
+
+// Forks one /api/forks answer holds, newest first, by default and at most (a fork is two
+// events of up to a few hundred named nodes: 1,000 is a few MB at worst)
+export const DEFAULT_FORKS_PER_REQUEST = 200
+export const MAX_FORKS_PER_REQUEST = 1_000

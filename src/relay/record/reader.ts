@@ -4,12 +4,14 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { decodeJournal, decodeSegment, scanSegment } from './blobs.ts'
 import {
-  DEFAULT_HISTORY_POINTS, MAX_EVENTS_PER_REQUEST, MAX_HISTORY_CELLS, MAX_HISTORY_POINTS, RAW_MAX_WINDOW_MS, READ_CHUNK_ROWS, ROLLUP_LEVELS_MS,
+  DEFAULT_FORKS_PER_REQUEST, DEFAULT_HISTORY_POINTS, MAX_EVENTS_PER_REQUEST, MAX_FORKS_PER_REQUEST, MAX_HISTORY_CELLS, MAX_HISTORY_POINTS, RAW_MAX_WINDOW_MS, READ_CHUNK_ROWS, ROLLUP_LEVELS_MS,
   SEGMENT_MS
 } from './constants.ts'
 import { IdResolver, loadState, resolveStates, SEG_CONNECTED } from './state.ts'
 import { CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO, CHANGE_STALE, CHANGE_SYNCING } from './types.ts'
-import type { ChangeKind, EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt, NodeInfo, NodeSeries, RecordedEvent } from './types.ts'
+import { FORK_BEGAN, FORK_ENDED } from '../../protocol/forks.ts'
+import type { ForkRecord } from '../../protocol/forks.ts'
+import type { ChangeKind, EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt, NodeInfo, NodeSeries, RecordedEvent } from './types.ts'
 import type { DatabaseSync } from 'node:sqlite'
 
 export class InvalidQueryError extends Error {
@@ -303,6 +305,39 @@ export function readEvents (db: DatabaseSync, query: EventsQuery): EventsResult 
   const last = events[events.length - 1]
   if (rows.length > limit && last != null) result.next = last.id
   return result
+}
+
+/**
+ * The fork log over [from, to]: each fork with an event (began, ended) in the window, as its
+ * latest event there says (so a fork that ended after `to` is open as of `to`), at most
+ * `limit`, those with the latest events first; returned newest first (by id).
+ */
+export function readForks (db: DatabaseSync, query: ForksQuery): ForkRecord[] {
+  checkRange(query.from, query.to)
+  const limit = Math.min(MAX_FORKS_PER_REQUEST, Math.max(1, Math.floor(query.limit ?? DEFAULT_FORKS_PER_REQUEST)))
+  const rows = db.prepare('SELECT data FROM event WHERE kind IN (?, ?) AND t >= ? AND t <= ? ORDER BY t DESC, id DESC')
+    .iterate(FORK_BEGAN, FORK_ENDED, query.from, query.to) as Iterable<{ data: string | null }>
+  const forks = new Map<number, ForkRecord>()
+  for (const row of rows) {
+    const fork = parseForkRecord(row.data)
+    // its later event is in already (a fork's two events: at most 2·limit rows are read)
+    if (fork === null || forks.has(fork.id)) continue
+    if (forks.size >= limit) break
+    forks.set(fork.id, fork)
+  }
+  return [...forks.values()].sort((a, b) => b.id - a.id)
+}
+
+/** A fork event's data, as the relay wrote it; null for anything else (a damaged row). */
+function parseForkRecord (json: string | null): ForkRecord | null {
+  if (json == null) return null
+  try {
+    const value = JSON.parse(json) as Partial<ForkRecord> | null
+    if (value == null || typeof value !== 'object' || !Number.isSafeInteger(value.id) || typeof value.startedAt !== 'number' || !Array.isArray(value.sides)) return null
+    return value as ForkRecord
+  } catch {
+    return null
+  }
 }
 
 function parseStrings (json: string): string[] {

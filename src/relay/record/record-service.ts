@@ -15,7 +15,7 @@ import {
   RETENTION_INTERVAL_MS, WAL_BACKSTOP_PAGES, WAL_LIMIT_BYTES
 } from './constants.ts'
 import { ChangeQueue } from './queue.ts'
-import { readChanges, readEvents, readHistory, readStateAt } from './reader.ts'
+import { readChanges, readEvents, readForks, readHistory, readStateAt } from './reader.ts'
 import type { ReplayChange } from './reader.ts'
 import { openOrReplaceRecord, openRecordReader, setMaxBytes, sqliteCode, SQLITE_FULL, SQLITE_IOERR, usedBytes } from './schema.ts'
 import {
@@ -23,7 +23,8 @@ import {
   CHANGE_STALE, CHANGE_SYNCING
 } from './types.ts'
 import { RecordWriter } from './writer.ts'
-import type { BeatInput, EventsQuery, EventsResult, HistoryQuery, HistoryResult, NodeAt, NodeInfo } from './types.ts'
+import type { ForkRecord } from '../../protocol/forks.ts'
+import type { BeatInput, EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt, NodeInfo } from './types.ts'
 import type { PendingEvent, RetentionResult } from './writer.ts'
 import type { DatabaseSync } from 'node:sqlite'
 
@@ -488,6 +489,21 @@ export class HistoryRecord {
     return await this.#queriesOrThrow().events(query)
   }
 
+  async forks (query: ForksQuery): Promise<ForkRecord[]> {
+    return await this.#queriesOrThrow().forks(query)
+  }
+
+  /** The highest fork id written to the record, 0 when none (or no record): the fork log's
+   *  ids go on from it after a restart. Read once, at the fork service's start. */
+  lastForkId (): number {
+    try {
+      return this.#writer?.lastForkId() ?? 0
+    } catch (err) {
+      log.error('the record\'s last fork id could not be read: %e', err)
+      return 0
+    }
+  }
+
   /** The recorded changes in (from, to], oldest first, a minute's worth at a time (replay). */
   changes (from: number, to: number, signal?: AbortSignal): AsyncGenerator<ReplayChange[]> {
     return this.#queriesOrThrow().changes(from, to, signal)
@@ -529,6 +545,10 @@ export class RecordQueries {
 
   async events (query: EventsQuery): Promise<EventsResult> {
     return await this.#query(db => readEvents(db, query))
+  }
+
+  async forks (query: ForksQuery): Promise<ForkRecord[]> {
+    return await this.#query(db => readForks(db, query))
   }
 
   /** What the record covers: from its oldest keyframe to its last write (null when empty). */

@@ -125,6 +125,9 @@ export function openRecordFile (file: string, options: OpenOptions = {}): Databa
     db.prepare('SELECT count(*) FROM sqlite_schema').get()
     applyPragmas(db, options)
     createOrCheck(db, file)
+    // the fork log reads its two kinds of event by time (/api/forks); an index a record made
+    // before the fork log gains on open (an added index is no new schema: older relays ignore it)
+    db.exec('CREATE INDEX IF NOT EXISTS event_kind ON event (kind, t)')
     return db
   } catch (err) {
     try { db.close() } catch {}

@@ -66,3 +66,10 @@ export interface EventsQuery {
 }
 
 export type EventsResult = EventsAnswer
+
+export interface ForksQuery {
+  from: number
+  to: number
+  /** at most this many forks; default DEFAULT_FORKS_PER_REQUEST, at most MAX_FORKS_PER_REQUEST */
+  limit?: number
+}

@@ -4,7 +4,8 @@
 // from the changes and from the `now` each call is given, so tests run it on a fake clock.
 import { logger } from '@libp2p/logger'
 import { JournalEncoder, SegmentEncoder, decodeJournal } from './blobs.ts'
-import { INTERN_EPOCH_MS, KEYFRAME_MS, MAX_INTERNED, ROLLUP_LEVELS_MS, SEGMENT_MS, SIZE_HIGH_WATER } from './constants.ts'
+import { FORK_BEGAN } from '../../protocol/forks.ts'
+import { INTERN_EPOCH_MS, KEYFRAME_MS, LAST_FORK_ID, MAX_INTERNED, ROLLUP_LEVELS_MS, SEGMENT_MS, SIZE_HIGH_WATER } from './constants.ts'
 import { usedBytes } from './schema.ts'
 import { flagsOf, IdResolver, infoKey, loadState, SEG_CONNECTED, SEG_NO_BEAT, SEG_OTHER } from './state.ts'
 import {
@@ -514,6 +515,15 @@ export class RecordWriter {
   #writeEvent (event: PendingEvent): void {
     const t = Math.round(event.at)
     this.#s.eventInsert!.run(t, event.kind, JSON.stringify(event.peers), event.data == null ? null : JSON.stringify(event.data))
+    // the fork log's numbering outlives the events retention deletes: a relay started again
+    // goes on from here (src/relay/fork-service.ts)
+    const forkId = event.kind === FORK_BEGAN ? event.data?.id : undefined
+    if (typeof forkId === 'number' && Number.isSafeInteger(forkId) && forkId > (this.#meta(LAST_FORK_ID) ?? 0)) this.#s.metaSet!.run(LAST_FORK_ID, forkId)
+  }
+
+  /** The highest fork id the record has seen (0: none). */
+  lastForkId (): number {
+    return this.#meta(LAST_FORK_ID) ?? 0
   }
 
   /**
