@@ -59,6 +59,8 @@ test('after the relay is killed and restarted the page is live again by itself, 
   await page.goto(`${relay.info.httpUrl}/`)
   await expect(connection(page)).toHaveText(/Live/)
   await expect(row(page, nickname)).toBeVisible()
+  // the best height tile says a number once a node has one (it shows "–" before the first)
+  await expect.poll(async () => await bestHeight(page)).not.toBeNaN()
   const bestBefore = await bestHeight(page)
 
   await relay.kill()

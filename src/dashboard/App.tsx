@@ -10,6 +10,7 @@ import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
 import { LazyPart } from './LazyPart.tsx'
 import type { NodeView } from '../store/view.ts'
 import type { NetworkChoice } from '../store/forks-view.ts'
+import { ABANDONED } from '../protocol/forks.ts'
 import { THEMES, themeVariables } from './theme.ts'
 import type { DashboardParams } from './url-params.ts'
 import { clientOf, formatClock, formatDuration, shortPeerId } from './format.ts'
@@ -19,6 +20,8 @@ import type { TimeTravel } from './time-travel.ts'
 
 // "seconds ago", countdowns and the chart window move once a second
 const TICK_MS = 1000
+// The fork panel's share of the screen's height while it shows branches
+const FORK_PANEL_VH = 27
 
 // Loaded after the first paint (bench: the bundle row): the fork panel's data only ever comes
 // over the feed, whose code loads after it too, and the event list's from a request made after
@@ -89,6 +92,12 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
   const mainSize = useElementSize(main)
   // the client column, while any node says its client (watched nodes; go-filecoin does not)
   const showClient = useMemo(() => view.nodes.some(node => node.node.client !== null), [view.nodes])
+  // one chain, nothing differing, no round seen in part and none left behind in the heights
+  // shown: the panel is its one line of state, and its height goes to the table and the chart;
+  // it opens the moment heads differ, and stays open while such rounds are in view
+  const panel = view.network.panel
+  const oneChain = panel !== null && panel.fork === null && panel.divergingSince === null && panel.branches.length <= 1 &&
+    panel.columns.every(column => column.rounds.every(round => round.branch !== ABANDONED && round.views <= 1))
   const share = mainSize.height > 0 ? tableShare(view.nodes.length, mainSize.width, mainSize.height, rootRem(), showClient ? CLIENT_COLUMN_EM : 0) : 0.5
 
   useLayoutEffect(() => {
@@ -109,7 +118,7 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
     // time travel is not greyed: the banner says it is a recorded moment, and it is read as one
     <div
       className={frozen !== null ? 'app recorded' : view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}
-      style={frozen !== null || replaying !== null ? { gridTemplateRows: 'auto auto auto minmax(0, 1fr)' } : undefined}
+      style={{ gridTemplateRows: frozen !== null || replaying !== null ? 'auto auto auto minmax(0, 1fr)' : `auto auto ${oneChain ? 'auto' : `minmax(0, ${FORK_PANEL_VH}vh)`} minmax(0, 1fr)` }}
     >
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
@@ -141,24 +150,25 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
       )}
       <SummaryBar view={view} watched={watched} />
       {/* the fork panel is the live fork monitor's: a recorded moment or a replay has none (the
-          record keeps no fork log yet), and an empty panel there would read as "no fork" */}
+          record keeps the fork log, which their event list shows), and an empty panel there
+          would read as "no fork" */}
       {frozen === null && replaying === null && (
         <LazyPart placeholder={<section className='fork-panel' />}>
-          <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} />
+          <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} compact={oneChain} />
         </LazyPart>
       )}
-      <div className={params.events ? 'body with-events' : 'body'}>
-        <main className='main' ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
-          <HeightChart view={view} theme={theme} />
-          <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />
-        </main>
+      {/* the event list beside the chart, the table under both at the full width: a wall's
+          fifty rows need the width for two columns of readable type */}
+      <main className={params.events ? 'main with-events' : 'main'} ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
+        <HeightChart view={view} theme={theme} />
         {/* a recorded moment or a replay shows its events at the recorded times, not as the page's clock has them */}
         {params.events && (
           <LazyPart placeholder={<aside className='events' aria-label='Events' />}>
             <EventPanel log={events} nodes={view.nodes} clockOffsetMs={frozen !== null || replaying !== null ? 0 : view.clockOffsetMs} />
           </LazyPart>
         )}
-      </div>
+        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />
+      </main>
     </div>
   )
 }

@@ -22,6 +22,8 @@ export interface ForkPanelProps {
   nowSecond: number
   /** client and version per node, for the lanes' groups (null: not known) */
   clientOf: (node: NodeEntry) => string | null
+  /** one chain and nothing to draw: only the state line (its words say the rest) */
+  compact?: boolean
 }
 
 /** A node's name on the wall: its nickname, or the tail of its peer ID. */
@@ -35,7 +37,7 @@ function nameOf (node: NodeEntry | undefined): string {
  * "+N" where they do not fit), each branch a lane with lines to where it split; the largest
  * calm, others loud. Built for a wall: sizes in rem, state in words as well as colour.
  */
-export const ForkPanel = memo(function ForkPanel ({ panel, absent, entries, byIndex, nowSecond, clientOf }: ForkPanelProps) {
+export const ForkPanel = memo(function ForkPanel ({ panel, absent, entries, byIndex, nowSecond, clientOf, compact = false }: ForkPanelProps) {
   const box = useRef<HTMLDivElement>(null)
   const { width, height } = useElementSize(box)
   const rem = width > 0 ? rootRem() : 16
@@ -47,8 +49,8 @@ export const ForkPanel = memo(function ForkPanel ({ panel, absent, entries, byIn
         <span className='fp-label'>Branches</span>
         <span className='fp-state' data-testid='fork-state'>{state.text}</span>
       </header>
-      <div className='fp-body' ref={box}>
-        {panel !== null && width > 0 && height > 0 && <PanelBody panel={panel} width={width} height={height} rem={rem} entries={entries} byIndex={byIndex} clientOf={clientOf} />}
+      <div className='fp-body' ref={box} hidden={compact}>
+        {!compact && panel !== null && width > 0 && height > 0 && <PanelBody panel={panel} width={width} height={height} rem={rem} entries={entries} byIndex={byIndex} clientOf={clientOf} />}
       </div>
     </section>
   )

@@ -111,6 +111,14 @@ describe('tableLayout', () => {
     assert.equal(layout.fontSize, tableLayout(4, width, 10_000, rem).fontSize, 'as large as any height would make it')
   })
 
+  it('gives the table all the height it may have when even that cuts rows at the smallest type', () => {
+    // fifty nodes in a short space: every row the table loses to the chart is a node not shown
+    const share = tableShare(50, 1880, 400, rem)
+    const most = tableLayout(50, 1880, 0.75 * 400, rem)
+    assert.ok(most.hidden > 0, 'the space cuts rows even at the largest share')
+    assert.equal(tableLayout(50, 1880, share * 400, rem).hidden, most.hidden)
+  })
+
   it('cuts rows, with a count, when even the smallest type cannot fit them, never overflowing the width', () => {
     const layout = tableLayout(1000, 1880, 600, rem)
     assert.ok(layout.hidden > 0)

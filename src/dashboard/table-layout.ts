@@ -2,7 +2,7 @@
 // node fits without scrolling, as large as the space allows. Pure, so it is tested in Node.
 
 // A row is this many times its font size tall
-const ROW_EM = 1.4
+const ROW_EM = 1.3
 // A table column (all nine fields, padding included) is this many ems of its font wide: the
 // fixed widths in styles.css (46.4, with the propagation column) and about 8 for the nickname
 export const COLUMN_EM = 55
@@ -19,16 +19,19 @@ const GAP_REM = 1.5
 // The table takes what it needs for the largest type, within these shares of the space it
 // shares with the chart: a few nodes leave the chart most of the screen, fifty take most of it
 const MIN_TABLE_SHARE = 0.35
-const MAX_TABLE_SHARE = 0.68
+const MAX_TABLE_SHARE = 0.75
 
 /** The share of `height` the table should take so its type is as large as it can be: as large
  *  as the width allows, when the width is what limits it (a narrow table, the event list
  *  beside it), so the table never takes height its type cannot use. */
 export function tableShare (count: number, width: number, height: number, rem: number, extraEm = 0): number {
-  // the type with all the height there is: no share can do better
-  const target = Math.min(MAX_FONT_REM * rem, tableLayout(count, width, height * MAX_TABLE_SHARE, rem, extraEm).fontSize)
+  // the type and the rows shown with all the height there is: no share can do better
+  const best = tableLayout(count, width, height * MAX_TABLE_SHARE, rem, extraEm)
+  const target = Math.min(MAX_FONT_REM * rem, best.fontSize)
   for (let share = MIN_TABLE_SHARE; share < MAX_TABLE_SHARE; share += 0.01) {
-    if (tableLayout(count, width, share * height, rem, extraEm).fontSize >= target - 0.5) return share
+    const layout = tableLayout(count, width, share * height, rem, extraEm)
+    // rows cut at the smallest type: only the height that shows as many as the most can
+    if (layout.fontSize >= target - 0.5 && layout.hidden <= best.hidden) return share
   }
   return MAX_TABLE_SHARE
 }
