@@ -12,7 +12,7 @@
 import { headBlocks } from '../protocol/heads.ts'
 import { ABANDONED, FORK_BLOCKS, PANEL_HEIGHTS, PANEL_ROUNDS_PER_HEIGHT, PROPAGATION_BLOCKS, PROPAGATION_EDGES_MS, PROPAGATION_MIN_SAMPLES, PROPAGATION_SAMPLES, TRUNK } from '../protocol/forks.ts'
 import { DEFAULT_BLOCK_TIME_MS, median, nextBeatPeriod, nextBlockTime, staleAfterMs } from '../protocol/status-rules.ts'
-import type { OpenFork, PanelBranch, PanelColumn, PanelRound, PropagationHistogram } from '../protocol/forks.ts'
+import type { NetworkPanel, PanelBranch, PanelColumn, PanelRound, PropagationHistogram } from '../protocol/forks.ts'
 
 // Heights below the largest branch's tip that rounds are kept for: lines long enough to find
 // the split of a fork a few dozen blocks deep; a node further behind is not placed on a line
@@ -88,13 +88,7 @@ export type ForkTrackerEvent =
   | { kind: 'fork_ended', fork: TrackedFork }
 
 /** The panel's part that one tracker knows (the network's identity is its caller's). */
-export interface TrackerPanel {
-  blockTimeMs: number | null
-  columns: PanelColumn[]
-  branches: PanelBranch[]
-  fork: OpenFork | null
-  divergingSince: number | null
-  propagation: PropagationHistogram
+export interface TrackerPanel extends Pick<NetworkPanel, 'blockTimeMs' | 'columns' | 'branches' | 'fork' | 'divergingSince' | 'propagation'> {
   /** live nodes placed on a round */
   placed: number
 }
