@@ -3,7 +3,7 @@ import { writeFileSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, before, describe, it } from 'node:test'
-import { FULL_DISK_RETRY_MS, KEYFRAME_MS, RECORD_FILE, ROLLUP_LEVELS_MS, SEGMENT_MS } from './constants.ts'
+import { FINE_MS, FULL_DISK_RETRY_MS, KEYFRAME_MS, RECORD_FILE, ROLLUP_LEVELS_MS, SEGMENT_MS } from './constants.ts'
 import { HistoryRecord } from './record-service.ts'
 import { comparable, FakeClock, headOf, manualRecord, Model, script, T0, tempDir } from '../../testing/record.ts'
 import type { ModelEvent } from '../../testing/record.ts'
@@ -233,7 +233,7 @@ describe('history record over long windows', () => {
         assert.ok(result.buckets <= points + 1, `${result.buckets} buckets for ${points} points`)
         checkHistory(result, model, new Set(), `level ${String(result.source)}`)
       }
-      assert.deepEqual([...levels], [SEGMENT_MS, ...ROLLUP_LEVELS_MS])
+      assert.deepEqual([...levels], [FINE_MS, ...ROLLUP_LEVELS_MS])
     } finally {
       await record.stop()
       await remove()

@@ -272,8 +272,10 @@ export class IdResolver {
   readonly #headStmt
   readonly #infoStmt
   readonly #nodeStmt
+  readonly #db: DatabaseSync
 
   constructor (db: DatabaseSync) {
+    this.#db = db
     this.#headStmt = db.prepare('SELECT text FROM head WHERE id = ?')
     this.#infoStmt = db.prepare('SELECT json FROM info WHERE id = ?')
     this.#nodeStmt = db.prepare('SELECT peer, first_t FROM node WHERE id = ?')
@@ -297,6 +299,22 @@ export class IdResolver {
       this.#infos.set(id, info)
     }
     return info
+  }
+
+  /** Every node's peer ID in one query (a history names them all: a query each costs more). */
+  loadNodes (): void {
+    for (const row of this.#db.prepare('SELECT id, peer, first_t FROM node').iterate() as Iterable<{ id: number, peer: string, first_t: number }>) {
+      this.#nodes.set(Number(row.id), { peer: row.peer, firstSeenAt: Number(row.first_t) })
+    }
+  }
+
+  /** These infos in one query. */
+  loadInfos (ids: Iterable<number>): void {
+    const wanted = [...new Set(ids)].filter(id => id !== 0 && !this.#infos.has(id))
+    if (wanted.length === 0) return
+    for (const row of this.#db.prepare('SELECT id, json FROM info WHERE id IN (SELECT value FROM json_each(?))').iterate(JSON.stringify(wanted)) as Iterable<{ id: number, json: string }>) {
+      this.#infos.set(Number(row.id), parseInfo(row.json))
+    }
   }
 
   node (id: number): { peer: string, firstSeenAt: number } | undefined {
