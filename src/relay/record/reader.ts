@@ -225,7 +225,7 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
 
     // a stored summary (roll rows, segments' columns: records before packs)
     const summary = (node: number, t: number, h: number, lo: number, hi: number, c: number): void => {
-      if (t <= from || t > to || !keep(node)) return
+      if (t < from || t > to || !keep(node)) return
       const s = seriesOf(node)
       s.sample(t, h, h - lo, h + hi)
       s.connect(t, (c & SEG_CONNECTED) !== 0)
@@ -240,13 +240,14 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
         for (const [b, node, t, h, lo, hi, c] of chunk as Array<[number, number, number, number, number, number, number]>) summary(node, b * SEGMENT_MS + t, h, lo, hi, c)
       }
     }
-    // raw changes at or after `after` (after `from` at the window's start: the state at `from`
-    // holds those at it), up to `to`
+    // raw changes at or after `after`, up to `to`. A bucket is [start, end), the first one's
+    // too: a change at `from` is in the state the window begins with and in its first bucket's
+    // lowest and highest, as a stored level's sub-bucket that begins there has it
     let s: Series | undefined
     const beat = (t: number, h: number): void => { s?.sample(t, h, h, h) }
     const connection = (t: number, c: boolean): void => { s?.connect(t, c) }
     const rawRange = async (m0: number, m1: number, after: number): Promise<void> => {
-      const lowT = after > from ? after - 1 : from
+      const lowT = after - 1
       for await (const chunk of keyed(db, 'SELECT b, node, h, data FROM seg WHERE b >= ?', [m0], m1 - 1, signal)) {
         for (const [b, node, h, data] of chunk as Array<[number, number, number, Uint8Array]>) {
           if (!keep(node)) continue
@@ -310,7 +311,7 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
     }
     // the rest from the raw changes: closed minutes' segments, then the journal
     await rawRange(Math.floor(pos / SEGMENT_MS), lastMinute + 1, pos)
-    const lowT = pos > from ? pos - 1 : from
+    const lowT = pos - 1
     const journal = db.prepare('SELECT b, data FROM journal WHERE b >= ? AND b <= ? ORDER BY b, seq')
       .iterate(Math.floor(pos / SEGMENT_MS), lastMinute) as Iterable<{ b: number, data: Uint8Array }>
     for (const row of journal) {
