@@ -216,6 +216,7 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
     for (const state of start.values()) {
       if (keep(state.node)) seriesOf(state.node).begin(state.height, state.connected)
     }
+    await pause(signal)
     // minutes from this one on are still in the journal (not closed: no segment, no pack)
     const openMinute = meta(db, 'open_minute') ?? Math.floor(to / SEGMENT_MS) + 1
     const lastMinute = Math.floor(to / SEGMENT_MS)
@@ -323,6 +324,7 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
       })
       await pause(signal)
     }
+    await pause(signal)
     // names as of the end of the window (or its start, for nodes forgotten within it)
     const end = loadState(db, to).states
     const resolver = new IdResolver(db)
