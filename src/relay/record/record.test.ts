@@ -155,6 +155,20 @@ describe('history record', () => {
     }
   })
 
+  it('answers history and state in a worker thread as the record reads them on its own thread', async () => {
+    const db = openRecordReader(join(dir, RECORD_FILE))
+    try {
+      for (const [from, to, points] of [[T0, T0 + duration, 300], [T0 + 600_000, T0 + 1_200_000, 600]] as const) {
+        assert.deepEqual(await record.history({ from, to, points }), await readHistory(db, { from, to, points }))
+      }
+      const aborted = new AbortController()
+      aborted.abort()
+      await assert.rejects(record.history({ from: T0, to: T0 + duration, signal: aborted.signal }), { name: 'AbortError' })
+    } finally {
+      db.close()
+    }
+  })
+
   it('gives only the peers asked for', async () => {
     const peers = [model.events[0]!.peer, 'not-a-known-peer']
     const result = await record.history({ from: T0, to: T0 + 600_000, points: 10, peers })
