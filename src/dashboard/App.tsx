@@ -121,7 +121,7 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
     // time travel is not greyed: the banner says it is a recorded moment, and it is read as one
     <div
       className={frozen !== null ? 'app recorded' : view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}
-      style={{ gridTemplateRows: `auto ${banner ? 'auto ' : ''}auto ${replaying !== null ? '' : oneChain ? 'auto ' : `minmax(0, ${FORK_PANEL_VH}vh) `}minmax(0, 1fr)` }}
+      style={{ gridTemplateRows: `auto ${banner ? 'auto ' : ''}auto ${oneChain ? 'auto' : `minmax(0, ${FORK_PANEL_VH}vh)`} minmax(0, 1fr)` }}
     >
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
@@ -152,14 +152,11 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
         />
       )}
       <SummaryBar view={view} watched={watched} />
-      {/* the fork panel: the live fork monitor's, or a recorded moment's as the relay rebuilds
-          it from the record; a replay has none (its event list shows the fork log), and an
-          empty panel there would read as "no fork" */}
-      {replaying === null && (
-        <LazyPart placeholder={<section className='fork-panel' />}>
-          <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} compact={oneChain} />
-        </LazyPart>
-      )}
+      {/* the fork panel: the live fork monitor's (a replay's monitor follows the replayed
+          heads), or a recorded moment's as the relay rebuilds it from the record */}
+      <LazyPart placeholder={<section className='fork-panel' />}>
+        <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} compact={oneChain} />
+      </LazyPart>
       {/* the event list beside the chart, the table under both at the full width: a wall's
           fifty rows need the width for two columns of readable type */}
       <main className={params.events ? 'main with-events' : 'main'} ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>

@@ -43,12 +43,15 @@ describe('replay relay', () => {
     try {
       const client = await FeedClient.open(peer, relay.browserAddrs[0] ?? '')
       const seen: string[] = []
+      // the fork panel, as the replay's own fork monitor makes it: nodes per branch
+      const panels: number[][] = []
       client.onMessage = message => {
         const node = 'i' in message ? client.nodes.get(message.i) : undefined
         const name = node?.nickname ?? '?'
         if (message.t === 'hb') seen.push(`${name} ${message.height} ${message.at}`)
         else if (message.t === 'disc') seen.push(`${name} down ${message.at}`)
         else if (message.t === 'node' && client.synced && message.node.connected) seen.push(`${name} up ${message.node.lastHeartbeatAt}`)
+        else if (message.t === 'forks') panels.push(message.networks[0]?.branches.map(branch => branch.nodes) ?? [])
       }
       await relay.finished
       const last = expected.at(-1) ?? ''
@@ -65,6 +68,7 @@ describe('replay relay', () => {
       const recorded = seen.filter(line => expected.includes(line) || line.includes(' down ')).map(near)
       assert.deepEqual(recorded, expected.filter(line => !line.includes(' up ')))
       assert.ok(seen.some(line => line.startsWith('b up') || line.startsWith('b 523')), 'b came back')
+      assert.ok(panels.some(branches => branches.length === 1 && branches[0] === 2), `a fork panel of one chain with both nodes on it, in ${JSON.stringify(panels)}`)
       const info = await (await fetch(`${relay.httpUrl}/relay.json`)).json() as { replay?: { from: number, to: number, speed: number } }
       assert.deepEqual(info.replay, { from: start + 30_000, to: start + 120_000, speed: 20 })
     } finally {
