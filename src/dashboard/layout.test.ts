@@ -74,6 +74,16 @@ describe('layoutLabels', () => {
     assert.ok((labels[1]?.y ?? 0) - (labels[0]?.y ?? 0) >= 20 - 1e-9, 'no overlap')
   })
 
+  it('folds each side\'s lines into one label when forked and majority lines interleave at one height', () => {
+    // a short chart (two labels fit) where the ends come majority, forked, majority, forked
+    const ends = [0, 1, 2, 3, 4, 5].map(k => k % 2 === 0
+      ? { view: view(`main${k}`, [[0, 6]]), y: 40 + k }
+      : { view: view(`fork${k}`, [[0, 6]], 'forked'), y: 40 + k, apart: 'forked' })
+    const labels = layoutLabels(ends, 20, 20, 70)
+    assert.deepEqual(labels.map(label => label.text).sort(), ['fork1 +2', 'main0 +2'])
+    assert.ok(Math.abs((labels[1]?.y ?? 0) - (labels[0]?.y ?? 0)) >= 20 - 1e-9, 'no overlap')
+  })
+
   it('names a node that still beats before an offline one', () => {
     const labels = layoutLabels([
       { view: view('gone', [[0, 1]], 'offline'), y: 50 },
