@@ -113,10 +113,18 @@ describe('tableLayout', () => {
 
   it('gives the table all the height it may have when even that cuts rows at the smallest type', () => {
     // fifty nodes in a short space: every row the table loses to the chart is a node not shown
-    const share = tableShare(50, 1880, 400, rem)
-    const most = tableLayout(50, 1880, 0.75 * 400, rem)
+    const share = tableShare(50, 1880, 500, rem)
+    const most = tableLayout(50, 1880, 0.75 * 500, rem)
     assert.ok(most.hidden > 0, 'the space cuts rows even at the largest share')
-    assert.equal(tableLayout(50, 1880, share * 400, rem).hidden, most.hidden)
+    assert.equal(tableLayout(50, 1880, share * 500, rem).hidden, most.hidden)
+  })
+
+  it('leaves the chart its last 7 rem however many rows that cuts', () => {
+    // a banner and the fork panel open on a short screen: the chart keeps a readable strip
+    for (const height of [200, 300, 400]) {
+      const share = tableShare(50, 1880, height, rem)
+      assert.ok((1 - share) * height >= Math.min(7 * rem, 0.65 * height) - 0.01, `at ${height} px the chart has ${(1 - share) * height} px`)
+    }
   })
 
   it('cuts rows, with a count, when even the smallest type cannot fit them, never overflowing the width', () => {

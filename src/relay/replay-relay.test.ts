@@ -55,10 +55,15 @@ describe('replay relay', () => {
       await waitFor('the last change', () => seen.includes(last), 10_000, () => `seen ${seen.length}, the last ${seen.at(-1) ?? ''}`)
       // between the recorded changes come the replay's own beats for nodes that were beating
       // (the same height again): the recorded ones (new heights, the leave) are compared in
-      // order; the feed stamps a leave with its clock when the registry hears it, a few ms on
-      const rounded = (line: string): string => line.includes(' down ') ? line.replace(/ (\d+)$/, (_, at: string) => ` ${Math.round(Number(at) / 1_000)}`) : line
-      const recorded = seen.filter(line => expected.includes(line) || line.includes(' down ')).map(rounded)
-      assert.deepEqual(recorded, expected.filter(line => !line.includes(' up ')).map(rounded))
+      // order; the feed stamps a leave with the replay's clock when the registry hears it: a
+      // few ms of real time on, up to a second of record time at 20× on a busy machine
+      const near = (line: string): string => {
+        const [name, , at] = line.split(' ')
+        if (!line.includes(' down ')) return line
+        return expected.find(e => e.startsWith(`${name ?? ''} down `) && Math.abs(Number(e.split(' ')[2]) - Number(at)) <= 1_500) ?? line
+      }
+      const recorded = seen.filter(line => expected.includes(line) || line.includes(' down ')).map(near)
+      assert.deepEqual(recorded, expected.filter(line => !line.includes(' up ')))
       assert.ok(seen.some(line => line.startsWith('b up') || line.startsWith('b 523')), 'b came back')
       const info = await (await fetch(`${relay.httpUrl}/relay.json`)).json() as { replay?: { from: number, to: number, speed: number } }
       assert.deepEqual(info.replay, { from: start + 30_000, to: start + 120_000, speed: 20 })
