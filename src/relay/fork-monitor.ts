@@ -77,7 +77,8 @@ export class ForkMonitor {
     return tracker
   }
 
-  beat (i: number, genesis: Genesis, height: number, head: string, at: number): void {
+  /** A heartbeat; `parent`: its head's parent, when the sender reports it (ParentHead). */
+  beat (i: number, genesis: Genesis, height: number, head: string, at: number, parent?: string): void {
     let node = this.#nodes.get(i)
     if (node === undefined) {
       node = { genesis, connected: true, network: undefined }
@@ -92,7 +93,7 @@ export class ForkMonitor {
       node.network = this.#tracker(network) === undefined ? undefined : network
     }
     if (node.network === undefined) return
-    this.#trackers.get(node.network)?.beat(i, height, head, at)
+    this.#trackers.get(node.network)?.beat(i, height, head, at, parent)
   }
 
   connected (i: number, at: number): void {

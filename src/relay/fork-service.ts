@@ -128,7 +128,7 @@ export class ForkService {
     if (this.#record != null) this.monitor.continueIdsAfter(this.#record.lastForkId())
     for (const node of this.#registry.nodes()) {
       const { record } = node
-      if (record.connected && record.lastHeartbeatAt != null) this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt)
+      if (record.connected && record.lastHeartbeatAt != null) this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt, node.parentHead)
     }
     this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
     this.#stopEvaluating = repeat(this.#clock, this.#evaluateMs, () => { this.evaluate() })
@@ -162,7 +162,7 @@ export class ForkService {
         const { record } = node
         // a node on the roster not heard yet has no head to place
         if (record.lastHeartbeatAt == null || !record.connected) return
-        this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt)
+        this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt, node.parentHead)
         return
       }
       case 'connected':
