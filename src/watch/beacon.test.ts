@@ -1,6 +1,6 @@
 // The beacon driver against a stand-in that answers as the beacon API specifies (fast cases:
 // events, a reorg to a lower slot, polling when there are no events, facts). Real Lodestar
-// nodes are watched in e2e/watch.spec.ts.
+// nodes are watched in e2e/lodestar.spec.ts.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startTestRelay } from '../testing/test-relay.ts'
