@@ -93,7 +93,7 @@ export class ForkService {
     this.#evaluateMs = init.evaluateMs ?? FORK_EVALUATE_MS
     this.#propagationMs = init.propagationMs ?? PROPAGATION_SEND_MS
     const { metrics } = components
-    metrics.gauge('devnet_forks_total', 'Forks called since the relay started (heads split for a block time and more), every network', () => this.monitor.forksSoFar)
+    metrics.gauge('devnet_forks_total', 'Forks called so far (heads split for a block time and more), every network: over the history record\'s life, since the relay started without one', () => this.monitor.forksSoFar)
     metrics.gauge('devnet_fork_open', 'Forks open now (1 on a devnet with one network and a fork)', () => this.monitor.openForks().length)
     metrics.gauge('devnet_fork_depth', 'Heights from the split to the highest tip of the deepest fork open now; 0 with none', () => Math.max(0, ...this.monitor.openForks().map(({ fork }) => fork.depth)))
   }
@@ -128,7 +128,7 @@ export class ForkService {
     if (this.#record != null) this.monitor.continueIdsAfter(this.#record.lastForkId())
     for (const node of this.#registry.nodes()) {
       const { record } = node
-      if (record.connected && record.lastHeartbeatAt != null) this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt)
+      if (record.connected && record.lastHeartbeatAt != null) this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt, node.parentHead)
     }
     this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
     this.#stopEvaluating = repeat(this.#clock, this.#evaluateMs, () => { this.evaluate() })
@@ -162,7 +162,7 @@ export class ForkService {
         const { record } = node
         // a node on the roster not heard yet has no head to place
         if (record.lastHeartbeatAt == null || !record.connected) return
-        this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt)
+        this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt, node.parentHead)
         return
       }
       case 'connected':

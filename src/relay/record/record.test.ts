@@ -8,6 +8,7 @@ import { FINE_MS, FULL_DISK_RETRY_MS, KEYFRAME_MS, RECORD_FILE, ROLLUP_LEVELS_MS
 import { HistoryRecord } from './record-service.ts'
 import { readHistory } from './reader.ts'
 import { openRecordReader } from './schema.ts'
+import { FORK_BEGAN, FORK_ENDED } from '../../protocol/forks.ts'
 import { comparable, FakeClock, headOf, manualRecord, Model, script, T0, tempDir } from '../../testing/record.ts'
 import type { ModelEvent } from '../../testing/record.ts'
 import type { HistoryResult } from './types.ts'
@@ -382,6 +383,37 @@ describe('history record across restarts', () => {
       assert.equal(gaps.length, 1)
       assert.deepEqual(gaps[0]?.data, { from: stoppedAt, to: stoppedAt + 5 * 60_000, reason: 'relay_down', stopped: true })
       await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+
+  it('ends a fork left open by a killed run as of its last flush, marked interrupted', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      const dead = manualRecord(dir, clock)
+      const side = (largest: boolean, peerId: string) => ({ tipHeight: 9, tipHead: '{ bafy }', largest, nodeCount: 1, nodes: [{ peerId, nickname: 'n', client: null, clientVersion: null }] })
+      const fork = { id: 4, genesis: null, startedAt: clock.t, calledAt: clock.t + 1_000, endedAt: null, durationMs: null, splitHeight: 7, depth: 2, sides: [side(true, 'a'), side(false, 'b')] }
+      dead.event(clock.t, FORK_BEGAN, ['b'], { ...fork })
+      clock.t += 5_000
+      dead.flush()
+      const lastFlush = clock.t
+      // dropped as a killed process would be; the next run starts 30 s later
+      clock.t += 30_000
+      const record = manualRecord(dir, clock)
+      const [ended] = await record.forks({ from: 0, to: clock.t })
+      assert.equal(ended?.id, 4)
+      assert.equal(ended?.endedAt, lastFlush, 'ends as of the killed run\'s last flush')
+      assert.equal(ended?.durationMs, lastFlush - fork.startedAt)
+      assert.equal(ended?.interrupted, true)
+      const events = (await record.events({ from: 0, to: clock.t })).events.filter(event => event.kind === FORK_ENDED)
+      assert.deepEqual(events.map(event => event.peers), [['b']], 'one fork_ended, naming the nodes off the largest side')
+      await record.stop()
+      // a clean stop and start adds nothing
+      const again = manualRecord(dir, clock)
+      assert.equal((await again.events({ from: 0, to: clock.t })).events.filter(event => event.kind === FORK_ENDED).length, 1)
+      await again.stop()
     } finally {
       await remove()
     }

@@ -4,8 +4,9 @@
 // from the changes and from the `now` each call is given, so tests run it on a fake clock.
 import { logger } from '@libp2p/logger'
 import { JournalEncoder, PackEncoder, PACK_SUBS, SegmentEncoder, decodeJournal } from './blobs.ts'
-import { FORK_BEGAN } from '../../protocol/forks.ts'
+import { FORK_BEGAN, FORK_ENDED } from '../../protocol/forks.ts'
 import { FINE_LEVEL, FINE_MS, INTERN_EPOCH_MS, KEYFRAME_MS, LAST_FORK_ID, MAX_INTERNED, ROLLUP_LEVELS_MS, SEGMENT_MS, SIZE_HIGH_WATER } from './constants.ts'
+import { readForks } from './reader.ts'
 import { usedBytes } from './schema.ts'
 import { flagsOf, IdResolver, infoKey, loadState, SEG_CONNECTED, SEG_NO_BEAT, SEG_OTHER } from './state.ts'
 import {
@@ -74,6 +75,8 @@ export interface RetentionResult {
   more: boolean
 }
 
+// forks looked at for one left open by a killed run (open ones are the newest: one per network)
+const FORKS_CHECKED_AFTER_CRASH = 20
 const NO_INFO: NodeInfo = { nickname: '', minerAddress: null, genesisCid: null }
 const NO_INFO_KEY = infoKey(NO_INFO)
 
@@ -631,12 +634,29 @@ export class RecordWriter {
       }
       this.#advanceTo(Math.max(now, this.#lastT), true)
       this.#writeJournal()
+      if (crashed && flushedAt != null) this.#endForksLeftOpen(flushedAt)
       if (flushedAt != null && (crashed || now - flushedAt >= minGapMs)) {
         this.#writeEvent({ at: now, kind: 'record_gap', peers: [], data: { from: flushedAt, to: now, reason: 'relay_down', stopped: !crashed } })
       }
       this.#startKeyframe(now)
       this.#s.metaSet!.run('flushed_at', Math.max(now, this.#lastT))
     })
+  }
+
+  /**
+   * After a run that was killed: a fork it had open never got its `fork_ended` (a stopped relay
+   * writes one, marked interrupted). It ends as of the killed run's last flush, marked the same
+   * way, so the log does not show it open for ever. Open forks are the latest ones (one per
+   * network at most), so the newest FORKS_CHECKED_AFTER_CRASH are looked at.
+   */
+  #endForksLeftOpen (flushedAt: number): void {
+    for (const fork of readForks(this.#db, { from: 0, to: flushedAt, limit: FORKS_CHECKED_AFTER_CRASH })) {
+      if (fork.endedAt !== null) continue
+      const endedAt = Math.max(flushedAt, fork.startedAt)
+      log('fork %d was open when the relay was killed: ended as of %d', fork.id, endedAt)
+      const peers = fork.sides.filter(side => !side.largest).flatMap(side => side.nodes.map(node => node.peerId))
+      this.#writeEvent({ at: endedAt, kind: FORK_ENDED, peers, data: { ...fork, endedAt, durationMs: endedAt - fork.startedAt, interrupted: true } })
+    }
   }
 
   /** The run ends cleanly: the next start knows the relay was stopped, not killed. */
