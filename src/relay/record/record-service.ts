@@ -267,13 +267,15 @@ export class HistoryRecord {
     const worker = new Worker(new URL(`./checkpointer${extname(import.meta.url)}`, import.meta.url), {
       workerData: { file: this.file, intervalMs: CHECKPOINT_INTERVAL_MS, walLimitBytes: WAL_LIMIT_BYTES }
     })
-    worker.unref()
     worker.on('message', (message: { t: string, message?: string }) => {
       if (message.t === 'error') log('checkpoint failed: %s', message.message)
     })
     worker.on('error', err => { log.error('the checkpoint worker failed; SQLite checkpoints on commit instead: %e', err) })
     // a worker that is gone (it failed, or was terminated) is not waited for at stop
     worker.once('exit', () => { if (this.#worker === worker) this.#worker = undefined })
+    // after the listeners: a 'message' listener added to an unref'd worker refs its port again,
+    // and a record never stopped would keep its process alive
+    worker.unref()
     this.#worker = worker
   }
 
