@@ -12,7 +12,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { encodeFeedMessage } from '../protocol/index.ts'
 import { FEED_BATCH_MAX_BYTES, FEED_DRAIN_TIMEOUT_MS } from './constants.ts'
-import { FeedService } from './feed-service.ts'
+import { FeedService, HeartbeatLines } from './feed-service.ts'
 import { RelayMetrics } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
 import { ManualClock } from '../testing/clock.ts'
@@ -201,5 +201,24 @@ describe('feed backpressure on real streams', () => {
       live?.stream.abort(new Error('test over'))
       await stopFeeds()
     }
+  })
+})
+
+describe('the feed\'s hb line', () => {
+  it('is the bytes encodeFeedMessage makes of the same message, head after head', () => {
+    const lines = new HeartbeatLines()
+    const heads = [
+      '{ bafy2bzacea3wsdh6y3a36tb3skempjoxqpuyompjbmfeyf34fi3uy6uue42v4 }',
+      '{ bafy2bzacea3wsdh6y3a36tb3skempjoxqpuyompjbmfeyf34fi3uy6uue42v4 }',
+      '{ }',
+      'a "quoted" \\ head <b>&</b>\n\u2028 é 😀',
+      '',
+      '{ zdpuAnother }'
+    ]
+    heads.forEach((head, k) => {
+      for (const [height, at] of [[0, 1_764_000_000_000], [2 ** 53 - 1, 1_764_000_000_123.5], [k, 0]] as const) {
+        assert.deepEqual(lines.encode(k, height, head, at), encodeFeedMessage({ t: 'hb', i: k, height, head, at }))
+      }
+    })
   })
 })

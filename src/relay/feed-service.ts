@@ -124,6 +124,7 @@ export class FeedService {
   /** when each heartbeat in the batch was accepted (performance.now()), for the latency histogram */
   #batchBeatsAt: number[] = []
   #batchTimer?: ClockTimer
+  readonly #heartbeats = new HeartbeatLines()
   #unsubscribe?: () => void
   #stopPings?: () => void
 
@@ -256,21 +257,22 @@ export class FeedService {
     this.#stateBytes.delete(node.i)
     // nobody to tell: a dashboard that subscribes later gets the snapshot
     if (this.#subscribers.size === 0) return
-    const now = this.#now()
     switch (change.kind) {
       // both come from a heartbeat line, in the same call that accepted it
       case 'node':
         this.#broadcast(node.i, this.#fullState(node), performance.now())
         break
-      case 'beat':
+      case 'beat': {
         // a beat is only emitted for a node already heard (its first is a 'node' change)
-        this.#broadcast(node.i, encodeFeedMessage({ t: 'hb', i: node.i, height: node.record.height, head: node.record.head, at: node.record.lastHeartbeatAt ?? now }), performance.now())
+        const { record } = node
+        this.#broadcast(node.i, this.#heartbeats.encode(node.i, record.height, record.head, record.lastHeartbeatAt ?? this.#now()), performance.now())
         break
+      }
       case 'connected':
-        this.#broadcast(node.i, encodeFeedMessage({ t: 'conn', i: node.i, at: now }))
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'conn', i: node.i, at: this.#now() }))
         break
       case 'disconnected':
-        this.#broadcast(node.i, encodeFeedMessage({ t: 'disc', i: node.i, at: now }))
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'disc', i: node.i, at: this.#now() }))
         break
       case 'forgotten':
         this.#broadcast(node.i, encodeFeedMessage({ t: 'forget', i: node.i }))
@@ -476,6 +478,29 @@ export class FeedService {
 }
 
 const SYNCED_LINE = encodeFeedMessage({ t: 'synced' })
+
+const utf8 = new TextEncoder()
+
+/**
+ * The feed's `hb` line, the message the relay sends most (every heartbeat that moved a node),
+ * written out instead of through JSON.stringify of an object: the same bytes as
+ * encodeFeedMessage({ t: 'hb', i, height, head, at }) (its numbers are integers and times,
+ * which a template writes as JSON does), without an object and a generic serialisation per
+ * heartbeat. The head, the only string, is JSON-quoted once per distinct head in a row: after
+ * a block, node after node reports the same one (the registry interns heads).
+ */
+export class HeartbeatLines {
+  #head = ''
+  #headJson = '""'
+
+  encode (i: number, height: number, head: string, at: number): Uint8Array {
+    if (head !== this.#head) {
+      this.#head = head
+      this.#headJson = JSON.stringify(head)
+    }
+    return utf8.encode(`{"t":"hb","i":${i},"height":${height},"head":${this.#headJson},"at":${at}}\n`)
+  }
+}
 
 /** A node as a snapshot carries it: its full state and its height history. */
 function snapshotEntry (node: KnownNode): Uint8Array {
