@@ -25,6 +25,7 @@ import type { Clock, ClockTimer } from '../p2p/clock.ts'
 import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'
 
 const log = logger('devnet:relay:feed')
+const utf8 = new TextEncoder()
 
 export class SlowSubscriberError extends Error {
   static name = 'SlowSubscriberError'
@@ -115,8 +116,11 @@ export class FeedService {
   /** each node's latest full state, encoded once, for coalesced flushes */
   readonly #stateBytes = new Map<number, Uint8Array>()
   /** changes since the last batch went out: their bytes, and the nodes they concern */
-  #batch: Uint8Array[] = []
+  /** the batch's bytes: lines are written (hb) or copied (the rest) into it as they come, so
+   *  a heartbeat costs no buffer of its own; a lone line larger than it is held as it is */
+  readonly #batchBuffer = new Uint8Array(FEED_BATCH_MAX_BYTES)
   #batchBytes = 0
+  #batchOversized: Uint8Array | undefined
   #batchNodes: number[] = []
   #batchKeys: string[] = []
   /** the latest message of each published key, encoded */
@@ -204,8 +208,8 @@ export class FeedService {
     this.#viewerProbes.stop()
     if (this.#batchTimer != null) this.#clock.clearTimeout(this.#batchTimer)
     this.#batchTimer = undefined
-    this.#batch = []
     this.#batchBytes = 0
+    this.#batchOversized = undefined
     this.#batchNodes = []
     this.#batchKeys = []
     this.#batchBeatsAt = []
@@ -265,7 +269,7 @@ export class FeedService {
       case 'beat': {
         // a beat is only emitted for a node already heard (its first is a 'node' change)
         const { record } = node
-        this.#broadcast(node.i, this.#heartbeats.encode(node.i, record.height, record.head, record.lastHeartbeatAt ?? this.#now()), performance.now())
+        this.#broadcastLine(node.i, this.#heartbeats.line(node.i, record.height, record.head, record.lastHeartbeatAt ?? this.#now()), performance.now())
         break
       }
       case 'connected':
@@ -295,8 +299,31 @@ export class FeedService {
   #broadcast (i: number | undefined, bytes: Uint8Array, beatAt?: number, key?: string): void {
     // a batch is at most FEED_BATCH_MAX_BYTES: one that this change would take past it goes first
     if (this.#batchBytes > 0 && this.#batchBytes + bytes.length > FEED_BATCH_MAX_BYTES) this.#sendBatch()
-    this.#batch.push(bytes)
+    if (bytes.length > FEED_BATCH_MAX_BYTES) this.#batchOversized = bytes
+    else this.#batchBuffer.set(bytes, this.#batchBytes)
     this.#batchBytes += bytes.length
+    this.#batched(i, beatAt, key)
+  }
+
+  /** A line as text (with its newline), written into the batch as UTF-8 where it fits. */
+  #broadcastLine (i: number, line: string, beatAt: number): void {
+    let result = utf8.encodeInto(line, this.#batchBuffer.subarray(this.#batchBytes))
+    if (result.read < line.length && this.#batchBytes > 0) {
+      // it would take the batch past its bound: the batch goes first, as #broadcast does
+      this.#sendBatch()
+      result = utf8.encodeInto(line, this.#batchBuffer)
+    }
+    // a line larger than a whole batch (a head near the line cap) goes as bytes of its own
+    if (result.read < line.length) {
+      this.#broadcast(i, utf8.encode(line), beatAt)
+      return
+    }
+    this.#batchBytes += result.written
+    this.#batched(i, beatAt, undefined)
+  }
+
+  /** Notes what the line just added concerns, and sends the batch when full or arms its timer. */
+  #batched (i: number | undefined, beatAt: number | undefined, key: string | undefined): void {
     if (i !== undefined) this.#batchNodes.push(i)
     if (key !== undefined) this.#batchKeys.push(key)
     if (beatAt !== undefined) this.#batchBeatsAt.push(beatAt)
@@ -312,12 +339,13 @@ export class FeedService {
   #sendBatch (): void {
     if (this.#batchTimer != null) this.#clock.clearTimeout(this.#batchTimer)
     this.#batchTimer = undefined
-    if (this.#batch.length === 0) return
-    const bytes = this.#batch.length === 1 ? this.#batch[0] ?? new Uint8Array() : concatBytes(this.#batch, this.#batchBytes)
+    if (this.#batchBytes === 0) return
+    // a copy: the streams hold what they were given until it is written, the buffer is reused
+    const bytes = this.#batchOversized ?? this.#batchBuffer.slice(0, this.#batchBytes)
     const nodes = this.#batchNodes
     const keys = this.#batchKeys
     const beatsAt = this.#batchBeatsAt
-    this.#batch = []
+    this.#batchOversized = undefined
     this.#batchBytes = 0
     this.#batchNodes = []
     this.#batchKeys = []
@@ -479,11 +507,9 @@ export class FeedService {
 
 const SYNCED_LINE = encodeFeedMessage({ t: 'synced' })
 
-const utf8 = new TextEncoder()
-
 /**
  * The feed's `hb` line, the message the relay sends most (every heartbeat that moved a node),
- * written out instead of through JSON.stringify of an object: the same bytes as
+ * written out instead of through JSON.stringify of an object: as UTF-8, the same bytes as
  * encodeFeedMessage({ t: 'hb', i, height, head, at }) (its numbers are integers and times,
  * which a template writes as JSON does), without an object and a generic serialisation per
  * heartbeat. The head, the only string, is JSON-quoted once per distinct head in a row: after
@@ -493,12 +519,13 @@ export class HeartbeatLines {
   #head = ''
   #headJson = '""'
 
-  encode (i: number, height: number, head: string, at: number): Uint8Array {
+  /** The line as text, newline included (the feed writes it into its batch as UTF-8). */
+  line (i: number, height: number, head: string, at: number): string {
     if (head !== this.#head) {
       this.#head = head
       this.#headJson = JSON.stringify(head)
     }
-    return utf8.encode(`{"t":"hb","i":${i},"height":${height},"head":${this.#headJson},"at":${at}}\n`)
+    return `{"t":"hb","i":${i},"height":${height},"head":${this.#headJson},"at":${at}}\n`
   }
 }
 
