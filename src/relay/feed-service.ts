@@ -13,6 +13,7 @@
 // slot until TCP gave up (~15 min) on a quiet devnet, where too little is sent to fill its
 // buffers: every QUIET_PROBE_AFTER_MS its host is probed as a silent node's is, and one that
 // does not answer is disconnected.
+import { Buffer } from 'node:buffer'
 import { logger } from '@libp2p/logger'
 import { repeat, systemClock } from '../p2p/clock.ts'
 import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
@@ -118,15 +119,19 @@ export class FeedService {
   /** changes since the last batch went out: their bytes, and the nodes they concern */
   /** the batch's bytes: lines are written (hb) or copied (the rest) into it as they come, so
    *  a heartbeat costs no buffer of its own; a lone line larger than it is held as it is */
-  readonly #batchBuffer = new Uint8Array(FEED_BATCH_MAX_BYTES)
+  readonly #batchBuffer = Buffer.alloc(FEED_BATCH_MAX_BYTES)
   #batchBytes = 0
   #batchOversized: Uint8Array | undefined
-  #batchNodes: number[] = []
+  /** the nodes the batch's lines concern, and a spare list for the next batch while this one is
+   *  sent (typed and reused: no arrays per batch) */
+  #batchNodes = new NumberList()
+  #spareNodes: NumberList | undefined = new NumberList()
   #batchKeys: string[] = []
   /** the latest message of each published key, encoded */
   readonly #published = new Map<string, Uint8Array>()
   /** when each heartbeat in the batch was accepted (performance.now()), for the latency histogram */
-  #batchBeatsAt: number[] = []
+  #batchBeatsAt = new NumberList()
+  #spareBeatsAt: NumberList | undefined = new NumberList()
   #batchTimer?: ClockTimer
   readonly #heartbeats = new HeartbeatLines()
   #unsubscribe?: () => void
@@ -210,9 +215,9 @@ export class FeedService {
     this.#batchTimer = undefined
     this.#batchBytes = 0
     this.#batchOversized = undefined
-    this.#batchNodes = []
+    this.#batchNodes.length = 0
     this.#batchKeys = []
-    this.#batchBeatsAt = []
+    this.#batchBeatsAt.length = 0
     for (const subscriber of this.#subscribers) this.#drop(subscriber)
     await this.#registrar.unhandle(FEED_PROTOCOL)
   }
@@ -305,20 +310,19 @@ export class FeedService {
     this.#batched(i, beatAt, key)
   }
 
-  /** A line as text (with its newline), written into the batch as UTF-8 where it fits. */
+  /** A line as text (with its newline), written into the batch as UTF-8 where it fits
+   *  (Buffer#write: no view or result object per line, as TextEncoder#encodeInto makes). */
   #broadcastLine (i: number, line: string, beatAt: number): void {
-    let result = utf8.encodeInto(line, this.#batchBuffer.subarray(this.#batchBytes))
-    if (result.read < line.length && this.#batchBytes > 0) {
-      // it would take the batch past its bound: the batch goes first, as #broadcast does
-      this.#sendBatch()
-      result = utf8.encodeInto(line, this.#batchBuffer)
-    }
+    // at most 3 bytes per UTF-16 unit: the exact length is only counted when that may not fit
+    const bytes = line.length * 3 <= FEED_BATCH_MAX_BYTES - this.#batchBytes ? -1 : Buffer.byteLength(line, 'utf8')
     // a line larger than a whole batch (a head near the line cap) goes as bytes of its own
-    if (result.read < line.length) {
+    if (bytes > FEED_BATCH_MAX_BYTES) {
       this.#broadcast(i, utf8.encode(line), beatAt)
       return
     }
-    this.#batchBytes += result.written
+    // it would take the batch past its bound: the batch goes first, as #broadcast does
+    if (bytes > FEED_BATCH_MAX_BYTES - this.#batchBytes) this.#sendBatch()
+    this.#batchBytes += this.#batchBuffer.write(line, this.#batchBytes, 'utf8')
     this.#batched(i, beatAt, undefined)
   }
 
@@ -341,15 +345,18 @@ export class FeedService {
     this.#batchTimer = undefined
     if (this.#batchBytes === 0) return
     // a copy: the streams hold what they were given until it is written, the buffer is reused
-    const bytes = this.#batchOversized ?? this.#batchBuffer.slice(0, this.#batchBytes)
+    const bytes = this.#batchOversized ?? copyOf(this.#batchBuffer, this.#batchBytes)
     const nodes = this.#batchNodes
     const keys = this.#batchKeys
     const beatsAt = this.#batchBeatsAt
     this.#batchOversized = undefined
     this.#batchBytes = 0
-    this.#batchNodes = []
+    // the spares, unless a send under way has them (a batch sent from within a send)
+    this.#batchNodes = this.#spareNodes ?? new NumberList()
+    this.#spareNodes = undefined
     this.#batchKeys = []
-    this.#batchBeatsAt = []
+    this.#batchBeatsAt = this.#spareBeatsAt ?? new NumberList()
+    this.#spareBeatsAt = undefined
     for (const subscriber of this.#subscribers) {
       if (subscriber.mode === 'live') {
         if (!this.#send(subscriber, bytes)) {
@@ -357,7 +364,8 @@ export class FeedService {
           this.#flush(subscriber).catch(err => { this.#fail(subscriber, err as Error) })
         }
       } else {
-        for (const i of nodes) {
+        for (let k = 0; k < nodes.length; k++) {
+          const i = nodes.values[k] as number
           if (subscriber.dirty.has(i)) this.#metrics.feedEventsCoalesced.inc()
           else subscriber.dirty.add(i)
         }
@@ -365,14 +373,18 @@ export class FeedService {
       }
     }
     this.#observeLatency(beatsAt)
+    nodes.length = 0
+    beatsAt.length = 0
+    this.#spareNodes = nodes
+    this.#spareBeatsAt = beatsAt
   }
 
   /** Each heartbeat in a batch just handed to the streams: how long since it was accepted. */
-  #observeLatency (beatsAt: readonly number[]): void {
+  #observeLatency (beatsAt: NumberList): void {
     if (beatsAt.length === 0) return
     const sentAt = performance.now()
     const histogram = this.#metrics.heartbeatFeedLatency
-    for (const at of beatsAt) histogram.observe((sentAt - at) / 1000)
+    for (let k = 0; k < beatsAt.length; k++) histogram.observe((sentAt - (beatsAt.values[k] as number)) / 1000)
   }
 
   /** stream.send, false when the stream pushes back (the bytes are still queued). */
@@ -506,6 +518,28 @@ export class FeedService {
 }
 
 const SYNCED_LINE = encodeFeedMessage({ t: 'synced' })
+
+/** A list of numbers kept for reuse: a Float64Array that grows by doubling, and its length. */
+class NumberList {
+  values = new Float64Array(256)
+  length = 0
+
+  push (value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2)
+      grown.set(this.values)
+      this.values = grown
+    }
+    this.values[this.length++] = value
+  }
+}
+
+/** The first `length` bytes, copied into a Uint8Array of their own (Buffer#slice would share). */
+function copyOf (buffer: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  out.set(buffer.subarray(0, length))
+  return out
+}
 
 /**
  * The feed's `hb` line, the message the relay sends most (every heartbeat that moved a node),

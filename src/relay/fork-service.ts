@@ -72,9 +72,9 @@ class PendingChanges {
   }
 
   clear (): void {
-    // heads and genesis strings are the registry's (interned); dropping them lets old ones go
-    this.head.length = 0
-    this.genesis.length = 0
+    // the arrays keep their size (no new backing store every evaluation); what they held is let go
+    this.head.fill('', 0, this.length)
+    this.genesis.fill(null, 0, this.length)
     this.length = 0
   }
 }
