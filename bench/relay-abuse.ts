@@ -3,15 +3,13 @@
 // after lines far past the cap; what it keeps while nodes flap. These were thresholds inside
 // the fault tests; the tests (src/relay/*.test.ts) now check the behaviour and these print the
 // numbers (BENCHMARKS.md rows "slow subscribers", "oversized lines", "flapping").
-import { multiaddr } from '@multiformats/multiaddr'
-import { FEED_PROTOCOL } from '../src/protocol/index.ts'
 import { FeedClient } from '../src/testing/feed-client.ts'
 import { GoodSwarm, heartbeatLine } from '../src/testing/good-swarm.ts'
 import { getMetric } from '../src/testing/http.ts'
+import { MisbehavingSubscribers } from '../src/testing/misbehaving-subscribers.ts'
 import { retainedBytes, settledRss } from './memory.ts'
 import { createPeer, openHeartbeatStream } from '../src/testing/peers.ts'
 import { startRelayProcess } from '../src/testing/relay-process.ts'
-import { slowProxy } from '../src/testing/slow-proxy.ts'
 import { waitFor } from '../src/testing/wait-for.ts'
 import { mib, percentile } from './lib.ts'
 import type { Libp2p, Stream } from '@libp2p/interface'
@@ -52,13 +50,13 @@ export interface SlowSubscribersResult {
  */
 export async function slowSubscribers (options: { nodes: number, phaseSeconds: number, log: (line: string) => void }): Promise<SlowSubscribersResult> {
   const relay = await startRelayProcess([], { inspect: true })
-  const extra: Libp2p[] = []
-  const peer = async (): Promise<Libp2p> => { const p = await createPeer(); extra.push(p); return p }
-  const proxy = await slowProxy(Number(/\/tcp\/(\d+)/.exec(relay.tcp)?.[1]))
+  let readerPeer: Libp2p | undefined
+  let misbehaving: MisbehavingSubscribers | undefined
   let started: GoodSwarm | undefined
   try {
     const swarm = started = await GoodSwarm.start(options.nodes, relay.tcp)
-    const reader = await FeedClient.open(await peer(), relay.ws)
+    readerPeer = await createPeer()
+    const reader = await FeedClient.open(readerPeer, relay.ws)
     let samples: number[] = []
     reader.onMessage = message => {
       if (message.t !== 'hb') return
@@ -74,29 +72,11 @@ export async function slowSubscribers (options: { nodes: number, phaseSeconds: n
     const retainedBefore = await retainedBytes(relay)
     const rssBefore = await settledRss(relay.httpUrl)
 
-    await FeedClient.open(await peer(), relay.ws, false)
-    const slow = await (await peer()).dialProtocol(multiaddr(`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${relay.peerId}`), FEED_PROTOCOL)
-    proxy.throttle()
-    void (async () => { for await (const chunk of slow) void chunk })().catch(() => {})
-    let maxBuffered = 0
-    let maxDirty = 0
-    let hangUps = 0
-    let midSnapshot = 0
-    const quitter = await peer()
+    const bad = misbehaving = await MisbehavingSubscribers.open(relay)
     const start = Date.now()
-    let behind = false
     // at least the phase, and until a subscriber that is behind is being coalesced, with a cap
-    while ((Date.now() - start < options.phaseSeconds * 1000 || !behind) && Date.now() - start < 60_000) {
-      const stream = await quitter.dialProtocol(multiaddr(relay.ws), FEED_PROTOCOL, { signal: AbortSignal.timeout(15_000) })
-      const first = await firstChunk(stream)
-      if (first !== '' && !first.includes('"t":"synced"')) midSnapshot++
-      if (hangUps % 2 === 0) stream.abort(new Error('hanging up mid-snapshot'))
-      else for (const c of quitter.getConnections()) c.abort(new Error('dropping mid-snapshot'))
-      hangUps++
-      const [buffered, dirty, coalesced] = await Promise.all(['devnet_feed_buffered_bytes', 'devnet_feed_dirty_nodes', 'devnet_feed_events_coalesced_total'].map(async name => await getMetric(relay.httpUrl, name)))
-      maxBuffered = Math.max(maxBuffered, buffered ?? 0)
-      maxDirty = Math.max(maxDirty, dirty ?? 0)
-      behind ||= (coalesced ?? 0) > 0
+    while ((Date.now() - start < options.phaseSeconds * 1000 || bad.coalesced === 0) && Date.now() - start < 60_000) {
+      await bad.hangUp()
       await pause(200)
     }
     const hostileSeconds = Math.round((Date.now() - start) / 1000)
@@ -113,32 +93,23 @@ export async function slowSubscribers (options: { nodes: number, phaseSeconds: n
       control,
       hostile,
       hostileSeconds,
-      hangUps,
-      midSnapshot,
+      hangUps: bad.hangUps,
+      midSnapshot: bad.midSnapshot,
       retainedMiB: [retainedBefore, retainedAfter].map(toMiB) as [number, number],
       rssMiB: [rssBefore, rssAfter].map(toMiB) as [number, number],
-      maxBufferedBytes: maxBuffered,
-      maxDirty,
+      maxBufferedBytes: bad.maxBufferedBytes,
+      maxDirty: bad.maxDirty,
       coalesced: await getMetric(relay.httpUrl, 'devnet_feed_events_coalesced_total'),
       slowClosed: await getMetric(relay.httpUrl, 'devnet_feed_subscribers_closed_total{reason="slow"}') > 0
     }
-    options.log(`  relay heap+external after GC ${mib(retainedBefore)} → ${mib(retainedAfter)}; RSS ${mib(rssBefore)} → ${mib(rssAfter)}; ${hangUps} hang-ups (${midSnapshot} mid-snapshot)`)
+    options.log(`  relay heap+external after GC ${mib(retainedBefore)} → ${mib(retainedAfter)}; RSS ${mib(rssBefore)} → ${mib(rssAfter)}; ${bad.hangUps} hang-ups (${bad.midSnapshot} mid-snapshot)`)
     return result
   } finally {
     await started?.stop()
-    await Promise.all(extra.map(async p => { await p.stop() }))
-    await proxy.close()
+    await readerPeer?.stop()
+    await misbehaving?.close()
     await relay.stop()
   }
-}
-
-/** The text of a stream's first chunk, or '' if it closes first or nothing comes in 15 s. */
-async function firstChunk (stream: Stream): Promise<string> {
-  return await new Promise<string>(resolve => {
-    const timer = setTimeout(() => { resolve('') }, 15_000)
-    stream.addEventListener('message', event => { clearTimeout(timer); resolve(new TextDecoder().decode(event.data.subarray())) }, { once: true })
-    stream.addEventListener('close', () => { clearTimeout(timer); resolve('') }, { once: true })
-  })
 }
 
 const toMiB = (bytes: number): number => Math.round(bytes / 2 ** 20 * 10) / 10

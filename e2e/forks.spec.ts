@@ -84,8 +84,9 @@ test('a fork: two branches in the panel, loud, then the reorg onto one, and the 
   await saveScreenshots(page, 'fork-panel-10-healed')
   await events.screenshot({ path: artifactPath('fork-events-1080p.png') })
 
-  // the record at a moment inside the fork (?at=): it began, it has not ended; /api/forks as of then
-  const at = new Date((fork?.endedAt ?? 0) - 1).toISOString()
+  // the record at a moment inside the fork (?at=), between its call and its end (when the last
+  // node left the smaller branch): it began, it has not ended; /api/forks as of then
+  const at = new Date(Math.round(((fork?.calledAt ?? 0) + (fork?.endedAt ?? 0)) / 2)).toISOString()
   const moment = await context.newPage()
   await moment.goto(`${relay.info.httpUrl}/?at=${at}`)
   const thenEvents = moment.getByTestId('events')
@@ -93,6 +94,14 @@ test('a fork: two branches in the panel, loud, then the reorg onto one, and the 
   await expect(thenEvents.locator('li[data-kind=fork_ended]').filter({ hasText: `FORK #${forkId} over` })).toHaveCount(0)
   const then = await (await fetch(`${relay.info.httpUrl}/api/forks?to=${encodeURIComponent(at)}`)).json() as ForkRecord[]
   expect(then.find(entry => entry.id === forkId)?.endedAt).toBeNull()
+  // and the fork panel as it was then, rebuilt from the record: the fork open under the log's
+  // number, the smaller branch loud, its nodes forked in the table
+  const thenPanel = moment.getByTestId('fork-panel')
+  await expect(thenPanel).toHaveAttribute('data-fork-id', String(forkId))
+  await expect(thenPanel.getByTestId('fork-lane').filter({ hasText: 'Branch B' })).toHaveClass(/tone-loud/)
+  const thenForked = (await moment.locator('tr[data-status="forked"] td.c-nick').allTextContents()).map(name => name.trim()).sort()
+  expect(thenForked).toEqual(forkedNames)
+  await saveScreenshots(moment, 'fork-panel-10-at')
 })
 
 test('the fork log is kept across a relay restart: ids go on, the forks before it stay listed', async ({ page }) => {

@@ -1,9 +1,8 @@
 // Two real Lodestar 1.5.1 beacon nodes on one dev chain (6 s slots), half the validators each
 // and not peered, watched through a relay process (`relay --watch`): each builds its own branch
-// until the test joins them (`b.connect(a)`), and then one reorgs onto the other's. Shared by
-// watch.spec.ts (what the watcher reports of them) and forks-lodestar.spec.ts (the fork
-// monitor's view of the same split). Lodestar is installed on demand outside the project
-// (scripts/real-nodes.ts), once.
+// until the test joins them (`b.connect(a)`), and then one reorgs onto the other's
+// (lodestar.spec.ts: what the watcher reports of them, and the fork monitor's view). Lodestar
+// is installed on demand outside the project (scripts/real-nodes.ts), once.
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { spawnRelayProcess } from '../src/testing/relay-process.ts'

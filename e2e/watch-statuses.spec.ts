@@ -1,7 +1,7 @@
 // What the page shows of watched nodes (relay --watch): a client column, a node that says it
 // is syncing marked "syncing" (not "behind"), and a node on the roster whose API never
 // answered marked "missing" from the start. The nodes are stand-ins that answer as the beacon
-// API specifies (the real client is in watch.spec.ts).
+// API specifies (the real client is in lodestar.spec.ts).
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expect, test } from '@playwright/test'

@@ -21,6 +21,10 @@ describe('devnet-dashboard CLI', () => {
     assert.equal(relay.code, 0)
     for (const flag of ['--host', '--http-port', '--tcp-port', '--ws-port', '--data-dir', '--announce', '--sim']) assert.match(relay.stdout, new RegExp(flag))
     assert.match(relay.stdout, /DEVNET_HTTP_PORT/)
+    // an option whose default is "none given" says what that means in its help, not "(default )"
+    const replay = await run(['replay', '--help'])
+    assert.match(replay.stdout, /--from <time>/)
+    assert.doesNotMatch(replay.stdout, /default \)/)
   })
 
   it('refuses a bad value naming the option, from a flag or from the environment', async () => {

@@ -112,7 +112,7 @@ export function formatOptions (specs: OptionSpecs): string {
     const left = `  --${spec.flag}${spec.boolean === true ? '' : ` ${spec.valueName ?? '<value>'}`}`
     const extras = [
       spec.env != null ? `env ${spec.env}` : '',
-      spec.boolean === true || spec.default == null || (Array.isArray(spec.default) && spec.default.length === 0) ? '' : `default ${String(spec.default)}`,
+      spec.boolean === true || spec.default == null || spec.default === '' || (Array.isArray(spec.default) && spec.default.length === 0) ? '' : `default ${String(spec.default)}`,
       spec.repeatable === true ? 'repeatable' : ''
     ].filter(part => part !== '').join('; ')
     return [left, `${spec.help}${extras !== '' ? ` (${extras})` : ''}`] as const

@@ -87,7 +87,10 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
   const lastKnown = view.current || view.heardAt === null || frozen !== null ? null : view.heardAt - view.clockOffsetMs
   const theme = THEMES[params.theme]
   const note = networkNote(view.network)
-  const absent = view.network.heard ? 'the relay does not track this network\'s branches (it tracks the largest few)' : 'waiting for the relay\'s fork monitor'
+  const absent = frozen !== null
+    ? view.network.heard ? 'the record has no branches for this moment' : 'rebuilding this moment\'s branches from the record'
+    : view.network.heard ? 'the relay does not track this network\'s branches (it tracks the largest few)' : 'waiting for the relay\'s fork monitor'
+  const banner = frozen !== null || replaying !== null
   const main = useRef<HTMLElement>(null)
   const mainSize = useElementSize(main)
   // the client column, while any node says its client (watched nodes; go-filecoin does not)
@@ -118,7 +121,7 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
     // time travel is not greyed: the banner says it is a recorded moment, and it is read as one
     <div
       className={frozen !== null ? 'app recorded' : view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}
-      style={{ gridTemplateRows: frozen !== null || replaying !== null ? 'auto auto auto minmax(0, 1fr)' : `auto auto ${oneChain ? 'auto' : `minmax(0, ${FORK_PANEL_VH}vh)`} minmax(0, 1fr)` }}
+      style={{ gridTemplateRows: `auto ${banner ? 'auto ' : ''}auto ${oneChain ? 'auto' : `minmax(0, ${FORK_PANEL_VH}vh)`} minmax(0, 1fr)` }}
     >
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
@@ -149,14 +152,11 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
         />
       )}
       <SummaryBar view={view} watched={watched} />
-      {/* the fork panel is the live fork monitor's: a recorded moment or a replay has none (the
-          record keeps the fork log, which their event list shows), and an empty panel there
-          would read as "no fork" */}
-      {frozen === null && replaying === null && (
-        <LazyPart placeholder={<section className='fork-panel' />}>
-          <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} compact={oneChain} />
-        </LazyPart>
-      )}
+      {/* the fork panel: the live fork monitor's (a replay's monitor follows the replayed
+          heads), or a recorded moment's as the relay rebuilds it from the record */}
+      <LazyPart placeholder={<section className='fork-panel' />}>
+        <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} compact={oneChain} />
+      </LazyPart>
       {/* the event list beside the chart, the table under both at the full width: a wall's
           fifty rows need the width for two columns of readable type */}
       <main className={params.events ? 'main with-events' : 'main'} ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>

@@ -1,7 +1,7 @@
 import { memo, useMemo, useRef } from 'react'
 import type { NetworkPanel } from '../protocol/forks.ts'
 import type { NodeEntry } from '../store/feed-state.ts'
-import { fitNames, forkPanelLayout } from './fork-panel-layout.ts'
+import { fitNames, forkPanelLayout, laneName } from './fork-panel-layout.ts'
 import type { LaidBox, LaidLane, Tone } from './fork-panel-layout.ts'
 import { clientGroups, formatDuration, formatHeight, shortHead } from './format.ts'
 import { rootRem } from './root-rem.ts'
@@ -124,7 +124,7 @@ function PanelBody ({ panel, width, height, rem, entries, byIndex, clientOf }: B
 
 function LaneLabel ({ lane, panel, width, nodes, clientOf }: { lane: LaidLane, panel: NetworkPanel, width: number, nodes: NodeEntry[], clientOf: (node: NodeEntry) => string | null }) {
   const branch = lane.branch === null ? undefined : panel.branches[lane.branch]
-  const name = lane.branch === null ? 'Left behind' : lane.branch === 0 ? 'Largest' : `Branch ${String.fromCharCode(65 + lane.branch)}`
+  const name = laneName(panel, lane.branch)
   const clients = clientGroups(nodes.map(clientOf))
   return (
     <div className={`fp-lane tone-${lane.tone}`} style={{ top: lane.y, height: lane.h, width }} data-testid='fork-lane'>

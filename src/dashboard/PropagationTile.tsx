@@ -1,15 +1,18 @@
 import { scaleBand, scaleLinear } from 'd3'
 import { memo, useMemo, useRef } from 'react'
-import { PROPAGATION_EDGES_MS } from '../protocol/forks.ts'
 import type { PropagationHistogram } from '../protocol/forks.ts'
 import type { NodeView } from '../store/view.ts'
 import { formatSeconds } from './format.ts'
+import { binLabel, labelledBins } from './propagation-ticks.ts'
 import { rootRem } from './root-rem.ts'
 import { useElementSize } from './useElementSize.ts'
 
 // Nodes that beat this seldom report a new head up to a beat late: what is measured is their
 // beat, not the network (watched nodes beat on every new head)
 export const BEAT_BOUND_MS = 1_000
+
+/** the histogram labels' font size in rem (.prop-tick in styles.css) */
+const PROP_TICK_EM = 0.85
 
 export interface PropagationFacts {
   /** the median of the nodes' medians (ms); null until measured */
@@ -44,13 +47,6 @@ export function propagationFacts (nodes: readonly NodeView[], watched: (view: No
   return { medianMs: median(medians), measured: medians.length, beatBoundMs: period !== null && period > BEAT_BOUND_MS ? period : null }
 }
 
-/** Bin labels: each bin's upper edge, the last "more". */
-function binLabel (k: number): string {
-  const edge = PROPAGATION_EDGES_MS[k]
-  if (edge === undefined) return `>${(PROPAGATION_EDGES_MS.at(-1) ?? 0) / 1000}`
-  return edge < 1000 ? String(edge / 1000).replace(/^0/, '') : String(edge / 1000)
-}
-
 /**
  * Block propagation (eth-netstats' chart): the median time from the first node reporting a
  * new best head to the others, and a histogram of those times over the last blocks.
@@ -82,17 +78,21 @@ function Bars ({ counts, width, height }: { counts: number[], width: number, hei
   const labelH = 1.1 * rem
   const x = useMemo(() => scaleBand<number>().domain(counts.map((_, k) => k)).range([0, width]).padding(0.15), [counts, width])
   const y = useMemo(() => scaleLinear().domain([0, Math.max(1, ...counts)]).range([height - labelH, 0]), [counts, height, labelH])
+  // labels on the bins that leave room between them; the last one ends at the chart's edge
+  const tickEm = PROP_TICK_EM * rem
+  const labelled = useMemo(() => new Set(labelledBins(counts.length, x.step() / tickEm)), [counts.length, x, tickEm])
+  const half = x.bandwidth() / 2
   return (
     <svg width={width} height={height} data-testid='propagation-histogram'>
       {counts.map((count, k) => {
         const top = y(count)
+        const centre = (x(k) ?? 0) + half
         return (
           <g key={k}>
             <rect x={x(k)} y={top} width={x.bandwidth()} height={Math.max(0, height - labelH - top)} className='prop-bar' />
-            {/* the last label ends at the edge, or its ">16" is cut off */}
-            {k % 2 === 0 && (k === counts.length - 1
-              ? <text x={(x(k) ?? 0) + x.bandwidth()} y={height - 0.15 * rem} textAnchor='end' className='prop-tick'>{binLabel(k)}</text>
-              : <text x={(x(k) ?? 0) + x.bandwidth() / 2} y={height - 0.15 * rem} textAnchor='middle' className='prop-tick'>{binLabel(k)}</text>)}
+            {labelled.has(k) && (k === counts.length - 1
+              ? <text x={centre + x.step() / 2} y={height - 0.15 * rem} textAnchor='end' className='prop-tick'>{binLabel(k)}</text>
+              : <text x={centre} y={height - 0.15 * rem} textAnchor='middle' className='prop-tick'>{binLabel(k)}</text>)}
           </g>
         )
       })}

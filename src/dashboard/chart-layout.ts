@@ -103,16 +103,23 @@ function nameOf (view: NodeView): string {
 export function layoutLabels (ends: ReadonlyArray<{ view: NodeView, y: number, apart?: string }>, labelHeight: number, top: number, bottom: number): ChartLabel[] {
   const sorted = [...ends].sort((a, b) => a.y - b.y)
   const groups: Array<{ y: number, nodes: NodeView[], lastY: number, apart: string }> = []
+  // the latest group of each `apart` key: ends of two keys at one height come interleaved, and
+  // each key's still fold into one label (a group per end overlapped in a short chart)
+  const latest = new Map<string, (typeof groups)[number]>()
   for (const end of sorted) {
-    const group = groups[groups.length - 1]
-    if (group !== undefined && group.apart === (end.apart ?? '') && end.y - group.lastY < labelHeight) {
+    const group = latest.get(end.apart ?? '')
+    if (group !== undefined && end.y - group.lastY < labelHeight) {
       group.nodes.push(end.view)
       group.lastY = end.y
       group.y += (end.y - group.y) / group.nodes.length
     } else {
-      groups.push({ y: end.y, nodes: [end.view], lastY: end.y, apart: end.apart ?? '' })
+      const created = { y: end.y, nodes: [end.view], lastY: end.y, apart: end.apart ?? '' }
+      groups.push(created)
+      latest.set(created.apart, created)
     }
   }
+  // groups in order of their (moving) centres, for pushing apart
+  groups.sort((a, b) => a.y - b.y)
   // push overlapping groups apart, downwards, then back up if the last one fell off the bottom
   const ys = groups.map(group => group.y)
   for (let k = 1; k < ys.length; k++) ys[k] = Math.max(ys[k] ?? 0, (ys[k - 1] ?? 0) + labelHeight)

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { ABANDONED, PANEL_HEIGHTS, TRUNK } from '../protocol/forks.ts'
 import type { NetworkPanel, PanelRound } from '../protocol/forks.ts'
 import { networkPanel } from '../testing/feed-messages.ts'
-import { fitNames, forkPanelLayout, MAX_BRANCH_LANES } from './fork-panel-layout.ts'
+import { fitNames, forkPanelLayout, laneName, MAX_BRANCH_LANES } from './fork-panel-layout.ts'
 
 const REM = 16
 
@@ -53,6 +53,16 @@ describe('fork panel layout', () => {
     const layout = forkPanelLayout(many, 1200, 300, REM)
     assert.equal(layout.lanes.length, MAX_BRANCH_LANES)
     assert.equal(layout.moreBranches, 5 - MAX_BRANCH_LANES)
+  })
+
+  it('names lanes: the largest, other branches by letter, a node catching up from far behind as such', () => {
+    const panel = forked()
+    assert.deepEqual([0, 1, null].map(k => laneName(panel, k)), ['Largest', 'Branch B', 'Left behind'])
+    const diverging = { ...panel, fork: null }
+    assert.equal(laneName(diverging, 1), 'Branch B', 'a branch that differs is a branch, fork or not')
+    // the relay does not count a node far behind as differing (no since): it is catching up
+    const behind = { ...diverging, branches: diverging.branches.map((b, k) => k === 1 ? { ...b, since: null, forked: false, height: (diverging.branches[0]?.height ?? 0) - 5 } : b) }
+    assert.equal(laneName(behind, 1), 'Catching up')
   })
 
   it('lists as many names as fit, and how many more', () => {

@@ -62,6 +62,17 @@ export function branchTone (panel: NetworkPanel, branch: number): Tone {
   return it?.since === null ? 'calm' : 'diverging'
 }
 
+/** A lane's name: the largest branch, a node catching up from far behind (below the largest,
+ *  and not counted as differing by the relay), another branch by letter, or the rounds left. */
+export function laneName (panel: NetworkPanel, branch: number | null): string {
+  if (branch === null) return 'Left behind'
+  if (branch === 0) return 'Largest'
+  const it = panel.branches[branch]
+  const top = panel.branches[0]?.height ?? 0
+  if (it !== undefined && branchTone(panel, branch) === 'calm' && it.height < top) return 'Catching up'
+  return `Branch ${String.fromCharCode(65 + branch)}`
+}
+
 export function forkPanelLayout (panel: NetworkPanel, width: number, height: number, rem: number): ForkPanelLayout {
   const gutter = Math.min(GUTTER_REM * rem, width / 4)
   const header = HEADER_REM * rem

@@ -1,10 +1,12 @@
 // The relay's record, read by the page: a window of every node's heights (/api/history, for
-// the chart's reach back and time travel), every node at a moment (/api/state, ?at=) and the
-// events (/api/events, the event list). Everything read is checked (src/protocol/history.ts);
+// the chart's reach back and time travel), every node at a moment (/api/state, ?at=), the fork
+// panel at a moment (/api/branches, ?at=) and the events (/api/events, the event list). Everything read is checked (src/protocol/history.ts);
 // a relay without a record (an older one, a viewer allowlist) answers otherwise, and the page
 // goes on with what the feed gives.
 import { logger } from '@libp2p/logger'
+import { parseBranchesAnswer } from '../protocol/forks.ts'
 import { parseEventsAnswer, parseHistoryHeader, parseHistorySeries, parseStateAnswer } from '../protocol/history.ts'
+import type { BranchesAnswer } from '../protocol/forks.ts'
 import type { EventsAnswer, HistoryHeader, HistorySeries, StateAnswer } from '../protocol/history.ts'
 
 const log = logger('devnet:dashboard:history')
@@ -112,6 +114,17 @@ export async function fetchHistory (base: string, query: { from: number, to: num
 
 export async function fetchState (base: string, at: number, signal?: AbortSignal): Promise<StateAnswer> {
   return parseStateAnswer(await (await get(stateUrl(base, at), signal)).json())
+}
+
+export function branchesUrl (base: string, at: number): URL {
+  const url = new URL('api/branches', base)
+  url.searchParams.set('at', String(Math.round(at)))
+  return url
+}
+
+/** The fork panel at a moment, rebuilt by the relay from its record (?at=). */
+export async function fetchBranches (base: string, at: number, signal?: AbortSignal): Promise<BranchesAnswer> {
+  return parseBranchesAnswer(await (await get(branchesUrl(base, at), signal)).json())
 }
 
 export async function fetchEvents (base: string, query: { from: number, to: number, after?: number, limit?: number }, signal?: AbortSignal): Promise<EventsAnswer> {

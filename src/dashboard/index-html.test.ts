@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { runInNewContext } from 'node:vm'
-import { fetchState, historyUrl, releaseEarly, stateUrl, WINDOW_POINTS } from './history-api.ts'
+import { branchesUrl, fetchState, historyUrl, releaseEarly, stateUrl, WINDOW_POINTS } from './history-api.ts'
 import { parseParams } from './url-params.ts'
 
 const html = readFileSync(new URL('../../index.html', import.meta.url), 'utf8')
@@ -32,12 +32,13 @@ function earlyRequests (href: string): string[] {
   return asked.sort()
 }
 
-/** What the page itself asks for (time-travel.ts: the state at the moment, the window before it). */
+/** What the page itself asks for (time-travel.ts: the state at the moment, the window before it,
+ *  the fork panel then). */
 function pageRequests (href: string): string[] {
   const url = new URL(href)
   const params = parseParams(url.search, NOW)
   if (params.at === null || params.relay !== null) return []
-  return [stateUrl(href, params.at).href, historyUrl(href, { from: params.at - params.windowMs, to: params.at, points: WINDOW_POINTS }).href].sort()
+  return [stateUrl(href, params.at).href, historyUrl(href, { from: params.at - params.windowMs, to: params.at, points: WINDOW_POINTS }).href, branchesUrl(href, params.at).href].sort()
 }
 
 describe('index.html early requests', () => {
@@ -49,7 +50,7 @@ describe('index.html early requests', () => {
     it(`asks for exactly what the page asks for: ${search}`, () => {
       const href = `http://127.0.0.1:8080/dash/${search}`
       const page = pageRequests(href)
-      assert.equal(page.length, 2)
+      assert.equal(page.length, 3)
       assert.deepEqual(earlyRequests(href), page)
     })
   }

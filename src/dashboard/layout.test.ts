@@ -74,6 +74,16 @@ describe('layoutLabels', () => {
     assert.ok((labels[1]?.y ?? 0) - (labels[0]?.y ?? 0) >= 20 - 1e-9, 'no overlap')
   })
 
+  it('folds each side\'s lines into one label when forked and majority lines interleave at one height', () => {
+    // a short chart (two labels fit) where the ends come majority, forked, majority, forked
+    const ends = [0, 1, 2, 3, 4, 5].map(k => k % 2 === 0
+      ? { view: view(`main${k}`, [[0, 6]]), y: 40 + k }
+      : { view: view(`fork${k}`, [[0, 6]], 'forked'), y: 40 + k, apart: 'forked' })
+    const labels = layoutLabels(ends, 20, 20, 70)
+    assert.deepEqual(labels.map(label => label.text).sort(), ['fork1 +2', 'main0 +2'])
+    assert.ok(Math.abs((labels[1]?.y ?? 0) - (labels[0]?.y ?? 0)) >= 20 - 1e-9, 'no overlap')
+  })
+
   it('names a node that still beats before an offline one', () => {
     const labels = layoutLabels([
       { view: view('gone', [[0, 1]], 'offline'), y: 50 },
@@ -113,10 +123,18 @@ describe('tableLayout', () => {
 
   it('gives the table all the height it may have when even that cuts rows at the smallest type', () => {
     // fifty nodes in a short space: every row the table loses to the chart is a node not shown
-    const share = tableShare(50, 1880, 400, rem)
-    const most = tableLayout(50, 1880, 0.75 * 400, rem)
+    const share = tableShare(50, 1880, 500, rem)
+    const most = tableLayout(50, 1880, 0.75 * 500, rem)
     assert.ok(most.hidden > 0, 'the space cuts rows even at the largest share')
-    assert.equal(tableLayout(50, 1880, share * 400, rem).hidden, most.hidden)
+    assert.equal(tableLayout(50, 1880, share * 500, rem).hidden, most.hidden)
+  })
+
+  it('leaves the chart its last 7 rem however many rows that cuts', () => {
+    // a banner and the fork panel open on a short screen: the chart keeps a readable strip
+    for (const height of [200, 300, 400]) {
+      const share = tableShare(50, 1880, height, rem)
+      assert.ok((1 - share) * height >= Math.min(7 * rem, 0.65 * height) - 0.01, `at ${height} px the chart has ${(1 - share) * height} px`)
+    }
   })
 
   it('cuts rows, with a count, when even the smallest type cannot fit them, never overflowing the width', () => {

@@ -20,20 +20,25 @@ const GAP_REM = 1.5
 // shares with the chart: a few nodes leave the chart most of the screen, fifty take most of it
 const MIN_TABLE_SHARE = 0.35
 const MAX_TABLE_SHARE = 0.75
+// and the chart keeps at least this (rem): a banner and the fork panel open on a short screen
+// left it a strip with no height scale to read
+const MIN_CHART_REM = 7
 
 /** The share of `height` the table should take so its type is as large as it can be: as large
  *  as the width allows, when the width is what limits it (a narrow table, the event list
- *  beside it), so the table never takes height its type cannot use. */
+ *  beside it), so the table never takes height its type cannot use, and never the chart's
+ *  last MIN_CHART_REM. */
 export function tableShare (count: number, width: number, height: number, rem: number, extraEm = 0): number {
+  const most = Math.max(MIN_TABLE_SHARE, Math.min(MAX_TABLE_SHARE, 1 - MIN_CHART_REM * rem / height))
   // the type and the rows shown with all the height there is: no share can do better
-  const best = tableLayout(count, width, height * MAX_TABLE_SHARE, rem, extraEm)
+  const best = tableLayout(count, width, height * most, rem, extraEm)
   const target = Math.min(MAX_FONT_REM * rem, best.fontSize)
-  for (let share = MIN_TABLE_SHARE; share < MAX_TABLE_SHARE; share += 0.01) {
+  for (let share = MIN_TABLE_SHARE; share < most; share += 0.01) {
     const layout = tableLayout(count, width, share * height, rem, extraEm)
     // rows cut at the smallest type: only the height that shows as many as the most can
     if (layout.fontSize >= target - 0.5 && layout.hidden <= best.hidden) return share
   }
-  return MAX_TABLE_SHARE
+  return most
 }
 
 export interface TableLayout {

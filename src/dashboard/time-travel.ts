@@ -5,7 +5,8 @@ import { logger } from '@libp2p/logger'
 import { momentState } from '../store/moment.ts'
 import { HISTORY_CAPACITY } from '../store/constants.ts'
 import { WINDOW_POINTS } from './history-api.ts'
-import { fetchHistory, fetchState } from './history-api.ts'
+import { fetchBranches, fetchHistory, fetchState } from './history-api.ts'
+import type { BranchesAnswer } from '../protocol/forks.ts'
 import type { DashboardStore } from '../store/store.ts'
 import type { EventLog } from './event-log.ts'
 
@@ -27,6 +28,8 @@ export class TimeTravel {
   readonly #init: TimeTravelInit
   #at = 0
   #generation = 0
+  /** the fork panel asked for the moment shown: a step aborts it (the relay stops rebuilding) */
+  #branches: AbortController | null = null
 
   constructor (init: TimeTravelInit) {
     this.#init = init
@@ -54,6 +57,14 @@ export class TimeTravel {
     }
     void events.moment(at, windowMs)
     performance.mark('devnet:moment-asked')
+    // the fork panel comes when the relay has rebuilt it (it takes longer than the rest), and
+    // does not hold up the moment;
+    // asked now, with the others (index.html asked for the first moment's, taken by its URL: that
+    // one cannot be aborted)
+    this.#branches?.abort()
+    const controller = this.#branches = new AbortController()
+    const branches = fetchBranches(base, at, generation === 1 ? undefined : controller.signal)
+    branches.catch(() => {})
     try {
       const [state, window] = await Promise.all([
         fetchState(base, at),
@@ -64,10 +75,25 @@ export class TimeTravel {
       store.replaceState(momentState({ at, nodes: state.nodes, window, spacingMs: windowMs / HISTORY_CAPACITY, capacity: WINDOW_POINTS + 2 }))
       performance.mark('devnet:moment-built')
       store.setConnection({ state: 'frozen', at, loading: false, error: null })
+      void this.#showBranches(branches, generation)
     } catch (err) {
       if (generation !== this.#generation) return
       log.error('could not show %s - %e', new Date(at).toISOString(), err)
       store.setConnection({ state: 'frozen', at, loading: false, error: (err as Error).message })
+    }
+  }
+
+  async #showBranches (branches: Promise<BranchesAnswer>, generation: number): Promise<void> {
+    const { store } = this.#init
+    try {
+      const { at, peers, networks } = await branches
+      if (generation !== this.#generation) return
+      store.replaceState({ ...store.getFeedState(), forks: { t: 'forks', at, networks }, byIndex: new Map(peers.map((peerId, i) => [i, peerId])) })
+    } catch (err) {
+      if (generation !== this.#generation) return
+      // the moment is shown without its branches: the panel says the record has none for it
+      log.error('no branches for %s - %e', new Date(this.#at).toISOString(), err)
+      store.replaceState({ ...store.getFeedState(), forks: { t: 'forks', at: this.#at, networks: [] } })
     }
   }
 }

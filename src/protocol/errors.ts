@@ -16,6 +16,7 @@ export type RejectReason =
   | 'invalid_node_peer_id'
   | 'invalid_syncing'
   | 'invalid_finalized_height'
+  | 'invalid_parent_head'
   | 'line_too_long'
   | 'duplicate_stream'
   | 'rate_limited'

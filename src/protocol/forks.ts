@@ -303,6 +303,25 @@ export function parseForksMessage (value: Record<string, unknown>): ForksMessage
   }
 }
 
+/** The fork panel as it was at a moment (/api/branches?at=, for ?at=): its node ids index `peers`. */
+export interface BranchesAnswer {
+  at: number
+  peers: string[]
+  networks: NetworkPanel[]
+}
+
+export function parseBranchesAnswer (value: unknown): BranchesAnswer {
+  if (!isRecord(value)) fail('a branches answer is { at, peers, networks }')
+  return {
+    at: time(value.at, 'at'),
+    peers: array(value.peers, 'peers', MAX_LISTED_NODES).map(peer => {
+      if (typeof peer !== 'string' || peer.length > 128) fail('a peer is a peer ID')
+      return peer
+    }),
+    networks: array(value.networks, 'networks', MAX_LISTED_NODES).map(parseNetwork)
+  }
+}
+
 /** Checks a `prop` message's body (the type tag already read). */
 export function parsePropagationMessage (value: Record<string, unknown>): PropagationMessage {
   return {

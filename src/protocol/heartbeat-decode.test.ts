@@ -84,12 +84,16 @@ describe('decodeHeartbeatLine', () => {
 })
 
 describe('the optional fields after Go\'s five (a watcher\'s)', () => {
-  const WATCHED = `${GO_LINE.slice(0, -1)},"Client":"Lodestar","ClientVersion":"v1.5.1","NodePeerID":"16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB","Syncing":false,"FinalizedHeight":16}`
+  const WATCHED = `${GO_LINE.slice(0, -1)},"Client":"Lodestar","ClientVersion":"v1.5.1","NodePeerID":"16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB","Syncing":false,"FinalizedHeight":16,"ParentHead":"{ bafyP1 bafyP2 }"}`
 
   it('reads them, and a go-filecoin line has none', () => {
-    assert.deepEqual(decodeHeartbeatLine(WATCHED).extra, { client: 'Lodestar', clientVersion: 'v1.5.1', nodePeerId: '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB', syncing: false, finalizedHeight: 16 })
+    assert.deepEqual(decodeHeartbeatLine(WATCHED).extra, { client: 'Lodestar', clientVersion: 'v1.5.1', nodePeerId: '16Uiu2HAmH15yAPm69RgbZjodSZcBAzWAXFYxbCpNxFaubTDbmSxB', syncing: false, finalizedHeight: 16, parentHead: '{ bafyP1 bafyP2 }' })
     assert.equal(decodeHeartbeatLine(GO_LINE).extra, undefined)
     assert.deepEqual(decodeHeartbeatLine('{"Head":"{ }","Height":1,"Syncing":true,"Client":null}').extra, { syncing: true }, 'null is as if absent')
+    // a sender from before ParentHead (every field but it) is as valid as ever
+    const before = decodeHeartbeatLine(WATCHED.replace(/,"ParentHead":"[^"]*"/, ''))
+    assert.equal(before.extra?.parentHead, undefined)
+    assert.equal(before.extra?.finalizedHeight, 16)
   })
 
   it('writes only those set, after Go\'s five, so a go-filecoin-shaped beat keeps its bytes', () => {
@@ -109,6 +113,8 @@ describe('the optional fields after Go\'s five (a watcher\'s)', () => {
     rejects('{"Head":"{ }","Height":1,"Syncing":"yes"}', 'invalid_syncing')
     rejects('{"Head":"{ }","Height":1,"FinalizedHeight":-1}', 'invalid_finalized_height')
     rejects('{"Head":"{ }","Height":1,"FinalizedHeight":1.5}', 'invalid_finalized_height')
+    rejects('{"Head":"{ }","Height":1,"ParentHead":["bafyP"]}', 'invalid_parent_head')
+    rejects(`{"Head":"{ }","Height":1,"ParentHead":"${'p'.repeat(4 * 1024 + 1)}"}`, 'invalid_parent_head')
   })
 })
 

@@ -23,7 +23,7 @@ export interface Heartbeat {
 }
 
 /** The optional fields after Go's five (wire names Client, ClientVersion, NodePeerID, Syncing,
- *  FinalizedHeight). Each is absent when the sender does not know it. */
+ *  FinalizedHeight, ParentHead). Each is absent when the sender does not know it. */
 export interface HeartbeatExtra {
   /** the node's client, e.g. "Lodestar", "Geth" */
   client?: string
@@ -33,6 +33,12 @@ export interface HeartbeatExtra {
   /** the field go-filecoin left as a TODO */
   syncing?: boolean
   finalizedHeight?: number
+  /**
+   * The head's parent, spelt as Head is (a Filecoin tipset key `{ cid … }`, an Ethereum block
+   * hash): with it the relay tells two branches from a node that skipped a head after one block
+   * on each side, not two. Opaque like Head.
+   */
+  parentHead?: string
 }
 
 function isRecord (value: unknown): value is Record<string, unknown> {
@@ -89,7 +95,7 @@ export function parseHeartbeat (value: unknown): Heartbeat {
 
 /** The optional fields after Go's five; null counts as absent. Throws InvalidHeartbeatError. */
 function parseExtra (value: Record<string, unknown>): HeartbeatExtra | undefined {
-  const { Client, ClientVersion, NodePeerID, Syncing, FinalizedHeight } = value
+  const { Client, ClientVersion, NodePeerID, Syncing, FinalizedHeight, ParentHead } = value
   let extra: HeartbeatExtra | undefined
   const set = (): HeartbeatExtra => (extra ??= {})
   if (Client != null) {
@@ -113,6 +119,11 @@ function parseExtra (value: Record<string, unknown>): HeartbeatExtra | undefined
       throw new InvalidHeartbeatError('invalid_finalized_height', 'FinalizedHeight must be an integer from 0 to 2^53 - 1')
     }
     set().finalizedHeight = FinalizedHeight
+  }
+  if (ParentHead != null) {
+    // a head's parent is a head: the same bound
+    if (!boundedString(ParentHead, MAX_HEAD_LENGTH)) throw new InvalidHeartbeatError('invalid_parent_head', `ParentHead must be a string of at most ${MAX_HEAD_LENGTH} characters`)
+    set().parentHead = ParentHead
   }
   return extra
 }
@@ -154,6 +165,7 @@ export function encodeHeartbeatLine (hb: Heartbeat, options: EncodeHeartbeatOpti
     if (extra.nodePeerId !== undefined) line += `,"NodePeerID":${goJsonString(extra.nodePeerId)}`
     if (extra.syncing !== undefined) line += `,"Syncing":${extra.syncing ? 'true' : 'false'}`
     if (extra.finalizedHeight !== undefined) line += `,"FinalizedHeight":${extra.finalizedHeight}`
+    if (extra.parentHead !== undefined) line += `,"ParentHead":${goJsonString(extra.parentHead)}`
   }
   return line + '}\n'
 }

@@ -155,6 +155,7 @@ describe('fork log in the record', () => {
     assert.ok(cut?.endedAt != null)
     height = run.play(height, 8, [0, 1], height + 1)
     assert.deepEqual((await run.apiForks()).map(fork => fork.id), [3, 2, 1])
+    assert.equal(run.forks.monitor.forksSoFar, 3, 'devnet_forks_total counts the record\'s forks, not this run\'s')
     assert.deepEqual((await run.apiForks('?limit=1')).map(fork => fork.id), [3], 'bounded per request')
     // what replay answers /api/forks with: the record alone, read-only (the open #3 as called)
     clock.advance(BEAT_MS)

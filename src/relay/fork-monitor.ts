@@ -28,7 +28,6 @@ export class ForkMonitor {
   readonly #trackers = new Map<Genesis, ForkTracker>()
   readonly #maxNetworks: number
   #main: Genesis = null
-  #forks = 0
   /** the last fork id given: ids go on from the record's after a restart */
   #lastId = 0
 
@@ -42,9 +41,10 @@ export class ForkMonitor {
     this.#lastId = Math.max(this.#lastId, lastId)
   }
 
-  /** Forks called since the relay started, over every network. */
+  /** Forks called so far, over every network: over the record's life once ids go on from it
+   *  (continueIdsAfter; ids count every fork called, from 1), since the start without one. */
   get forksSoFar (): number {
-    return this.#forks
+    return this.#lastId
   }
 
   get main (): Genesis {
@@ -70,17 +70,15 @@ export class ForkMonitor {
     let tracker = this.#trackers.get(network)
     if (tracker === undefined && this.#trackers.size < this.#maxNetworks) {
       tracker = new ForkTracker({
-        nextForkId: () => {
-          this.#forks++
-          return ++this.#lastId
-        }
+        nextForkId: () => ++this.#lastId
       })
       this.#trackers.set(network, tracker)
     }
     return tracker
   }
 
-  beat (i: number, genesis: Genesis, height: number, head: string, at: number): void {
+  /** A heartbeat; `parent`: its head's parent, when the sender reports it (ParentHead). */
+  beat (i: number, genesis: Genesis, height: number, head: string, at: number, parent?: string): void {
     let node = this.#nodes.get(i)
     if (node === undefined) {
       node = { genesis, connected: true, network: undefined }
@@ -95,7 +93,7 @@ export class ForkMonitor {
       node.network = this.#tracker(network) === undefined ? undefined : network
     }
     if (node.network === undefined) return
-    this.#trackers.get(node.network)?.beat(i, height, head, at)
+    this.#trackers.get(node.network)?.beat(i, height, head, at, parent)
   }
 
   connected (i: number, at: number): void {

@@ -56,6 +56,8 @@ class PendingChanges {
   at = new Float64Array(256)
   head: string[] = []
   genesis: Array<string | null> = []
+  /** the head the node says its head follows (a watched node's), when it says */
+  parent: Array<string | undefined> = []
   length = 0
 
   /** A slot for one more change, growing the arrays if needed; the caller checks the bound. */
@@ -75,6 +77,7 @@ class PendingChanges {
     // the arrays keep their size (no new backing store every evaluation); what they held is let go
     this.head.fill('', 0, this.length)
     this.genesis.fill(null, 0, this.length)
+    this.parent.fill(undefined, 0, this.length)
     this.length = 0
   }
 }
@@ -147,7 +150,7 @@ export class ForkService {
     this.#evaluateMs = init.evaluateMs ?? FORK_EVALUATE_MS
     this.#propagationMs = init.propagationMs ?? PROPAGATION_SEND_MS
     const { metrics } = components
-    metrics.gauge('devnet_forks_total', 'Forks called since the relay started (heads split for a block time and more), every network', () => this.monitor.forksSoFar)
+    metrics.gauge('devnet_forks_total', 'Forks called so far (heads split for a block time and more), every network: over the history record\'s life, since the relay started without one', () => this.monitor.forksSoFar)
     metrics.gauge('devnet_fork_open', 'Forks open now (1 on a devnet with one network and a fork)', () => this.monitor.openForks().length)
     metrics.gauge('devnet_fork_depth', 'Heights from the split to the highest tip of the deepest fork open now; 0 with none', () => Math.max(0, ...this.monitor.openForks().map(({ fork }) => fork.depth)))
   }
@@ -182,7 +185,7 @@ export class ForkService {
     if (this.#record != null) this.#monitor.continueIdsAfter(this.#record.lastForkId())
     for (const node of this.#registry.nodes()) {
       const { record } = node
-      if (record.connected && record.lastHeartbeatAt != null) this.#monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt)
+      if (record.connected && record.lastHeartbeatAt != null) this.#monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt, node.parentHead)
     }
     this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
     this.#stopEvaluating = repeat(this.#clock, this.#evaluateMs, () => { this.evaluate() })
@@ -243,9 +246,11 @@ export class ForkService {
       pending.height[k] = record.height
       pending.head[k] = record.head
       pending.genesis[k] = record.genesisCid
+      pending.parent[k] = node.parentHead
     } else {
       pending.head[k] = ''
       pending.genesis[k] = null
+      pending.parent[k] = undefined
     }
   }
 
@@ -255,12 +260,12 @@ export class ForkService {
     const n = pending.length
     if (n === 0) return
     const monitor = this.#monitor
-    const { kind, i, height, at, head, genesis } = pending
+    const { kind, i, height, at, head, genesis, parent } = pending
     for (let k = 0; k < n; k++) {
       const node = i[k] as number
       switch (kind[k]) {
         case BEAT:
-          monitor.beat(node, genesis[k] ?? null, height[k] as number, head[k] ?? '', at[k] as number)
+          monitor.beat(node, genesis[k] ?? null, height[k] as number, head[k] ?? '', at[k] as number, parent[k])
           break
         case CONNECTED:
           monitor.connected(node, at[k] as number)

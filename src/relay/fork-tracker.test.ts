@@ -18,16 +18,17 @@ function key (...blocks: string[]): string {
 class Devnet {
   readonly tracker: ForkTracker
   readonly events: ForkTrackerEvent[] = []
-  readonly heads = new Map<number, { height: number, head: string }>()
+  readonly heads = new Map<number, { height: number, head: string, parent: string | undefined }>()
   now = 0
 
   constructor (tracker = new ForkTracker()) {
     this.tracker = tracker
   }
 
-  set (i: number, height: number, head: string): void {
-    this.heads.set(i, { height, head })
-    this.tracker.beat(i, height, head, this.now)
+  /** A node's new head; `parent`: the head's parent, as a sender with ParentHead reports it. */
+  set (i: number, height: number, head: string, parent?: string): void {
+    this.heads.set(i, { height, head, parent })
+    this.tracker.beat(i, height, head, this.now, parent)
   }
 
   /** Time passes: every node beats every 250 ms, and the tracker evaluates as often. */
@@ -35,7 +36,7 @@ class Devnet {
     const end = this.now + ms
     while (this.now < end) {
       this.now = Math.min(end, this.now + 250)
-      for (const [i, { height, head }] of this.heads) this.tracker.beat(i, height, head, this.now)
+      for (const [i, { height, head, parent }] of this.heads) this.tracker.beat(i, height, head, this.now, parent)
       this.events.push(...this.tracker.evaluate(this.now))
     }
   }
@@ -45,10 +46,11 @@ class Devnet {
   }
 }
 
-/** Every node on one chain, height by height (the main chain's heads are m<h>). */
-function steady (net: Devnet, nodes: number[], from: number, to: number): void {
+/** Every node on one chain, height by height (the main chain's heads are m<h>); `parents`:
+ *  each beat says its head's parent, as a watcher's does. */
+function steady (net: Devnet, nodes: number[], from: number, to: number, parents = false): void {
   for (let h = from; h <= to; h++) {
-    for (const i of nodes) net.set(i, h, key(`m${h}`))
+    for (const i of nodes) net.set(i, h, key(`m${h}`), parents ? key(`m${h - 1}`) : undefined)
     net.run(BLOCK)
   }
 }
@@ -346,6 +348,123 @@ describe('ForkTracker', () => {
     assert.deepEqual(panel.columns.at(-1)?.rounds[0]?.nodes, [0, 1, 2])
     assert.ok(net.tracker.roundCount < before, 'the old heights\' rounds are gone')
     assert.equal(new Map(net.tracker.medians()).get(1), 250, 'new best heights are measured again')
+  })
+
+  describe('with each head\'s parent reported (ParentHead)', () => {
+    /**
+     * Split validators, one block on each side: a proposes at slot 5 on 4, b at slot 6 on 4
+     * (it never saw 5), then neither has another block for three block times. Returns the
+     * devnet and when b's block came (the heads then differ on both sides of the split).
+     */
+    function oneBlockEach (parents: boolean): { net: Devnet, diverged: number } {
+      const net = new Devnet()
+      steady(net, [0, 1], 1, 4, parents)
+      net.set(0, 5, '0xa5', parents ? key('m4') : undefined)
+      net.run(BLOCK)
+      const diverged = net.now
+      net.set(1, 6, '0xb6', parents ? key('m4') : undefined)
+      return { net, diverged }
+    }
+
+    it('calls split validators a fork after one block on each side, once it has lasted a block time', () => {
+      const { net, diverged } = oneBlockEach(true)
+      net.run(BLOCK - 250)
+      assert.deepEqual(net.kinds(), [], 'not before the split has lasted a block time (propagation)')
+      assert.equal(net.tracker.panel(net.now).divergingSince, diverged, 'but shown as diverging from b\'s block on')
+      net.run(250)
+      assert.deepEqual(net.kinds(), ['fork_started'], 'a block time after the heads diverged, with no second block on either side')
+      const fork = net.events[0]?.fork
+      assert.equal(fork?.startedAt, diverged)
+      assert.equal(fork?.calledAt, diverged + BLOCK)
+      assert.equal(fork?.splitHeight, 4)
+      assert.deepEqual(fork?.sides.map(side => [side.tipHeight, side.nodes]), [[6, [1]], [5, [0]]])
+      // b reorgs onto a's branch: its next head's parent is a's block
+      net.set(0, 7, '0xa7', '0xa5')
+      net.set(1, 7, '0xa7', '0xa5')
+      net.run(3 * BLOCK)
+      assert.deepEqual(net.kinds(), ['fork_started', 'fork_ended'])
+    })
+
+    it('without parents (an older sender) the same heads are no fork yet: the two-round evidence, as before', () => {
+      const { net } = oneBlockEach(false)
+      net.run(3 * BLOCK)
+      assert.deepEqual(net.kinds(), [], 'one block on each side could be a node that skipped a head')
+      // the second block on each side is the evidence, as it always was
+      net.set(0, 7, '0xa7')
+      net.run(BLOCK)
+      net.set(1, 8, '0xb8')
+      net.run(BLOCK)
+      assert.deepEqual(net.kinds(), ['fork_started'])
+    })
+
+    it('calls no fork for a node that skipped a head its new head\'s parent chain holds, however long the others take', () => {
+      const net = new Devnet()
+      steady(net, [0, 1, 2], 1, 4, true)
+      for (const i of [0, 1]) net.set(i, 5, key('m5'), key('m4'))
+      net.run(250)
+      // node 2 never reported m5: it comes from m4 straight to m6, whose parent is m5, and the
+      // others are slow to hear of m6 (votes alone would put m6 after m4, beside m5)
+      net.set(2, 6, key('m6'), key('m5'))
+      net.run(3 * BLOCK)
+      assert.deepEqual(net.kinds(), [])
+      const panel = net.tracker.panel(net.now)
+      assert.equal(panel.branches.length, 1, 'one line: m6 follows m5')
+      assert.equal(panel.divergingSince, null)
+      const m5 = panel.columns.find(column => column.height === 5)?.rounds[0]
+      assert.equal(panel.columns.find(column => column.height === 6)?.rounds[0]?.parent, m5?.id)
+    })
+
+    it('links a head whose parent is placed only later, and one whose parent comes in a later beat', () => {
+      const net = new Devnet()
+      steady(net, [0, 1, 2], 1, 4, true)
+      // node 2's beat for m6 reaches the relay before anyone's for m5
+      net.set(2, 6, key('m6'), key('m5'))
+      net.run(250)
+      for (const i of [0, 1]) net.set(i, 5, key('m5'))
+      // node 1 beats m5 first without its parent, then with it
+      net.set(1, 5, key('m5'), key('m4'))
+      net.set(0, 5, key('m5'), key('m4'))
+      net.run(3 * BLOCK)
+      assert.deepEqual(net.kinds(), [])
+      const panel = net.tracker.panel(net.now)
+      assert.equal(panel.branches.length, 1)
+      const m4 = panel.columns.find(column => column.height === 4)?.rounds[0]
+      const m5 = panel.columns.find(column => column.height === 5)?.rounds[0]
+      assert.equal(m5?.parent, m4?.id)
+      assert.equal(panel.columns.find(column => column.height === 6)?.rounds[0]?.parent, m5?.id)
+    })
+
+    it('keeps a Filecoin round seen in part one round, its parent found from a partial key', () => {
+      const net = new Devnet()
+      steady(net, [0, 1, 2], 1, 4, true)
+      for (let h = 5; h <= 12; h++) {
+        // a round of three blocks that node 2 sees two of; the next round's miners saw it whole,
+        // or in part (their Parents are the blocks they had)
+        const parent = h % 2 === 0 ? key(`m${h - 1}a`, `m${h - 1}b`, `m${h - 1}c`) : key(`m${h - 1}a`, `m${h - 1}b`)
+        const first = h === 5 ? key('m4') : parent
+        for (const i of [0, 1]) net.set(i, h, key(`m${h}a`, `m${h}b`, `m${h}c`), first)
+        net.set(2, h, key(`m${h}a`, `m${h}b`), first)
+        net.run(BLOCK)
+      }
+      assert.deepEqual(net.kinds(), [])
+      const panel = net.tracker.panel(net.now)
+      assert.equal(panel.branches.length, 1)
+      assert.ok(panel.columns.every(column => column.rounds.length === 1), 'one round per height')
+    })
+
+    it('believes no parent that senders disagree on: votes decide, and a liar makes no fork', () => {
+      const net = new Devnet()
+      steady(net, [0, 1, 2, 3], 1, 5, true)
+      // node 2 is first onto m6 and says its parent is m4; the others say m5. Node 3 is stuck on
+      // m5: were the liar believed, m5 and m6 would be two children of m4, a fork
+      net.set(2, 6, key('m6'), key('m4'))
+      for (const i of [0, 1]) net.set(i, 6, key('m6'), key('m5'))
+      net.run(3 * BLOCK)
+      assert.deepEqual(net.kinds(), [])
+      const panel = net.tracker.panel(net.now)
+      assert.equal(panel.branches.length, 1, 'm6 follows m5, where its nodes came from')
+      assert.equal(panel.divergingSince, null)
+    })
   })
 
   it('stays bounded: a node spamming heads at one height, and a long run of heights', () => {

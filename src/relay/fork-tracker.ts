@@ -4,7 +4,11 @@
 // round follows is a tip, and each tip is a branch. Two branches whose split stays put for
 // FORK_BLOCKS block times, with evidence that they are two lines and not one seen unevenly
 // (two rounds at one height, or two rounds on each side of the split), are a fork, until
-// every node is on one branch again. All of it on the relay's clock, from calls the caller
+// every node is on one branch again. A sender that reports its head's parent (ParentHead)
+// links rounds for certain: a round's parent is then the round holding that parent, not the
+// one its nodes came from, and one round on each side past a split, each linked down to it,
+// is evidence enough (two children of one round); a node that skipped a head is on the line
+// of the head it skipped, since its new head's parent chain holds it. All of it on the relay's clock, from calls the caller
 // makes (heartbeats, connects, a periodic evaluate): tested on a fake clock.
 // Cost: a heartbeat whose head did not change costs a map lookup; a new head costs a split of
 // its blocks and a few map updates; evaluate walks the held rounds' lines (bounded by
@@ -27,6 +31,9 @@ const MAX_HEADS_PER_ROUND = 64
 // Lower rounds a round keeps votes for as its parent (a handful: the main line, a branch
 // nodes reorged off, a round skipped)
 const MAX_PARENT_CANDIDATES = 8
+// Blocks of a reported parent kept to find it by (a Filecoin tipset has a handful; the rest of
+// a longer key is not needed to find its round)
+const MAX_PARENT_BLOCKS = 16
 
 interface Round {
   readonly id: number
@@ -40,6 +47,12 @@ interface Round {
   /** the lower rounds nodes came to it from, with how many did: the parent is the one most
    *  came from (a node that reorged onto this line, or skipped a round, is outvoted) */
   readonly from: Map<Round, number>
+  /** the blocks of its parent as a sender reported it (ParentHead), null when none did */
+  parentBlocks: string[] | null
+  /** its parent is the round holding parentBlocks (found), not a vote */
+  linked: boolean
+  /** senders reported parents with no block in common: they are not believed, votes decide */
+  parentConflict: boolean
   /** set when merged into another round (heads found to share a block) */
   merged: Round | null
   pruned: boolean
@@ -152,6 +165,10 @@ export class ForkTracker {
   readonly #byBlock = new Map<string, Round>()
   /** `${height} ${head}` → its round */
   readonly #byHead = new Map<string, Round>()
+  /** block → a round holding it, at any height: where a reported parent is looked up */
+  readonly #roundOfBlock = new Map<string, Round>()
+  /** a reported parent's block not placed yet → the rounds waiting for it as their parent */
+  readonly #awaiting = new Map<string, Set<Round>>()
   readonly #divergences = new Map<SplitKey, Divergence>()
   /** rounds measured for propagation, oldest first */
   readonly #timed: Round[] = []
@@ -226,19 +243,27 @@ export class ForkTracker {
     this.#nodes.delete(i)
   }
 
-  /** A heartbeat: the node's height and head at `at` (relay clock). */
-  beat (i: number, height: number, head: string, at: number): void {
+  /** A heartbeat: the node's height and head at `at` (relay clock), and the head's parent
+   *  when the sender reports it (ParentHead). */
+  beat (i: number, height: number, head: string, at: number, parent?: string): void {
     const node = this.#node(i, at)
     if (!node.connected) this.connected(i, at)
     // as on the page: an interval counts only between beats of one connection
     const reporting = node.lastBeatAt >= node.connectedAt
     if (reporting) node.beatPeriodMs = nextBeatPeriod(node.beatPeriodMs, at - node.lastBeatAt)
     node.lastBeatAt = at
-    if (head === node.head && height === node.height) return
+    if (head === node.head && height === node.height) {
+      // the same head, its parent perhaps known only now; a round whose parent is already
+      // reported costs a comparison
+      const round = live(node.round)
+      if (parent !== undefined && round !== null && round.parentBlocks === null && !round.parentConflict) this.#reportParent(round, parent)
+      return
+    }
     const wasBest = this.#best.height
     this.#observeHeight(height, at, reporting)
     const before = node.round
     const round = this.#place(height, head, at, reporting && height > wasBest)
+    if (round !== null && parent !== undefined) this.#reportParent(round, parent)
     // placing may have merged the node's round into this one
     const previous = live(before)
     node.head = head
@@ -272,7 +297,73 @@ export class ForkTracker {
     const votes = round.from
     if (!votes.has(previous) && votes.size >= MAX_PARENT_CANDIDATES) return
     votes.set(previous, (votes.get(previous) ?? 0) + 1)
-    round.parent = bestParent(votes)
+    if (!round.linked) round.parent = bestParent(votes)
+  }
+
+  /**
+   * A sender says `round`'s parent is `parent` (a head string). The first report is kept and
+   * the round linked to the round holding it, now or once it is placed; a later one that
+   * shares no block with it is a conflict (a sender that lies, or a bug), and then votes
+   * decide as for a sender without the field.
+   */
+  #reportParent (round: Round, parent: string): void {
+    if (round.parentConflict) return
+    const blocks = headBlocks(parent).slice(0, MAX_PARENT_BLOCKS)
+    if (blocks.length === 0) return
+    const known = round.parentBlocks
+    if (known === null) {
+      round.parentBlocks = blocks
+      this.#resolveParent(round)
+      return
+    }
+    if (blocks.some(block => known.includes(block))) return
+    this.#unawait(round)
+    round.parentConflict = true
+    round.parentBlocks = null
+    round.linked = false
+    round.parent = bestParent(round.from)
+  }
+
+  /** Links the round to the round holding its reported parent, or waits for that to be placed. */
+  #resolveParent (round: Round): void {
+    const blocks = round.parentBlocks
+    if (blocks === null || round.linked) return
+    for (const block of blocks) {
+      const found = this.#roundOfBlock.get(block)
+      const parent = found === undefined ? null : live(found)
+      // a parent is lower; anything else is not this round's parent, whatever a sender says
+      if (parent === null || parent.height >= round.height) continue
+      this.#unawait(round)
+      round.parent = parent
+      round.linked = true
+      return
+    }
+    for (const block of blocks) {
+      let waiting = this.#awaiting.get(block)
+      if (waiting === undefined) this.#awaiting.set(block, waiting = new Set())
+      waiting.add(round)
+    }
+  }
+
+  #unawait (round: Round): void {
+    for (const block of round.parentBlocks ?? []) {
+      const waiting = this.#awaiting.get(block)
+      if (waiting === undefined) continue
+      waiting.delete(round)
+      if (waiting.size === 0) this.#awaiting.delete(block)
+    }
+  }
+
+  /** A block placed: the rounds that were waiting for it as their parent are linked. */
+  #placedBlock (block: string, round: Round): void {
+    if (!this.#roundOfBlock.has(block)) this.#roundOfBlock.set(block, round)
+    const waiting = this.#awaiting.get(block)
+    if (waiting === undefined) return
+    this.#awaiting.delete(block)
+    for (const child of waiting) {
+      const r = live(child)
+      if (r !== null) this.#resolveParent(r)
+    }
   }
 
   /** The best height and the block time, on the shared rules (src/protocol/status-rules.ts). */
@@ -323,6 +414,9 @@ export class ForkTracker {
         heads: new Map(),
         parent: null,
         from: new Map(),
+        parentBlocks: null,
+        linked: false,
+        parentConflict: false,
         merged: null,
         pruned: false,
         holders: new Set(),
@@ -350,8 +444,10 @@ export class ForkTracker {
     }
     for (const block of blocks) {
       if (round.blocks.size >= MAX_BLOCKS_PER_ROUND) break
+      if (round.blocks.has(block)) continue
       round.blocks.add(block)
       this.#byBlock.set(`${height} ${block}`, round)
+      this.#placedBlock(block, round)
     }
     return round
   }
@@ -380,7 +476,17 @@ export class ForkTracker {
     for (const [candidate, count] of from.from) {
       if (into.from.has(candidate) || into.from.size < MAX_PARENT_CANDIDATES) into.from.set(candidate, (into.from.get(candidate) ?? 0) + count)
     }
+    // one round has one parent: the reports of both parts, if they agree (parts of a Filecoin
+    // round seen apart share their parents, in whole or in part)
+    this.#unawait(from)
+    this.#unawait(into)
+    const theirs = from.parentBlocks
+    const mine = into.parentBlocks
+    into.parentConflict ||= from.parentConflict || (theirs !== null && mine !== null && !theirs.some(block => mine.includes(block)))
+    into.parentBlocks = into.parentConflict ? null : mine ?? theirs
+    into.linked = false
     into.parent = bestParent(into.from)
+    this.#resolveParent(into)
     if (from.timed && !into.timed) {
       into.timed = true
       const k = this.#timed.indexOf(from)
@@ -473,7 +579,11 @@ export class ForkTracker {
       const lowest = (line: Round[]): number => Math.min(...line.map(round => round.height))
       const highest = (line: Round[]): number => Math.max(...line.map(round => round.height))
       const overlap = mine.length > 0 && theirs.length > 0 && highest(mine) >= lowest(theirs) && highest(theirs) >= lowest(mine)
-      branch.evidenced = (mine.length >= 2 && theirs.length >= 2 && overlap) || mine.some(round => theirHeights.has(round.height))
+      // or, where senders report parents: a round on each side, each side linked by reported
+      // parents down to the split: two children of one round, whatever their heights
+      const linked = (line: Round[]): boolean => line.every(round => round.linked)
+      const byParents = split !== null && mine.length > 0 && theirs.length > 0 && linked(mine) && linked(theirs)
+      branch.evidenced = byParents || (mine.length >= 2 && theirs.length >= 2 && overlap) || mine.some(round => theirHeights.has(round.height))
       branch.lagging = !branch.evidenced && mine.length > 0 && theirs.length > 0 && highest(mine) < lowest(theirs)
       // the heads began to differ when both sides had a round past the split
       const began = split === null || mine.length === 0 || theirs.length === 0
@@ -603,7 +713,12 @@ export class ForkTracker {
         round.pruned = true
         this.#rounds.delete(round)
         rounds.delete(round)
-        for (const block of round.blocks) this.#byBlock.delete(`${height} ${block}`)
+        for (const block of round.blocks) {
+          this.#byBlock.delete(`${height} ${block}`)
+          const holder = this.#roundOfBlock.get(block)
+          if (holder !== undefined && find(holder) === round) this.#roundOfBlock.delete(block)
+        }
+        this.#unawait(round)
         for (const head of round.heads.keys()) this.#byHead.delete(`${height} ${head}`)
         for (const node of round.holders) node.round = null
         round.holders.clear()

@@ -1,9 +1,11 @@
-// The record over HTTP: /api/history (NDJSON, streamed), /api/events and /api/state (JSON).
+// The record over HTTP: /api/history (NDJSON, streamed), /api/events, /api/state and
+// /api/branches (JSON).
 // Times are parsed as the page's ?at= is (ISO, relative like -2h, or ms since the epoch).
 // Every answer is bounded (points × nodes, events per page, queries at once).
 import { once } from 'node:events'
 import { createGzip } from 'node:zlib'
 import { parseMoment } from '../protocol/moment.ts'
+import { branchesAt } from './branches-at.ts'
 import { acceptsGzip } from './http-server.ts'
 import {
   DEFAULT_FORKS_PER_REQUEST, DEFAULT_HISTORY_POINTS, historyHeaderLine, historyNodeLine, InvalidQueryError, MAX_EVENTS_PER_REQUEST, MAX_FORKS_PER_REQUEST, MAX_HISTORY_POINTS,
@@ -11,6 +13,7 @@ import {
 } from './record/index.ts'
 import type { ForkRecord } from '../protocol/forks.ts'
 import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt } from './record/index.ts'
+import type { ReplayChange } from './record/reader.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Writable } from 'node:stream'
 
@@ -24,7 +27,7 @@ const WRITE_BATCH_CHARS = 64 * 1024
 // what a window defaults to without from= and to=: the last hour
 const DEFAULT_WINDOW_MS = 3_600_000
 
-export const HISTORY_PATHS = new Set(['/api/history', '/api/events', '/api/state'])
+export const HISTORY_PATHS = new Set(['/api/history', '/api/events', '/api/state', '/api/branches'])
 
 /** What the routes ask of a record: the recording relay's, or a read-only one (replay). */
 export interface RecordReadable {
@@ -33,6 +36,8 @@ export interface RecordReadable {
   events: (query: EventsQuery) => Promise<EventsResult>
   /** the fork log (a record before it has none: an older relay's replay reads it as empty) */
   forks?: (query: ForksQuery) => Promise<ForkRecord[]>
+  /** every change recorded in (from, to] (the fork panel at a moment is rebuilt from them) */
+  changes: (from: number, to: number, signal?: AbortSignal) => AsyncIterable<ReplayChange[]>
 }
 
 export interface HistoryRoutesInit {
@@ -94,6 +99,11 @@ export async function serveHistory (init: HistoryRoutesInit, url: URL, req: Inco
       case '/api/state': {
         const at = moment(url, 'at', undefined, now)
         sendJson(res, 200, { at, nodes: await init.record.stateAt(at) })
+        return true
+      }
+      case '/api/branches': {
+        const at = moment(url, 'at', undefined, now)
+        sendJson(res, 200, await branchesAt(init.record, at, abort.signal))
         return true
       }
       case '/api/events': {

@@ -11,6 +11,9 @@ export interface KnownNode {
   readonly i: number
   readonly record: NodeRecord
   readonly history: HistoryRing
+  /** the parent of its head, as its last heartbeat reported it (ParentHead): for the fork
+   *  monitor only, not part of the record the feed and the history carry */
+  parentHead: string | undefined
 }
 
 export type RegistryChange =
@@ -148,6 +151,8 @@ export class NodeRegistry {
   heartbeat (peerId: string, hb: Heartbeat, now: number): void {
     const head = this.#intern(hb.head)
     const extra = hb.extra
+    // interned too: a parent is the head nodes held a block before
+    const parentHead = extra?.parentHead === undefined ? undefined : this.#intern(extra.parentHead)
     let node = this.#nodes.get(peerId)
     if (node == null) {
       node = this.#add({
@@ -167,6 +172,7 @@ export class NodeRegistry {
         finalizedHeight: extra?.finalizedHeight ?? null
       })
       this.#connected++
+      node.parentHead = parentHead
       node.history.push(now, hb.height)
       this.#evictIfFull()
       this.#emit({ kind: 'node', node })
@@ -201,6 +207,7 @@ export class NodeRegistry {
     record.nodePeerId = nodePeerId
     record.syncing = syncing
     record.finalizedHeight = finalizedHeight
+    node.parentHead = parentHead
     this.#emit({ kind: infoChanged ? 'node' : 'beat', node })
   }
 
@@ -249,7 +256,7 @@ export class NodeRegistry {
   }
 
   #add (record: NodeRecord): KnownNode {
-    const node: KnownNode = { i: this.#nextIndex++, record, history: new HistoryRing(this.#historyLimit) }
+    const node: KnownNode = { i: this.#nextIndex++, record, history: new HistoryRing(this.#historyLimit), parentHead: undefined }
     this.#nodes.set(record.peerId, node)
     this.#byIndex.set(node.i, node)
     return node

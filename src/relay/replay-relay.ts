@@ -11,6 +11,7 @@ import type { Clock } from '../p2p/clock.ts'
 import { PenaltyBox } from './access.ts'
 import { relayAddresses } from './addresses.ts'
 import { feedService } from './feed-service.ts'
+import { FORK_EVALUATE_MS, forkService, PROPAGATION_SEND_MS } from './fork-service.ts'
 import { relayRoutes } from './http-routes.ts'
 import { httpServer } from './http-server.ts'
 import { RelayMetrics, registerNodeGauges } from './metrics.ts'
@@ -27,6 +28,9 @@ const log = logger('devnet:relay:replay')
 const BEAT_TICK_MS = 250
 // how often a replay waiting for its first dashboard looks
 const VIEWER_POLL_MS = 100
+// the fork monitor evaluates as often in record time as a live relay does, but not more often
+// than this in real time (a fast replay of 1,000 nodes)
+const MIN_EVALUATE_MS = 25
 
 export class NoRecordError extends Error {
   static name = 'NoRecordError'
@@ -95,6 +99,16 @@ export async function startReplayRelay (init: ReplayRelayInit): Promise<ReplayRe
   // and timeouts are for the viewers' connections, on the real clock
   const replayedClock: Clock = { ...systemClock, now: replay.now }
   const feed = feedService({ clock: replayedClock })({ registry, metrics, registrar: libp2p, relayPeerId: peerId })
+  // the fork panel, as the replayed heads make it: a monitor of its own, numbering forks on from
+  // the last the record's log began before `from` (so they match the log in the event list).
+  // It logs nothing: the record is read, never written
+  const forks = forkService({
+    clock: replayedClock,
+    evaluateMs: Math.max(MIN_EVALUATE_MS, FORK_EVALUATE_MS / replay.speed),
+    propagationMs: Math.max(MIN_EVALUATE_MS, PROPAGATION_SEND_MS / replay.speed)
+  })({ registry, metrics, publish: (key, bytes) => { feed.publish(key, bytes) } })
+  const [before] = await queries.forks({ from: 0, to: from, limit: 1 })
+  if (before !== undefined) forks.monitor.continueIdsAfter(before.endedAt !== null && before.endedAt <= from ? before.id : before.id - 1)
   const http = httpServer({ host, port: init.httpPort ?? 8080, ...(init.staticDir != null ? { staticDir: init.staticDir } : {}) })({
     routes: relayRoutes({
       peerId, addresses, registry, feed, metrics, viewerAllowlist: false, startedAt: Date.now(), clock: systemClock, record: queries,
@@ -102,9 +116,11 @@ export async function startReplayRelay (init: ReplayRelayInit): Promise<ReplayRe
     })
   })
   try {
+    forks.start()
     await feed.start()
     await http.start()
   } catch (err) {
+    forks.stop()
     await feed.stop()
     await libp2p.stop()
     await http.stop()
@@ -135,6 +151,7 @@ export async function startReplayRelay (init: ReplayRelayInit): Promise<ReplayRe
         clearInterval(tick)
         replay.stop()
         await finished.catch(() => {})
+        forks.stop()
         await feed.stop()
         await libp2p.stop()
         await http.stop()

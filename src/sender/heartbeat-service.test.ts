@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ManualClock } from './clock.ts'
 import {
-  alertTargetFromEnv, createAlertHeartbeatService, HeartbeatService, withGenesisGetter, withMinerAddressGetter
+  alertTargetFromEnv, createAlertHeartbeatService, HeartbeatService, withExtraGetter, withGenesisGetter, withMinerAddressGetter
 } from './heartbeat-service.ts'
+import { encodeHeartbeatLine } from '../protocol/index.ts'
 import { waitFor } from '../testing/wait-for.ts'
 import { createSenderNode } from '../testing/peers.ts'
 import { recordingLog } from '../testing/recording-log.ts'
@@ -21,6 +22,17 @@ describe('HeartbeatService without a network', () => {
     const service = new HeartbeatService({ host }, { beatTarget: '/ip4/127.0.0.1/tcp/1', nickname: 'alice' },
       () => ({ head: HEAD, height: 42 }), withMinerAddressGetter(() => 't01000'), withGenesisGetter(() => GENESIS))
     assert.deepEqual(service.beat(), { head: HEAD, height: 42, nickname: 'alice', minerAddress: 't01000', genesisCid: GENESIS })
+  })
+
+  it('sends the head\'s parent, when the head getter knows it, as ParentHead after the other extra fields', () => {
+    const PARENT = '{ bafy2bzaceparent }'
+    const alone = new HeartbeatService({ host }, { beatTarget: 'x' }, () => ({ head: HEAD, height: 42, parent: PARENT }))
+    assert.deepEqual(alone.beat().extra, { parentHead: PARENT })
+    const withFacts = new HeartbeatService({ host }, { beatTarget: 'x' }, () => ({ head: HEAD, height: 42, parent: PARENT }), withExtraGetter(() => ({ client: 'Lodestar' })))
+    assert.deepEqual(withFacts.beat().extra, { client: 'Lodestar', parentHead: PARENT })
+    assert.match(encodeHeartbeatLine(withFacts.beat()), /"Client":"Lodestar","ParentHead":"\{ bafy2bzaceparent \}"\}\n$/)
+    // a getter without a parent: no field at all
+    assert.equal(new HeartbeatService({ host }, { beatTarget: 'x' }, () => ({ head: HEAD, height: 42 })).beat().extra, undefined)
   })
 
   it('sends no miner and no genesis by default, and `{ }` at height 0 when the head is unreadable', () => {

@@ -78,6 +78,9 @@ export interface HeartbeatConfig {
 export interface TipsetInfo {
   head: string
   height: number
+  /** Not in go-filecoin: the head's parent, spelt as head is, where the sender knows it; sent
+   *  as ParentHead (read with the head, so the two never come from different moments) */
+  parent?: string
 }
 
 /** Returns the head; may throw (then the beat carries `{ }` and height 0, logged as Go does). */
@@ -194,8 +197,9 @@ export class HeartbeatService {
   beat (): Heartbeat {
     let head = '{ }'
     let height = 0
+    let parent: string | undefined
     try {
-      ({ head, height } = this.headGetter())
+      ({ head, height, parent } = this.headGetter())
     } catch (err) {
       this.#log.warn(`heartbeat service failed to get chain height: ${errorOf(err).message}`)
     }
@@ -207,7 +211,8 @@ export class HeartbeatService {
       genesisCid: this.genesisGetter()
     }
     const extra = this.extraGetter?.()
-    if (extra !== undefined) hb.extra = extra
+    if (parent !== undefined) hb.extra = { ...extra, parentHead: parent }
+    else if (extra !== undefined) hb.extra = extra
     return hb
   }
 

@@ -82,6 +82,10 @@ describe('SimChain', () => {
     assert.equal(chain.head(MAIN_BRANCH).height, chain.head(FORK_BRANCH).height)
     assert.notEqual(chain.head(MAIN_BRANCH).key, chain.head(FORK_BRANCH).key)
     assert.equal(chain.viewAt(FORK_BRANCH, 1500).key, shared)
+    // each tipset names the one it was built on: both branches' first on the shared one
+    const firsts = [MAIN_BRANCH, FORK_BRANCH].map(branch => chain.viewAt(branch, 2000))
+    assert.deepEqual(firsts.map(tipset => tipset.parent), [shared, shared])
+    assert.deepEqual([MAIN_BRANCH, FORK_BRANCH].map(branch => chain.head(branch).parent), firsts.map(tipset => tipset.key))
     chain.reorg()
     assert.equal(chain.forked, false)
     assert.equal(chain.viewAt(FORK_BRANCH, 3000).key, chain.head(MAIN_BRANCH).key, 'a node left on the fork sees the main head')

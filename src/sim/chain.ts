@@ -31,6 +31,8 @@ export interface Tipset {
   /** ms since epoch (simulation clock) when the round produced it */
   producedAt: number
   branch: number
+  /** the key of the tipset it was built on (the one before it on its branch); none at genesis */
+  parent?: string
 }
 
 export class ForkError extends Error {
@@ -176,7 +178,8 @@ export class SimChain {
       const blocks: CID[] = []
       for (let b = 0; b < count; b++) blocks.push(blockCid(`devnet-sim:${this.#seed}:${branch}:${this.#height}:${b}`))
       const { key, cids } = tipsetKey(blocks)
-      tipsets.push({ height: this.#height, key, cids, producedAt: at, branch })
+      const parent = tipsets[tipsets.length - 1]?.key
+      tipsets.push(parent === undefined ? { height: this.#height, key, cids, producedAt: at, branch } : { height: this.#height, key, cids, producedAt: at, branch, parent })
       if (tipsets.length > TIPSETS_KEPT) tipsets.shift()
     }
   }

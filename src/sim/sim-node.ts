@@ -213,10 +213,13 @@ export class SimNode {
   }
 
   /** The head it reports now: the chain as it stood delayMs ago on its branch (or on the chain
-   *  of another genesis), or a frozen one; seen in part during a partial step. */
+   *  of another genesis), or a frozen one; seen in part during a partial step. With it, the
+   *  tipset it was built on (whole: its miners saw all of it). */
   #head (): TipsetInfo {
     const at = this.#components.clock.now() - this.delayMs
     const tipset = this.frozen ?? (this.foreign != null ? this.foreign.viewAt(MAIN_BRANCH, at) : this.#components.chain().viewAt(this.branch, at))
-    return { head: this.partial ? partialKey(tipset) : tipset.key, height: tipset.height }
+    const info: TipsetInfo = { head: this.partial ? partialKey(tipset) : tipset.key, height: tipset.height }
+    if (tipset.parent !== undefined) info.parent = tipset.parent
+    return info
   }
 }

@@ -9,8 +9,9 @@ import { startTestRelay } from '../testing/test-relay.ts'
 import { waitFor } from '../testing/wait-for.ts'
 import { NICKNAME_PATTERN } from './nicknames.ts'
 import { createSimulation } from './simulation.ts'
-import { compareHeads, tipsetCids } from '../protocol/index.ts'
-import type { NodeRecord } from '../protocol/index.ts'
+import { TestTarget } from '../testing/heartbeat-target.ts'
+import { compareHeads, decodeHeartbeatLine, tipsetCids } from '../protocol/index.ts'
+import type { Heartbeat, NodeRecord } from '../protocol/index.ts'
 import type { TestRelay } from '../testing/test-relay.ts'
 import type { Simulation, SimulationInit } from './simulation.ts'
 import type { SimulationEvent } from './trouble.ts'
@@ -98,6 +99,35 @@ describe('the simulator against a real relay', () => {
     await stop(run)
     await waitFor('every node to show as disconnected after stop()', () =>
       [...run.feed.nodes.values()].filter(node => mine.has(node.peerId) && node.connected).length === 0 || run.feed.stream.status !== 'open', 10_000)
+  })
+
+  it('beats carry each head\'s parent as ParentHead: the tipset before it on the chain', async () => {
+    const target = new TestTarget()
+    await target.start()
+    const simulation = createSimulation({ ...FAST, nodes: 3, scenario: 'steady', seed: 13, target: target.address })
+    runs.push(simulation)
+    await simulation.start()
+    const beats = (): Heartbeat[] => target.lines.map(line => decodeHeartbeatLine(line.trimEnd()))
+    try {
+      await waitFor('beats up to height 4', () => beats().some(hb => hb.height >= 4), STEP_MS)
+      const headsAt = new Map<number, Set<string>>()
+      for (const hb of beats()) headsAt.set(hb.height, (headsAt.get(hb.height) ?? new Set()).add(hb.head))
+      let checked = 0
+      for (const hb of beats()) {
+        if (hb.height === 0) {
+          assert.equal(hb.extra?.parentHead, undefined, 'genesis has no parent')
+          continue
+        }
+        const below = headsAt.get(hb.height - 1)
+        if (below === undefined) continue
+        assert.ok(hb.extra?.parentHead !== undefined && below.has(hb.extra.parentHead), `the parent of ${hb.head} at ${hb.height} is a head beaten at ${hb.height - 1}`)
+        checked++
+      }
+      assert.ok(checked > 0)
+    } finally {
+      await simulation.stop()
+      await target.stop()
+    }
   })
 
   it('fork scenario: two heads at one height, then a reorg to one', async () => {

@@ -1,6 +1,6 @@
 // A small beacon node for the beacon driver's fast tests, answering as the standard beacon API
 // specifies (and as Lodestar 1.5.1 was seen to): /eth/v1/node/{version,identity,syncing},
-// /eth/v1/config/spec, /eth/v1/beacon/headers/head, /eth/v1/beacon/states/head/
+// /eth/v1/config/spec, /eth/v1/beacon/headers/{head,<root>}, /eth/v1/beacon/states/head/
 // finality_checkpoints, and server-sent events at /eth/v1/events (`head`, and on a reorg the
 // new head's `head` event first, then `chain_reorg`). The real client is tested with Lodestar.
 import { createHash } from 'node:crypto'
@@ -17,6 +17,8 @@ export class BeaconStandIn {
   readonly #streams = new Set<ServerResponse>()
   slot = 0
   root = blockRoot('genesis')
+  /** every block made, by root: its slot and parent_root (a test makes a few dozen) */
+  readonly headers = new Map<string, { slot: number, parent: string }>([[blockRoot('genesis'), { slot: 0, parent: `0x${'00'.repeat(32)}` }]])
   syncing = false
   finalizedEpoch = 0
   /** when false, /eth/v1/events answers 404 (a client or proxy without it) */
@@ -35,7 +37,7 @@ export class BeaconStandIn {
         case '/eth/v1/beacon/states/head/finality_checkpoints':
           return json({ data: { previous_justified: { epoch: '0', root: blockRoot('x') }, current_justified: { epoch: '0', root: blockRoot('x') }, finalized: { epoch: String(this.finalizedEpoch), root: blockRoot('f') } } })
         case '/eth/v1/beacon/headers/head':
-          return json({ data: { root: this.root, canonical: true, header: { message: { slot: String(this.slot), proposer_index: '0' }, signature: '0x00' } } })
+          return json(this.#header(this.root))
         case '/eth/v1/events':
           if (!this.events) {
             res.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":404,"message":"Not Found"}')
@@ -46,8 +48,11 @@ export class BeaconStandIn {
           this.#streams.add(res)
           res.on('close', () => { this.#streams.delete(res) })
           return
-        default:
-          res.writeHead(404).end()
+        default: {
+          const root = /^\/eth\/v1\/beacon\/headers\/(0x[0-9a-f]{64})$/.exec(path)?.[1]
+          if (root !== undefined && this.headers.has(root)) return json(this.#header(root))
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":404,"message":"No block found"}')
+        }
       }
     })
   }
@@ -70,18 +75,26 @@ export class BeaconStandIn {
     await new Promise<void>(resolve => this.#server.close(() => { resolve() }))
   }
 
-  /** A new head at the next slot (or the given one), announced as a `head` event. */
-  advance (slot = this.slot + 1, label = 'main'): string {
+  #header (root: string): unknown {
+    const header = this.headers.get(root) ?? { slot: this.slot, parent: `0x${'00'.repeat(32)}` }
+    return { data: { root, canonical: true, header: { message: { slot: String(header.slot), proposer_index: '0', parent_root: header.parent, state_root: blockRoot(`state:${root}`), body_root: blockRoot(`body:${root}`) }, signature: '0x00' } } }
+  }
+
+  /** A new head at the next slot (or the given one), built on `parent` (default: the head),
+   *  announced as a `head` event. */
+  advance (slot = this.slot + 1, label = 'main', parent = this.root): string {
     this.slot = slot
     this.root = blockRoot(`${label}:${slot}`)
+    this.headers.set(this.root, { slot, parent })
     this.#send('head', { slot: String(slot), block: this.root, state: blockRoot(`state:${label}:${slot}`), epoch_transition: false, previous_duty_dependent_root: blockRoot('p'), current_duty_dependent_root: blockRoot('c'), execution_optimistic: false })
     return this.root
   }
 
-  /** A reorg to a branch whose head is at `slot` (it may be lower): `head`, then `chain_reorg`. */
-  reorg (slot: number, depth: number): string {
+  /** A reorg to a branch whose head is at `slot` (it may be lower), built on `parent`: `head`,
+   *  then `chain_reorg`. */
+  reorg (slot: number, depth: number, parent = this.root): string {
     const old = this.root
-    const root = this.advance(slot, 'fork')
+    const root = this.advance(slot, 'fork', parent)
     this.#send('chain_reorg', { slot: String(slot), depth: String(depth), old_head_block: old, new_head_block: root, old_head_state: blockRoot('os'), new_head_state: blockRoot('ns'), epoch: String(Math.floor(slot / 8)), execution_optimistic: false })
     return root
   }

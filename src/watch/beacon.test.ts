@@ -1,11 +1,13 @@
 // The beacon driver against a stand-in that answers as the beacon API specifies (fast cases:
 // events, a reorg to a lower slot, polling when there are no events, facts). Real Lodestar
-// nodes are watched in e2e/watch.spec.ts.
+// nodes are watched in e2e/lodestar.spec.ts.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startTestRelay } from '../testing/test-relay.ts'
 import { waitFor } from '../testing/wait-for.ts'
 import { BeaconStandIn } from '../testing/beacon-stand-in.ts'
+import { TestTarget } from '../testing/heartbeat-target.ts'
+import { decodeHeartbeatLine } from '../protocol/index.ts'
 import { recordingWatchLog } from '../testing/watch-log.ts'
 import { tempDir } from '../testing/temp-dir.ts'
 import { createWatcher } from './watcher.ts'
@@ -67,6 +69,48 @@ describe('beacon nodes watched through the beacon API', () => {
       assert.equal(withoutEvents.subscribers, 0)
     } finally {
       await watcher.stop()
+    }
+  })
+
+  it('sends each head\'s parent, its header\'s parent_root, as ParentHead: pushed heads, polled ones and a reorg\'s', async () => {
+    const target = new TestTarget()
+    await target.start()
+    const watcher = createWatcher({
+      target: target.address,
+      dataDir: data.dir,
+      nodes: [
+        { name: 'events', kind: 'beacon', url: withEvents.url },
+        { name: 'polled', kind: 'beacon', url: withoutEvents.url }
+      ],
+      beatPeriodMs: 120_000,
+      pollIntervalMs: 200,
+      log: recordingWatchLog()
+    })
+    // the beat that carried this head (the watcher beats every new head at once)
+    const beatOf = async (head: string): Promise<{ parentHead?: string } | undefined> => await waitFor(`a beat with head ${head}`, () => {
+      for (const line of target.lines) {
+        const hb = decodeHeartbeatLine(line.trimEnd())
+        if (hb.head === head) return hb.extra ?? {}
+      }
+      return undefined
+    }, 5_000, () => target.lines.join(''))
+    await watcher.start()
+    try {
+      await waitFor('the event stream open', () => withEvents.subscribers === 1, 15_000)
+      const before = withEvents.root
+      const root = withEvents.advance()
+      assert.equal((await beatOf(root))?.parentHead, before)
+      const next = withEvents.advance()
+      assert.equal((await beatOf(next))?.parentHead, root)
+      // a reorg onto a block built on `before`: its parent is that, not the head it replaced
+      const reorged = withEvents.reorg(withEvents.slot, 1, before)
+      assert.equal((await beatOf(reorged))?.parentHead, before)
+      const polledBefore = withoutEvents.root
+      const polled = withoutEvents.advance()
+      assert.equal((await beatOf(polled))?.parentHead, polledBefore)
+    } finally {
+      await watcher.stop()
+      await target.stop()
     }
   })
 })

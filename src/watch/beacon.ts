@@ -5,10 +5,13 @@
 // `head` event comes first, then `chain_reorg` (both carry the new head). Peer ID from
 // /eth/v1/node/identity, client and version from /eth/v1/node/version, syncing from
 // /eth/v1/node/syncing, finalized from the head state's finality checkpoint (epoch × slots
-// per epoch, from /eth/v1/config/spec).
+// per epoch, from /eth/v1/config/spec). The head's parent (ParentHead) is its header's
+// parent_root: the poll's /eth/v1/beacon/headers/head has it, and a head event (which carries
+// only slot and root) is sent on once /eth/v1/beacon/headers/{root} has answered, one request
+// per new head.
 import { logger } from '@libp2p/logger'
 import { HttpStatusError, SubscriptionEndedError, TokenRefusedError } from './errors.ts'
-import { checkHash, checkHeight, field, peerIdFact, splitClientVersion } from './facts.ts'
+import { checkHash, checkHeight, field, optionalHash, peerIdFact, splitClientVersion } from './facts.ts'
 import { authHeaders, fetchFailure, fetchJson } from './http.ts'
 import { SseParser } from './sse.ts'
 import type { HeadObservation } from './facts.ts'
@@ -25,6 +28,9 @@ export class BeaconDriver implements KindDriver {
   #slotsPerEpoch: number | undefined
   #polls = 0
   #events: AbortController | undefined
+  /** a pushed head whose header is being read, and the newest one waiting behind it */
+  #asking = false
+  #waiting: HeadObservation | undefined
 
   async start (ctx: DriverContext): Promise<boolean> {
     this.#base = ctx.spec.url.replace(/\/+$/, '')
@@ -43,10 +49,19 @@ export class BeaconDriver implements KindDriver {
 
   async poll (ctx: DriverContext): Promise<HeadObservation> {
     if (++this.#polls % FACTS_EVERY_POLLS === 0) await this.#refreshFacts(ctx)
-    const what = `/eth/v1/beacon/headers/head at ${ctx.spec.name}`
-    const data = field(await this.#get(ctx, '/eth/v1/beacon/headers/head'), 'data', what)
-    const slot = field(field(field(data, 'header', what), 'message', what), 'slot', what)
-    return { head: checkHash(field(data, 'root', what), what), height: checkHeight(slot, what) }
+    return await this.#header(ctx, 'head')
+  }
+
+  /** /eth/v1/beacon/headers/{id}: the block's root, slot and parent_root (an optional field:
+   *  a header without a usable one is still a head). */
+  async #header (ctx: DriverContext, id: string): Promise<HeadObservation> {
+    const what = `/eth/v1/beacon/headers/${id} at ${ctx.spec.name}`
+    const data = field(await this.#get(ctx, `/eth/v1/beacon/headers/${id}`), 'data', what)
+    const message = field(field(data, 'header', what), 'message', what)
+    const observation: HeadObservation = { head: checkHash(field(data, 'root', what), what), height: checkHeight(field(message, 'slot', what), what) }
+    const parent = optionalHash(field(message, 'parent_root', what))
+    if (parent !== undefined) observation.parent = parent
+    return observation
   }
 
   close (): void {
@@ -147,13 +162,44 @@ export class BeaconDriver implements KindDriver {
       throw new SubscriptionEndedError(what, 'its data is not JSON')
     }
     if (event.event === 'head') {
-      ctx.head({ head: checkHash(field(data, 'block', what), what), height: checkHeight(field(data, 'slot', what), what) })
+      this.#withParent(ctx, { head: checkHash(field(data, 'block', what), what), height: checkHeight(field(data, 'slot', what), what) })
     } else {
       const head = checkHash(field(data, 'new_head_block', what), what)
       const slot = checkHeight(field(data, 'slot', what), what)
       debug('%s: chain_reorg of depth %s to %s at slot %d', ctx.spec.name, String(field(data, 'depth', what)), head, slot)
-      ctx.head({ head, height: slot })
+      this.#withParent(ctx, { head, height: slot })
     }
+  }
+
+  /**
+   * Sends a pushed head on with its parent, read from its header. Heads go on in the order they
+   * came: one header request at a time, and a head that comes while one is out waits, replaced
+   * by any newer one (the newest head is what a beat carries anyway). A header that cannot be
+   * read (gone in a reorg, a slow node) costs only the parent: the head goes on without it.
+   */
+  #withParent (ctx: DriverContext, observation: HeadObservation): void {
+    this.#waiting = observation
+    if (this.#asking) return
+    this.#asking = true
+    void (async () => {
+      try {
+        while (this.#waiting !== undefined && !ctx.signal.aborted) {
+          const next = this.#waiting
+          this.#waiting = undefined
+          let parent: string | undefined
+          try {
+            const header = await this.#header(ctx, next.head)
+            if (header.head === next.head) parent = header.parent
+          } catch (err) {
+            if (ctx.signal.aborted) return
+            debug('%s: no parent for %s: %s', ctx.spec.name, next.head, (err as Error).message)
+          }
+          ctx.head(parent === undefined ? next : { ...next, parent })
+        }
+      } finally {
+        this.#asking = false
+      }
+    })()
   }
 }
 

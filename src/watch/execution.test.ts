@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startTestRelay } from '../testing/test-relay.ts'
+import { TestTarget } from '../testing/heartbeat-target.ts'
+import { decodeHeartbeatLine } from '../protocol/index.ts'
 import { waitFor } from '../testing/wait-for.ts'
 import { parseBlockHead } from './execution.ts'
 import { splitClientVersion } from './facts.ts'
@@ -24,7 +26,10 @@ describe('execution clients\' answers', () => {
 
   it('refuses a block without a 32-byte hash or a hex number', () => {
     const hash = `0x${'ab'.repeat(32)}`
-    assert.deepEqual(parseBlockHead({ hash, number: '0x1b4', parentHash: hash }, 't'), { head: hash, height: 436, parentHash: hash })
+    const parent = `0x${'CD'.repeat(32)}`
+    assert.deepEqual(parseBlockHead({ hash, number: '0x1b4', parentHash: parent }, 't'), { head: hash, height: 436, parent: parent.toLowerCase() })
+    // a parent that is no hash is left out (the head still counts)
+    assert.deepEqual(parseBlockHead({ hash, number: '0x1b4', parentHash: '<b>' }, 't'), { head: hash, height: 436 })
     for (const bad of [{ hash: '0x12', number: '0x1' }, { hash, number: 12 }, { hash, number: '0x' }, null]) {
       assert.throws(() => parseBlockHead(bad, 't'), { name: 'BadResponseError' })
     }
@@ -98,6 +103,40 @@ describe('a real Hardhat node watched through a real relay', () => {
       assert.equal(node.height, after)
     } finally {
       await watcher.stop()
+    }
+  })
+
+  it('sends each block\'s parentHash as ParentHead, from newHeads and from polling', async () => {
+    const target = new TestTarget()
+    await target.start()
+    const watcher = createWatcher({
+      target: target.address,
+      dataDir: data.dir,
+      nodes: [
+        { name: 'hardhat-ws', kind: 'execution', url: hardhat.wsUrl },
+        { name: 'hardhat-http', kind: 'execution', url: hardhat.httpUrl }
+      ],
+      beatPeriodMs: 120_000,
+      pollIntervalMs: 250,
+      log: recordingWatchLog()
+    })
+    await watcher.start()
+    try {
+      await waitFor('both watched', () => watcher.nodes().every(node => node.up), 20_000)
+      for (let i = 0; i < 2; i++) {
+        await hardhat.mine()
+        const latest = await hardhat.call('eth_getBlockByNumber', ['latest', false]) as { hash: string, parentHash: string }
+        // both nodes' beats for it (one watcher key each: two streams, one line list)
+        const parents = await waitFor(`block ${latest.hash} beaten for both nodes`, () => {
+          const seen = target.lines.map(line => decodeHeartbeatLine(line.trimEnd())).filter(hb => hb.head === latest.hash)
+          const nicknames = new Set(seen.map(hb => hb.nickname))
+          return nicknames.size === 2 && seen.map(hb => hb.extra?.parentHead)
+        }, 10_000, () => target.lines.join(''))
+        assert.ok(parents.every(parent => parent === latest.parentHash.toLowerCase()), `ParentHead ${JSON.stringify(parents)} is the block's parentHash ${latest.parentHash}`)
+      }
+    } finally {
+      await watcher.stop()
+      await target.stop()
     }
   })
 

@@ -8,7 +8,7 @@
 // (where the node knows it).
 import { logger } from '@libp2p/logger'
 import { RpcError } from './errors.ts'
-import { checkHash, checkHexQuantity, field, isRecord, splitClientVersion } from './facts.ts'
+import { checkHash, checkHexQuantity, field, isRecord, optionalHash, splitClientVersion } from './facts.ts'
 import { openRpcTransport } from './rpc-transport.ts'
 import type { HeadObservation } from './facts.ts'
 import type { DriverContext, KindDriver } from './node-watch.ts'
@@ -19,24 +19,22 @@ const debug = logger('devnet:watch:execution')
 // syncing and finalized are asked every this many polls (they change slowly)
 const FACTS_EVERY_POLLS = 4
 
-export interface BlockHead extends HeadObservation {
-  parentHash: string | undefined
-}
-
-/** A block (or newHeads header) checked: its hash, number and parent. */
-export function parseBlockHead (value: unknown, what: string): BlockHead {
-  const parent = isRecord(value) ? value.parentHash : undefined
-  return {
+/** A block (or newHeads header) checked: its hash, number and parent (parentHash, where it is a
+ *  hash: a block without one is still a head, only without ParentHead). */
+export function parseBlockHead (value: unknown, what: string): HeadObservation {
+  const parent = optionalHash(isRecord(value) ? value.parentHash : undefined)
+  const block: HeadObservation = {
     head: checkHash(field(value, 'hash', what), what),
-    height: checkHexQuantity(field(value, 'number', what), what),
-    parentHash: typeof parent === 'string' ? parent.toLowerCase() : undefined
+    height: checkHexQuantity(field(value, 'number', what), what)
   }
+  if (parent !== undefined) block.parent = parent
+  return block
 }
 
 export class ExecutionDriver implements KindDriver {
   #transport: RpcTransport | undefined
   #subscription: string | undefined
-  #last: BlockHead | undefined
+  #last: HeadObservation | undefined
   #polls = 0
   #finalizedKnown = true
 
@@ -88,11 +86,11 @@ export class ExecutionDriver implements KindDriver {
     }
   }
 
-  #noteReorg (ctx: DriverContext, block: BlockHead): void {
+  #noteReorg (ctx: DriverContext, block: HeadObservation): void {
     const last = this.#last
     this.#last = block
     if (last == null || last.head === block.head) return
-    if (block.height <= last.height || (block.height === last.height + 1 && block.parentHash != null && block.parentHash !== last.head)) {
+    if (block.height <= last.height || (block.height === last.height + 1 && block.parent != null && block.parent !== last.head)) {
       debug('%s: reorg: %s at %d replaces %s at %d', ctx.spec.name, block.head, block.height, last.head, last.height)
     }
   }
@@ -102,6 +100,6 @@ export class ExecutionDriver implements KindDriver {
     if (field(params, 'subscription', method) !== this.#subscription) return
     const block = parseBlockHead(field(params, 'result', method), `newHeads from ${ctx.spec.name}`)
     this.#noteReorg(ctx, block)
-    ctx.head({ head: block.head, height: block.height })
+    ctx.head(block)
   }
 }

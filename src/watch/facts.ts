@@ -20,6 +20,8 @@ export const NO_FACTS: Readonly<NodeFacts> = Object.freeze({ client: null, clien
 export interface HeadObservation {
   head: string
   height: number
+  /** the head's parent, spelt as head is (ParentHead), where the API gave it */
+  parent?: string
 }
 
 export function isRecord (value: unknown): value is Record<string, unknown> {
@@ -55,6 +57,11 @@ export function checkHexQuantity (value: unknown, what: string): number {
 export function checkHash (value: unknown, what: string): string {
   if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(value)) throw new BadResponseError(what, 'no usable block hash')
   return value.toLowerCase()
+}
+
+/** A 32-byte hash as checkHash spells it, or undefined for anything else (an optional field). */
+export function optionalHash (value: unknown): string | undefined {
+  return typeof value === 'string' && /^0x[0-9a-fA-F]{64}$/.test(value) ? value.toLowerCase() : undefined
 }
 
 /** A short string fact, cut to what the heartbeat carries (`max`), or null when absent. */

@@ -22,6 +22,14 @@ describe('Filecoin tipsets as Lotus\'s JSON has them', () => {
     assert.equal(lotusTipsetKey(tipset.cids), '{bafy2bzaceaa,bafy2bzacebb}')
   })
 
+  it('reads the parent from the first block\'s Parents, spelt as a head is; none from a tipset without', () => {
+    const block = { Parents: [{ '/': 'bafy2bzacepa' }, { '/': 'bafy2bzacepb' }], Height: 7 }
+    const tipset = parseTipset({ Cids: [{ '/': 'bafy2bzaceaa' }], Blocks: [block], Height: 7 }, 'test')
+    assert.equal(tipset.parent, '{ bafy2bzacepa bafy2bzacepb }')
+    assert.equal(parseTipset({ Cids: [{ '/': 'bafy2bzaceaa' }], Blocks: [], Height: 0 }, 'test').parent, undefined)
+    assert.equal(parseTipset({ Cids: [{ '/': 'bafy2bzaceaa' }], Blocks: [{ Parents: [{ '/': '<img>' }] }], Height: 7 }, 'test').parent, undefined, 'a bad CID: no parent, still a head')
+  })
+
   it('takes the last apply of a reorg message (reverts first) as the head', () => {
     const ts = (cid: string, height: number): unknown => ({ Cids: [{ '/': cid }], Blocks: [], Height: height })
     const { head, reverts, applies } = headOfChanges([
@@ -101,6 +109,8 @@ describe('Filecoin nodes (a stand-in built from Lotus\'s API docs) watched throu
       // a new tipset reaches the relay long before the next BeatPeriod
       const grown = lotus.grow(3)
       await waitFor('the new tipset at the relay, beaten at once', async () => (await byName('lotus-a'))?.head === `{ ${grown.cids.join(' ')} }`, 10_000)
+      // its parent, the tipset its blocks name as Parents, spelt as a head is (ParentHead)
+      assert.equal(watcher.nodes().find(node => node.name === 'lotus-a')?.parent, `{ ${grown.parents.join(' ')} }`)
 
       // a reorg, one message with the reverts first: the relay gets the new branch's head
       const { applied } = lotus.reorg(1, 1, 'fork')

@@ -35,17 +35,40 @@ export interface FilecoinTipset extends HeadObservation {
   cids: string[]
 }
 
-/** A tipset as Lotus's JSON shows it, checked; the head in go-filecoin's spelling. */
-export function parseTipset (value: unknown, what: string): FilecoinTipset {
-  const cids = field(value, 'Cids', what)
-  if (!Array.isArray(cids) || cids.length === 0 || cids.length > MAX_TIPSET_BLOCKS) throw new BadResponseError(what, 'a tipset needs Cids')
-  const keys = cids.map((link: unknown) => {
+/** The CIDs of a list of {"/": cid} links, or undefined when it is not one (empty, too long,
+ *  a link that is no CID). */
+function cidList (links: unknown): string[] | undefined {
+  if (!Array.isArray(links) || links.length === 0 || links.length > MAX_TIPSET_BLOCKS) return undefined
+  const cids: string[] = []
+  for (const link of links) {
     const cid = isRecord(link) ? link['/'] : undefined
-    if (typeof cid !== 'string' || cid.length > MAX_CID_LENGTH || !CID.test(cid)) throw new BadResponseError(what, 'a tipset CID is not {"/": "<cid>"}')
-    return cid
-  })
+    if (typeof cid !== 'string' || cid.length > MAX_CID_LENGTH || !CID.test(cid)) return undefined
+    cids.push(cid)
+  }
+  return cids
+}
+
+/** A tipset key in go-filecoin's spelling, `{ cid1 cid2 }`, in the order the node lists them. */
+function goTipsetKey (cids: string[]): string {
+  return `{ ${cids.join(' ')} }`
+}
+
+/**
+ * A tipset as Lotus's JSON shows it, checked; the head in go-filecoin's spelling. Its parent is
+ * the first block's Parents (every block of a tipset has the same), a tipset key spelt as the
+ * head is, so it reads the same as that tipset's own head did; a tipset without usable Parents
+ * (genesis has none) is still a head.
+ */
+export function parseTipset (value: unknown, what: string): FilecoinTipset {
+  const keys = cidList(field(value, 'Cids', what))
+  if (keys === undefined) throw new BadResponseError(what, 'a tipset needs Cids, each {"/": "<cid>"}')
   const height = checkHeight(field(value, 'Height', what), what)
-  return { cids: keys, head: checkHead(`{ ${keys.join(' ')} }`, what), height }
+  const tipset: FilecoinTipset = { cids: keys, head: checkHead(goTipsetKey(keys), what), height }
+  const blocks = isRecord(value) ? value.Blocks : undefined
+  const first: unknown = Array.isArray(blocks) ? blocks[0] : undefined
+  const parents = cidList(isRecord(first) ? first.Parents : undefined)
+  if (parents !== undefined) tipset.parent = goTipsetKey(parents)
+  return tipset
 }
 
 /** Lotus's own spelling of a tipset key, as its logs print it. */
@@ -99,8 +122,8 @@ export class FilecoinDriver implements KindDriver {
 
   async poll (ctx: DriverContext): Promise<HeadObservation> {
     if (this.#transport == null) throw new Error('not started')
-    const tipset = parseTipset(await this.#transport.call('Filecoin.ChainHead', []), `Filecoin.ChainHead at ${ctx.spec.name}`)
-    return { head: tipset.head, height: tipset.height }
+    const { cids: _, ...head } = parseTipset(await this.#transport.call('Filecoin.ChainHead', []), `Filecoin.ChainHead at ${ctx.spec.name}`)
+    return head
   }
 
   close (): void {
@@ -143,7 +166,8 @@ export class FilecoinDriver implements KindDriver {
       }
       if (reverts > 0) debug('%s: reorg, %d reverted and %d applied; head %s at %d', ctx.spec.name, reverts, applies, lotusTipsetKey(head.cids), head.height)
       else debug('%s: head %s at %d', ctx.spec.name, lotusTipsetKey(head.cids), head.height)
-      ctx.head({ head: head.head, height: head.height })
+      const { cids: _, ...observation } = head
+      ctx.head(observation)
     } else if (method === 'xrpc.ch.close') {
       if (!Array.isArray(params) || params[0] !== this.#channel) return
       this.#channel = undefined

@@ -64,6 +64,8 @@ export interface NodeWatchState {
   up: boolean
   head: string
   height: number
+  /** the head's parent, where the API gave it (ParentHead) */
+  parent: string | undefined
   facts: NodeFacts
   /** why the node is down, when it is */
   error: Error | undefined
@@ -115,7 +117,7 @@ export class NodeWatch {
   readonly #reconnectMinMs: number
   readonly #reconnectMaxMs: number
   readonly #stopper = new AbortController()
-  readonly #state: NodeWatchState = { up: false, head: '{ }', height: 0, facts: { ...NO_FACTS }, error: undefined }
+  readonly #state: NodeWatchState = { up: false, head: '{ }', height: 0, parent: undefined, facts: { ...NO_FACTS }, error: undefined }
   #running: Promise<void> | undefined
   /** heads pushed by the subscription, so a poll sent before one does not undo it */
   #pushed = 0
@@ -237,9 +239,17 @@ export class NodeWatch {
 
   #setHead (observation: HeadObservation): void {
     const state = this.#state
-    if (state.head === observation.head && state.height === observation.height) return
+    if (state.head === observation.head && state.height === observation.height) {
+      // the same head, its parent learned now (a push without it, then a poll with it): news
+      // for the relay too, which links heads by it
+      if (observation.parent === undefined || observation.parent === state.parent) return
+      state.parent = observation.parent
+      if (state.up) this.#onChange('head', state)
+      return
+    }
     state.head = observation.head
     state.height = observation.height
+    state.parent = observation.parent
     debug('%s: head %s at %d', this.spec.name, observation.head, observation.height)
     if (state.up) this.#onChange('head', state)
   }

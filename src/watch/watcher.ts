@@ -78,6 +78,8 @@ export interface WatchedNodeInfo {
   beating: boolean
   head: string
   height: number
+  /** the head's parent, where its API gave it */
+  parent: string | undefined
   facts: NodeFacts
   /** why its API is down, when it is */
   error: string | undefined
@@ -233,7 +235,10 @@ class WatchedNode {
     const service = this.#service ??= new HeartbeatService(
       { host, log: this.#owner.heartbeatLog(this.spec.name) },
       { beatTarget: this.#owner.init.target, beatPeriod: this.#owner.beatPeriodMs, reconnectPeriod: this.#owner.reconnectPeriodMs, nickname: this.spec.name },
-      () => ({ head: this.watch.state.head, height: this.watch.state.height }),
+      () => {
+        const { head, height, parent } = this.watch.state
+        return parent === undefined ? { head, height } : { head, height, parent }
+      },
       withMinerAddressGetter(() => this.spec.miner ?? null),
       withExtraGetter(() => extraOf(this.watch.state.facts))
     )
@@ -333,6 +338,7 @@ class WatcherImpl implements Watcher {
         beating: node.beating,
         head: state.head,
         height: state.height,
+        parent: state.parent,
         facts: { ...state.facts },
         error: state.error?.message,
         beatsSent: node.beatsSent

@@ -24,7 +24,16 @@ export const MAX_QUEUED_EVENTS = 20_000
 // summary (last height, lowest, highest) is also the one-minute level of thinned history
 export const SEGMENT_MS = 60_000
 
-// Coarser levels of thinned history, each one row per node per bucket that had changes
+// The finest stored level of thinned history: per node per 12 s, its last, lowest and highest
+// height and its connection changes, packed for every node into one row per minute (level 0 of
+// the pack table). An hour at the 300 points a page asks for is 12 s buckets: 60 rows instead
+// of 60,000 segments holding ~900,000 changes at 1,000 nodes and a block every 4 s. 12 s, not
+// 10: a whole number of hours in 300 points is a whole number of these
+export const FINE_MS = 12_000
+export const FINE_LEVEL = 0
+
+// Coarser levels of thinned history (levels 1 and 2), one pack row per bucket that had changes
+// holding every node's summary (records made before packs hold a roll row per node instead)
 export const ROLLUP_LEVELS_MS = [600_000, 3_600_000] as const
 
 // The state of every known node is written this often (on these boundaries): the base that
@@ -68,10 +77,14 @@ export const MAX_HISTORY_CELLS = 2_000_000
 // Rows a query reads before it lets the event loop run (heartbeats, the feed) again
 export const READ_CHUNK_ROWS = 5_000
 
-// Windows up to this long are thinned from the raw changes (finer than a minute); longer
-// ones from the stored levels. Bounds what one request decodes: 1,000 nodes at a block every
-// 4 s is ~1 M changes an hour
+// Windows up to this long are thinned from the raw changes when their buckets are finer than
+// the finest level; longer ones from the stored levels. Bounds what one request decodes: 1,000
+// nodes at a block every 4 s is ~1 M changes an hour
 export const RAW_MAX_WINDOW_MS = 3 * 3_600_000
+
+// Pack rows a history query decodes before it lets the event loop run again (a minute of the
+// finest level at 1,000 nodes is ~5,000 summaries, well under a millisecond each row)
+export const READ_CHUNK_PACKS = 20
 
 // A worker thread checkpoints the WAL this often (its fsync stays off the relay's thread);
 // the writer's own automatic checkpoint is kept as a backstop at this many pages (64 MiB)

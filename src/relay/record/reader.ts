@@ -2,10 +2,10 @@
 // (a consistent snapshot while the writer goes on). Long reads let the event loop run every
 // READ_CHUNK_ROWS rows, so heartbeats are not held up behind a week of history.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { decodeJournal, decodeSegment, scanSegment } from './blobs.ts'
+import { decodeJournal, decodePack, decodeSegment, scanSegment } from './blobs.ts'
 import {
-  DEFAULT_FORKS_PER_REQUEST, DEFAULT_HISTORY_POINTS, MAX_EVENTS_PER_REQUEST, MAX_FORKS_PER_REQUEST, MAX_HISTORY_CELLS, MAX_HISTORY_POINTS, RAW_MAX_WINDOW_MS, READ_CHUNK_ROWS, ROLLUP_LEVELS_MS,
-  SEGMENT_MS
+  DEFAULT_FORKS_PER_REQUEST, DEFAULT_HISTORY_POINTS, FINE_LEVEL, FINE_MS, MAX_EVENTS_PER_REQUEST, MAX_FORKS_PER_REQUEST, MAX_HISTORY_CELLS, MAX_HISTORY_POINTS, RAW_MAX_WINDOW_MS, READ_CHUNK_PACKS,
+  READ_CHUNK_ROWS, ROLLUP_LEVELS_MS, SEGMENT_MS
 } from './constants.ts'
 import { IdResolver, loadState, resolveStates, SEG_CONNECTED } from './state.ts'
 import { CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO, CHANGE_STALE, CHANGE_SYNCING } from './types.ts'
@@ -148,27 +148,43 @@ function checkRange (from: number, to: number): void {
 }
 
 /**
- * Where a window's points come from: raw changes for short windows (buckets under a minute),
- * else the finest stored level that gives at most `points` rows per node (so a week is read
- * from the hourly level, not from a million rows of the 10-minute one). On a level the grid
- * starts on the level's boundary and a bucket is a whole number of the level's, so each
- * bucket's last height is exact (the window then starts up to one level bucket before `from`).
+ * Where a window's points come from: raw changes for short windows with buckets finer than the
+ * finest level (12 s), or that its whole 12 s would make much coarser; else a stored level: the
+ * finest (12 s) for buckets up to a minute, on a grid of whole 12 s, and past a minute the finest coarser level that gives at most `points`
+ * rows per node (so a week is read from the hourly level, not from a thousand rows of the
+ * 10-minute one). On a level the grid starts on the level's boundary and a bucket is a whole
+ * number of the level's, so each bucket's last height is exact (the window then starts up to
+ * one level bucket before `from`).
  */
 export function historyGrid (from: number, to: number, points: number): { origin: number, step: number, buckets: number, source: 'raw' | number } {
   const width = to - from
-  let step = Math.max(1, Math.ceil(width / points))
-  if (step < SEGMENT_MS && width <= RAW_MAX_WINDOW_MS) return { origin: from, step, buckets: Math.ceil(width / step), source: 'raw' }
-  const levels = [SEGMENT_MS, ...ROLLUP_LEVELS_MS]
-  const source = levels.find(level => width / level <= points) ?? levels[levels.length - 1] ?? SEGMENT_MS
-  step = Math.max(source, Math.ceil(step / source) * source)
+  const want = Math.max(1, Math.ceil(width / points))
+  // short windows from the raw changes where whole 12 s buckets would lose more than a quarter
+  // of the points asked for (14 s buckets would be 24 s); 12, 24, 36 s… from the finest level
+  const fine = Math.ceil(want / FINE_MS) * FINE_MS
+  if (width <= RAW_MAX_WINDOW_MS && (want < FINE_MS || fine * 3 > want * 4)) return { origin: from, step: want, buckets: Math.ceil(width / want), source: 'raw' }
+  let source: number = FINE_MS
+  if (want > SEGMENT_MS) source = ROLLUP_LEVELS_MS.find(level => width / level <= points) ?? ROLLUP_LEVELS_MS[ROLLUP_LEVELS_MS.length - 1] ?? FINE_MS
+  const step = Math.max(source, Math.ceil(want / source) * source)
   const origin = Math.floor(from / source) * source
   return { origin, step, buckets: Math.max(1, Math.ceil((to - origin) / step)), source }
+}
+
+function hasTable (db: DatabaseSync, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name) != null
 }
 
 /**
  * Every node's (or the given peers') heights over [from, to] on a grid of at most `points`
  * buckets. Memory and work are bounded: points × nodes is capped, and windows longer than
- * RAW_MAX_WINDOW_MS read the stored levels instead of the raw changes.
+ * RAW_MAX_WINDOW_MS (or with buckets of 12 s or more) read the stored levels instead of the
+ * raw changes.
+ *
+ * A window on a level is read oldest first in up to three parts, each node's in time order:
+ * the coarse level's closed buckets that end by `to` (10 minutes, 1 hour), then the finest
+ * level's closed minutes that end by `to`, then the raw changes of the rest (the minute `to`
+ * falls in, the open minute's journal). A level's bucket without a pack row (a record from
+ * before packs) is read as that record stored it: roll rows, segments.
  */
 export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promise<HistoryResult> {
   const { to, signal } = query
@@ -200,56 +216,120 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
     for (const state of start.values()) {
       if (keep(state.node)) seriesOf(state.node).begin(state.height, state.connected)
     }
-    const openMinute = meta(db, 'open_minute') ?? Math.floor(to / SEGMENT_MS)
-    const firstMinute = Math.floor(from / SEGMENT_MS)
+    await pause(signal)
+    // minutes from this one on are still in the journal (not closed: no segment, no pack)
+    const openMinute = meta(db, 'open_minute') ?? Math.floor(to / SEGMENT_MS) + 1
     const lastMinute = Math.floor(to / SEGMENT_MS)
+    const packed = hasTable(db, 'pack')
+    /** what has been read: changes before it */
+    let pos = from
+
+    // a stored summary (roll rows, segments' columns: records before packs)
     const summary = (node: number, t: number, h: number, lo: number, hi: number, c: number): void => {
-      if (t <= from || t > to || !keep(node)) return
+      if (t < from || t > to || !keep(node)) return
       const s = seriesOf(node)
       s.sample(t, h, h - lo, h + hi)
       s.connect(t, (c & SEG_CONNECTED) !== 0)
     }
-    let segFrom = firstMinute
-    if (typeof source === 'number' && source > SEGMENT_MS) {
-      // the level's closed buckets; the open one's minutes follow from seg and the journal
-      const level = ROLLUP_LEVELS_MS.indexOf(source as typeof ROLLUP_LEVELS_MS[number]) + 1
-      const closedEnd = Math.floor(openMinute * SEGMENT_MS / source)
-      const rows = keyed(db, 'SELECT b, node, t, h, lo, hi, c FROM roll WHERE level = ? AND b >= ?', [level, Math.floor(from / source)], Math.min(closedEnd, Math.floor(to / source) + 1) - 1, signal)
-      for await (const chunk of rows) {
-        for (const [b, node, t, h, lo, hi, c] of chunk as Array<[number, number, number, number, number, number, number]>) summary(node, b * source + t, h, lo, hi, c)
+    const rollRange = async (level: number, size: number, b0: number, b1: number): Promise<void> => {
+      for await (const chunk of keyed(db, 'SELECT b, node, t, h, lo, hi, c FROM roll WHERE level = ? AND b >= ?', [level, b0], b1 - 1, signal)) {
+        for (const [b, node, t, h, lo, hi, c] of chunk as Array<[number, number, number, number, number, number, number]>) summary(node, b * size + t, h, lo, hi, c)
       }
-      segFrom = Math.max(firstMinute, closedEnd * source / SEGMENT_MS)
     }
-    if (source === 'raw') {
-      let s: Series | undefined
-      const beat = (t: number, h: number): void => { s?.sample(t, h, h, h) }
-      const connection = (t: number, c: boolean): void => { s?.connect(t, c) }
-      for await (const chunk of keyed(db, 'SELECT b, node, h, data FROM seg WHERE b >= ?', [segFrom], lastMinute, signal)) {
-        for (const [b, node, h, data] of chunk as Array<[number, number, number, Uint8Array]>) {
-          if (!keep(node)) continue
-          s = seriesOf(node)
-          scanSegment(data, b * SEGMENT_MS, h, from, to, beat, connection)
-        }
-      }
-    } else if (segFrom <= lastMinute) {
-      for await (const chunk of keyed(db, 'SELECT b, node, t, h, lo, hi, c FROM seg WHERE b >= ?', [segFrom], lastMinute, signal)) {
+    const segSummaryRange = async (m0: number, m1: number): Promise<void> => {
+      for await (const chunk of keyed(db, 'SELECT b, node, t, h, lo, hi, c FROM seg WHERE b >= ?', [m0], m1 - 1, signal)) {
         for (const [b, node, t, h, lo, hi, c] of chunk as Array<[number, number, number, number, number, number, number]>) summary(node, b * SEGMENT_MS + t, h, lo, hi, c)
       }
     }
+    // raw changes at or after `after`, up to `to`. A bucket is [start, end), the first one's
+    // too: a change at `from` is in the state the window begins with and in its first bucket's
+    // lowest and highest, as a stored level's sub-bucket that begins there has it
+    let s: Series | undefined
+    const beat = (t: number, h: number): void => { s?.sample(t, h, h, h) }
+    const connection = (t: number, c: boolean): void => { s?.connect(t, c) }
+    const rawRange = async (m0: number, m1: number, after: number): Promise<void> => {
+      const lowT = after - 1
+      for await (const chunk of keyed(db, 'SELECT b, node, h, data FROM seg WHERE b >= ?', [m0], m1 - 1, signal)) {
+        for (const [b, node, h, data] of chunk as Array<[number, number, number, Uint8Array]>) {
+          if (!keep(node)) continue
+          s = seriesOf(node)
+          scanSegment(data, b * SEGMENT_MS, h, lowT, to, beat, connection)
+        }
+      }
+    }
+    // pack rows of a level over buckets [b0, b1) (each `size` ms of `subs` sub-buckets), oldest
+    // first; a bucket without one is read by `fallback` in its place
+    let rowStart = 0
+    let subMs = 0
+    const visit = (node: number, sub: number, isBeat: boolean, h: number, lo: number, hi: number, conn: number): void => {
+      const t = rowStart + sub * subMs
+      if (t < pos || !keep(node)) return
+      const series = seriesOf(node)
+      if (isBeat) series.sample(t, h, lo, hi)
+      if (conn >= 0) series.connect(t, conn === 1)
+    }
+    const packRange = async (level: number, size: number, subs: number, b0: number, b1: number, fallback: (b0: number, b1: number) => Promise<void>): Promise<void> => {
+      if (b0 >= b1) return
+      if (!packed) {
+        await fallback(b0, b1)
+        return
+      }
+      subMs = size / subs
+      let next = b0
+      let rows = 0
+      for (const row of db.prepare('SELECT b, data FROM pack WHERE level = ? AND b >= ? AND b < ? ORDER BY b').iterate(level, b0, b1) as Iterable<{ b: number, data: Uint8Array }>) {
+        const b = Number(row.b)
+        if (b > next) await fallback(next, b)
+        rowStart = b * size
+        subMs = size / subs
+        decodePack(row.data, visit)
+        next = b + 1
+        if (++rows % READ_CHUNK_PACKS === 0) await pause(signal)
+      }
+      if (next < b1) await fallback(next, b1)
+    }
+
+    if (typeof source === 'number' && source > SEGMENT_MS) {
+      // the coarse level's closed buckets that end by `to`
+      const k = ROLLUP_LEVELS_MS.indexOf(source as typeof ROLLUP_LEVELS_MS[number])
+      const closedEnd = Math.floor(openMinute * SEGMENT_MS / source)
+      const end = Math.max(Math.floor(from / source), Math.min(closedEnd, Math.floor(to / source)))
+      await packRange(k + 1, source, 1, Math.floor(from / source), end, async (b0, b1) => { await rollRange(k + 1, source, b0, b1) })
+      pos = Math.max(pos, end * source)
+    }
+    if (source !== 'raw') {
+      // the finest level's closed minutes that end by `to` (the first may begin before `pos`:
+      // its sub-buckets before it are skipped)
+      const m0 = Math.floor(pos / SEGMENT_MS)
+      const m1 = Math.max(m0, Math.min(openMinute, lastMinute))
+      // a record before packs: segments' summaries where minutes are whole buckets, else the raw changes
+      const minuteGrid = step % SEGMENT_MS === 0 && from % SEGMENT_MS === 0
+      await packRange(FINE_LEVEL, SEGMENT_MS, SEGMENT_MS / FINE_MS, m0, m1, async (b0, b1) => {
+        if (minuteGrid) await segSummaryRange(b0, b1)
+        else await rawRange(b0, b1, pos)
+      })
+      if (m1 > m0) pos = Math.max(pos, m1 * SEGMENT_MS)
+    }
+    // the rest from the raw changes: closed minutes' segments, then the journal
+    await rawRange(Math.floor(pos / SEGMENT_MS), lastMinute + 1, pos)
+    const lowT = pos - 1
     const journal = db.prepare('SELECT b, data FROM journal WHERE b >= ? AND b <= ? ORDER BY b, seq')
-      .iterate(firstMinute, lastMinute) as Iterable<{ b: number, data: Uint8Array }>
+      .iterate(Math.floor(pos / SEGMENT_MS), lastMinute) as Iterable<{ b: number, data: Uint8Array }>
     for (const row of journal) {
       decodeJournal(row.data, row.b * SEGMENT_MS, (node, kind, t, a) => {
-        if (t <= from || t > to || !keep(node)) return
+        if (t <= lowT || t > to || !keep(node)) return
         if (kind === CHANGE_BEAT) seriesOf(node).sample(t, a, a, a)
         else if (kind === CHANGE_CONNECTED) seriesOf(node).connect(t, true)
         else if (kind === CHANGE_DISCONNECTED || kind === CHANGE_FORGOTTEN) seriesOf(node).connect(t, false)
       })
       await pause(signal)
     }
+    await pause(signal)
     // names as of the end of the window (or its start, for nodes forgotten within it)
     const end = loadState(db, to).states
     const resolver = new IdResolver(db)
+    resolver.loadNodes()
+    resolver.loadInfos([...series.keys()].map(id => end.get(id)?.info ?? start.get(id)?.info ?? 0))
     const nodes: NodeSeries[] = []
     for (const [id, s] of series) {
       const node = resolver.node(id)

@@ -23,6 +23,7 @@ import {
   CHANGE_STALE, CHANGE_SYNCING
 } from './types.ts'
 import { RecordWriter } from './writer.ts'
+import { QueryThread } from './query-thread.ts'
 import type { ForkRecord } from '../../protocol/forks.ts'
 import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt, NodeInfo } from './types.ts'
 import type { PendingEvent, RetentionResult } from './writer.ts'
@@ -46,6 +47,8 @@ export interface HistoryRecordInit {
   now?: () => number
   /** run the WAL checkpoints in a worker thread (default); off, SQLite checkpoints on commit */
   checkpointWorker?: boolean
+  /** answer history and state queries in a worker thread (default); off, on the relay's own */
+  queryWorker?: boolean
   /** start no timers: the caller calls flush() and retentionStep() (tests with a fake clock) */
   manual?: boolean
 }
@@ -137,6 +140,7 @@ export class HistoryRecord {
   readonly #flushIntervalMs: number
   readonly #manual: boolean
   readonly #checkpointWorker: boolean
+  readonly #queryWorker: boolean
   readonly #queue: ChangeQueue
   readonly #mirror = new Map<string, Mirror>()
   #events: PendingEvent[] = []
@@ -163,6 +167,7 @@ export class HistoryRecord {
     this.#flushIntervalMs = init.flushIntervalMs ?? FLUSH_INTERVAL_MS
     this.#manual = init.manual ?? false
     this.#checkpointWorker = init.checkpointWorker ?? true
+    this.#queryWorker = init.queryWorker ?? true
     this.#queue = new ChangeQueue(init.maxQueuedChanges ?? MAX_QUEUED_CHANGES)
     this.#queries = new RecordQueries(this.file)
   }
@@ -192,6 +197,7 @@ export class HistoryRecord {
     this.#started = true
     const now = this.#now()
     this.#open(now)
+    if (this.#queryWorker) this.#queries.startThread()
     if (!this.#manual) {
       this.#stopFlushes = repeat(this.#clock, this.#flushIntervalMs, () => { this.flush() })
       this.#scheduleRetention(RETENTION_INTERVAL_MS / 10)
@@ -263,6 +269,7 @@ export class HistoryRecord {
     this.flush()
     if (this.#paused == null) this.#writer?.markStopped()
     await this.#stopCheckpointer()
+    await this.#queries.stopThread()
     this.#closeDb()
   }
 
@@ -541,9 +548,36 @@ export class HistoryRecord {
 export class RecordQueries {
   readonly file: string
   #running = 0
+  #thread: QueryThread | undefined
 
   constructor (file: string) {
     this.file = file
+  }
+
+  /** History and state queries from now on in a worker thread (query-worker.ts), not on this one. */
+  startThread (): void {
+    this.#thread ??= new QueryThread(this.file)
+  }
+
+  async stopThread (): Promise<void> {
+    const thread = this.#thread
+    this.#thread = undefined
+    await thread?.stop()
+  }
+
+  /** the worker, while it runs (one that failed is not asked again) */
+  #worker (): QueryThread | undefined {
+    return this.#thread?.running === true ? this.#thread : undefined
+  }
+
+  async #counted<T> (body: () => Promise<T>): Promise<T> {
+    if (this.#running >= MAX_CONCURRENT_QUERIES) throw new RecordBusyError()
+    this.#running++
+    try {
+      return await body()
+    } finally {
+      this.#running--
+    }
   }
 
   async #query<T> (body: (db: DatabaseSync) => T | Promise<T>): Promise<T> {
@@ -560,10 +594,14 @@ export class RecordQueries {
   }
 
   async history (query: HistoryQuery): Promise<HistoryResult> {
+    const worker = this.#worker()
+    if (worker != null) return await this.#counted(async () => await worker.history(query))
     return await this.#query(async db => await readHistory(db, query))
   }
 
   async stateAt (at: number): Promise<NodeAt[]> {
+    const worker = this.#worker()
+    if (worker != null) return await this.#counted(async () => await worker.stateAt(at))
     return await this.#query(db => readStateAt(db, at))
   }
 

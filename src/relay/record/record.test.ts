@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict'
-import { writeFileSync, existsSync, readdirSync } from 'node:fs'
+import { writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, before, describe, it } from 'node:test'
-import { FULL_DISK_RETRY_MS, KEYFRAME_MS, RECORD_FILE, ROLLUP_LEVELS_MS, SEGMENT_MS } from './constants.ts'
+import { FINE_MS, FULL_DISK_RETRY_MS, KEYFRAME_MS, RECORD_FILE, ROLLUP_LEVELS_MS, SEGMENT_MS } from './constants.ts'
 import { HistoryRecord } from './record-service.ts'
+import { readHistory } from './reader.ts'
+import { openRecordReader } from './schema.ts'
+import { FORK_BEGAN, FORK_ENDED } from '../../protocol/forks.ts'
 import { comparable, FakeClock, headOf, manualRecord, Model, script, T0, tempDir } from '../../testing/record.ts'
 import type { ModelEvent } from '../../testing/record.ts'
 import type { HistoryResult } from './types.ts'
 
 const FLUSH_MS = 200
+// the finest level's rows are a minute each
+const FINE_LEVEL_MS = SEGMENT_MS
 
 /** Feeds events up to `until` to the record, flushing every flushMs of fake time. */
 function feed (record: HistoryRecord, clock: FakeClock, events: readonly ModelEvent[], from: number, until: number, flushMs = FLUSH_MS): number {
@@ -113,7 +119,7 @@ describe('history record', () => {
       const start = result.from + k * result.stepMs
       const heights: number[] = []
       for (const e of model.events) {
-        if (e.peer === forked.peerId && e.kind === 'beat' && e.t > Math.max(start - 1, result.from) && e.t < start + result.stepMs) heights.push(e.beat.height)
+        if (e.peer === forked.peerId && e.kind === 'beat' && e.t >= start && e.t < start + result.stepMs) heights.push(e.beat.height)
       }
       assert.equal(lo, Math.min(...heights), `bucket ${k} lowest`)
       assert.equal(hi, Math.max(...heights), `bucket ${k} highest`)
@@ -147,6 +153,20 @@ describe('history record', () => {
       await again.stop()
     } finally {
       await remove()
+    }
+  })
+
+  it('answers history and state in a worker thread as the record reads them on its own thread', async () => {
+    const db = openRecordReader(join(dir, RECORD_FILE))
+    try {
+      for (const [from, to, points] of [[T0, T0 + duration, 300], [T0 + 600_000, T0 + 1_200_000, 600]] as const) {
+        assert.deepEqual(await record.history({ from, to, points }), await readHistory(db, { from, to, points }))
+      }
+      const aborted = new AbortController()
+      aborted.abort()
+      await assert.rejects(record.history({ from: T0, to: T0 + duration, signal: aborted.signal }), { name: 'AbortError' })
+    } finally {
+      db.close()
     }
   })
 
@@ -233,9 +253,103 @@ describe('history record over long windows', () => {
         assert.ok(result.buckets <= points + 1, `${result.buckets} buckets for ${points} points`)
         checkHistory(result, model, new Set(), `level ${String(result.source)}`)
       }
-      assert.deepEqual([...levels], [SEGMENT_MS, ...ROLLUP_LEVELS_MS])
+      assert.deepEqual([...levels], [FINE_MS, ...ROLLUP_LEVELS_MS])
     } finally {
       await record.stop()
+      await remove()
+    }
+  })
+})
+
+describe('history record levels', () => {
+  it('gives from the 12 s level what the raw changes thinned give: heights, lowest and highest, connections', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    const record = manualRecord(dir, clock)
+    try {
+      const model = new Model()
+      const duration = 75 * 60_000 + 31_234
+      model.add(script({ nodes: 12, durationMs: duration, blockMs: 4_000, beatMs: 3_000, seed: 17, trouble: true }))
+      feed(record, clock, model.events, 0, T0 + duration)
+      // the same record without the level: a window on its grid is thinned from the raw changes
+      const raw = join(dir, 'raw.sqlite')
+      const packed = openRecordReader(join(dir, RECORD_FILE))
+      packed.exec(`VACUUM INTO '${raw}'`)
+      const rawDb = new DatabaseSync(raw)
+      const dropped = rawDb.prepare('DELETE FROM pack WHERE level = 0').run()
+      assert.ok(Number(dropped.changes) > 70, `${dropped.changes} minutes packed`)
+      rawDb.close()
+      const unpacked = openRecordReader(raw)
+      try {
+        const end = T0 + duration
+        for (const [from, to, points] of [
+          [end - 3_600_000, end, 300], // an hour as a page asks for it: 12 s buckets, the open minute from the journal
+          [T0, T0 + 3_600_000, 300], // whole minutes
+          [T0 + 123_457, end - 98_765, 100], // uneven edges: 48 s buckets
+          [T0 + 7_000, T0 + 67 * 60_000 + 5_000, 67] // 1-minute buckets off the minute
+        ] as const) {
+          const label = `[+${from - T0}, +${to - T0}] in ${points}`
+          const got = await readHistory(packed, { from, to, points })
+          assert.equal(got.source, FINE_MS, label)
+          assert.deepEqual(got, await readHistory(unpacked, { from, to, points }), label)
+          checkHistory(got, model, new Set(), label)
+          assert.ok(got.nodes.some(n => n.ranges.length > 0) && got.nodes.some(n => n.connection.length > 1), `${label}: reorgs and disconnections in it`)
+        }
+      } finally {
+        packed.close()
+        unpacked.close()
+      }
+    } finally {
+      await record.stop()
+      await remove()
+    }
+  })
+
+  it('reads a record made before the packed levels (schema 1), and records on into it', async () => {
+    // fixtures/record-v1.sqlite.gz: made by fixtures/make-record-v1.ts with the record's code
+    // before packs (commit 04e4efe): this script up to `stopAt`, then a clean stop
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      writeFileSync(join(dir, RECORD_FILE), gunzipSync(readFileSync(new URL('./fixtures/record-v1.sqlite.gz', import.meta.url))))
+      const events = script({ nodes: 5, durationMs: 200 * 60_000, blockMs: 4_000, beatMs: 3_000, seed: 21, trouble: true })
+      const stopAt = T0 + 140 * 60_000 + 7_000
+      const model = new Model()
+      model.add(events.filter(e => e.t <= stopAt))
+      for (const [peer, n] of model.stateAt(stopAt)) if (n.connected) model.events.push({ t: stopAt, peer, kind: 'disconnected' })
+      clock.t = stopAt + 3 * 60_000
+      const record = manualRecord(dir, clock)
+      try {
+        const db = new DatabaseSync(join(dir, RECORD_FILE), { readOnly: true })
+        assert.equal(Number((db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number }).value), 2)
+        db.close()
+        const rest = events.filter(e => e.t > clock.t)
+        feed(record, clock, rest, 0, T0 + 200 * 60_000)
+        model.add(rest)
+        const check = new DatabaseSync(join(dir, RECORD_FILE), { readOnly: true })
+        // before the upgrade roll rows, after it packs
+        const lastRoll = Number((check.prepare('SELECT max(b) AS b FROM roll WHERE level = 1').get() as { b: number }).b) * 600_000
+        const firstPack = Number((check.prepare('SELECT min(b) AS b FROM pack WHERE level = 0').get() as { b: number }).b) * SEGMENT_MS
+        check.close()
+        assert.ok(lastRoll < stopAt && firstPack >= stopAt - SEGMENT_MS, 'roll rows before the upgrade, packs after')
+        const levels = new Set<number | string>()
+        for (const [from, to, points] of [
+          [T0 + 100 * 60_000 + 5_000, T0 + 180 * 60_000 + 5_000, 200], // 24 s buckets across the upgrade: raw changes, then packs
+          [T0, T0 + 150 * 60_000, 150], // 1-minute buckets: segments' summaries, then packs
+          [T0 + 1_000, T0 + 200 * 60_000, 30], // the 10-minute level
+          [T0 + 4_321, T0 + 200 * 60_000 - 1_000, 3] // the hourly level
+        ] as const) {
+          const label = `[+${from - T0}, +${to - T0}] in ${points}`
+          const result = await record.history({ from, to, points })
+          levels.add(result.source)
+          checkHistory(result, model, new Set(), label)
+        }
+        assert.deepEqual([...levels], [FINE_MS, ...ROLLUP_LEVELS_MS])
+        await checkStates(record, model, [T0 + 60_000, stopAt - 1, stopAt + 60_000, clock.t], 'after the upgrade')
+      } finally {
+        await record.stop()
+      }
+    } finally {
       await remove()
     }
   })
@@ -269,6 +383,37 @@ describe('history record across restarts', () => {
       assert.equal(gaps.length, 1)
       assert.deepEqual(gaps[0]?.data, { from: stoppedAt, to: stoppedAt + 5 * 60_000, reason: 'relay_down', stopped: true })
       await record.stop()
+    } finally {
+      await remove()
+    }
+  })
+
+  it('ends a fork left open by a killed run as of its last flush, marked interrupted', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      const dead = manualRecord(dir, clock)
+      const side = (largest: boolean, peerId: string) => ({ tipHeight: 9, tipHead: '{ bafy }', largest, nodeCount: 1, nodes: [{ peerId, nickname: 'n', client: null, clientVersion: null }] })
+      const fork = { id: 4, genesis: null, startedAt: clock.t, calledAt: clock.t + 1_000, endedAt: null, durationMs: null, splitHeight: 7, depth: 2, sides: [side(true, 'a'), side(false, 'b')] }
+      dead.event(clock.t, FORK_BEGAN, ['b'], { ...fork })
+      clock.t += 5_000
+      dead.flush()
+      const lastFlush = clock.t
+      // dropped as a killed process would be; the next run starts 30 s later
+      clock.t += 30_000
+      const record = manualRecord(dir, clock)
+      const [ended] = await record.forks({ from: 0, to: clock.t })
+      assert.equal(ended?.id, 4)
+      assert.equal(ended?.endedAt, lastFlush, 'ends as of the killed run\'s last flush')
+      assert.equal(ended?.durationMs, lastFlush - fork.startedAt)
+      assert.equal(ended?.interrupted, true)
+      const events = (await record.events({ from: 0, to: clock.t })).events.filter(event => event.kind === FORK_ENDED)
+      assert.deepEqual(events.map(event => event.peers), [['b']], 'one fork_ended, naming the nodes off the largest side')
+      await record.stop()
+      // a clean stop and start adds nothing
+      const again = manualRecord(dir, clock)
+      assert.equal((await again.events({ from: 0, to: clock.t })).events.filter(event => event.kind === FORK_ENDED).length, 1)
+      await again.stop()
     } finally {
       await remove()
     }
@@ -318,7 +463,14 @@ describe('history record bounds', () => {
       const db = new DatabaseSync(join(dir, RECORD_FILE), { readOnly: true })
       const oldestKf = (db.prepare('SELECT min(t) AS t FROM keyframe').get() as { t: number }).t
       const oldestSeg = (db.prepare('SELECT min(b) AS b FROM seg').get() as { b: number }).b * SEGMENT_MS
+      // the packed levels go with the rest: nothing from before the bucket the cut falls in
+      const oldestPacks = [FINE_LEVEL_MS, ...ROLLUP_LEVELS_MS].map((size, level) => {
+        const b = (db.prepare('SELECT min(b) AS b FROM pack WHERE level = ?').get(level) as { b: number | null }).b
+        assert.ok(b != null, `level ${level} has packs`)
+        return [Number(b) * size, size] as const
+      })
       db.close()
+      for (const [t, size] of oldestPacks) assert.ok(t > oldestKf - size && t <= oldestKf, `oldest pack of ${size / 60_000} min ${(oldestKf - t) / 60_000} min before the oldest keyframe`)
       assert.ok(oldestKf <= cutoff && oldestKf > cutoff - KEYFRAME_MS, `oldest keyframe ${(cutoff - oldestKf) / 60_000} min before the cutoff`)
       assert.ok(oldestSeg >= oldestKf - SEGMENT_MS, 'no segment before the oldest keyframe')
       assert.ok(steps > 6 * 2, `${steps} steps`)

@@ -12,7 +12,10 @@
 //   and highest, connected at the end) and the node's changes in it as a packed blob. Written
 //   once, when the minute closes, in key order (minute, node), so pages fill and are never
 //   rewritten. Its summaries are the one-minute level of thinned history.
-// - roll: coarser levels (10 minutes, 1 hour), one row per node per bucket with changes.
+// - pack: the levels of thinned history (12 s, 10 minutes, 1 hour), one row per minute (12 s)
+//   or bucket holding every node's summaries packed (blobs.ts): a window is a few dozen rows.
+// - roll: the coarser levels as records before version 2 wrote them, one row per node per
+//   bucket with changes; read where a bucket has no pack, no longer written.
 // - keyframe, kf_node: every known node's state at a keyframe boundary: the base ?at= replays
 //   from, and the unit retention deletes.
 // - event: node and chain events, rare, with peer IDs spelled out.
@@ -22,7 +25,8 @@ import { logger } from '@libp2p/logger'
 
 const log = logger('devnet:relay:record')
 
-export const SCHEMA_VERSION = 1
+// 2: the pack table (version 1 records gain it on open and keep their roll rows)
+export const SCHEMA_VERSION = 2
 
 // SQLite result codes (https://sqlite.org/rescode.html) the record reacts to
 export const SQLITE_IOERR = 10
@@ -30,6 +34,8 @@ export const SQLITE_CORRUPT = 11
 export const SQLITE_FULL = 13
 export const SQLITE_CANTOPEN = 14
 export const SQLITE_NOTADB = 26
+
+const PACK_DDL = 'CREATE TABLE pack (level INTEGER NOT NULL, b INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, b))'
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -46,6 +52,7 @@ CREATE TABLE roll (
   level INTEGER NOT NULL, b INTEGER NOT NULL, node INTEGER NOT NULL,
   t INTEGER NOT NULL, h INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL, c INTEGER NOT NULL,
   PRIMARY KEY (level, b, node)) WITHOUT ROWID;
+${PACK_DDL};
 CREATE TABLE keyframe (t INTEGER PRIMARY KEY, head_floor INTEGER NOT NULL, info_floor INTEGER NOT NULL);
 CREATE TABLE kf_node (
   t INTEGER NOT NULL, node INTEGER NOT NULL,
@@ -114,7 +121,19 @@ function createOrCheck (db: DatabaseSync, file: string): void {
   }
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number } | undefined
   if (row == null) throw new RecordUnreadableError(file, 'no schema version')
-  if (Number(row.value) !== SCHEMA_VERSION) throw new RecordUnreadableError(file, `schema version ${row.value}, this relay reads ${SCHEMA_VERSION}`)
+  const version = Number(row.value)
+  if (version === 1) {
+    // version 1 had no packs: its roll rows and segments are read where a bucket has no pack
+    // (reader.ts), and packs are written from now on. A relay of version 1 would not read them
+    // (it would miss the roll rows this one no longer writes), hence the new version
+    db.exec('BEGIN')
+    db.exec(PACK_DDL)
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(SCHEMA_VERSION)
+    db.exec('COMMIT')
+    log('%s: schema version 1 upgraded to %d (packed levels from now on)', file, SCHEMA_VERSION)
+    return
+  }
+  if (version !== SCHEMA_VERSION) throw new RecordUnreadableError(file, `schema version ${row.value}, this relay reads ${SCHEMA_VERSION}`)
 }
 
 /** Opens (or creates) a record file for writing. Throws what SQLite throws, or RecordUnreadableError. */

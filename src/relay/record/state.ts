@@ -189,7 +189,6 @@ export function loadState (db: DatabaseSync, at: number): LoadedState {
   for (const [node, l] of journal) settle(nodes, node, l)
 
   // the minute `at` is in: the newest segments, read up to `at`
-  const blob = db.prepare('SELECT h, c, data FROM seg WHERE b = ? AND node = ?')
   /** `whole`: the minute ended by `at` (and began after the keyframe), so its summary's
    *  connection is the node's at the minute's end */
   const decodeRow = (b: number, node: number, h: number, c: number, data: Uint8Array, whole: boolean): void => {
@@ -210,21 +209,21 @@ export function loadState (db: DatabaseSync, at: number): LoadedState {
   }
   // then, of the whole minutes before it, each node's last (its connection), its last with a
   // beat (height, head), and older ones only where they hold infos, finality, syncing or a forget
+  // with their blobs, in one statement: a statement per piece (1,000 nodes) cost more than reading them
   const pieces = db.prepare(`
-    SELECT node, max(b) AS b FROM seg WHERE b >= ?1 AND b < ?2 GROUP BY node
-    UNION ALL
-    SELECT node, max(b) AS b FROM seg WHERE b >= ?1 AND b < ?2 AND (c & ${SEG_NO_BEAT}) = 0 GROUP BY node
-    UNION ALL
-    SELECT node, b FROM seg WHERE b >= ?1 AND b < ?2 AND (c & ${SEG_OTHER}) != 0
-    ORDER BY node, b DESC`).all(first, lastMinute) as Array<{ node: number, b: number }>
-  let prev: { node: number, b: number } | undefined
-  for (const piece of pieces) {
-    if (prev != null && prev.node === piece.node && prev.b === piece.b) continue
-    prev = piece
-    const s = nodes.get(piece.node)
+    WITH piece (node, b) AS (
+      SELECT node, max(b) FROM seg WHERE b >= ?1 AND b < ?2 GROUP BY node
+      UNION
+      SELECT node, max(b) FROM seg WHERE b >= ?1 AND b < ?2 AND (c & ${SEG_NO_BEAT}) = 0 GROUP BY node
+      UNION
+      SELECT node, b FROM seg WHERE b >= ?1 AND b < ?2 AND (c & ${SEG_OTHER}) != 0)
+    SELECT seg.node, seg.b, seg.h, seg.c, seg.data FROM piece JOIN seg ON seg.b = piece.b AND seg.node = piece.node
+    ORDER BY seg.node, seg.b DESC`)
+  pieces.setReturnArrays(true)
+  for (const [node, b, h, c, data] of pieces.iterate(first, lastMinute) as Iterable<[number, number, number, number, Uint8Array]>) {
+    const s = nodes.get(node)
     if (s != null && (s.sealed || s.known === F_ALL)) continue
-    const row = blob.get(piece.b, piece.node) as { h: number, c: number, data: Uint8Array } | undefined
-    if (row != null) decodeRow(piece.b, piece.node, row.h, row.c, row.data, piece.b * SEGMENT_MS >= base)
+    decodeRow(b, node, h, c, data, b * SEGMENT_MS >= base)
   }
 
   const states = new Map<number, RawState>()
@@ -272,8 +271,10 @@ export class IdResolver {
   readonly #headStmt
   readonly #infoStmt
   readonly #nodeStmt
+  readonly #db: DatabaseSync
 
   constructor (db: DatabaseSync) {
+    this.#db = db
     this.#headStmt = db.prepare('SELECT text FROM head WHERE id = ?')
     this.#infoStmt = db.prepare('SELECT json FROM info WHERE id = ?')
     this.#nodeStmt = db.prepare('SELECT peer, first_t FROM node WHERE id = ?')
@@ -297,6 +298,22 @@ export class IdResolver {
       this.#infos.set(id, info)
     }
     return info
+  }
+
+  /** Every node's peer ID in one query (a history names them all: a query each costs more). */
+  loadNodes (): void {
+    for (const row of this.#db.prepare('SELECT id, peer, first_t FROM node').iterate() as Iterable<{ id: number, peer: string, first_t: number }>) {
+      this.#nodes.set(Number(row.id), { peer: row.peer, firstSeenAt: Number(row.first_t) })
+    }
+  }
+
+  /** These infos in one query. */
+  loadInfos (ids: Iterable<number>): void {
+    const wanted = [...new Set(ids)].filter(id => id !== 0 && !this.#infos.has(id))
+    if (wanted.length === 0) return
+    for (const row of this.#db.prepare('SELECT id, json FROM info WHERE id IN (SELECT value FROM json_each(?))').iterate(JSON.stringify(wanted)) as Iterable<{ id: number, json: string }>) {
+      this.#infos.set(Number(row.id), parseInfo(row.json))
+    }
   }
 
   node (id: number): { peer: string, firstSeenAt: number } | undefined {

@@ -3,9 +3,10 @@
 // steps. Synchronous (node:sqlite is) and driven by the record service's timers; time comes
 // from the changes and from the `now` each call is given, so tests run it on a fake clock.
 import { logger } from '@libp2p/logger'
-import { JournalEncoder, SegmentEncoder, decodeJournal } from './blobs.ts'
-import { FORK_BEGAN } from '../../protocol/forks.ts'
-import { INTERN_EPOCH_MS, KEYFRAME_MS, LAST_FORK_ID, MAX_INTERNED, ROLLUP_LEVELS_MS, SEGMENT_MS, SIZE_HIGH_WATER } from './constants.ts'
+import { JournalEncoder, PackEncoder, PACK_SUBS, SegmentEncoder, decodeJournal } from './blobs.ts'
+import { FORK_BEGAN, FORK_ENDED } from '../../protocol/forks.ts'
+import { FINE_LEVEL, FINE_MS, INTERN_EPOCH_MS, KEYFRAME_MS, LAST_FORK_ID, MAX_INTERNED, ROLLUP_LEVELS_MS, SEGMENT_MS, SIZE_HIGH_WATER } from './constants.ts'
+import { readForks } from './reader.ts'
 import { usedBytes } from './schema.ts'
 import { flagsOf, IdResolver, infoKey, loadState, SEG_CONNECTED, SEG_NO_BEAT, SEG_OTHER } from './state.ts'
 import {
@@ -42,9 +43,18 @@ interface Segment {
   c: boolean
   /** holds an info, finalized, syncing or forgotten change (a reader must decode it for those) */
   other: boolean
+  /** the finest level (FINE_MS sub-buckets of the minute): which had beats and connection
+   *  changes, which of those ended connected, and each one's last, lowest and highest beat */
+  beats: number
+  connMask: number
+  connEnd: number
+  subH: number[]
+  subLo: number[]
+  subHi: number[]
 }
 
-interface Aggregate { t: number, h: number, lo: number, hi: number, c: boolean }
+/** A node's summary over a coarser level's bucket; `beat`: it had a beat in it. */
+interface Aggregate { t: number, h: number, lo: number, hi: number, c: boolean, beat: boolean }
 
 export interface PendingEvent { at: number, kind: string, peers: string[], data?: Record<string, unknown> }
 
@@ -65,6 +75,8 @@ export interface RetentionResult {
   more: boolean
 }
 
+// forks looked at for one left open by a killed run (open ones are the newest: one per network)
+const FORKS_CHECKED_AFTER_CRASH = 20
 const NO_INFO: NodeInfo = { nickname: '', minerAddress: null, genesisCid: null }
 const NO_INFO_KEY = infoKey(NO_INFO)
 
@@ -108,7 +120,7 @@ export class RecordWriter {
       journalInsert: db.prepare('INSERT INTO journal (b, seq, data) VALUES (?, ?, ?)'),
       journalDelete: db.prepare('DELETE FROM journal WHERE b <= ?'),
       segInsert: db.prepare('INSERT INTO seg (b, node, t, h, lo, hi, c, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      rollInsert: db.prepare('INSERT OR REPLACE INTO roll (level, b, node, t, h, lo, hi, c) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      packInsert: db.prepare('INSERT OR REPLACE INTO pack (level, b, data) VALUES (?, ?, ?)'),
       keyframeInsert: db.prepare('INSERT OR REPLACE INTO keyframe (t, head_floor, info_floor) VALUES (?, ?, ?)'),
       kfNodeInsert: db.prepare('INSERT OR REPLACE INTO kf_node (t, node, h, head, info, flags, fin, changed_t, beat_t) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       eventInsert: db.prepare('INSERT INTO event (t, kind, peers, data) VALUES (?, ?, ?, ?)'),
@@ -222,7 +234,7 @@ export class RecordWriter {
     const rows = this.#db.prepare('SELECT b, node, t, h, lo, hi, c FROM seg WHERE b >= ? AND b < ? ORDER BY b').iterate(minuteOf(start), this.#minute) as
       Iterable<{ b: number, node: number, t: number, h: number, lo: number, hi: number, c: number }>
     for (const row of rows) {
-      this.#fold(row.b, row.node, { t: row.b * SEGMENT_MS + row.t, h: row.h, lo: row.h - row.lo, hi: row.h + row.hi, c: (row.c & SEG_CONNECTED) !== 0 })
+      this.#fold(row.b, row.node, { t: row.b * SEGMENT_MS + row.t, h: row.h, lo: row.h - row.lo, hi: row.h + row.hi, c: (row.c & SEG_CONNECTED) !== 0, beat: (row.c & SEG_NO_BEAT) === 0 })
     }
   }
 
@@ -239,8 +251,15 @@ export class RecordWriter {
         a.t = s.t
         a.h = s.h
         a.c = s.c
-        if (s.lo < a.lo) a.lo = s.lo
-        if (s.hi > a.hi) a.hi = s.hi
+        // the lowest and highest of its beats (a minute without one holds its height carried)
+        if (s.beat && !a.beat) {
+          a.lo = s.lo
+          a.hi = s.hi
+        } else if (s.beat || !a.beat) {
+          if (s.lo < a.lo) a.lo = s.lo
+          if (s.hi > a.hi) a.hi = s.hi
+        }
+        a.beat ||= s.beat
       }
     })
   }
@@ -279,20 +298,39 @@ export class RecordWriter {
     let seg = this.#segments.get(node)
     if (seg == null) {
       const h = state?.height ?? (kind === CHANGE_BEAT ? a : 0)
-      seg = { encoder: new SegmentEncoder(this.#minute * SEGMENT_MS), lastT: t, h, lo: Infinity, hi: -Infinity, c: state?.connected ?? false, other: false }
+      seg = {
+        encoder: new SegmentEncoder(this.#minute * SEGMENT_MS), lastT: t, h, lo: Infinity, hi: -Infinity, c: state?.connected ?? false, other: false,
+        beats: 0, connMask: 0, connEnd: 0, subH: [0, 0, 0, 0, 0], subLo: [0, 0, 0, 0, 0], subHi: [0, 0, 0, 0, 0]
+      }
       this.#segments.set(node, seg)
     }
     seg.encoder.add(kind, t, a, b)
     seg.lastT = t
+    // the sub-bucket of the finest level (a change clamped into the minute stays in it)
+    const j = Math.max(0, Math.min(PACK_SUBS - 1, Math.floor((t - this.#minute * SEGMENT_MS) / FINE_MS)))
+    const bit = 1 << j
     if (kind === CHANGE_BEAT) {
       seg.h = a
       if (a < seg.lo) seg.lo = a
       if (a > seg.hi) seg.hi = a
+      if ((seg.beats & bit) === 0) {
+        seg.beats |= bit
+        seg.subLo[j] = a
+        seg.subHi[j] = a
+      } else {
+        if (a < (seg.subLo[j] ?? a)) seg.subLo[j] = a
+        if (a > (seg.subHi[j] ?? a)) seg.subHi[j] = a
+      }
+      seg.subH[j] = a
     } else {
       // a reader decodes a minute with anything but beats in it; only beats it may skip
       seg.other = true
-      if (kind === CHANGE_CONNECTED) seg.c = true
-      else if (kind === CHANGE_DISCONNECTED || kind === CHANGE_FORGOTTEN) seg.c = false
+      if (kind === CHANGE_CONNECTED || kind === CHANGE_DISCONNECTED || kind === CHANGE_FORGOTTEN) {
+        seg.c = kind === CHANGE_CONNECTED
+        seg.connMask |= bit
+        if (seg.c) seg.connEnd |= bit
+        else seg.connEnd &= ~bit
+      }
     }
   }
 
@@ -312,12 +350,21 @@ export class RecordWriter {
 
   #closeMinute (): void {
     const minute = this.#minute
-    for (const [node, seg] of this.#segments) {
-      const lo = Number.isFinite(seg.lo) ? seg.lo : seg.h
-      const hi = Number.isFinite(seg.hi) ? seg.hi : seg.h
-      this.#s.segInsert!.run(minute, node, seg.lastT - minute * SEGMENT_MS, seg.h, seg.h - lo, hi - seg.h, (seg.c ? SEG_CONNECTED : 0) | (seg.other ? SEG_OTHER : 0) | (Number.isFinite(seg.lo) ? 0 : SEG_NO_BEAT), seg.encoder.finish(seg.h))
-      this.#fold(minute, node, { t: seg.lastT, h: seg.h, lo, hi, c: seg.c })
+    // in key order (minute, node): pages fill and are never rewritten; the pack wants it too
+    const nodes = [...this.#segments.keys()].sort((x, y) => x - y)
+    const pack = new PackEncoder()
+    for (const node of nodes) {
+      const seg = this.#segments.get(node)
+      if (seg == null) continue
+      const beat = Number.isFinite(seg.lo)
+      const lo = beat ? seg.lo : seg.h
+      const hi = beat ? seg.hi : seg.h
+      this.#s.segInsert!.run(minute, node, seg.lastT - minute * SEGMENT_MS, seg.h, seg.h - lo, hi - seg.h, (seg.c ? SEG_CONNECTED : 0) | (seg.other ? SEG_OTHER : 0) | (beat ? 0 : SEG_NO_BEAT), seg.encoder.finish(seg.h))
+      pack.add({ node, beats: seg.beats, connMask: seg.connMask, connEnd: seg.connEnd, h: seg.subH, lo: seg.subLo, hi: seg.subHi })
+      this.#fold(minute, node, { t: seg.lastT, h: seg.h, lo, hi, c: seg.c, beat })
     }
+    // a row even when no node beat or (dis)connected: the minute is covered, no segment need be read
+    if (nodes.length > 0) this.#s.packInsert!.run(FINE_LEVEL, minute, pack.toBytes())
     if (this.#segments.size > 0) this.#changesSinceKeyframe++
     this.#segments.clear()
     this.#s.journalDelete!.run(minute)
@@ -328,10 +375,22 @@ export class RecordWriter {
     ROLLUP_LEVELS_MS.forEach((level, k) => {
       const aggregates = this.#aggregates[k]
       if (aggregates == null || boundary % level !== 0) return
+      if (aggregates.size === 0) return
       const b = boundary / level - 1
-      for (const [node, a] of aggregates) {
-        this.#s.rollInsert!.run(k + 1, b, node, a.t - b * level, a.h, a.h - a.lo, a.hi - a.h, a.c ? 1 : 0)
+      const pack = new PackEncoder()
+      const one = [0]
+      const lo = [0]
+      const hi = [0]
+      for (const node of [...aggregates.keys()].sort((x, y) => x - y)) {
+        const a = aggregates.get(node)
+        if (a == null) continue
+        one[0] = a.h
+        lo[0] = a.lo
+        hi[0] = a.hi
+        // the connection as the bucket ends, always: a level's summary does not know whether it changed
+        pack.add({ node, beats: a.beat ? 1 : 0, connMask: 1, connEnd: a.c ? 1 : 0, h: one, lo, hi })
       }
+      this.#s.packInsert!.run(k + 1, b, pack.toBytes())
       aggregates.clear()
     })
   }
@@ -575,12 +634,29 @@ export class RecordWriter {
       }
       this.#advanceTo(Math.max(now, this.#lastT), true)
       this.#writeJournal()
+      if (crashed && flushedAt != null) this.#endForksLeftOpen(flushedAt)
       if (flushedAt != null && (crashed || now - flushedAt >= minGapMs)) {
         this.#writeEvent({ at: now, kind: 'record_gap', peers: [], data: { from: flushedAt, to: now, reason: 'relay_down', stopped: !crashed } })
       }
       this.#startKeyframe(now)
       this.#s.metaSet!.run('flushed_at', Math.max(now, this.#lastT))
     })
+  }
+
+  /**
+   * After a run that was killed: a fork it had open never got its `fork_ended` (a stopped relay
+   * writes one, marked interrupted). It ends as of the killed run's last flush, marked the same
+   * way, so the log does not show it open for ever. Open forks are the latest ones (one per
+   * network at most), so the newest FORKS_CHECKED_AFTER_CRASH are looked at.
+   */
+  #endForksLeftOpen (flushedAt: number): void {
+    for (const fork of readForks(this.#db, { from: 0, to: flushedAt, limit: FORKS_CHECKED_AFTER_CRASH })) {
+      if (fork.endedAt !== null) continue
+      const endedAt = Math.max(flushedAt, fork.startedAt)
+      log('fork %d was open when the relay was killed: ended as of %d', fork.id, endedAt)
+      const peers = fork.sides.filter(side => !side.largest).flatMap(side => side.nodes.map(node => node.peerId))
+      this.#writeEvent({ at: endedAt, kind: FORK_ENDED, peers, data: { ...fork, endedAt, durationMs: endedAt - fork.startedAt, interrupted: true } })
+    }
   }
 
   /** The run ends cleanly: the next start knows the relay was stopped, not killed. */
@@ -625,8 +701,10 @@ export class RecordWriter {
     this.#transaction(() => {
       const floors = this.#db.prepare('SELECT head_floor, info_floor FROM keyframe WHERE t = ?').get(at) as { head_floor: number, info_floor: number } | undefined
       this.#db.prepare('DELETE FROM seg WHERE b < ?').run(minuteOf(at))
+      this.#db.prepare('DELETE FROM pack WHERE level = ? AND b < ?').run(FINE_LEVEL, minuteOf(at))
       ROLLUP_LEVELS_MS.forEach((level, k) => {
         this.#db.prepare('DELETE FROM roll WHERE level = ? AND b < ?').run(k + 1, Math.floor(at / level))
+        this.#db.prepare('DELETE FROM pack WHERE level = ? AND b < ?').run(k + 1, Math.floor(at / level))
       })
       this.#db.prepare('DELETE FROM kf_node WHERE t < ?').run(at)
       this.#db.prepare('DELETE FROM keyframe WHERE t < ?').run(at)
