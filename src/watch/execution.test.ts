@@ -49,24 +49,26 @@ describe('a real Hardhat node watched through a real relay', () => {
     await Promise.all([relay?.destroy(), hardhat?.stop(), data?.remove()])
   })
 
+  /** A watcher of the Hardhat node twice: over its WebSocket (newHeads) and over HTTP (polled). */
+  const watchBoth = (target: string, log: ReturnType<typeof recordingWatchLog>): ReturnType<typeof createWatcher> => createWatcher({
+    target,
+    dataDir: data.dir,
+    nodes: [
+      { name: 'hardhat-ws', kind: 'execution', url: hardhat.wsUrl },
+      { name: 'hardhat-http', kind: 'execution', url: hardhat.httpUrl }
+    ],
+    // longer than the test: a beat it sees for a new block was sent at once
+    beatPeriodMs: 120_000,
+    pollIntervalMs: 250,
+    log
+  })
   const block = async (tag: string): Promise<{ hash: string, number: string }> => await hardhat.call('eth_getBlockByNumber', [tag, false]) as { hash: string, number: string }
   const atRelay = async (name: string): Promise<NodeRecord | undefined> =>
     (await (await fetch(`${relay.httpUrl}/api/nodes`)).json() as NodeRecord[]).find(node => node.nickname === name)
 
   it('follows newHeads over the WebSocket and polls over HTTP; each mined block is at the relay before the next BeatPeriod; a reorg shows', async () => {
     const log = recordingWatchLog()
-    const watcher = createWatcher({
-      target: relay.nodeAddrs[0] ?? '',
-      dataDir: data.dir,
-      nodes: [
-        { name: 'hardhat-ws', kind: 'execution', url: hardhat.wsUrl },
-        { name: 'hardhat-http', kind: 'execution', url: hardhat.httpUrl }
-      ],
-      // longer than the test: a beat it sees for a new block was sent at once
-      beatPeriodMs: 120_000,
-      pollIntervalMs: 250,
-      log
-    })
+    const watcher = watchBoth(relay.nodeAddrs[0] ?? '', log)
     await watcher.start()
     try {
       await hardhat.mine()
@@ -109,17 +111,7 @@ describe('a real Hardhat node watched through a real relay', () => {
   it('sends each block\'s parentHash as ParentHead, from newHeads and from polling', async () => {
     const target = new TestTarget()
     await target.start()
-    const watcher = createWatcher({
-      target: target.address,
-      dataDir: data.dir,
-      nodes: [
-        { name: 'hardhat-ws', kind: 'execution', url: hardhat.wsUrl },
-        { name: 'hardhat-http', kind: 'execution', url: hardhat.httpUrl }
-      ],
-      beatPeriodMs: 120_000,
-      pollIntervalMs: 250,
-      log: recordingWatchLog()
-    })
+    const watcher = watchBoth(target.address, recordingWatchLog())
     await watcher.start()
     try {
       await waitFor('both watched', () => watcher.nodes().every(node => node.up), 20_000)
