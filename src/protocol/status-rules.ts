@@ -47,7 +47,9 @@ export function staleAfterMs (beatPeriodMs: number | null): number {
 }
 
 export function median (values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
+  // a typed array sorts numerically without a comparator call per step: the relay takes the
+  // median of every node's propagation samples every 2 s
+  const sorted = Float64Array.from(values).sort()
   const mid = sorted.length >> 1
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }

@@ -12,7 +12,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { encodeFeedMessage } from '../protocol/index.ts'
 import { FEED_BATCH_MAX_BYTES, FEED_DRAIN_TIMEOUT_MS } from './constants.ts'
-import { FeedService } from './feed-service.ts'
+import { FeedService, HeartbeatLines } from './feed-service.ts'
 import { RelayMetrics } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
 import { ManualClock } from '../testing/clock.ts'
@@ -170,6 +170,34 @@ describe('feed backpressure on real streams', () => {
     }
   })
 
+  it('sends a line larger than a batch whole, in order between the lines around it', async () => {
+    const registry = registryOf(3, 1)
+    // what the feed hands the stream, as it leaves (a reader would refuse a head this long)
+    const sent: Uint8Array[] = []
+    await startFeed(registry, {}, stream => {
+      const send = stream.send.bind(stream)
+      stream.send = bytes => { sent.push(bytes.slice()); return send(bytes) }
+    })
+    const reader = await FeedClient.open(viewer, address())
+    try {
+      await waitFor('the snapshot', () => reader.synced)
+      // the registry takes any head; one this long makes an hb line past a whole batch
+      const big = `{ bafy${'b'.repeat(FEED_BATCH_MAX_BYTES)} }`
+      registry.heartbeat('node0', beat(2), 2_000)
+      registry.heartbeat('node1', { ...beat(2), head: big }, 2_000)
+      registry.heartbeat('node2', beat(2), 2_000)
+      const beats = (): Array<{ i: number, head: string }> => Buffer.concat(sent).toString('utf8').split('\n')
+        .filter(line => line.startsWith('{"t":"hb"')).map(line => JSON.parse(line) as { i: number, head: string })
+      await waitFor('the three beats sent', () => beats().length === 3)
+      assert.deepEqual(beats().map(m => m.i), [0, 1, 2])
+      assert.equal(beats()[1]?.head, big)
+      assert.ok(sent.some(bytes => bytes.length > FEED_BATCH_MAX_BYTES), 'the long line went as a write of its own')
+    } finally {
+      reader.stream.abort(new Error('test over'))
+      await stopFeeds()
+    }
+  })
+
   it('sends a published message live, in every snapshot, and only its latest to a reader that was behind', async () => {
     // a snapshot of several MiB, so a reader that does not read is behind from the start
     const registry = registryOf(10_000, 30)
@@ -201,5 +229,24 @@ describe('feed backpressure on real streams', () => {
       live?.stream.abort(new Error('test over'))
       await stopFeeds()
     }
+  })
+})
+
+describe('the feed\'s hb line', () => {
+  it('is the bytes encodeFeedMessage makes of the same message, head after head', () => {
+    const lines = new HeartbeatLines()
+    const heads = [
+      '{ bafy2bzacea3wsdh6y3a36tb3skempjoxqpuyompjbmfeyf34fi3uy6uue42v4 }',
+      '{ bafy2bzacea3wsdh6y3a36tb3skempjoxqpuyompjbmfeyf34fi3uy6uue42v4 }',
+      '{ }',
+      'a "quoted" \\ head <b>&</b>\n\u2028 é 😀',
+      '',
+      '{ zdpuAnother }'
+    ]
+    heads.forEach((head, k) => {
+      for (const [height, at] of [[0, 1_764_000_000_000], [2 ** 53 - 1, 1_764_000_000_123.5], [k, 0]] as const) {
+        assert.deepEqual(new TextEncoder().encode(lines.line(k, height, head, at)), encodeFeedMessage({ t: 'hb', i: k, height, head, at }))
+      }
+    })
   })
 })

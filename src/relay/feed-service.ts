@@ -13,6 +13,7 @@
 // slot until TCP gave up (~15 min) on a quiet devnet, where too little is sent to fill its
 // buffers: every QUIET_PROBE_AFTER_MS its host is probed as a silent node's is, and one that
 // does not answer is disconnected.
+import { Buffer } from 'node:buffer'
 import { logger } from '@libp2p/logger'
 import { repeat, systemClock } from '../p2p/clock.ts'
 import { concatBytes, encodeFeedMessage, FEED_PING_INTERVAL_MS, FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
@@ -25,6 +26,7 @@ import type { Clock, ClockTimer } from '../p2p/clock.ts'
 import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'
 
 const log = logger('devnet:relay:feed')
+const utf8 = new TextEncoder()
 
 export class SlowSubscriberError extends Error {
   static name = 'SlowSubscriberError'
@@ -115,15 +117,23 @@ export class FeedService {
   /** each node's latest full state, encoded once, for coalesced flushes */
   readonly #stateBytes = new Map<number, Uint8Array>()
   /** changes since the last batch went out: their bytes, and the nodes they concern */
-  #batch: Uint8Array[] = []
+  /** the batch's bytes: lines are written (hb) or copied (the rest) into it as they come, so
+   *  a heartbeat costs no buffer of its own; a lone line larger than it is held as it is */
+  readonly #batchBuffer = Buffer.alloc(FEED_BATCH_MAX_BYTES)
   #batchBytes = 0
-  #batchNodes: number[] = []
+  #batchOversized: Uint8Array | undefined
+  /** the nodes the batch's lines concern, and a spare list for the next batch while this one is
+   *  sent (typed and reused: no arrays per batch) */
+  #batchNodes = new NumberList()
+  #spareNodes: NumberList | undefined = new NumberList()
   #batchKeys: string[] = []
   /** the latest message of each published key, encoded */
   readonly #published = new Map<string, Uint8Array>()
   /** when each heartbeat in the batch was accepted (performance.now()), for the latency histogram */
-  #batchBeatsAt: number[] = []
+  #batchBeatsAt = new NumberList()
+  #spareBeatsAt: NumberList | undefined = new NumberList()
   #batchTimer?: ClockTimer
+  readonly #heartbeats = new HeartbeatLines()
   #unsubscribe?: () => void
   #stopPings?: () => void
 
@@ -203,11 +213,11 @@ export class FeedService {
     this.#viewerProbes.stop()
     if (this.#batchTimer != null) this.#clock.clearTimeout(this.#batchTimer)
     this.#batchTimer = undefined
-    this.#batch = []
     this.#batchBytes = 0
-    this.#batchNodes = []
+    this.#batchOversized = undefined
+    this.#batchNodes.length = 0
     this.#batchKeys = []
-    this.#batchBeatsAt = []
+    this.#batchBeatsAt.length = 0
     for (const subscriber of this.#subscribers) this.#drop(subscriber)
     await this.#registrar.unhandle(FEED_PROTOCOL)
   }
@@ -256,21 +266,22 @@ export class FeedService {
     this.#stateBytes.delete(node.i)
     // nobody to tell: a dashboard that subscribes later gets the snapshot
     if (this.#subscribers.size === 0) return
-    const now = this.#now()
     switch (change.kind) {
       // both come from a heartbeat line, in the same call that accepted it
       case 'node':
         this.#broadcast(node.i, this.#fullState(node), performance.now())
         break
-      case 'beat':
+      case 'beat': {
         // a beat is only emitted for a node already heard (its first is a 'node' change)
-        this.#broadcast(node.i, encodeFeedMessage({ t: 'hb', i: node.i, height: node.record.height, head: node.record.head, at: node.record.lastHeartbeatAt ?? now }), performance.now())
+        const { record } = node
+        this.#broadcastLine(node.i, this.#heartbeats.line(node.i, record.height, record.head, record.lastHeartbeatAt ?? this.#now()), performance.now())
         break
+      }
       case 'connected':
-        this.#broadcast(node.i, encodeFeedMessage({ t: 'conn', i: node.i, at: now }))
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'conn', i: node.i, at: this.#now() }))
         break
       case 'disconnected':
-        this.#broadcast(node.i, encodeFeedMessage({ t: 'disc', i: node.i, at: now }))
+        this.#broadcast(node.i, encodeFeedMessage({ t: 'disc', i: node.i, at: this.#now() }))
         break
       case 'forgotten':
         this.#broadcast(node.i, encodeFeedMessage({ t: 'forget', i: node.i }))
@@ -293,8 +304,30 @@ export class FeedService {
   #broadcast (i: number | undefined, bytes: Uint8Array, beatAt?: number, key?: string): void {
     // a batch is at most FEED_BATCH_MAX_BYTES: one that this change would take past it goes first
     if (this.#batchBytes > 0 && this.#batchBytes + bytes.length > FEED_BATCH_MAX_BYTES) this.#sendBatch()
-    this.#batch.push(bytes)
+    if (bytes.length > FEED_BATCH_MAX_BYTES) this.#batchOversized = bytes
+    else this.#batchBuffer.set(bytes, this.#batchBytes)
     this.#batchBytes += bytes.length
+    this.#batched(i, beatAt, key)
+  }
+
+  /** A line as text (with its newline), written into the batch as UTF-8 where it fits
+   *  (Buffer#write: no view or result object per line, as TextEncoder#encodeInto makes). */
+  #broadcastLine (i: number, line: string, beatAt: number): void {
+    // at most 3 bytes per UTF-16 unit: the exact length is only counted when that may not fit
+    const bytes = line.length * 3 <= FEED_BATCH_MAX_BYTES - this.#batchBytes ? -1 : Buffer.byteLength(line, 'utf8')
+    // a line larger than a whole batch (a head near the line cap) goes as bytes of its own
+    if (bytes > FEED_BATCH_MAX_BYTES) {
+      this.#broadcast(i, utf8.encode(line), beatAt)
+      return
+    }
+    // it would take the batch past its bound: the batch goes first, as #broadcast does
+    if (bytes > FEED_BATCH_MAX_BYTES - this.#batchBytes) this.#sendBatch()
+    this.#batchBytes += this.#batchBuffer.write(line, this.#batchBytes, 'utf8')
+    this.#batched(i, beatAt, undefined)
+  }
+
+  /** Notes what the line just added concerns, and sends the batch when full or arms its timer. */
+  #batched (i: number | undefined, beatAt: number | undefined, key: string | undefined): void {
     if (i !== undefined) this.#batchNodes.push(i)
     if (key !== undefined) this.#batchKeys.push(key)
     if (beatAt !== undefined) this.#batchBeatsAt.push(beatAt)
@@ -310,16 +343,20 @@ export class FeedService {
   #sendBatch (): void {
     if (this.#batchTimer != null) this.#clock.clearTimeout(this.#batchTimer)
     this.#batchTimer = undefined
-    if (this.#batch.length === 0) return
-    const bytes = this.#batch.length === 1 ? this.#batch[0] ?? new Uint8Array() : concatBytes(this.#batch, this.#batchBytes)
+    if (this.#batchBytes === 0) return
+    // a copy: the streams hold what they were given until it is written, the buffer is reused
+    const bytes = this.#batchOversized ?? copyOf(this.#batchBuffer, this.#batchBytes)
     const nodes = this.#batchNodes
     const keys = this.#batchKeys
     const beatsAt = this.#batchBeatsAt
-    this.#batch = []
+    this.#batchOversized = undefined
     this.#batchBytes = 0
-    this.#batchNodes = []
+    // the spares, unless a send under way has them (a batch sent from within a send)
+    this.#batchNodes = this.#spareNodes ?? new NumberList()
+    this.#spareNodes = undefined
     this.#batchKeys = []
-    this.#batchBeatsAt = []
+    this.#batchBeatsAt = this.#spareBeatsAt ?? new NumberList()
+    this.#spareBeatsAt = undefined
     for (const subscriber of this.#subscribers) {
       if (subscriber.mode === 'live') {
         if (!this.#send(subscriber, bytes)) {
@@ -327,7 +364,8 @@ export class FeedService {
           this.#flush(subscriber).catch(err => { this.#fail(subscriber, err as Error) })
         }
       } else {
-        for (const i of nodes) {
+        for (let k = 0; k < nodes.length; k++) {
+          const i = nodes.values[k] as number
           if (subscriber.dirty.has(i)) this.#metrics.feedEventsCoalesced.inc()
           else subscriber.dirty.add(i)
         }
@@ -335,14 +373,18 @@ export class FeedService {
       }
     }
     this.#observeLatency(beatsAt)
+    nodes.length = 0
+    beatsAt.length = 0
+    this.#spareNodes = nodes
+    this.#spareBeatsAt = beatsAt
   }
 
   /** Each heartbeat in a batch just handed to the streams: how long since it was accepted. */
-  #observeLatency (beatsAt: readonly number[]): void {
+  #observeLatency (beatsAt: NumberList): void {
     if (beatsAt.length === 0) return
     const sentAt = performance.now()
     const histogram = this.#metrics.heartbeatFeedLatency
-    for (const at of beatsAt) histogram.observe((sentAt - at) / 1000)
+    for (let k = 0; k < beatsAt.length; k++) histogram.observe((sentAt - (beatsAt.values[k] as number)) / 1000)
   }
 
   /** stream.send, false when the stream pushes back (the bytes are still queued). */
@@ -476,6 +518,50 @@ export class FeedService {
 }
 
 const SYNCED_LINE = encodeFeedMessage({ t: 'synced' })
+
+/** A list of numbers kept for reuse: a Float64Array that grows by doubling, and its length. */
+class NumberList {
+  values = new Float64Array(256)
+  length = 0
+
+  push (value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2)
+      grown.set(this.values)
+      this.values = grown
+    }
+    this.values[this.length++] = value
+  }
+}
+
+/** The first `length` bytes, copied into a Uint8Array of their own (Buffer#slice would share). */
+function copyOf (buffer: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  out.set(buffer.subarray(0, length))
+  return out
+}
+
+/**
+ * The feed's `hb` line, the message the relay sends most (every heartbeat that moved a node),
+ * written out instead of through JSON.stringify of an object: as UTF-8, the same bytes as
+ * encodeFeedMessage({ t: 'hb', i, height, head, at }) (its numbers are integers and times,
+ * which a template writes as JSON does), without an object and a generic serialisation per
+ * heartbeat. The head, the only string, is JSON-quoted once per distinct head in a row: after
+ * a block, node after node reports the same one (the registry interns heads).
+ */
+export class HeartbeatLines {
+  #head = ''
+  #headJson = '""'
+
+  /** The line as text, newline included (the feed writes it into its batch as UTF-8). */
+  line (i: number, height: number, head: string, at: number): string {
+    if (head !== this.#head) {
+      this.#head = head
+      this.#headJson = JSON.stringify(head)
+    }
+    return `{"t":"hb","i":${i},"height":${height},"head":${this.#headJson},"at":${at}}\n`
+  }
+}
 
 /** A node as a snapshot carries it: its full state and its height history. */
 function snapshotEntry (node: KnownNode): Uint8Array {

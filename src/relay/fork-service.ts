@@ -6,6 +6,12 @@
 // the last FORK_LOG_SIZE in memory. /api/forks reads the record, with the open fork from the
 // monitor. The heartbeat path only updates the monitor's numbers; nothing here touches the
 // disk but the record's own flush and a query per /api/forks request.
+// The heartbeat path does not even do that: it copies what changed into a bounded queue of
+// parallel arrays (no object per change), and the monitor takes the queue in one pass, in
+// order, before anything reads it (each evaluation, each propagation send, /api/forks, a
+// scrape). A node's beats carry their own times, so applying them a little later changes
+// nothing the monitor computes, and one tight loop per evaluation costs the relay a fraction of
+// what a call into the monitor per heartbeat, between the network's work, did.
 import { logger } from '@libp2p/logger'
 import { repeat, systemClock } from '../p2p/clock.ts'
 import { encodeFeedMessage, FORK_BEGAN, FORK_ENDED } from '../protocol/index.ts'
@@ -31,6 +37,50 @@ export const PROPAGATION_SEND_MS = 2_000
 export const FORK_LOG_SIZE = 200
 // Nodes a fork's side lists by name in the log; more are counted (1,000 names is not a log line)
 export const MAX_SIDE_NODES_LOGGED = 100
+// Registry changes held for the monitor between evaluations: 20,000 heartbeats a second (the
+// relay's capacity target) is 5,000 per evaluation. Past this the queue is applied at once (it
+// never drops and never grows further)
+export const MAX_PENDING_CHANGES = 16_384
+
+const BEAT = 0
+const CONNECTED = 1
+const DISCONNECTED = 2
+const FORGOTTEN = 3
+
+/** Registry changes on their way to the monitor, in order, as parallel arrays (no object per
+ *  change). Grows by doubling up to its bound; the caller applies it when full. */
+class PendingChanges {
+  kind = new Uint8Array(256)
+  i = new Float64Array(256)
+  height = new Float64Array(256)
+  at = new Float64Array(256)
+  head: string[] = []
+  genesis: Array<string | null> = []
+  /** the head the node says its head follows (a watched node's), when it says */
+  parent: Array<string | undefined> = []
+  length = 0
+
+  /** A slot for one more change, growing the arrays if needed; the caller checks the bound. */
+  next (): number {
+    if (this.length === this.kind.length) {
+      const capacity = this.kind.length * 2
+      const grow = <T extends Uint8Array | Float64Array>(from: T, to: T): T => { to.set(from); return to }
+      this.kind = grow(this.kind, new Uint8Array(capacity))
+      this.i = grow(this.i, new Float64Array(capacity))
+      this.height = grow(this.height, new Float64Array(capacity))
+      this.at = grow(this.at, new Float64Array(capacity))
+    }
+    return this.length++
+  }
+
+  clear (): void {
+    // the arrays keep their size (no new backing store every evaluation); what they held is let go
+    this.head.fill('', 0, this.length)
+    this.genesis.fill(null, 0, this.length)
+    this.parent.fill(undefined, 0, this.length)
+    this.length = 0
+  }
+}
 
 /** What the fork log needs of the history record (HistoryRecord). */
 export interface ForkLogRecord {
@@ -69,7 +119,8 @@ function lastEventAt (fork: ForkRecord): number {
 }
 
 export class ForkService {
-  readonly monitor = new ForkMonitor()
+  readonly #monitor = new ForkMonitor()
+  readonly #pending = new PendingChanges()
   readonly #registry: NodeRegistry
   readonly #publish: (key: string, bytes: Uint8Array) => void
   readonly #record?: ForkLogRecord
@@ -84,6 +135,12 @@ export class ForkService {
   #lastPanel = ''
   // nothing is sent until some node has a median
   #lastMedians = '[]'
+
+  /** The monitor, with every change the registry has announced applied. */
+  get monitor (): ForkMonitor {
+    this.#applyPending()
+    return this.#monitor
+  }
 
   constructor (components: ForkServiceComponents, init: ForkServiceInit = {}) {
     this.#registry = components.registry
@@ -125,10 +182,10 @@ export class ForkService {
   start (): void {
     if (this.#unsubscribe != null) return
     // ids go on from the record's: #1 is the first fork ever recorded, not the first since start
-    if (this.#record != null) this.monitor.continueIdsAfter(this.#record.lastForkId())
+    if (this.#record != null) this.#monitor.continueIdsAfter(this.#record.lastForkId())
     for (const node of this.#registry.nodes()) {
       const { record } = node
-      if (record.connected && record.lastHeartbeatAt != null) this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt, node.parentHead)
+      if (record.connected && record.lastHeartbeatAt != null) this.#monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt, node.parentHead)
     }
     this.#unsubscribe = this.#registry.onChange(change => { this.#onChange(change) })
     this.#stopEvaluating = repeat(this.#clock, this.#evaluateMs, () => { this.evaluate() })
@@ -154,26 +211,73 @@ export class ForkService {
     }
   }
 
+  /** Queues the change for the monitor (applied before anything reads it). */
   #onChange (change: RegistryChange): void {
     const { node } = change
+    const { record } = node
+    let kind: number
+    let at = 0
     switch (change.kind) {
       case 'node':
-      case 'beat': {
-        const { record } = node
+      case 'beat':
         // a node on the roster not heard yet has no head to place
         if (record.lastHeartbeatAt == null || !record.connected) return
-        this.monitor.beat(node.i, record.genesisCid, record.height, record.head, record.lastHeartbeatAt, node.parentHead)
-        return
-      }
+        kind = BEAT
+        at = record.lastHeartbeatAt
+        break
       case 'connected':
-        this.monitor.connected(node.i, this.#clock.now())
-        return
+        kind = CONNECTED
+        at = this.#clock.now()
+        break
       case 'disconnected':
-        this.monitor.disconnected(node.i)
-        return
+        kind = DISCONNECTED
+        break
       case 'forgotten':
-        this.monitor.forget(node.i)
+        kind = FORGOTTEN
+        break
     }
+    const pending = this.#pending
+    if (pending.length >= MAX_PENDING_CHANGES) this.#applyPending()
+    const k = pending.next()
+    pending.kind[k] = kind
+    pending.i[k] = node.i
+    pending.at[k] = at
+    if (kind === BEAT) {
+      pending.height[k] = record.height
+      pending.head[k] = record.head
+      pending.genesis[k] = record.genesisCid
+      pending.parent[k] = node.parentHead
+    } else {
+      pending.head[k] = ''
+      pending.genesis[k] = null
+      pending.parent[k] = undefined
+    }
+  }
+
+  /** Applies the queued changes to the monitor, in the order the registry announced them. */
+  #applyPending (): void {
+    const pending = this.#pending
+    const n = pending.length
+    if (n === 0) return
+    const monitor = this.#monitor
+    const { kind, i, height, at, head, genesis, parent } = pending
+    for (let k = 0; k < n; k++) {
+      const node = i[k] as number
+      switch (kind[k]) {
+        case BEAT:
+          monitor.beat(node, genesis[k] ?? null, height[k] as number, head[k] ?? '', at[k] as number, parent[k])
+          break
+        case CONNECTED:
+          monitor.connected(node, at[k] as number)
+          break
+        case DISCONNECTED:
+          monitor.disconnected(node)
+          break
+        case FORGOTTEN:
+          monitor.forget(node)
+      }
+    }
+    pending.clear()
   }
 
   /** Evaluates the monitor, logs what started or ended, and publishes the panel if it changed. */

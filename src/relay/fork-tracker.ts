@@ -61,8 +61,9 @@ interface Round {
   firstAt: number
   /** a new best height when first reported: propagation is measured on it */
   timed: boolean
-  /** delays (ms) of the nodes that reported it after the first, for the histogram */
-  readonly delays: number[]
+  /** the delays (ms) of the nodes that reported it after the first, counted per bin of
+   *  PROPAGATION_EDGES_MS as they come (the histogram sums these, never re-bins a delay) */
+  readonly bins: number[]
 }
 
 interface TrackedNode {
@@ -181,6 +182,8 @@ export class ForkTracker {
   #nextForkId: () => number
   /** heads that could not be placed (no blocks, too far behind, past a bound) */
   unplaced = 0
+  /** the last head found in or added to #byHead, and its round then */
+  #lastPlaced: { height: number, head: string, round: Round } | null = null
 
   constructor (init: ForkTrackerInit & { nextForkId?: () => number } = {}) {
     this.#keepHeights = init.keepHeights ?? FORK_KEEP_HEIGHTS
@@ -274,7 +277,10 @@ export class ForkTracker {
     if (previous !== null && previous.height < round.height) this.#vote(round, previous)
     if (round.timed && reporting) {
       const delay = at - round.firstAt
-      if (delay > 0) round.delays.push(delay)
+      if (delay > 0) {
+        const bin = binOf(delay)
+        round.bins[bin] = (round.bins[bin] ?? 0) + 1
+      }
       node.delays.push(delay)
       if (node.delays.length > PROPAGATION_SAMPLES) node.delays.shift()
     }
@@ -371,8 +377,16 @@ export class ForkTracker {
   /** The round a head belongs to, made or merged as its blocks say; null when it cannot be
    *  placed. `fresh`: the head is a new best height, reported live. */
   #place (height: number, head: string, at: number, fresh: boolean): Round | null {
+    // the head placed last: after a block, beat after beat brings the same one (the index's
+    // key would be built and hashed for each). An entry the index still holds resolves as it
+    // would; a pruned one is looked up again
+    const last = this.#lastPlaced
+    if (last !== null && last.height === height && last.head === head && !find(last.round).pruned) return live(last.round)
     const known = this.#byHead.get(`${height} ${head}`)
-    if (known !== undefined) return live(known)
+    if (known !== undefined) {
+      this.#lastPlaced = { height, head, round: known }
+      return live(known)
+    }
     const blocks = headBlocks(head)
     if (blocks.length === 0 || (this.#reference >= 0 && height < this.#reference - this.#keepHeights)) {
       this.unplaced++
@@ -409,7 +423,7 @@ export class ForkTracker {
         seen: 0,
         firstAt: at,
         timed: fresh,
-        delays: []
+        bins: new Array<number>(PROPAGATION_EDGES_MS.length + 1).fill(0)
       }
       this.#rounds.add(round)
       if (atHeight === undefined) this.#byHeight.set(height, new Set([round]))
@@ -426,6 +440,7 @@ export class ForkTracker {
     if (round.heads.size < MAX_HEADS_PER_ROUND) {
       round.heads.set(head, blocks.length)
       this.#byHead.set(`${height} ${head}`, round)
+      this.#lastPlaced = { height, head, round }
     }
     for (const block of blocks) {
       if (round.blocks.size >= MAX_BLOCKS_PER_ROUND) break
@@ -457,7 +472,7 @@ export class ForkTracker {
     from.holders.clear()
     into.seen += from.seen
     into.firstAt = Math.min(into.firstAt, from.firstAt)
-    into.delays.push(...from.delays)
+    for (let b = 0; b < from.bins.length; b++) into.bins[b] = (into.bins[b] ?? 0) + (from.bins[b] ?? 0)
     for (const [candidate, count] of from.from) {
       if (into.from.has(candidate) || into.from.size < MAX_PARENT_CANDIDATES) into.from.set(candidate, (into.from.get(candidate) ?? 0) + count)
     }
@@ -813,11 +828,7 @@ export class ForkTracker {
   #histogram (): PropagationHistogram {
     const counts = new Array<number>(PROPAGATION_EDGES_MS.length + 1).fill(0)
     for (const round of this.#timed) {
-      for (const delay of round.delays) {
-        let bin = PROPAGATION_EDGES_MS.findIndex(edge => delay <= edge)
-        if (bin < 0) bin = PROPAGATION_EDGES_MS.length
-        counts[bin] = (counts[bin] ?? 0) + 1
-      }
+      for (let b = 0; b < counts.length; b++) counts[b] = (counts[b] ?? 0) + (round.bins[b] ?? 0)
     }
     return { blocks: this.#timed.length, counts }
   }
@@ -830,6 +841,13 @@ export class ForkTracker {
     }
     return out
   }
+}
+
+/** The histogram bin of a delay: the first edge it is at or under, or the last bin past them. */
+function binOf (delay: number): number {
+  let bin = 0
+  while (bin < PROPAGATION_EDGES_MS.length && delay > (PROPAGATION_EDGES_MS[bin] as number)) bin++
+  return bin
 }
 
 /** The round most nodes came from; ties: the nearer (higher), then the more seen, then the older. */

@@ -6,10 +6,8 @@ import type { Clock } from '../p2p/clock.ts'
 import { EventDetector } from './event-detector.ts'
 import { HistoryRecord } from './record/index.ts'
 import type { NodeRegistry, RegistryChange } from './registry.ts'
-import type { BeatInput } from './record/index.ts'
 import { Counter, Gauge } from 'prom-client'
 import type { RelayMetrics } from './metrics.ts'
-import type { NodeRecord } from '../protocol/index.ts'
 
 export interface HistoryServiceInit {
   /** default DEFAULT_HISTORY_DAYS */
@@ -24,23 +22,6 @@ export interface HistoryServiceInit {
 export interface HistoryServiceComponents {
   registry: NodeRegistry
   dataDir: string
-}
-
-function beatOf (record: NodeRecord): BeatInput {
-  const beat: BeatInput = {
-    height: record.height,
-    head: record.head,
-    nickname: record.nickname,
-    minerAddress: record.minerAddress,
-    genesisCid: record.genesisCid
-  }
-  // a watcher's fields (node record version 2), kept while a node sends them
-  if (record.client != null) beat.client = record.client
-  if (record.clientVersion != null) beat.clientVersion = record.clientVersion
-  if (record.nodePeerId != null) beat.nodePeerId = record.nodePeerId
-  if (record.syncing != null) beat.syncing = record.syncing
-  if (record.finalizedHeight != null) beat.finalizedHeight = record.finalizedHeight
-  return beat
 }
 
 export function historyService (init: HistoryServiceInit = {}): (components: HistoryServiceComponents) => HistoryService {
@@ -106,7 +87,8 @@ export class HistoryService {
         // a node on the expected roster, not heard yet (or renamed there): nothing it said to
         // record; its first beat is its first change
         if (at === null) return
-        this.record.heartbeat(peer, at, beatOf(record))
+        // the record copies what changed; the registry's record is handed over as it is
+        this.record.heartbeat(peer, at, record)
         this.detector.heartbeat(peer, at, record.height, record.syncing)
         return
       }

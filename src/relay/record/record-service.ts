@@ -25,7 +25,7 @@ import {
 import { RecordWriter } from './writer.ts'
 import { QueryThread } from './query-thread.ts'
 import type { ForkRecord } from '../../protocol/forks.ts'
-import type { BeatInput, EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt, NodeInfo } from './types.ts'
+import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt, NodeInfo } from './types.ts'
 import type { PendingEvent, RetentionResult } from './writer.ts'
 import type { DatabaseSync } from 'node:sqlite'
 
@@ -106,7 +106,25 @@ interface Mirror {
   beatAt: number
 }
 
-function infoOf (beat: BeatInput): NodeInfo {
+/**
+ * A heartbeat as the record takes it: a BeatInput, or the registry's own NodeRecord as it is
+ * (there a field a node does not send is null, not absent), so the heartbeat path makes no
+ * object to hand it over.
+ */
+export interface BeatFields {
+  height: number
+  head: string
+  nickname: string
+  minerAddress: string | null
+  genesisCid: string | null
+  client?: string | null
+  clientVersion?: string | null
+  nodePeerId?: string | null
+  syncing?: boolean | null
+  finalizedHeight?: number | null
+}
+
+function infoOf (beat: BeatFields): NodeInfo {
   const info: NodeInfo = { nickname: beat.nickname, minerAddress: beat.minerAddress, genesisCid: beat.genesisCid }
   if (beat.client != null) info.client = beat.client
   if (beat.clientVersion != null) info.clientVersion = beat.clientVersion
@@ -293,8 +311,14 @@ export class HistoryRecord {
 
   // ---- the heartbeat path: O(1), never touches the disk ----
 
-  heartbeat (peer: string, at: number, beat: BeatInput): void {
+  heartbeat (peer: string, at: number, beat: BeatFields): void {
     const q = this.#queue
+    // absent and null both mean "not sent"; the mirror keeps undefined
+    const client = beat.client ?? undefined
+    const clientVersion = beat.clientVersion ?? undefined
+    const nodePeerId = beat.nodePeerId ?? undefined
+    const syncing = beat.syncing ?? undefined
+    const finalized = beat.finalizedHeight ?? undefined
     let m = this.#mirror.get(peer)
     if (m == null) {
       if (this.#mirror.size >= MAX_KNOWN_NODES) {
@@ -307,11 +331,11 @@ export class HistoryRecord {
         nickname: beat.nickname,
         minerAddress: beat.minerAddress,
         genesisCid: beat.genesisCid,
-        client: beat.client,
-        clientVersion: beat.clientVersion,
-        nodePeerId: beat.nodePeerId,
-        syncing: beat.syncing,
-        finalized: beat.finalizedHeight,
+        client,
+        clientVersion,
+        nodePeerId,
+        syncing,
+        finalized,
         connected: true,
         beatAt: at
       }
@@ -319,8 +343,8 @@ export class HistoryRecord {
       q.push(CHANGE_INFO, at, peer, 0, infoOf(beat))
       q.push(CHANGE_CONNECTED, at, peer, 0)
       q.push(CHANGE_BEAT, at, peer, beat.height, beat.head)
-      if (beat.finalizedHeight != null) q.push(CHANGE_FINALIZED, at, peer, beat.finalizedHeight)
-      if (beat.syncing != null) q.push(CHANGE_SYNCING, at, peer, beat.syncing ? 1 : 0)
+      if (finalized != null) q.push(CHANGE_FINALIZED, at, peer, finalized)
+      if (syncing != null) q.push(CHANGE_SYNCING, at, peer, syncing ? 1 : 0)
       return
     }
     m.beatAt = at
@@ -329,13 +353,13 @@ export class HistoryRecord {
       q.push(CHANGE_CONNECTED, at, peer, 0)
     }
     if (m.nickname !== beat.nickname || m.minerAddress !== beat.minerAddress || m.genesisCid !== beat.genesisCid ||
-      m.client !== beat.client || m.clientVersion !== beat.clientVersion || m.nodePeerId !== beat.nodePeerId) {
+      m.client !== client || m.clientVersion !== clientVersion || m.nodePeerId !== nodePeerId) {
       m.nickname = beat.nickname
       m.minerAddress = beat.minerAddress
       m.genesisCid = beat.genesisCid
-      m.client = beat.client
-      m.clientVersion = beat.clientVersion
-      m.nodePeerId = beat.nodePeerId
+      m.client = client
+      m.clientVersion = clientVersion
+      m.nodePeerId = nodePeerId
       q.push(CHANGE_INFO, at, peer, 0, infoOf(beat))
     }
     if (m.height !== beat.height || m.head !== beat.head) {
@@ -343,13 +367,13 @@ export class HistoryRecord {
       m.head = beat.head
       q.push(CHANGE_BEAT, at, peer, beat.height, beat.head)
     }
-    if (beat.finalizedHeight != null && m.finalized !== beat.finalizedHeight) {
-      m.finalized = beat.finalizedHeight
-      q.push(CHANGE_FINALIZED, at, peer, beat.finalizedHeight)
+    if (finalized != null && m.finalized !== finalized) {
+      m.finalized = finalized
+      q.push(CHANGE_FINALIZED, at, peer, finalized)
     }
-    if (beat.syncing != null && m.syncing !== beat.syncing) {
-      m.syncing = beat.syncing
-      q.push(CHANGE_SYNCING, at, peer, beat.syncing ? 1 : 0)
+    if (syncing != null && m.syncing !== syncing) {
+      m.syncing = syncing
+      q.push(CHANGE_SYNCING, at, peer, syncing ? 1 : 0)
     }
   }
 

@@ -306,7 +306,7 @@ describe('history record levels', () => {
   })
 
   it('reads a record made before the packed levels (schema 1), and records on into it', async () => {
-    // fixtures/record-v1.sqlite.gz: made by fixtures/make-record-v1.ts with the record's code
+    // fixtures/record-v1.sqlite.gz: made by scripts/make-record-v1.ts with the record's code
     // before packs (commit 04e4efe): this script up to `stopAt`, then a clean stop
     const clock = new FakeClock()
     const { dir, remove } = await tempDir()
