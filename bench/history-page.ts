@@ -1,11 +1,12 @@
 // A window of the record on screen: 1,000 nodes over the last hour and over a week, from
-// navigation to the frame after the page has drawn them (time travel to the record's last
+// navigation to the second frame after the page has drawn them (time travel to the record's last
 // moment: every node then, and the window's heights thinned on the relay to the chart's width).
 // The relay and its record run on core 0, headless Chromium on core 1.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/browser.ts'
 import { startRelayProcess, stopAll } from '../e2e/devnet.ts'
 import { WINDOW_POINTS } from '../src/dashboard/history-api.ts'
@@ -21,13 +22,41 @@ export interface WindowTiming {
   relayMs: number
 }
 
-export async function historyOnScreen (options: { staticDir: string, nodes: number, days: number, loads: number, log: (line: string) => void }): Promise<WindowTiming[]> {
+/**
+ * Installed before the page's own scripts, so what is timed is the page and not how often this
+ * process polls it: every frame checks whether the moment is shown (the banner no longer says
+ * loading: the table and the summary have every node) and the chart's lines are on its canvas
+ * (the page's devnet:chart-drawn mark); the time of the second frame after that is the answer.
+ * A string: this file is checked as Node code, without the DOM.
+ */
+const SHOWN_SCRIPT = `(() => {
+  let frames = -1
+  const frame = () => {
+    if (frames < 0 && document.querySelector('[data-testid=time-travel][data-loading=false]') !== null && performance.getEntriesByName('devnet:chart-drawn', 'mark').length > 0) frames = 0
+    if (frames >= 0 && ++frames > 2) { window.__windowShown = performance.now(); return }
+    requestAnimationFrame(frame)
+  }
+  requestAnimationFrame(frame)
+})()`
+
+/** `record`: a record made before (fillRecord's dir and end), copied instead of recording anew. */
+export async function historyOnScreen (options: { staticDir: string, nodes: number, days: number, loads: number, record?: { dir: string, end: number }, log: (line: string) => void }): Promise<WindowTiming[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'devnet-bench-history-'))
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+  let browser: Browser | undefined
   try {
-    options.log(`  recording ${options.nodes} nodes over ${options.days} days`)
-    const end = await fillRecord(dataDir, { nodes: options.nodes, days: options.days, log: options.log })
+    let end: number
+    if (options.record != null) {
+      cpSync(options.record.dir, dataDir, { recursive: true })
+      end = options.record.end
+    } else {
+      options.log(`  recording ${options.nodes} nodes over ${options.days} days`)
+      end = await fillRecord(dataDir, { nodes: options.nodes, days: options.days, log: options.log })
+    }
+    // the relay (a child of this process) on core 0, the browser launched after it on core 1
+    pin(process.pid, 0)
     const relay = await startRelayProcess({ dataDir, staticDir: options.staticDir })
+    pin(process.pid, 1)
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
     const out: WindowTiming[] = []
     // what the relay takes to answer, alone: the window the page asks for (the first of each
     // is the relay's first such query, its code not yet optimised by V8)
@@ -49,15 +78,11 @@ export async function historyOnScreen (options: { staticDir: string, nodes: numb
       const ms: number[] = []
       for (let k = 0; k < options.loads; k++) {
         const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+        await context.addInitScript(SHOWN_SCRIPT)
         const page = await context.newPage()
         await page.goto(`${relay.info.httpUrl}/?at=${new Date(end).toISOString()}&window=${window}`)
-        await page.waitForSelector('[data-testid=time-travel][data-loading=false]', { timeout: 60_000 })
-        // the frame after: the table, the summary and the chart's lines are on screen
-        // (typed by hand: this file is checked as Node code, without the DOM's types)
-        const at = await page.evaluate(async () => await new Promise<number>(resolve => {
-          const frame = (globalThis as unknown as { requestAnimationFrame: (callback: () => void) => void }).requestAnimationFrame
-          frame(() => { frame(() => { resolve(performance.now()) }) })
-        }))
+        await page.waitForFunction('window.__windowShown != null', undefined, { timeout: 60_000, polling: 250 })
+        const at = await page.evaluate('window.__windowShown') as number
         const known = await page.getByTestId('summary-online').textContent() ?? ''
         if (!known.replace(/,/g, '').includes(`${options.nodes} known`)) throw new Error(`not every node on screen: ${known}`)
         ms.push(at)
@@ -77,16 +102,17 @@ export async function historyOnScreen (options: { staticDir: string, nodes: numb
     }
     return out
   } finally {
-    await browser.close()
+    await browser?.close()
     await stopAll()
     rmSync(dataDir, { recursive: true, force: true })
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // [staticDir] [days] [recordDir recordEnd]: a record made before, to compare two builds on one
   const staticDir = process.argv[2] ?? join(import.meta.dirname, '..', 'dist')
-  pin(process.pid, 1)
-  const result = await historyOnScreen({ staticDir, nodes: 1_000, days: Number(process.argv[3] ?? 7), loads: 3, log: line => { console.log(line) } })
+  const record = process.argv[4] != null ? { dir: process.argv[4], end: Number(process.argv[5]) } : undefined
+  const result = await historyOnScreen({ staticDir, nodes: 1_000, days: Number(process.argv[3] ?? 7), loads: Number(process.env.LOADS ?? 3), ...(record != null ? { record } : {}), log: line => { console.log(line) } })
   for (const r of result) console.log(`${r.window}: median ${r.median} ms, worst ${r.worst} ms; the relay alone ${r.relayMs} ms (median)`)
   process.exit(0)
 }

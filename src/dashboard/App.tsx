@@ -14,7 +14,7 @@ import { ABANDONED } from '../protocol/forks.ts'
 import { THEMES, themeVariables } from './theme.ts'
 import type { DashboardParams } from './url-params.ts'
 import { clientOf, formatClock, formatDuration, shortPeerId } from './format.ts'
-import { TimeTravelBanner } from './TimeTravelBanner.tsx'
+import type { TimeTravelBanner } from './TimeTravelBanner.tsx'
 import type { EventLog } from './event-log.ts'
 import type { TimeTravel } from './time-travel.ts'
 
@@ -60,6 +60,8 @@ export interface AppProps {
   events: Promise<EventLog>
   /** time travel (?at=): the moment shown and how to step; null: live */
   travel?: TimeTravel | null
+  /** its banner, loaded with it (main.tsx): a live page's first paint goes without it */
+  banner?: typeof TimeTravelBanner
   /** what /relay.json says when the relay is a replay of a record (null: a live relay) */
   replay?: Promise<ReplayInfo | null>
 }
@@ -73,7 +75,7 @@ function liveUrl (): string {
   return url.toString()
 }
 
-export function App ({ store, params, events, travel = null, replay }: AppProps) {
+export function App ({ store, params, events, travel = null, banner: Banner, replay }: AppProps) {
   const view = useSyncExternalStore(store.subscribe, store.getSnapshot)
   const [replaying, setReplaying] = useState<ReplayInfo | null>(null)
   useEffect(() => { void replay?.then(setReplaying) }, [replay])
@@ -145,8 +147,8 @@ export function App ({ store, params, events, travel = null, replay }: AppProps)
           </div>
         </div>
       )}
-      {frozen !== null && travel !== null && (
-        <TimeTravelBanner
+      {frozen !== null && travel !== null && Banner !== undefined && (
+        <Banner
           travel={travel} at={frozen.at} loading={frozen.loading} error={frozen.error}
           stepMs={Math.max(5_000, Math.round(params.windowMs / 10))} liveUrl={liveUrl()} localNow={view.localNow}
         />

@@ -1,15 +1,12 @@
 import { useEffect, useState } from 'react'
 import { formatClock, formatDuration } from './format.ts'
+import { formatDate } from './format-date.ts'
 import type { TimeTravel } from './time-travel.ts'
 
 // how far the slider reaches back: the relay's record keeps a week by default
 const SLIDER_SPAN_MS = 7 * 86_400_000
 // a slider drag asks for a moment once it rests this long
 const SLIDER_SETTLE_MS = 300
-
-function dateText (ms: number): string {
-  return new Date(ms).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' })
-}
 
 /**
  * Says, unmistakably, that what is shown is a recorded moment and not the devnet now, which
@@ -40,7 +37,7 @@ export function TimeTravelBanner ({ travel, at, loading, error, stepMs, liveUrl,
     <div className='time-travel' data-testid='time-travel' data-loading={loading} role='status'>
       <div className='time-travel-what'>
         <span className='time-travel-badge'>RECORDED</span>
-        <span data-testid='time-travel-at'>The devnet at {formatClock(at)}, {dateText(at)}</span>
+        <span data-testid='time-travel-at'>The devnet at {formatClock(at)}, {formatDate(at)}</span>
         <span className='time-travel-ago'>{formatDuration(localNow - at)} ago · not live{loading ? ' · loading…' : ''}</span>
         {error !== null && <span className='time-travel-error'>{error}</span>}
       </div>

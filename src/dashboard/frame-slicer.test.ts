@@ -48,6 +48,17 @@ describe('FrameSlicer', () => {
     assert.equal(h.pendingFrames(), 0, 'no frame asked for once it is done')
   })
 
+  it('gives a job its own budget when it comes with one, and the next job the slicer\'s', () => {
+    const h = harness(2)
+    h.slicer.submit(h.job('a', 5), 4)
+    h.frame()
+    h.slicer.submit(h.job('b', 3))
+    h.frame()
+    h.frame()
+    h.frame()
+    assert.deepEqual(h.log, ['frame', 'a', 'a', 'a', 'a', 'frame', 'a', 'frame', 'b', 'b', 'frame', 'b'])
+  })
+
   it('finishes the job under way however often new ones come, then runs the latest of them', () => {
     const h = harness(2)
     h.slicer.submit(h.job('a', 6))

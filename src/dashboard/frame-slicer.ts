@@ -6,6 +6,8 @@
 /** A job's unit of work: do some, while hasTime(); true once the job is finished. */
 export type SlicedJob = (hasTime: () => boolean) => boolean
 
+interface Queued { job: SlicedJob, budgetMs: number }
+
 export interface FrameSlicerInit {
   /** the most time a frame spends on jobs, ms */
   budgetMs: number
@@ -21,8 +23,8 @@ export class FrameSlicer {
   readonly #request: (callback: () => void) => number
   readonly #cancel: (handle: number) => void
   readonly #now: () => number
-  #running: SlicedJob | null = null
-  #waiting: SlicedJob | null = null
+  #running: Queued | null = null
+  #waiting: Queued | null = null
   #handle: number | null = null
 
   constructor (init: FrameSlicerInit) {
@@ -32,9 +34,12 @@ export class FrameSlicer {
     this.#now = init.now ?? (() => performance.now())
   }
 
-  /** Runs the job once the one under way (if any) is finished, starting in the next frame. */
-  submit (job: SlicedJob): void {
-    this.#waiting = job
+  /**
+   * Runs the job once the one under way (if any) is finished, starting in the next frame.
+   * `budgetMs`: this job's time per frame, when it is not the slicer's.
+   */
+  submit (job: SlicedJob, budgetMs = this.#budgetMs): void {
+    this.#waiting = { job, budgetMs }
     if (this.#running === null) this.#next()
   }
 
@@ -54,10 +59,10 @@ export class FrameSlicer {
 
   readonly #frame = (): void => {
     this.#handle = null
-    const job = this.#running
-    if (job === null) return
-    const until = this.#now() + this.#budgetMs
-    if (job(() => this.#now() < until)) this.#next()
+    const running = this.#running
+    if (running === null) return
+    const until = this.#now() + running.budgetMs
+    if (running.job(() => this.#now() < until)) this.#next()
     else this.#handle = this.#request(this.#frame)
   }
 }

@@ -19,6 +19,19 @@ const HISTORY_TIMEOUT_MS = 15_000
 // among a thousand shows no more, and the relay's work and the answer grow with it
 export const WINDOW_POINTS = 300
 
+// The most time one task spends reading an answer's node lines, ms: a thousand lines read in
+// one go held the main thread 50 ms and more (a long task on a live page, where frames go on);
+// between slices the thread is let go
+const PARSE_SLICE_MS = 12
+
+/** Lets the event loop run what waits (a frame, input) before the next slice of work. */
+async function yieldToLoop (): Promise<void> {
+  // scheduler.yield (Chromium 129+) resumes ahead of other tasks; a timer is the fallback
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler
+  if (typeof scheduler?.yield === 'function') return await scheduler.yield()
+  await new Promise<void>(resolve => { setTimeout(resolve, 0) })
+}
+
 export class HistoryUnavailableError extends Error {
   static name = 'HistoryUnavailableError'
   readonly status: number
@@ -99,14 +112,21 @@ export function stateUrl (base: string, at: number): URL {
 export async function fetchHistory (base: string, query: { from: number, to: number, points: number, peers?: readonly string[] }, signal?: AbortSignal): Promise<HistoryWindow> {
   const response = await get(historyUrl(base, query), signal)
   if (response.headers.get('content-type')?.startsWith('application/x-ndjson') !== true) throw new HistoryUnavailableError(response.status, 'not an NDJSON answer')
-  const lines = (await response.text()).split('\n').filter(line => line !== '')
+  const lines = (await response.text()).split('\n')
   const header = parseHistoryHeader(JSON.parse(lines[0] ?? 'null'))
   const series: HistorySeries[] = []
-  for (const line of lines.slice(1)) {
+  let sliceStart = performance.now()
+  for (let k = 1; k < lines.length; k++) {
+    const line = lines[k] ?? ''
+    if (line === '') continue
     try {
       series.push(parseHistorySeries(JSON.parse(line), header))
     } catch (err) {
       log.error('dropped a history line - %e', err)
+    }
+    if (performance.now() - sliceStart > PARSE_SLICE_MS) {
+      await yieldToLoop()
+      sliceStart = performance.now()
     }
   }
   return { header, series }

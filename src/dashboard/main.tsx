@@ -9,6 +9,7 @@ import { App } from './App.tsx'
 import type { ReplayInfo } from './App.tsx'
 import type { EventLog } from './event-log.ts'
 import type { TimeTravel } from './time-travel.ts'
+import type { TimeTravelBanner } from './TimeTravelBanner.tsx'
 import { fetchRelaySnapshot } from './http-snapshot.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 import { parseParams } from './url-params.ts'
@@ -20,6 +21,9 @@ const RELOAD_KEY = 'devnet-dashboard:reloaded-for-feed-version'
 // The first render waits this long at most for the relay's snapshot: one render with every
 // node costs the main thread less than an empty one followed by a full one
 const FIRST_RENDER_WAIT_MS = 250
+// The same for a recorded moment (?at=): reading and building a thousand nodes' window takes
+// longer than a snapshot, and until this the page is blank, after it the banner says loading
+const MOMENT_RENDER_WAIT_MS = 750
 const RELOAD_AFTER_MS = 5_000
 // A hidden tab runs no animation frames: the dial must not wait for a paint that never comes
 const PAINT_WAIT_MS = 100
@@ -59,7 +63,7 @@ function storage (): Storage | null {
 if (params.at !== null) {
   // time travel: a recorded moment, frozen; no feed. Its code is the first thing this page
   // shows, so it is loaded before the first render
-  const [{ TimeTravel }, { releaseEarly }, log] = await Promise.all([import('./time-travel.ts'), import('./history-api.ts'), events])
+  const [{ TimeTravel }, { releaseEarly }, { TimeTravelBanner }, log] = await Promise.all([import('./time-travel.ts'), import('./history-api.ts'), import('./TimeTravelBanner.tsx'), events])
   const travel = new TimeTravel({
     store,
     events: log,
@@ -71,10 +75,14 @@ if (params.at !== null) {
       window.history.replaceState(null, '', url)
     }
   })
-  // the moment is asked for first (index.html may have asked already), then the app mounts
+  // the moment is asked for first (index.html may have asked already), then the app mounts:
+  // with the moment when it comes in time, as live() does with the snapshot (an empty first
+  // render, then a full one, held the moment up by ~250 ms of main thread at 1,000 nodes)
   const shown = travel.show(params.at)
   releaseEarly()
-  mount(travel)
+  await Promise.race([shown, new Promise<void>(resolve => { setTimeout(resolve, MOMENT_RENDER_WAIT_MS) })])
+  store.flush()
+  mount(travel, TimeTravelBanner)
   await shown
 } else {
   // index.html asked for a moment the page does not show: let those requests go, once the
@@ -83,12 +91,12 @@ if (params.at !== null) {
   await live()
 }
 
-function mount (travel: TimeTravel | null): void {
+function mount (travel: TimeTravel | null, banner?: typeof TimeTravelBanner): void {
   const root = document.getElementById('root')
   if (root === null) throw new Error('index.html has no #root')
   createRoot(root).render(
     <StrictMode>
-      <App store={store} params={params} events={events} travel={travel} replay={travel === null ? replayInfo() : undefined} />
+      <App store={store} params={params} events={events} travel={travel} {...(banner !== undefined ? { banner } : {})} replay={travel === null ? replayInfo() : undefined} />
     </StrictMode>
   )
 }
@@ -194,6 +202,9 @@ function reachBack (): void {
     const to = view.now
     import('./history-api.ts')
       .then(async ({ fetchHistory, WINDOW_POINTS }) => await fetchHistory(base, { from: to - params.windowMs, to, points: WINDOW_POINTS }))
+      // merged in a task of its own, not the one that read the last lines: together they
+      // made a long task (bench: the render row)
+      .then(async window => { await new Promise(resolve => { setTimeout(resolve, 0) }); return window })
       .then(({ header, series }) => { store.mergePast(header, series) })
       .catch(() => { /* a relay without a record: the feed's own histories are what there is */ })
   })

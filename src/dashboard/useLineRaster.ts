@@ -20,6 +20,10 @@ const OFFLINE_ALPHA = 0.3
 // the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the
 // rest of it is the page's other work, layout and paint
 const RASTER_BUDGET_MS = 6
+// the same while the chart has no lines on it yet (a page just opened, a recorded moment):
+// nothing on screen moves that frames would be kept for, and at 6 ms a frame a thousand lines
+// of a long window took half a second to appear; a frame's task stays well under 50 ms
+const FIRST_RASTER_BUDGET_MS = 24
 
 /** A d3 linear scale as drawStepLine takes it, in device pixels: the axes and the lines
  *  share one mapping. */
@@ -60,6 +64,8 @@ function lineStyles (theme: Theme, lineWidth: number): (node: NodeView) => LineS
 export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, nodes: readonly NodeView[], now: number, scales: ChartScales, width: number, height: number, theme: Theme, rem: number): void {
   // the pixels, kept between redraws (a redraw fills them anew) and replaced on a resize
   const frame = useRef<{ image: ImageData, buffer: PixelBuffer } | null>(null)
+  // whether the canvas shows lines yet
+  const shown = useRef(false)
   const slicer = useMemo(() => new FrameSlicer({
     budgetMs: RASTER_BUDGET_MS,
     request: callback => requestAnimationFrame(callback),
@@ -100,6 +106,9 @@ export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, node
     const lines = DRAW_ORDER.flatMap(status => nodes.filter(node => node.status === status))
     let drawn = 0
     slicer.submit(hasTime => {
+      // a canvas that never had lines is blank already: putting a blank picture on it costs a
+      // frame ~10 ms (the canvas's pixels handed to the compositor) for nothing
+      if (lines.length === 0 && !shown.current) return true
       if (drawn === 0) buffer.pixels.fill(0)
       while (drawn < lines.length) {
         const node = lines[drawn++]
@@ -112,7 +121,12 @@ export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, node
         element.height = h
       }
       ctx.putImageData(image, 0, 0)
+      if (!shown.current && lines.length > 0) {
+        shown.current = true
+        // once: when the first picture with lines is on the canvas (bench: the history window)
+        performance.mark('devnet:chart-drawn')
+      }
       return true
-    })
+    }, shown.current ? RASTER_BUDGET_MS : FIRST_RASTER_BUDGET_MS)
   }, [canvas, slicer, nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem])
 }

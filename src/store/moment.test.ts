@@ -49,3 +49,39 @@ describe('time travel state', () => {
     assert.equal(state.nodes.get('gone')!.disconnectedAt, from + 158 * 4_000)
   })
 })
+
+describe('time travel histories', () => {
+  it('hold what pushing each recorded step would: spacing, a history shorter than the window', async () => {
+    const { HeightHistory } = await import('./height-history.ts')
+    const from = AT - 600_000
+    const header = { from, to: AT, stepMs: 2_000, buckets: 300, source: 'raw' as const, nodes: 2 }
+    // rises every other bucket, with a repeated height and a late start for the second node
+    const heights = Array.from({ length: 300 }, (_, k) => 1000 + Math.floor(k / 2))
+    const series = [
+      { peerId: 'a', nickname: 'a', first: 0, heights, ranges: [], connection: [] },
+      { peerId: 'b', nickname: 'b', first: 120, heights: heights.slice(120), ranges: [], connection: [] }
+    ] satisfies Array<import('../protocol/history.ts').HistorySeries>
+    for (const [capacity, spacingMs] of [[302, 0], [302, 5_000], [50, 0], [64, 3_000]] as const) {
+      const state = momentState({ at: AT, nodes: [node('a', { height: 1200 }), node('b', { height: 1150 })], window: { header, series }, spacingMs, capacity })
+      for (const s of series) {
+        const expected = new HeightHistory(capacity, spacingMs)
+        let previous = -1
+        s.heights.forEach((h, j) => {
+          if (h === previous) return
+          previous = h
+          const t = j + s.first >= header.buckets - 1 ? header.to : header.from + (j + s.first + 1) * header.stepMs
+          if (t < AT) expected.push(t, h)
+        })
+        expected.push(AT, s.peerId === 'a' ? 1200 : 1150)
+        const got = state.nodes.get(s.peerId)!.history
+        const points = (h: InstanceType<typeof HeightHistory>): Array<[number, number]> => Array.from({ length: h.size }, (_, k) => [h.atOf(k), h.heightOf(k)])
+        assert.deepEqual(points(got), points(expected), `capacity ${capacity}, spacing ${spacingMs}, node ${s.peerId}`)
+        assert.ok(got.size > 1)
+        // and it goes on as a history: a push after the moment lands after its points
+        got.push(AT + 10_000, 2000)
+        expected.push(AT + 10_000, 2000)
+        assert.deepEqual(points(got), points(expected))
+      }
+    }
+  })
+})
