@@ -120,14 +120,17 @@ export function layoutLabels (ends: ReadonlyArray<{ view: NodeView, y: number, a
   }
   // groups in order of their (moving) centres, for pushing apart
   groups.sort((a, b) => a.y - b.y)
-  // push overlapping groups apart, downwards, then back up if the last one fell off the bottom
+  // push overlapping groups apart, downwards from the plot's top, then back up if the last one
+  // fell off the bottom; only labels that cannot all fit end up overlapping (clamping to the top
+  // after the upward pass put a label lifted above the top onto the one below it)
   const ys = groups.map(group => group.y)
-  for (let k = 1; k < ys.length; k++) ys[k] = Math.max(ys[k] ?? 0, (ys[k - 1] ?? 0) + labelHeight)
+  for (let k = 0; k < ys.length; k++) ys[k] = Math.max(ys[k] ?? 0, k === 0 ? top + labelHeight / 2 : (ys[k - 1] ?? 0) + labelHeight)
   let limit = bottom - labelHeight / 2
   for (let k = ys.length - 1; k >= 0; k--) {
-    ys[k] = Math.max(top + labelHeight / 2, Math.min(ys[k] ?? 0, limit))
+    ys[k] = Math.min(ys[k] ?? 0, limit)
     limit = (ys[k] ?? 0) - labelHeight
   }
+  for (let k = 0; k < ys.length; k++) ys[k] = Math.max(ys[k] ?? 0, top + labelHeight / 2)
   return groups.map((group, k) => {
     // the nodes that still beat name the group before the silent ones do
     const named = [...group.nodes].sort((a, b) => Number(a.status === 'offline') - Number(b.status === 'offline'))

@@ -84,6 +84,19 @@ describe('layoutLabels', () => {
     assert.ok(Math.abs((labels[1]?.y ?? 0) - (labels[0]?.y ?? 0)) >= 20 - 1e-9, 'no overlap')
   })
 
+  it('keeps a forked label lifted above the plot\'s top apart from the majority\'s under it', () => {
+    // the chart at 1,000 nodes with the panel open: the best height at the plot's top, the
+    // forked nodes' label lifted above their line, so past the top
+    const ends = [
+      ...[0, 1, 2].map(k => ({ view: view(`main${k}`, [[0, 100]]), y: 10 + k * 0.6 })),
+      ...[0, 1].map(k => ({ view: view(`fork${k}`, [[0, 100]], 'forked'), y: -4 + k * 0.6, apart: 'forked' }))
+    ]
+    const labels = layoutLabels(ends, 22.5, 5, 65)
+    assert.deepEqual(labels.map(label => label.text), ['fork0 +1', 'main0 +2'])
+    assert.ok((labels[1]?.y ?? 0) - (labels[0]?.y ?? 0) >= 22.5 - 1e-9, `no overlap: ${labels.map(label => label.y).join(', ')}`)
+    assert.ok((labels[0]?.y ?? 0) >= 5 + 22.5 / 2 - 1e-9, 'inside the plot')
+  })
+
   it('names a node that still beats before an offline one', () => {
     const labels = layoutLabels([
       { view: view('gone', [[0, 1]], 'offline'), y: 50 },
