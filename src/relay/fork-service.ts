@@ -4,14 +4,14 @@
 // every few seconds, and every fork that begins and ends to the fork log: the record's event
 // table (`fork_began`, `fork_ended`, queued and written with the record's next flush), and
 // the last FORK_LOG_SIZE in memory. /api/forks reads the record, with the open fork from the
-// monitor. The heartbeat path only updates the monitor's numbers; nothing here touches the
-// disk but the record's own flush and a query per /api/forks request.
-// The heartbeat path does not even do that: it copies what changed into a bounded queue of
-// parallel arrays (no object per change), and the monitor takes the queue in one pass, in
-// order, before anything reads it (each evaluation, each propagation send, /api/forks, a
-// scrape). A node's beats carry their own times, so applying them a little later changes
-// nothing the monitor computes, and one tight loop per evaluation costs the relay a fraction of
-// what a call into the monitor per heartbeat, between the network's work, did.
+// monitor. Nothing here touches the disk but the record's own flush and a query per
+// /api/forks request. The heartbeat path does not call into the monitor: it copies what
+// changed into a bounded queue of parallel arrays (no object per change), and the monitor
+// takes the queue in one pass, in order, before anything reads it (each evaluation, each
+// propagation send, /api/forks, a scrape). A node's beats carry their own times, so applying
+// them a little later changes nothing the monitor computes, and one tight loop per evaluation
+// costs the relay a fraction of what a call into the monitor per heartbeat, between the
+// network's work, did.
 import { logger } from '@libp2p/logger'
 import { repeat, systemClock } from '../p2p/clock.ts'
 import { encodeFeedMessage, FORK_BEGAN, FORK_ENDED } from '../protocol/index.ts'
