@@ -34,6 +34,15 @@ function EventPanel ({ log, ...props }: Omit<ComponentProps<typeof EventList>, '
   return <EventList log={use(log)} {...props} />
 }
 
+/** The fork panel's state line alone, as the panel shows it compact: in its place until its code is in. */
+function ForkPanelLine ({ text }: { text: string }) {
+  return (
+    <section className='fork-panel fp-none'>
+      <header className='fp-title'><span className='fp-label'>Branches</span><span className='fp-state'>{text}</span></header>
+    </section>
+  )
+}
+
 /** A node that beats on every new head (a watcher's), so its propagation is the network's. */
 function watched (view: NodeView): boolean {
   return clientOf(view.node) !== null
@@ -100,9 +109,12 @@ export function App ({ store, params, events, travel = null, banner: Banner, rep
   // one chain, nothing differing, no round seen in part and none left behind in the heights
   // shown: the panel is its one line of state, and its height goes to the table and the chart;
   // it opens the moment heads differ, and stays open while such rounds are in view
+  // no panel yet (the feed's fork monitor not heard, a recorded moment's branches still being
+  // rebuilt) is laid out as one chain: most of the time it is, and a wall laid out for a panel
+  // that then shrank to a line re-laid and re-drew its chart and table a second time
   const panel = view.network.panel
-  const oneChain = panel !== null && panel.fork === null && panel.divergingSince === null && panel.branches.length <= 1 &&
-    panel.columns.every(column => column.rounds.every(round => round.branch !== ABANDONED && round.views <= 1))
+  const oneChain = panel === null || (panel.fork === null && panel.divergingSince === null && panel.branches.length <= 1 &&
+    panel.columns.every(column => column.rounds.every(round => round.branch !== ABANDONED && round.views <= 1)))
   const share = mainSize.height > 0 ? tableShare(view.nodes.length, mainSize.width, mainSize.height, rootRem(), showClient ? CLIENT_COLUMN_EM : 0) : 0.5
 
   useLayoutEffect(() => {
@@ -156,20 +168,22 @@ export function App ({ store, params, events, travel = null, banner: Banner, rep
       <SummaryBar view={view} watched={watched} />
       {/* the fork panel: the live fork monitor's (a replay's monitor follows the replayed
           heads), or a recorded moment's as the relay rebuilds it from the record */}
-      <LazyPart placeholder={<section className='fork-panel' />}>
+      <LazyPart placeholder={<ForkPanelLine text={absent} />}>
         <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} compact={oneChain} />
       </LazyPart>
       {/* the event list beside the chart, the table under both at the full width: a wall's
           fifty rows need the width for two columns of readable type */}
       <main className={params.events ? 'main with-events' : 'main'} ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
-        <HeightChart view={view} theme={theme} />
+        {/* the chart and the table come in once the area they share is measured: laid out at
+            a guessed split first, each measured, drew and laid out its rows twice */}
+        {mainSize.height > 0 && <HeightChart view={view} theme={theme} />}
         {/* a recorded moment or a replay shows its events at the recorded times, not as the page's clock has them */}
-        {params.events && (
+        {mainSize.height > 0 && params.events && (
           <LazyPart placeholder={<aside className='events' aria-label='Events' />}>
             <EventPanel log={events} nodes={view.nodes} clockOffsetMs={frozen !== null || replaying !== null ? 0 : view.clockOffsetMs} />
           </LazyPart>
         )}
-        <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />
+        {mainSize.height > 0 && <NodeTable nodes={view.nodes} now={view.now} theme={theme} synced={view.synced} clockOffsetMs={view.current ? null : view.clockOffsetMs} showClient={showClient} />}
       </main>
     </div>
   )

@@ -39,13 +39,17 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
   return (
     <div className='chart-box' ref={box} data-testid='chart'>
       <canvas ref={canvas} style={{ width: `${width}px`, height: `${height}px` }} />
-      <svg width={width} height={height} className='chart-overlay'>
-        <Axes scales={scales} now={now} end={asOf ?? 'now'} rem={rem} />
-        <FeedGaps gaps={view.gaps} now={now} scales={scales} rem={rem} />
-        {view.summary.bestHeight >= 0 && <BestHeight height={view.summary.bestHeight} scales={scales} rem={rem} />}
-        {asOf !== null && <AsOf time={asOf} scales={scales} rem={rem} />}
-        <NodeLabels nodes={nodes} now={now} scales={scales} theme={theme} rem={rem} />
-      </svg>
+      {/* not before the box is measured (the render after mounting): labels laid out for no
+          height are a thousand nodes' work for nothing */}
+      {width > 0 && (
+        <svg width={width} height={height} className='chart-overlay'>
+          <Axes scales={scales} now={now} end={asOf ?? 'now'} rem={rem} />
+          <FeedGaps gaps={view.gaps} now={now} scales={scales} rem={rem} />
+          {view.summary.bestHeight >= 0 && <BestHeight height={view.summary.bestHeight} scales={scales} rem={rem} />}
+          {asOf !== null && <AsOf time={asOf} scales={scales} rem={rem} />}
+          <NodeLabels nodes={nodes} now={now} scales={scales} theme={theme} rem={rem} />
+        </svg>
+      )}
     </div>
   )
 }

@@ -62,6 +62,7 @@ export function chartExtent (nodes: readonly NodeView[], windowStart: number, no
   let min = Infinity
   let max = -Infinity
   let firstAt = now
+  const range: [number, number] = [Infinity, -Infinity]
   for (const view of nodes) {
     const history = view.node.history
     const end = lineEnd(view, now)
@@ -69,11 +70,9 @@ export function chartExtent (nodes: readonly NodeView[], windowStart: number, no
     const first = windowStartIndex(history, windowStart)
     // times only grow along a history, so the first point is the oldest shown
     firstAt = Math.min(firstAt, shownAt(history, first, windowStart, end))
-    for (let k = first; k < history.size; k++) {
-      const height = history.heightOf(k)
-      if (height < min) min = height
-      if (height > max) max = height
-    }
+    history.heightRange(first, range)
+    if (range[0] < min) min = range[0]
+    if (range[1] > max) max = range[1]
   }
   if (min === Infinity) return { minHeight: 0, maxHeight: 1, firstAt }
   return { minHeight: Math.max(0, min - 1), maxHeight: max + 1, firstAt }

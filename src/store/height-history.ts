@@ -72,6 +72,59 @@ export class HeightHistory {
     this.version++
   }
 
+  /**
+   * Appends points `[0, n)` of `at` and `height` (oldest first) as push() would each. One loop:
+   * a recorded moment makes a thousand histories of 300 points at once, on a page just opened
+   * whose code is not yet optimised, and a call per point there ran mostly interpreted (bench:
+   * the history window).
+   */
+  pushAll (at: ArrayLike<number>, height: ArrayLike<number>, n: number): void {
+    const times = this.#at
+    const heights = this.#height
+    const capacity = this.capacity
+    const spacing = this.spacingMs
+    let start = this.#start
+    let size = this.#size
+    let changed = false
+    for (let k = 0; k < n; k++) {
+      const t = at[k] as number
+      const h = height[k] as number
+      const last = (start + size - 1) % capacity
+      if (size > 0 && t < (times[last] as number)) continue
+      changed = true
+      if (spacing > 0 && size >= 2 && (times[last] as number) - (times[(start + size - 2) % capacity] as number) < spacing) {
+        times[last] = t
+        heights[last] = h
+        continue
+      }
+      const index = (start + size) % capacity
+      times[index] = t
+      heights[index] = h
+      if (size < capacity) size++
+      else start = (start + 1) % capacity
+    }
+    this.#start = start
+    this.#size = size
+    if (changed) this.version++
+  }
+
+  /**
+   * The lowest and highest height from point `first` on, into `out` ([Infinity, -Infinity]
+   * when there are none): the chart's height domain, read in one loop over the ring.
+   */
+  heightRange (first: number, out: [min: number, max: number]): void {
+    const heights = this.#height
+    let min = Infinity
+    let max = -Infinity
+    for (let k = Math.max(0, first); k < this.#size; k++) {
+      const h = heights[(this.#start + k) % this.capacity] as number
+      if (h < min) min = h
+      if (h > max) max = h
+    }
+    out[0] = min
+    out[1] = max
+  }
+
   /** Time of the k-th point, oldest first (k < size). */
   atOf (k: number): number {
     return this.#at[(this.#start + k) % this.capacity] ?? 0

@@ -32,21 +32,33 @@ export function momentState (input: MomentInput): FeedState {
   const capacity = input.capacity ?? HISTORY_CAPACITY
   // every node's history in one allocation (they are made and replaced together)
   const storage = new Float64Array(input.nodes.length * 2 * capacity)
+  // one node's points before they go into its history: the longest series and the moment
+  const longest = window?.series.reduce((most, s) => Math.max(most, s.heights.length), 0) ?? 0
+  const times = new Float64Array(longest + 1)
+  const heights = new Float64Array(longest + 1)
   input.nodes.forEach((n, i) => {
     const history = new HeightHistory(capacity, input.spacingMs ?? 0, storage.subarray(i * 2 * capacity, (i + 1) * 2 * capacity))
     const series = byPeer.get(n.peerId)
+    let count = 0
     if (window != null && series !== undefined) {
       // the recorded heights as steps: a point where the height changed, at its bucket's end
+      // (bucketEnd written out: this loop runs for every point of a thousand nodes)
+      const { from, to, stepMs, buckets } = window.header
       let previous = -1
       for (let j = 0; j < series.heights.length; j++) {
         const height = series.heights[j] ?? previous
         if (height === previous) continue
         previous = height
-        const t = bucketEnd(window.header, series.first + j)
-        if (t < at) history.push(t, height)
+        const k = series.first + j
+        const t = k >= buckets - 1 ? to : from + (k + 1) * stepMs
+        if (t >= at) continue
+        times[count] = t
+        heights[count++] = height
       }
     }
-    history.push(at, n.height)
+    times[count] = at
+    heights[count++] = n.height
+    history.pushAll(times, heights, count)
     // when it went offline: its last connection change in the window, or its last change
     let disconnectedAt: number | null = null
     if (!n.connected) {
@@ -91,7 +103,10 @@ export function momentState (input: MomentInput): FeedState {
   const samples: number[] = []
   if (window != null) {
     const top = new Array<number>(window.header.buckets).fill(-1)
-    for (const s of window.series) s.heights.forEach((h, j) => { const k = s.first + j; if (h > (top[k] ?? -1)) top[k] = h })
+    for (const s of window.series) {
+      const { first, heights } = s
+      for (let j = 0; j < heights.length; j++) if ((heights[j] as number) > (top[first + j] as number)) top[first + j] = heights[j] as number
+    }
     let from: [number, number] | undefined
     top.forEach((h, k) => {
       if (h < 0) return
