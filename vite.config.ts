@@ -24,7 +24,14 @@ export default defineConfig({
           // entry, whatever the later chunks share with it: left to itself the bundler splits
           // every module shared with a lazy part (the fork panel, the event list, the feed) into
           // a chunk of its own, eight requests and more gzip than one
-          groups: [{ name: 'first-paint', tags: ['$initial'], test: (id: string) => !/index\.html|main\.tsx/.test(id) }]
+          groups: [
+            { name: 'first-paint', tags: ['$initial'], test: (id: string) => !/index\.html|main\.tsx/.test(id) },
+            // The record's page code (time travel, the event list, the history reader) and the
+            // logger they share with the feed: one file, not seven. A recorded moment (?at=)
+            // waits for all of it before it asks for anything it has not asked for in index.html
+            // (bench: the history window)
+            { name: 'record', test: (id: string) => /src\/dashboard\/(record-code|time-travel|history-api|event-log|TimeTravelBanner|format-date)\.tsx?$|src\/store\/moment\.ts$|src\/protocol\/history\.ts$|node_modules\/(@libp2p\/logger|weald|multiformats|ms)\//.test(id) }
+          ]
         }
       }
     }

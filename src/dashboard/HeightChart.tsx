@@ -31,7 +31,7 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
   // another network's nodes are another chain: not on this chart, nor in its scales
   const nodes = useMemo(() => view.nodes.filter(node => node.status !== 'other-network'), [view.nodes])
   const scales = useChartScales(nodes, windowStart, now, width, height, rem)
-  useLineRaster(canvas, nodes, now, scales, width, height, theme, rem)
+  useLineRaster(canvas, nodes, now, scales, width, height, theme, rem, view.connection.state === 'frozen')
   // not current: the window stops at the last word and the chart says so, rather than
   // scrolling on with every line ending in the past
   const asOf = view.current ? null : formatClock(now - view.clockOffsetMs)

@@ -5,7 +5,7 @@
 // (any machine without a usable GPU, and the headless tests) take 50 to 500 ms a redraw, in
 // tasks that froze the page.
 import type { HeightHistory } from '../store/height-history.ts'
-import { shownAt, windowStartIndex } from './chart-layout.ts'
+import { windowStartIndex } from './chart-layout.ts'
 
 /** Pixels in ImageData's layout: row by row, one RGBA pixel per element. */
 export interface PixelBuffer {
@@ -104,6 +104,9 @@ export function verticalRun (buffer: PixelBuffer, clip: Clip, x: number, y0: num
   else fillRect(buffer, left, top, right, bottom, style.color)
 }
 
+/** drawStepLine's copy of a history's points, grown to the largest history drawn */
+let scratch = { at: new Float64Array(0), height: new Float64Array(0) }
+
 /**
  * One node's history inside [windowStart, end] as a step line (d3's curveStepAfter: the height
  * holds until the next point, then steps), on whole device pixels. The same points as
@@ -123,16 +126,23 @@ export function drawStepLine (
   const size = history.size
   if (size === 0 || end < windowStart) return
   const first = windowStartIndex(history, windowStart)
-  // this loop runs for every step of every node: the scales' maths written out
+  // this loop runs for every step of every node: the points copied out of the ring and the
+  // scales' maths written out, so it makes no call per point (a page just opened runs it
+  // before its code is optimised)
+  if (scratch.at.length < size) scratch = { at: new Float64Array(size), height: new Float64Array(size) }
+  const { at: times, height: heights } = scratch
+  const n = history.copyFrom(first, times, heights)
   const { from: t0, scale: kx, to: x0 } = x
   const { from: h0, scale: ky, to: y0 } = y
-  let lastX = Math.round((shownAt(history, first, windowStart, end) - t0) * kx + x0)
-  let lastY = Math.round((history.heightOf(first) - h0) * ky + y0)
-  for (let k = first + 1; k < size; k++) {
-    const nextY = Math.round((history.heightOf(k) - h0) * ky + y0)
+  // where a point is drawn along time (chart-layout's shownAt): moved onto the window's start
+  // if older, and no later than the end
+  let lastX = Math.round((Math.min(end, Math.max(times[0] as number, windowStart)) - t0) * kx + x0)
+  let lastY = Math.round(((heights[0] as number) - h0) * ky + y0)
+  for (let k = 1; k < n; k++) {
+    const nextY = Math.round(((heights[k] as number) - h0) * ky + y0)
     // a new head at the same height, or a change too small to show: the run goes on
     if (nextY === lastY) continue
-    const nextX = Math.round((shownAt(history, k, windowStart, end) - t0) * kx + x0)
+    const nextX = Math.round((Math.min(end, Math.max(times[k] as number, windowStart)) - t0) * kx + x0)
     horizontalRun(buffer, clip, lastX, nextX, lastY, style)
     verticalRun(buffer, clip, nextX, lastY, nextY, style)
     lastX = nextX

@@ -50,7 +50,8 @@ const base = params.relay === null ? window.location.href : null
 // The record's page code (the event list's log, history, time travel) is loaded beside the
 // first paint, not in it: a live wall's first frame is the feed's nodes, and its events come
 // from a request made after it anyway (bench: the bundle row)
-const events: Promise<EventLog> = import('./event-log.ts').then(({ EventLog }) => new EventLog({ base }))
+const record = import('./record-code.ts')
+const events: Promise<EventLog> = record.then(({ EventLog }) => new EventLog({ base }))
 
 function storage (): Storage | null {
   try {
@@ -63,7 +64,7 @@ function storage (): Storage | null {
 if (params.at !== null) {
   // time travel: a recorded moment, frozen; no feed. Its code is the first thing this page
   // shows, so it is loaded before the first render
-  const [{ TimeTravel }, { releaseEarly }, { TimeTravelBanner }, log] = await Promise.all([import('./time-travel.ts'), import('./history-api.ts'), import('./TimeTravelBanner.tsx'), events])
+  const [{ TimeTravel, releaseEarly, TimeTravelBanner }, log] = await Promise.all([record, events])
   const travel = new TimeTravel({
     store,
     events: log,
@@ -86,8 +87,8 @@ if (params.at !== null) {
   await shown
 } else {
   // index.html asked for a moment the page does not show: let those requests go, once the
-  // code that knows them is in (a chunk of its own, not waited for; they time out anyway)
-  import('./history-api.ts').then(({ releaseEarly }) => { releaseEarly() }, () => {})
+  // code that knows them is in (not waited for; they time out anyway)
+  record.then(({ releaseEarly }) => { releaseEarly() }, () => {})
   await live()
 }
 
@@ -200,7 +201,7 @@ function reachBack (): void {
     if (!view.synced) return
     unsubscribe()
     const to = view.now
-    import('./history-api.ts')
+    record
       .then(async ({ fetchHistory, WINDOW_POINTS }) => await fetchHistory(base, { from: to - params.windowMs, to, points: WINDOW_POINTS }))
       // merged in a task of its own, not the one that read the last lines: together they
       // made a long task (bench: the render row)

@@ -20,9 +20,11 @@ const OFFLINE_ALPHA = 0.3
 // the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the
 // rest of it is the page's other work, layout and paint
 const RASTER_BUDGET_MS = 6
-// the same while the chart has no lines on it yet (a page just opened, a recorded moment):
-// nothing on screen moves that frames would be kept for, and at 6 ms a frame a thousand lines
-// of a long window took half a second to appear; a frame's task stays well under 50 ms
+// the same while the chart has no lines on it yet (a page just opened): nothing on screen moves
+// that frames would be kept for, and at 6 ms a frame a thousand lines of a long window took half
+// a second to appear; a frame's task stays well under 50 ms. A recorded moment's first picture
+// is drawn in one go: the page is still, and each slice waited for a frame's paint (at 1,000
+// nodes 140 ms of lines took 700 ms to appear, bench: the history window)
 const FIRST_RASTER_BUDGET_MS = 24
 
 /** A d3 linear scale as drawStepLine takes it, in device pixels: the axes and the lines
@@ -60,8 +62,9 @@ function lineStyles (theme: Theme, lineWidth: number): (node: NodeView) => LineS
  * Rasterises one step line per node onto the canvas, in the frames after the one that commits
  * a render, a few ms of lines per frame, and shows them together when all are in: a thousand
  * lines in one go took up to 22 ms, which on top of a frame's layout and paint made it a long task.
+ * `still`: the picture is a recorded moment, frozen (its first picture is drawn in one frame).
  */
-export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, nodes: readonly NodeView[], now: number, scales: ChartScales, width: number, height: number, theme: Theme, rem: number): void {
+export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, nodes: readonly NodeView[], now: number, scales: ChartScales, width: number, height: number, theme: Theme, rem: number, still = false): void {
   // the pixels, kept between redraws (a redraw fills them anew) and replaced on a resize
   const frame = useRef<{ image: ImageData, buffer: PixelBuffer } | null>(null)
   // whether the canvas shows lines yet
@@ -127,6 +130,6 @@ export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, node
         performance.mark('devnet:chart-drawn')
       }
       return true
-    }, shown.current ? RASTER_BUDGET_MS : FIRST_RASTER_BUDGET_MS)
-  }, [canvas, slicer, nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem])
+    }, shown.current ? RASTER_BUDGET_MS : still ? Infinity : FIRST_RASTER_BUDGET_MS)
+  }, [canvas, slicer, nodes, now, start, x, y, width, height, left, right, top, bottom, theme, rem, still])
 }

@@ -95,4 +95,17 @@ describe('HeightHistory', () => {
     history.heightRange(4, range)
     assert.deepEqual(range, [Infinity, -Infinity])
   })
+
+  it('copies its points from one on, in order, across the ring\'s wrap', () => {
+    const history = new HeightHistory(4)
+    for (let k = 1; k <= 6; k++) history.push(k * 10, k)
+    const at = new Float64Array(4)
+    const height = new Float64Array(4)
+    assert.equal(history.copyFrom(0, at, height), 4)
+    assert.deepEqual([...at], [30, 40, 50, 60])
+    assert.deepEqual([...height], [3, 4, 5, 6])
+    assert.equal(history.copyFrom(3, at, height), 1)
+    assert.deepEqual([at[0], height[0]], [60, 6])
+    assert.equal(history.copyFrom(4, at, height), 0)
+  })
 })

@@ -125,6 +125,25 @@ export class HeightHistory {
     out[1] = max
   }
 
+  /**
+   * Copies points `first` to the newest into `at` and `height` from their index 0 (each at
+   * least size - first long); returns how many. At most two copies (the ring's wrap), so a loop
+   * over every point of a thousand histories makes no call per point (the chart's raster).
+   */
+  copyFrom (first: number, at: Float64Array, height: Float64Array): number {
+    const from = Math.max(0, first)
+    const n = Math.max(0, this.#size - from)
+    const begin = (this.#start + from) % this.capacity
+    const head = Math.min(n, this.capacity - begin)
+    at.set(this.#at.subarray(begin, begin + head))
+    height.set(this.#height.subarray(begin, begin + head))
+    if (n > head) {
+      at.set(this.#at.subarray(0, n - head), head)
+      height.set(this.#height.subarray(0, n - head), head)
+    }
+    return n
+  }
+
   /** Time of the k-th point, oldest first (k < size). */
   atOf (k: number): number {
     return this.#at[(this.#start + k) % this.capacity] ?? 0
