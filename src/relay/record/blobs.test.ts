@@ -92,6 +92,20 @@ describe('record blobs', () => {
     assert.equal(bytes.length - without.length, 2)
   })
 
+  it('keeps heights up to the protocol\'s bound (2^53 - 1) exact, with parents', () => {
+    const start = 1_700_000_040_000
+    const top = Number.MAX_SAFE_INTEGER
+    const entries: Entry[] = [
+      [CHANGE_BEAT, start + 5, top - 2, 9, 8],
+      [CHANGE_BEAT, start + 3_005, top - 1, 10, 9],
+      [CHANGE_BEAT, start + 6_005, top, 12, 10]
+    ]
+    const bytes = segment(start, top, entries)
+    assert.deepEqual(decoded(bytes, start, top), entries)
+    // (the entry at `from` itself is left out)
+    assert.deepEqual(scanned(bytes, start, top).beats, entries.slice(1).map(e => [e[1], e[2]]))
+  })
+
   it('reads a segment of a record before parents (format 2) as it was written, with no parents', () => {
     const start = 1_700_000_040_000
     const entries: Entry[] = [

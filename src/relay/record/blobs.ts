@@ -74,9 +74,12 @@ export class SegmentEncoder {
   #prevT: number
   #prevHeight = 0
   #prevHead = 0
-  /** where the first beat's height was written (relative to 0 until finish()) */
+  /** where the first beat's height goes (a one-byte placeholder until finish()), the height
+   *  and its parent's place */
   #firstAt = -1
   #firstEnd = -1
+  #firstHeight = 0
+  #firstP = P_NONE
 
   constructor (start: number, format: BlobFormat = BLOB_V3) {
     this.#prevT = start
@@ -90,11 +93,22 @@ export class SegmentEncoder {
     this.#prevT = t
     if (kind === CHANGE_BEAT) {
       w.uint(dt * 2)
-      if (this.#firstAt < 0) this.#firstAt = w.length
       const p = this.#format === BLOB_V2 || parent === NO_PARENT ? P_NONE : parent === b - 1 ? P_HEAD_BEFORE : P_WRITTEN
-      if (this.#format === BLOB_V2) w.int(a - this.#prevHeight)
-      else w.uint(zigzag(a - this.#prevHeight) * 3 + p)
-      if (this.#firstEnd < 0) this.#firstEnd = w.length
+      if (this.#firstAt < 0) {
+        // written by finish(), relative to the row's height: a height itself (up to 2^53) is
+        // never multiplied here, so it stays exact. Deltas are exact up to 2^49 (× 3 below): a
+        // sender whose height jumps further within a minute has its raw changes there
+        // approximate (its summaries, kept apart, are not)
+        this.#firstAt = w.length
+        this.#firstHeight = a
+        this.#firstP = p
+        w.byte(0)
+        this.#firstEnd = w.length
+      } else if (this.#format === BLOB_V2) {
+        w.int(a - this.#prevHeight)
+      } else {
+        w.uint(zigzag(a - this.#prevHeight) * 3 + p)
+      }
       w.int(b - this.#prevHead)
       if (p === P_WRITTEN) w.int(b - parent)
       this.#prevHeight = a
@@ -112,14 +126,9 @@ export class SegmentEncoder {
   finish (base: number): Uint8Array {
     const bytes = this.bytes.toBytes()
     if (this.#firstAt < 0) return bytes
-    const field = new ByteReader(bytes.subarray(this.#firstAt, this.#firstEnd)).uint()
     const w = new ByteWriter(bytes.length)
-    if (this.#format === BLOB_V2) {
-      w.int(unzigzag(field) - base)
-    } else {
-      // the parent's place rides in the same field: kept as it was
-      w.uint(zigzag(unzigzag(Math.floor(field / 3)) - base) * 3 + field % 3)
-    }
+    if (this.#format === BLOB_V2) w.int(this.#firstHeight - base)
+    else w.uint(zigzag(this.#firstHeight - base) * 3 + this.#firstP)
     const delta = w.toBytes()
     const out = new Uint8Array(bytes.length - (this.#firstEnd - this.#firstAt) + delta.length)
     out.set(bytes.subarray(0, this.#firstAt), 0)
