@@ -23,8 +23,10 @@ function record (dir: string, clock: Clock, extra: { historyMaxMb?: number } = {
 }
 
 /** Nodes beat every beatMs with the chain's height (a block every blockMs); one node in 50 a
- *  block behind. Flushes every flushMs of fake time; returns the flush times (ms of CPU). */
-function drive (r: HistoryRecord, clock: Clock, nodes: number, until: number, blockMs: number, beatMs: number, flushMs = 200): number[] {
+ *  block behind. With `parents`, each heartbeat says its head's parent (ParentHead, the chain's
+ *  previous head), as watched nodes' do. Flushes every flushMs of fake time; returns the flush
+ *  times (ms of CPU). */
+function drive (r: HistoryRecord, clock: Clock, nodes: number, until: number, blockMs: number, beatMs: number, flushMs = 200, parents = false): number[] {
   const next = Array.from({ length: nodes }, (_, k) => clock.t + (k * 7_919) % beatMs)
   const flushes: number[] = []
   const names = Array.from({ length: nodes }, (_, k) => `bench-${k}`)
@@ -42,7 +44,8 @@ function drive (r: HistoryRecord, clock: Clock, nodes: number, until: number, bl
           if (heads.size > 64) heads.clear()
           heads.set(height, head = headOf(height))
         }
-        r.heartbeat(peers[k] ?? '', t, { height, head, nickname: names[k] ?? '', minerAddress: 't01000', genesisCid: null })
+        const parent = parents ? heads.get(height - 1) ?? headOf(height - 1) : undefined
+        r.heartbeat(peers[k] ?? '', t, { height, head, nickname: names[k] ?? '', minerAddress: 't01000', genesisCid: null }, parent)
         t += beatMs
       }
       next[k] = t
@@ -68,13 +71,14 @@ function fileBytes (dir: string): { bytes: number, tables: Array<[string, number
 
 export interface BytesResult { blockMs: number, hours: number, changes: number, bytes: number, perChange: number, tables: Array<[string, number]> }
 
-/** Bytes on disk (page_count × page_size, after a checkpoint) per recorded change. */
-export async function recordBytes (options: { nodes: number, hours: number, blockMs: number, beatMs: number }): Promise<BytesResult> {
+/** Bytes on disk (page_count × page_size, after a checkpoint) per recorded change; `parents`:
+ *  the heartbeats carry ParentHead. */
+export async function recordBytes (options: { nodes: number, hours: number, blockMs: number, beatMs: number, parents?: boolean }): Promise<BytesResult> {
   const dir = mkdtempSync(join(tmpdir(), 'devnet-bench-record-'))
   try {
     const clock = { t: T0 }
     const r = record(dir, clock)
-    drive(r, clock, options.nodes, T0 + options.hours * 3_600_000, options.blockMs, options.beatMs)
+    drive(r, clock, options.nodes, T0 + options.hours * 3_600_000, options.blockMs, options.beatMs, 200, options.parents ?? false)
     const changes = r.stats.changesWritten
     await r.stop()
     const { bytes, tables } = fileBytes(dir)
@@ -185,6 +189,16 @@ export async function recordReads (options: { nodes: number, days: number, repea
 if (import.meta.url === `file://${process.argv[1]}`) {
   const log = (line: string): void => { console.log(line) }
   const only = process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length)
+  if (only === 'bytes') {
+    // bytes per change without and with ParentHead, at the simulator's block time and at a minute
+    for (const blockMs of [4_000, 60_000]) {
+      for (const parents of [false, true]) {
+        const b = await recordBytes({ nodes: 1_000, hours: 1, blockMs, beatMs: 3_000, parents })
+        log(`bytes: 1,000 nodes, a block every ${blockMs / 1000} s, ${parents ? 'with' : 'without'} parents: ${b.changes} changes, ${b.bytes} B, ${b.perChange.toFixed(1)} B per change (${b.tables.slice(0, 5).map(([n, v]) => `${n} ${v}`).join(', ')})`)
+      }
+    }
+    process.exit(0)
+  }
   if (only === 'reads') {
     for (const read of await recordReads({ nodes: 1_000, days: Number(process.argv[3] ?? 7), repeats: 3, log })) {
       log(`read: ${read.label}: ${read.ms.toFixed(0)} ms + ${read.encodeMs.toFixed(0)} ms to encode (${String(read.source)}, ${read.buckets} buckets, ${read.nodes} nodes, ${(read.jsonBytes / 1e6).toFixed(2)} MB as NDJSON)`)

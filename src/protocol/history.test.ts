@@ -39,6 +39,9 @@ describe('history answers', () => {
     const node = { peerId: 'p', nickname: 'n', minerAddress: null, genesisCid: null, height: 5, head: '{ a }', connected: true, stale: false, syncing: null, finalizedHeight: 3, firstSeenAt: 1, lastChangeAt: 2, lastHeartbeatAt: 3, client: 'lotus' }
     assert.deepEqual(parseStateAnswer({ at: 10, nodes: [node] }), { at: 10, nodes: [node] })
     assert.throws(() => parseStateAnswer({ at: 10, nodes: [{ ...node, stale: 'no' }] }), { name: 'InvalidHistoryError' })
+    // a head's parent where it was reported (a relay's answer from before parents has none)
+    assert.deepEqual(parseStateAnswer({ at: 10, nodes: [{ ...node, parentHead: '{ z }' }] }).nodes[0]?.parentHead, '{ z }')
+    assert.throws(() => parseStateAnswer({ at: 10, nodes: [{ ...node, parentHead: 7 }] }), { name: 'InvalidHistoryError' })
     assert.deepEqual(parseEventsAnswer({ events: [{ id: 1, at: 5, kind: 'stale', peers: ['p'], data: { height: 5 } }], next: 1 }),
       { events: [{ id: 1, at: 5, kind: 'stale', peers: ['p'], data: { height: 5 } }], next: 1 })
     assert.throws(() => parseEventsAnswer({ events: [{ id: 1, at: 5, kind: 'x', peers: [7] }] }), { name: 'InvalidHistoryError' })

@@ -62,6 +62,8 @@ export interface NodeAtMoment {
   nodePeerId?: string
   height: number
   head: string
+  /** the head's parent, where the heartbeat that brought the head reported it (ParentHead) */
+  parentHead?: string
   connected: boolean
   /** connected, but silent past its stale bound then (the relay's event detector said so) */
   stale: boolean
@@ -219,6 +221,8 @@ export function parseNodeAtMoment (value: unknown): NodeAtMoment {
   if (client != null) node.client = client
   if (clientVersion != null) node.clientVersion = clientVersion
   if (nodePeerId != null) node.nodePeerId = nodePeerId
+  // answers of relays before it have none; an absent parent is the same as one not reported
+  if (value.parentHead !== undefined && value.parentHead !== null) node.parentHead = text(value.parentHead, 'parentHead', MAX_HEAD_LENGTH)
   return node
 }
 

@@ -35,6 +35,38 @@ function recordFork (record: HistoryRecord, clock: FakeClock): number {
   return split
 }
 
+const SLOT_MS = 2_000
+const slot = (name: string): string => `0x${name}`
+
+/**
+ * Beacon-like nodes (a head is a block root; each heartbeat says its head's parent when
+ * `parents`, as a watched node's does) on one chain for 30 slots, then split validators: nodes
+ * 0-2 make a block at slot 31 on 30, nodes 3-4 (which never saw it) one at slot 32 on 30, and
+ * neither side another for three slots. Returns when the second side's block came: the heads
+ * differ on both sides of the split from then on.
+ */
+function recordOneBlockEach (record: HistoryRecord, clock: FakeClock, parents: boolean): number {
+  const beat = (k: number, height: number, head: string, parent: string): void => {
+    record.heartbeat(peer(k), clock.t, { nickname: `v${k}`, minerAddress: null, genesisCid: GENESIS, height, head }, parents ? parent : undefined)
+  }
+  for (let k = 0; k < 5; k++) record.connected(peer(k), clock.t)
+  for (let height = 1; height <= 30; height++) {
+    clock.t += SLOT_MS
+    for (let k = 0; k < 5; k++) beat(k, height, slot(`m${height}`), slot(`m${height - 1}`))
+    record.flush()
+  }
+  clock.t += SLOT_MS
+  for (let k = 0; k < 3; k++) beat(k, 31, slot('a31'), slot('m30'))
+  record.flush()
+  clock.t += SLOT_MS
+  for (let k = 3; k < 5; k++) beat(k, 32, slot('b32'), slot('m30'))
+  record.flush()
+  const diverged = clock.t
+  clock.t += 3 * SLOT_MS
+  record.flush()
+  return diverged
+}
+
 describe('the fork panel at a moment, from the record', () => {
   it('shows one chain before a split, and both branches with the nodes on each after it', async () => {
     const clock = new FakeClock()
@@ -63,6 +95,55 @@ describe('the fork panel at a moment, from the record', () => {
       // the nodes on the minority branch's tip are nodes 4 and 5, by the answer's own ids
       const tip = forked?.columns.at(-1)?.rounds.find(round => round.branch === 1)
       assert.deepEqual(tip?.nodes.map(i => after.peers[i]).sort(), [peer(4), peer(5)])
+    } finally {
+      await record.stop()
+      await remove()
+    }
+  })
+
+  it('calls split validators a fork after one block on each side where the record has the heads\' parents, as the live monitor does', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    const record = manualRecord(dir, clock)
+    try {
+      const diverged = recordOneBlockEach(record, clock, true)
+      const answer = await branchesAt(record, clock.t)
+      const [panel] = answer.networks
+      assert.equal(panel?.branches.length, 2)
+      assert.ok(panel?.fork != null, 'a fork, with no second block on either side')
+      assert.equal(panel.fork.startedAt, diverged)
+      assert.equal(panel.fork.splitHeight, 30)
+      assert.deepEqual(panel.branches.map(branch => [branch.height, branch.nodes]), [[31, 3], [32, 2]])
+      // a moment before the split had lasted a block time: diverging, not yet a fork
+      const early = (await branchesAt(record, diverged + SLOT_MS / 2)).networks[0]
+      assert.equal(early?.fork, null)
+      assert.equal(early?.divergingSince, diverged)
+    } finally {
+      await record.stop()
+      await remove()
+    }
+  })
+
+  it('keeps the two-block evidence for heads recorded without parents (older senders, older records)', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    const record = manualRecord(dir, clock)
+    try {
+      recordOneBlockEach(record, clock, false)
+      const one = (await branchesAt(record, clock.t)).networks[0]
+      assert.equal(one?.fork, null, 'one block on each side could be nodes that skipped a head')
+      // a second block on each side: the evidence it always was
+      clock.t += SLOT_MS
+      for (let k = 0; k < 3; k++) record.heartbeat(peer(k), clock.t, { nickname: `v${k}`, minerAddress: null, genesisCid: GENESIS, height: 33, head: slot('a33') })
+      record.flush()
+      clock.t += SLOT_MS
+      for (let k = 3; k < 5; k++) record.heartbeat(peer(k), clock.t, { nickname: `v${k}`, minerAddress: null, genesisCid: GENESIS, height: 34, head: slot('b34') })
+      record.flush()
+      clock.t += 2 * SLOT_MS
+      record.flush()
+      const two = (await branchesAt(record, clock.t)).networks[0]
+      assert.ok(two?.fork != null, 'a fork after two blocks on each side')
+      assert.equal(two.fork.splitHeight, 30)
     } finally {
       await record.stop()
       await remove()

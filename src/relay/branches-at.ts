@@ -2,9 +2,16 @@
 // record keeps every change of height and head, not the fork monitor's state, so the state is
 // rebuilt: the nodes as they were BRANCHES_LOOKBACK_MS before the moment, then every recorded
 // change up to it played into a fresh ForkMonitor, evaluated every EVALUATE_STEP_MS of record
-// time as the live relay evaluates it. The open fork's id, start and call are then the fork
+// time as the live relay evaluates it. A beat that changed nothing was not recorded; the record
+// says instead whether a node was beating (connected, not stale), so a beating node beats its
+// head again every DEFAULT_BEAT_PERIOD_MS of record time, as replay's do (replay-target.ts):
+// else a side of a fork that makes no new block would look silent, and be dropped from it. Heads go in with their parents where the record has them
+// (senders that report ParentHead, recorded since schema 3), so a split is called after one
+// block on each side as the live monitor calls it; without (older senders, older records) the
+// monitor's two-block evidence, as live. The open fork's id, start and call are then the fork
 // log's (the live relay's numbering), not the rebuilt monitor's.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { DEFAULT_BEAT_PERIOD_MS } from '../protocol/status-rules.ts'
 import { ForkMonitor } from './fork-monitor.ts'
 import type { BranchesAnswer, ForkRecord } from '../protocol/forks.ts'
 import type { ForksQuery, NodeAt } from './record/index.ts'
@@ -28,30 +35,56 @@ export interface BranchesRecord {
   forks?: (query: ForksQuery) => Promise<ForkRecord[]>
 }
 
+/** A node as the rebuilt monitor was last told of it. */
+interface Rebuilt {
+  readonly i: number
+  genesis: string | null
+  height: number
+  /** '' before its first beat */
+  head: string
+  parent: string | undefined
+  connected: boolean
+  stale: boolean
+  beatAt: number
+}
+
 /** The fork panel of every network at `at`, as the record has the nodes' heads before it. */
 export async function branchesAt (record: BranchesRecord, at: number, signal?: AbortSignal): Promise<BranchesAnswer> {
   const from = at - BRANCHES_LOOKBACK_MS
   const monitor = new ForkMonitor()
   const peers: string[] = []
-  const index = new Map<string, number>()
-  const genesis = new Map<string, string | null>()
-  const indexOf = (peerId: string): number => {
-    let i = index.get(peerId)
-    if (i === undefined) {
-      i = peers.push(peerId) - 1
-      index.set(peerId, i)
+  const nodes = new Map<string, Rebuilt>()
+  const nodeOf = (peerId: string): Rebuilt => {
+    let node = nodes.get(peerId)
+    if (node === undefined) {
+      node = { i: peers.push(peerId) - 1, genesis: null, height: 0, head: '', parent: undefined, connected: false, stale: false, beatAt: -Infinity }
+      nodes.set(peerId, node)
     }
-    return i
+    return node
+  }
+  const beat = (node: Rebuilt, t: number): void => {
+    node.beatAt = t
+    node.connected = true
+    monitor.beat(node.i, node.genesis, node.height, node.head, t, node.parent)
   }
 
-  for (const node of await record.stateAt(from)) {
-    genesis.set(node.peerId, node.genesisCid)
-    if (node.connected) monitor.beat(indexOf(node.peerId), node.genesisCid, node.height, node.head, Math.min(from, node.lastHeartbeatAt))
+  for (const state of await record.stateAt(from)) {
+    const node = nodeOf(state.peerId)
+    node.genesis = state.genesisCid
+    node.height = state.height
+    node.head = state.head
+    node.parent = state.parentHead
+    node.stale = state.stale
+    if (state.connected) beat(node, Math.min(from, state.lastHeartbeatAt))
   }
   let next = from + EVALUATE_STEP_MS
   let evaluated = 0
   const evaluateUntil = async (t: number): Promise<void> => {
     for (; next <= t; next += EVALUATE_STEP_MS) {
+      // nodes that were beating beat their head again (the record kept only changes)
+      for (const node of nodes.values()) {
+        if (node.connected && !node.stale && node.head !== '' && next - node.beatAt >= DEFAULT_BEAT_PERIOD_MS) beat(node, next)
+      }
       monitor.evaluate(next)
       if (++evaluated % EVALUATIONS_PER_TURN === 0) {
         await yieldToLoop()
@@ -62,21 +95,38 @@ export async function branchesAt (record: BranchesRecord, at: number, signal?: A
   for await (const batch of record.changes(from, at, signal)) {
     for (const change of batch) {
       if (change.t >= next) await evaluateUntil(change.t)
+      const node = nodeOf(change.peerId)
       switch (change.kind) {
         case 'beat':
-          monitor.beat(indexOf(change.peerId), genesis.get(change.peerId) ?? null, change.height, change.head, change.t)
+          node.height = change.height
+          node.head = change.head
+          node.parent = change.parent
+          node.stale = false
+          beat(node, change.t)
           break
         case 'info':
-          genesis.set(change.peerId, change.info.genesisCid)
+          node.genesis = change.info.genesisCid
           break
         case 'connected':
-          monitor.connected(indexOf(change.peerId), change.t)
+          node.connected = true
+          node.stale = false
+          monitor.connected(node.i, change.t)
           break
         case 'disconnected':
-          monitor.disconnected(indexOf(change.peerId))
+          node.connected = false
+          node.stale = false
+          monitor.disconnected(node.i)
+          break
+        case 'stale':
+          node.stale = true
+          break
+        case 'back':
+          node.stale = false
           break
         case 'forgotten':
-          monitor.forget(indexOf(change.peerId))
+          // heard again, it is a new node to the monitor (under the same index in the answer)
+          monitor.forget(node.i)
+          Object.assign(node, { height: 0, head: '', parent: undefined, connected: false, stale: false, beatAt: -Infinity })
           break
       }
     }

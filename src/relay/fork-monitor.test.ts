@@ -66,6 +66,50 @@ describe('ForkMonitor', () => {
     assert.deepEqual(panels[0]?.branches.map(branch => branch.nodes), [3, 1])
   })
 
+  it('moves a node with no genesis to a new main network with its last head\'s parent, so a split there is called at its first block', () => {
+    const monitor = new ForkMonitor()
+    let now = 0
+    const events: MonitorEvent[] = []
+    // G1's nodes 0 and 1 on their chain; on G2's chain node 2 and node 3, which reports no
+    // genesis (so it is in the main network, G1, for now); G2's nodes report their heads' parents
+    const heads = new Map<number, { genesis: string | null, height: number, head: string, parent?: string }>()
+    const set = (i: number, genesis: string | null, height: number, head: string, parent?: string): void => {
+      heads.set(i, parent === undefined ? { genesis, height, head } : { genesis, height, head, parent })
+      monitor.beat(i, genesis, height, head, now, parent)
+    }
+    /** every node in `beating` beats every 500 ms, the monitor evaluates every 250 ms */
+    const run = (ms: number, beating: number[]): void => {
+      for (const end = now + ms; now < end;) {
+        now += 250
+        if (now % 500 === 0) for (const i of beating) { const h = heads.get(i)!; monitor.beat(i, h.genesis, h.height, h.head, now, h.parent) }
+        events.push(...monitor.evaluate(now))
+      }
+    }
+    for (let h = 1; h <= 4; h++) {
+      set(0, G1, h, `{ bafyg${h} }`)
+      set(1, G1, h, `{ bafyg${h} }`)
+      set(2, G2, h, `0xm${h}`, `0xm${h - 1}`)
+      set(3, null, h, `0xm${h}`, `0xm${h - 1}`)
+      run(BLOCK, [0, 1, 2, 3])
+    }
+    assert.equal(monitor.main, G1)
+    // split validators: node 2 makes a block at slot 5 on 4, node 3 one at slot 6 on 4
+    set(2, G2, 5, '0xa5', '0xm4')
+    run(BLOCK, [0, 1, 2, 3])
+    set(3, null, 6, '0xb6', '0xm4')
+    const diverged = now
+    // G1's nodes leave: G2 is the main network now, and node 3 goes with it as it last beat
+    // (it beats no more here: only its moved beat can say what its head follows)
+    monitor.disconnected(0)
+    monitor.disconnected(1)
+    run(BLOCK + 250, [2])
+    assert.equal(monitor.main, G2)
+    const started = events.filter(event => event.kind === 'fork_started' && event.genesis === G2)
+    assert.equal(started.length, 1, 'one block on each side, linked by parents: a fork')
+    assert.equal(started[0]?.fork.startedAt, diverged)
+    assert.deepEqual(started[0]?.fork.sides.map(side => [side.tipHeight, side.nodes]).sort(), [[5, [2]], [6, [3]]])
+  })
+
   it('tracks at most maxNetworks networks and counts the rest', () => {
     const monitor = new ForkMonitor({ maxNetworks: 2 })
     const clock = { now: 0 }

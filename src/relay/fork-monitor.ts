@@ -14,6 +14,9 @@ type Genesis = string | null
 interface MonitoredNode {
   /** as the node reports it */
   genesis: Genesis
+  /** its last beat's head's parent (ParentHead), when it reported one: its last beat goes
+   *  into another tracker with it when the main network changes */
+  parent: string | undefined
   connected: boolean
   /** the network whose tracker holds it; undefined: untracked (past MAX_NETWORKS) */
   network: Genesis | undefined
@@ -81,10 +84,11 @@ export class ForkMonitor {
   beat (i: number, genesis: Genesis, height: number, head: string, at: number, parent?: string): void {
     let node = this.#nodes.get(i)
     if (node === undefined) {
-      node = { genesis, connected: true, network: undefined }
+      node = { genesis, parent, connected: true, network: undefined }
       this.#nodes.set(i, node)
     }
     node.genesis = genesis
+    node.parent = parent
     node.connected = true
     const network = this.#networkOf(genesis)
     if (node.network !== network || node.network === undefined) {
@@ -168,7 +172,7 @@ export class ForkMonitor {
       if (node.network !== undefined && last !== undefined) {
         const tracker = this.#trackers.get(main)
         tracker?.connected(i, last.at)
-        tracker?.beat(i, last.height, last.head, last.at)
+        tracker?.beat(i, last.height, last.head, last.at, node.parent)
         if (!node.connected) tracker?.disconnected(i)
       }
     }

@@ -88,7 +88,7 @@ export class HistoryService {
         // record; its first beat is its first change
         if (at === null) return
         // the record copies what changed; the registry's record is handed over as it is
-        this.record.heartbeat(peer, at, record)
+        this.record.heartbeat(peer, at, record, change.node.parentHead)
         this.detector.heartbeat(peer, at, record.height, record.syncing)
         return
       }

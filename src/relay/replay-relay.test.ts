@@ -77,4 +77,55 @@ describe('replay relay', () => {
       await remove()
     }
   })
+
+  it('raises a recorded fork of nodes that reported their heads\' parents at its first block on each side, as live', { timeout: 120_000 }, async () => {
+    const { dir, remove } = await tempDir()
+    const SLOT = 2_000
+    const start = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000
+    const clock = new FakeClock(start)
+    const record = manualRecord(dir, clock)
+    const peerOf = (k: number): string => `12D3KooWReplayFork${k}`
+    const beat = (k: number, height: number, head: string, parent: string): void => {
+      record.heartbeat(peerOf(k), clock.t, { height, head, nickname: `v${k}`, minerAddress: null, genesisCid: 'bafygenesis' }, parent)
+    }
+    // five beacon-like nodes on one chain for 30 slots; then split validators: nodes 0-2 make a
+    // block at slot 31 on 30, nodes 3-4 (which never saw it) one at slot 32 on 30, and neither
+    // side another before the replay ends (a second block each is what heads without parents need)
+    for (let height = 1; height <= 30; height++) {
+      clock.t += SLOT
+      for (let k = 0; k < 5; k++) beat(k, height, `0xm${height}`, `0xm${height - 1}`)
+      record.flush()
+    }
+    clock.t += SLOT
+    for (let k = 0; k < 3; k++) beat(k, 31, '0xa31', '0xm30')
+    record.flush()
+    clock.t += SLOT
+    for (let k = 3; k < 5; k++) beat(k, 32, '0xb32', '0xm30')
+    record.flush()
+    const diverged = clock.t
+    clock.t += 4 * SLOT
+    record.flush()
+    await record.stop()
+
+    const relay = await startReplayRelay({ dataDir: dir, from: start, to: diverged + 4 * SLOT, speed: 10, httpPort: 0, wsPort: 0, waitForViewer: true })
+    const peer = await createPeer()
+    try {
+      const client = await FeedClient.open(peer, relay.browserAddrs[0] ?? '')
+      const forks: Array<{ startedAt: number, calledAt: number, splitHeight: number | null }> = []
+      client.onMessage = message => {
+        const fork = message.t === 'forks' ? message.networks[0]?.fork : null
+        if (fork != null) forks.push(fork)
+      }
+      const fork = await waitFor('the fork on the feed', () => forks[0], 30_000)
+      assert.equal(fork.startedAt, diverged, 'from the second side\'s block')
+      assert.equal(fork.splitHeight, 30)
+      // called a block time after the split (evaluated every 250 ms of record time), before a
+      // second block on either side could have come
+      assert.ok(fork.calledAt >= diverged + SLOT && fork.calledAt < diverged + 2 * SLOT, `called at +${fork.calledAt - diverged} ms`)
+    } finally {
+      await peer.stop()
+      await relay.stop()
+      await remove()
+    }
+  })
 })

@@ -13,6 +13,8 @@ import type { Heartbeat, HeartbeatExtra } from '../protocol/index.ts'
 interface Played {
   height: number
   head: string
+  /** the head's parent, as recorded (ParentHead): the replay's fork monitor links rounds by it */
+  parent: string | undefined
   info: NodeInfo
   connected: boolean
   stale: boolean
@@ -39,6 +41,7 @@ function heartbeatOf (p: Played): Heartbeat {
   if (p.info.nodePeerId != null) extra.nodePeerId = p.info.nodePeerId
   if (p.syncing !== null) extra.syncing = p.syncing
   if (p.finalized !== null) extra.finalizedHeight = p.finalized
+  if (p.parent !== undefined) extra.parentHead = p.parent
   if (Object.keys(extra).length > 0) hb.extra = extra
   return hb
 }
@@ -60,6 +63,7 @@ export class RegistryReplayTarget implements ReplayTarget {
       const played: Played = {
         height: n.height,
         head: n.head,
+        parent: n.parentHead,
         info: {
           nickname: n.nickname,
           minerAddress: n.minerAddress,
@@ -83,13 +87,14 @@ export class RegistryReplayTarget implements ReplayTarget {
   change (change: ReplayChange): void {
     let p = this.#nodes.get(change.peerId)
     if (p == null) {
-      p = { height: 0, head: '', info: { nickname: '', minerAddress: null, genesisCid: null }, connected: false, stale: false, lastBeatAt: change.t, syncing: null, finalized: null }
+      p = { height: 0, head: '', parent: undefined, info: { nickname: '', minerAddress: null, genesisCid: null }, connected: false, stale: false, lastBeatAt: change.t, syncing: null, finalized: null }
       this.#nodes.set(change.peerId, p)
     }
     switch (change.kind) {
       case 'beat':
         p.height = change.height
         p.head = change.head
+        p.parent = change.parent
         this.#beat(change.peerId, p, change.t)
         return
       case 'info':

@@ -142,4 +142,27 @@ describe('replay into the registry', () => {
     target.change({ t: T0 + 1_000, peerId: 'w', kind: 'syncing', syncing: false })
     assert.deepEqual(fields('w'), { client: 'Lodestar', clientVersion: '1.6.0', nodePeerId: '16Uiu2HAm', syncing: false, finalizedHeight: 8, height: 11 })
   })
+
+  it('plays heads\' parents back as their heartbeats reported them (ParentHead), for the fork monitor', async () => {
+    const { NodeRegistry } = await import('./registry.ts')
+    const { RegistryReplayTarget } = await import('./replay-target.ts')
+    const registry = new NodeRegistry()
+    let now = T0
+    const target = new RegistryReplayTarget({ registry, now: () => now, beatPeriodMs: 3_000 })
+    target.begin([{
+      peerId: 'v', nickname: 'v', minerAddress: null, genesisCid: null, height: 10, head: '0xa10', parentHead: '0xa9', connected: true, stale: false,
+      syncing: null, finalizedHeight: null, firstSeenAt: T0 - 60_000, lastChangeAt: T0 - 1_000, lastHeartbeatAt: T0 - 1_000
+    }], T0)
+    assert.equal(registry.get('v')?.parentHead, '0xa9', 'the state at the start')
+    target.change({ t: T0 + 1_000, peerId: 'v', kind: 'beat', height: 11, head: '0xa11', parent: '0xa10' })
+    assert.equal(registry.get('v')?.parentHead, '0xa10')
+    // the replay's own beats between changes: the same head, the same parent
+    now = T0 + 4_000
+    target.tick()
+    assert.equal(registry.get('v')?.record.lastHeartbeatAt, T0 + 4_000)
+    assert.equal(registry.get('v')?.parentHead, '0xa10')
+    // a head recorded without one (an older sender, an older record) has none
+    target.change({ t: T0 + 5_000, peerId: 'v', kind: 'beat', height: 12, head: '0xa12' })
+    assert.equal(registry.get('v')?.parentHead, undefined)
+  })
 })

@@ -57,4 +57,27 @@ describe('the watcher\'s heartbeat fields at the relay', () => {
     await waitFor('in the feed too', () => feed.byPeer(id)?.client === null)
     await stream.close()
   })
+
+  it('keeps a head\'s parent (ParentHead) in the record with the head it came with', async () => {
+    const sender = await createPeer()
+    try {
+      const stream = await openHeartbeatStream(sender, relay.nodeAddrs[0] ?? '')
+      const id = sender.peerId.toString()
+      const stateOf = async (): Promise<StateAnswer['nodes'][number] | undefined> =>
+        (await (await fetch(`${relay.httpUrl}/api/state?at=now`)).json() as StateAnswer).nodes.find(n => n.peerId === id)
+      const beat = (height: number, head: string, parent?: string): void => {
+        stream.send(encoder.encode(`{"Head":"${head}","Height":${height},"Nickname":"p","MinerAddress":"","GenesisCID":null${parent === undefined ? '' : `,"ParentHead":"${parent}"`}}\n`))
+      }
+      beat(8, '0xb8', '0xb7')
+      const recorded = await waitFor('the parent in /api/state', async () => { const n = await stateOf(); return n?.head === '0xb8' && n })
+      assert.equal(recorded.parentHead, '0xb7')
+      // a sender that reports none: the next head has none
+      beat(9, '0xb9')
+      const next = await waitFor('the next head in /api/state', async () => { const n = await stateOf(); return n?.head === '0xb9' && n })
+      assert.equal(next.parentHead, undefined)
+      await stream.close()
+    } finally {
+      await sender.stop()
+    }
+  })
 })

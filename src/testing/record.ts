@@ -31,12 +31,15 @@ export function manualRecord (dir: string, clock: FakeClock, init: Partial<Histo
 }
 
 export type ModelEvent =
-  | { t: number, peer: string, kind: 'beat', beat: BeatInput }
+  /** `parent`: the head's parent, as a heartbeat with ParentHead says */
+  | { t: number, peer: string, kind: 'beat', beat: BeatInput, parent?: string }
   | { t: number, peer: string, kind: 'connected' | 'disconnected' | 'forgotten' }
 
 interface ModelNode {
   height: number
   head: string
+  /** as the beat that brought the head said */
+  parentHead?: string
   nickname: string
   minerAddress: string | null
   genesisCid: string | null
@@ -97,7 +100,7 @@ export class Model {
         const b = e.beat
         if (n == null) {
           nodes.set(e.peer, {
-            height: b.height, head: b.head, nickname: b.nickname, minerAddress: b.minerAddress, genesisCid: b.genesisCid,
+            height: b.height, head: b.head, ...(e.parent != null ? { parentHead: e.parent } : {}), nickname: b.nickname, minerAddress: b.minerAddress, genesisCid: b.genesisCid,
             ...(b.client != null ? { client: b.client } : {}),
             ...(b.clientVersion != null ? { clientVersion: b.clientVersion } : {}),
             connected: true, syncing: b.syncing ?? null, finalizedHeight: b.finalizedHeight ?? null, firstSeenAt: e.t, lastChangeAt: e.t
@@ -107,6 +110,11 @@ export class Model {
         const changed = n.height !== b.height || n.head !== b.head || n.nickname !== b.nickname || n.minerAddress !== b.minerAddress ||
           n.genesisCid !== b.genesisCid || n.client !== b.client || n.clientVersion !== b.clientVersion
         if (changed) n.lastChangeAt = e.t
+        // the record keeps a parent with a change of head; a beat that repeats the head keeps the old one
+        if (n.height !== b.height || n.head !== b.head) {
+          if (e.parent != null) n.parentHead = e.parent
+          else delete n.parentHead
+        }
         n.height = b.height
         n.head = b.head
         n.nickname = b.nickname
@@ -128,7 +136,7 @@ export class Model {
 
   /** Feeds one event to the record, as the relay would. */
   static apply (record: HistoryRecord, e: ModelEvent): void {
-    if (e.kind === 'beat') record.heartbeat(e.peer, e.t, e.beat)
+    if (e.kind === 'beat') record.heartbeat(e.peer, e.t, e.beat, e.parent)
     else if (e.kind === 'connected') record.connected(e.peer, e.t)
     else if (e.kind === 'disconnected') record.disconnected(e.peer, e.t)
     else record.forgotten(e.peer, e.t)
@@ -140,6 +148,7 @@ export function comparable (n: NodeAt | ModelNode): Record<string, unknown> {
   return {
     height: n.height,
     head: n.head,
+    parentHead: n.parentHead,
     nickname: n.nickname,
     minerAddress: n.minerAddress,
     genesisCid: n.genesisCid,
@@ -163,6 +172,8 @@ export interface ScriptOptions {
   seed: number
   /** also script disconnects, reconnects, forgets, nickname changes, finality and syncing */
   trouble?: boolean
+  /** from this time on, even-numbered nodes report each head's parent (ParentHead) */
+  parentsFrom?: number
 }
 
 /**
@@ -217,7 +228,9 @@ export function script (options: ScriptOptions, start = T0): ModelEvent[] {
         beat.finalizedHeight = chain - 900 - (Math.floor((at - start) / 30_000) % 2)
         beat.syncing = lag > 1
       }
-      events.push({ t: at, peer, kind: 'beat', beat })
+      // a node that forked made its block on the chain's previous head
+      if (options.parentsFrom != null && at >= options.parentsFrom && k % 2 === 0) events.push({ t: at, peer, kind: 'beat', beat, parent: headOf(height - 1) })
+      else events.push({ t: at, peer, kind: 'beat', beat })
     }
   }
   events.sort((a, b) => a.t - b.t)

@@ -4,6 +4,15 @@
 
 const INITIAL_BYTES = 64
 
+/** A signed whole number as an unsigned one, small magnitudes small: 0, -1, 1, -2… → 0, 1, 2, 3… */
+export function zigzag (value: number): number {
+  return value < 0 ? -2 * value - 1 : 2 * value
+}
+
+export function unzigzag (z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+}
+
 /** A growable byte buffer written with varints. */
 export class ByteWriter {
   #bytes: Uint8Array
@@ -39,7 +48,7 @@ export class ByteWriter {
 
   /** A whole number from -(2^52) to 2^52 (zigzag: small magnitudes take few bytes). */
   int (value: number): void {
-    this.uint(value < 0 ? -2 * value - 1 : 2 * value)
+    this.uint(zigzag(value))
   }
 
   byte (value: number): void {
@@ -93,8 +102,7 @@ export class ByteReader {
   }
 
   int (): number {
-    const z = this.uint()
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+    return unzigzag(this.uint())
   }
 
   byte (): number {

@@ -104,6 +104,10 @@ export const MIN_GAP_MS = 2_000
 // even once retention has deleted the fork's events
 export const LAST_FORK_ID = 'last_fork_id'
 
+// The meta key that holds the first minute whose segments keep parents (blob format 3): a
+// record upgraded from schema 2 has format 2 segments before it (schema.ts)
+export const PARENTS_FROM = 'parents_from'
+
 // Forks one /api/forks answer holds, newest first, by default and at most (a fork is two
 // events of up to a few hundred named nodes: 1,000 is a few MB at worst)
 export const DEFAULT_FORKS_PER_REQUEST = 200

@@ -13,6 +13,8 @@ export class ChangeBatch {
   peer: string[]
   /** the head (beat) or the info (info), by kind */
   ref: Array<string | NodeInfo | undefined>
+  /** a beat's head's parent, when the heartbeat reported one (ParentHead) */
+  parent: Array<string | undefined>
   length = 0
 
   constructor (capacity = INITIAL_CAPACITY) {
@@ -21,6 +23,7 @@ export class ChangeBatch {
     this.num = new Float64Array(capacity)
     this.peer = new Array<string>(capacity)
     this.ref = new Array<string | NodeInfo | undefined>(capacity)
+    this.parent = new Array<string | undefined>(capacity)
   }
 
   get capacity (): number {
@@ -39,12 +42,14 @@ export class ChangeBatch {
     this.num = num
     this.peer.length = capacity
     this.ref.length = capacity
+    this.parent.length = capacity
   }
 
   clear (): void {
     // drop references so strings and infos of nodes long gone can be collected
     this.peer.fill('', 0, this.length)
     this.ref.fill(undefined, 0, this.length)
+    this.parent.fill(undefined, 0, this.length)
     this.length = 0
   }
 }
@@ -66,7 +71,7 @@ export class ChangeQueue {
     return this.#active.length
   }
 
-  push (kind: ChangeKind, at: number, peer: string, num: number, ref?: string | NodeInfo): boolean {
+  push (kind: ChangeKind, at: number, peer: string, num: number, ref?: string | NodeInfo, parent?: string): boolean {
     const batch = this.#active
     if (batch.length >= this.limit) {
       this.dropped++
@@ -79,6 +84,7 @@ export class ChangeQueue {
     batch.num[k] = num
     batch.peer[k] = peer
     batch.ref[k] = ref
+    batch.parent[k] = parent
     return true
   }
 

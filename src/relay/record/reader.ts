@@ -2,12 +2,13 @@
 // (a consistent snapshot while the writer goes on). Long reads let the event loop run every
 // READ_CHUNK_ROWS rows, so heartbeats are not held up behind a week of history.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { decodeJournal, decodePack, decodeSegment, scanSegment } from './blobs.ts'
+import { BLOB_V2, BLOB_V3, decodeJournal, decodePack, decodeSegment, scanSegment } from './blobs.ts'
 import {
   DEFAULT_FORKS_PER_REQUEST, DEFAULT_HISTORY_POINTS, FINE_LEVEL, FINE_MS, MAX_EVENTS_PER_REQUEST, MAX_FORKS_PER_REQUEST, MAX_HISTORY_CELLS, MAX_HISTORY_POINTS, RAW_MAX_WINDOW_MS, READ_CHUNK_PACKS,
   READ_CHUNK_ROWS, ROLLUP_LEVELS_MS, SEGMENT_MS
 } from './constants.ts'
-import { IdResolver, loadState, resolveStates, SEG_CONNECTED } from './state.ts'
+import { parentsFrom } from './schema.ts'
+import { IdResolver, loadState, parentOf, resolveStates, SEG_CONNECTED } from './state.ts'
 import { CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO, CHANGE_STALE, CHANGE_SYNCING } from './types.ts'
 import { FORK_BEGAN, FORK_ENDED } from '../../protocol/forks.ts'
 import type { ForkRecord } from '../../protocol/forks.ts'
@@ -221,6 +222,7 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
     const openMinute = meta(db, 'open_minute') ?? Math.floor(to / SEGMENT_MS) + 1
     const lastMinute = Math.floor(to / SEGMENT_MS)
     const packed = hasTable(db, 'pack')
+    const v3From = parentsFrom(db)
     /** what has been read: changes before it */
     let pos = from
 
@@ -253,7 +255,7 @@ export async function readHistory (db: DatabaseSync, query: HistoryQuery): Promi
         for (const [b, node, h, data] of chunk as Array<[number, number, number, Uint8Array]>) {
           if (!keep(node)) continue
           s = seriesOf(node)
-          scanSegment(data, b * SEGMENT_MS, h, lowT, to, beat, connection)
+          scanSegment(data, b * SEGMENT_MS, h, lowT, to, beat, connection, b >= v3From ? BLOB_V3 : BLOB_V2)
         }
       }
     }
@@ -429,9 +431,10 @@ function parseStrings (json: string): string[] {
   }
 }
 
-/** One recorded change, resolved, as replay gives them back. */
+/** One recorded change, resolved, as replay gives them back; a beat's `parent` is its head's
+ *  parent where the heartbeat reported one (and the record still holds it). */
 export type ReplayChange =
-  | { t: number, peerId: string, kind: 'beat', height: number, head: string }
+  | { t: number, peerId: string, kind: 'beat', height: number, head: string, parent?: string }
   | { t: number, peerId: string, kind: 'info', info: NodeInfo }
   | { t: number, peerId: string, kind: 'connected' | 'disconnected' | 'forgotten' | 'stale' | 'back' }
   | { t: number, peerId: string, kind: 'finalized', height: number }
@@ -448,6 +451,8 @@ export async function * readChanges (db: DatabaseSync, from: number, to: number,
     const segs = db.prepare('SELECT node, h, data FROM seg WHERE b = ? ORDER BY node')
     const journal = db.prepare('SELECT data FROM journal WHERE b = ? ORDER BY seq')
     const last = Math.floor(to / SEGMENT_MS)
+    // minutes before it were written without parents (a record of schema 2)
+    const v3From = parentsFrom(db)
     // minutes with no row are skipped by asking for the next one that has any
     const nextMinute = db.prepare('SELECT min(b) AS b FROM (SELECT min(b) AS b FROM seg WHERE b >= ?1 UNION ALL SELECT min(b) AS b FROM journal WHERE b >= ?1)')
     let minute = Math.floor(from / SEGMENT_MS)
@@ -458,24 +463,29 @@ export async function * readChanges (db: DatabaseSync, from: number, to: number,
       if (found == null || found > last) return
       minute = found
       db.exec('BEGIN')
-      const entries: Array<[number, number, ChangeKind, number, number, number]> = []
+      const entries: Array<[number, number, ChangeKind, number, number, number, number]> = []
       let seq = 0
+      const format = minute >= v3From ? BLOB_V3 : BLOB_V2
       for (const row of segs.iterate(minute) as Iterable<{ node: number, h: number, data: Uint8Array }>) {
         const node = row.node
-        decodeSegment(row.data, minute * SEGMENT_MS, row.h, (kind, t, a, b) => { entries.push([t, seq++, kind, node, a, b]) })
+        decodeSegment(row.data, minute * SEGMENT_MS, row.h, (kind, t, a, b, parent) => { entries.push([t, seq++, kind, node, a, b, parent]) }, format)
       }
       for (const row of journal.iterate(minute) as Iterable<{ data: Uint8Array }>) {
-        decodeJournal(row.data, minute * SEGMENT_MS, (node, kind, t, a, b) => { entries.push([t, seq++, kind, node, a, b]) })
+        decodeJournal(row.data, minute * SEGMENT_MS, (node, kind, t, a, b, parent) => { entries.push([t, seq++, kind, node, a, b, parent]) })
       }
       db.exec('COMMIT')
       entries.sort((x, y) => x[0] - y[0] || x[1] - y[1])
       const out: ReplayChange[] = []
-      for (const [t, , kind, node, a, b] of entries) {
+      for (const [t, , kind, node, a, b, parent] of entries) {
         if (t <= from || t > to) continue
         const peerId = resolver.node(node)?.peer
         if (peerId == null) continue
         switch (kind) {
-          case CHANGE_BEAT: out.push({ t, peerId, kind: 'beat', height: a, head: resolver.head(b) }); break
+          case CHANGE_BEAT: {
+            const p = parentOf(resolver, parent).parentHead
+            out.push(p === undefined ? { t, peerId, kind: 'beat', height: a, head: resolver.head(b) } : { t, peerId, kind: 'beat', height: a, head: resolver.head(b), parent: p })
+            break
+          }
           case CHANGE_INFO: out.push({ t, peerId, kind: 'info', info: resolver.info(a) }); break
           case CHANGE_CONNECTED: out.push({ t, peerId, kind: 'connected' }); break
           case CHANGE_DISCONNECTED: out.push({ t, peerId, kind: 'disconnected' }); break

@@ -94,6 +94,8 @@ export class RecordBusyError extends Error {
 interface Mirror {
   height: number
   head: string
+  /** the head's parent, as the beat that brought the head reported it */
+  parent: string | undefined
   nickname: string
   minerAddress: string | null
   genesisCid: string | null
@@ -248,7 +250,7 @@ export class HistoryRecord {
       const q = this.#queue
       q.push(CHANGE_INFO, now, peer, 0, { nickname: m.nickname, minerAddress: m.minerAddress, genesisCid: m.genesisCid, ...(m.client != null ? { client: m.client } : {}), ...(m.clientVersion != null ? { clientVersion: m.clientVersion } : {}), ...(m.nodePeerId != null ? { nodePeerId: m.nodePeerId } : {}) })
       q.push(m.connected ? CHANGE_CONNECTED : CHANGE_DISCONNECTED, now, peer, 0)
-      q.push(CHANGE_BEAT, now, peer, m.height, m.head)
+      q.push(CHANGE_BEAT, now, peer, m.height, m.head, m.parent)
       if (m.finalized != null) q.push(CHANGE_FINALIZED, now, peer, m.finalized)
       if (m.syncing != null) q.push(CHANGE_SYNCING, now, peer, m.syncing ? 1 : 0)
     }
@@ -311,7 +313,9 @@ export class HistoryRecord {
 
   // ---- the heartbeat path: O(1), never touches the disk ----
 
-  heartbeat (peer: string, at: number, beat: BeatFields): void {
+  /** `parentHead`: the head's parent, when the heartbeat reported it (ParentHead); kept with
+   *  a change of head (a beat that repeats the head changes nothing, whatever its parent). */
+  heartbeat (peer: string, at: number, beat: BeatFields, parentHead?: string): void {
     const q = this.#queue
     // absent and null both mean "not sent"; the mirror keeps undefined
     const client = beat.client ?? undefined
@@ -328,6 +332,7 @@ export class HistoryRecord {
       m = {
         height: beat.height,
         head: beat.head,
+        parent: parentHead,
         nickname: beat.nickname,
         minerAddress: beat.minerAddress,
         genesisCid: beat.genesisCid,
@@ -342,7 +347,7 @@ export class HistoryRecord {
       this.#mirror.set(peer, m)
       q.push(CHANGE_INFO, at, peer, 0, infoOf(beat))
       q.push(CHANGE_CONNECTED, at, peer, 0)
-      q.push(CHANGE_BEAT, at, peer, beat.height, beat.head)
+      q.push(CHANGE_BEAT, at, peer, beat.height, beat.head, parentHead)
       if (finalized != null) q.push(CHANGE_FINALIZED, at, peer, finalized)
       if (syncing != null) q.push(CHANGE_SYNCING, at, peer, syncing ? 1 : 0)
       return
@@ -365,7 +370,8 @@ export class HistoryRecord {
     if (m.height !== beat.height || m.head !== beat.head) {
       m.height = beat.height
       m.head = beat.head
-      q.push(CHANGE_BEAT, at, peer, beat.height, beat.head)
+      m.parent = parentHead
+      q.push(CHANGE_BEAT, at, peer, beat.height, beat.head, parentHead)
     }
     if (finalized != null && m.finalized !== finalized) {
       m.finalized = finalized

@@ -71,13 +71,15 @@ describe('history record', () => {
   let remove: () => Promise<void>
   let record: HistoryRecord
   const model = new Model()
-  // 2.5 h of 30 nodes with trouble: crosses minutes, 10-minute and hour buckets and keyframes
+  // 2.5 h of 30 nodes with trouble: crosses minutes, 10-minute and hour buckets and keyframes;
+  // half the nodes report their heads' parents after the first 20 minutes
   const duration = 150 * 60_000
+  const parentsFrom = T0 + 20 * 60_000
 
   before(async () => {
     ({ dir, remove } = await tempDir())
     record = manualRecord(dir, clock)
-    model.add(script({ nodes: 30, durationMs: duration, blockMs: 4_000, beatMs: 3_000, seed: 7, trouble: true }))
+    model.add(script({ nodes: 30, durationMs: duration, blockMs: 4_000, beatMs: 3_000, seed: 7, trouble: true, parentsFrom }))
     feed(record, clock, model.events, 0, T0 + duration)
   })
   after(async () => {
@@ -85,13 +87,17 @@ describe('history record', () => {
     await remove()
   })
 
-  it('gives the exact state of every node at any moment', async () => {
+  it('gives the exact state of every node at any moment, its head\'s parent included where it was reported', async () => {
     const moments = [T0, T0 + 1, T0 + 2_999, T0 + SEGMENT_MS, T0 + SEGMENT_MS - 1, T0 + KEYFRAME_MS, T0 + KEYFRAME_MS - 1, T0 + KEYFRAME_MS + 1,
       T0 + duration - 1, T0 + duration]
     for (let k = 0; k < 40; k++) moments.push(T0 + Math.floor(((k * 7_919_993) % duration)))
     // just before and at some changes
     for (const e of model.events.filter((_, k) => k % 9_001 === 17)) moments.push(e.t - 1, e.t)
     await checkStates(record, model, moments, 'one run')
+    // the comparison holds parents: some nodes had them then (else it proves nothing)
+    const withParents = (await record.stateAt(T0 + KEYFRAME_MS + 1)).filter(n => n.parentHead !== undefined)
+    assert.ok(withParents.length >= 10, `${withParents.length} nodes with a parent`)
+    assert.deepEqual((await record.stateAt(parentsFrom - 1)).filter(n => n.parentHead !== undefined), [], 'none before they were reported')
   })
 
   it('thins a window to at most the points asked for, each bucket\'s last height exact', async () => {
@@ -191,6 +197,10 @@ describe('history record', () => {
     let minutes = 0
     // moments to compare at, in order
     const checks = [from + 1_000, from + 777_777, to - 1]
+    // each beat's parent, as it was sent
+    const parents = new Map<string, string | undefined>()
+    for (const e of model.events) if (e.kind === 'beat') parents.set(`${e.peer} ${e.t}`, e.parent)
+    let withParents = 0
     const check = (at: number): void => {
       for (const [peer, n] of model.stateAt(at)) {
         assert.equal(heights.get(peer), n.height, `${peer} height at +${at - T0}`)
@@ -203,13 +213,19 @@ describe('history record', () => {
         assert.ok(change.t >= previous && change.t > from && change.t <= to, 'in time order, inside the window')
         while (checks.length > 0 && change.t > checks[0]!) check(checks.shift()!)
         previous = change.t
-        if (change.kind === 'beat') heights.set(change.peerId, change.height)
+        if (change.kind === 'beat') {
+          heights.set(change.peerId, change.height)
+          const sent = parents.get(`${change.peerId} ${change.t}`)
+          assert.equal(change.parent, sent, `${change.peerId}'s parent at +${change.t - T0}`)
+          if (sent !== undefined) withParents++
+        }
         else if (change.kind === 'connected' || change.kind === 'disconnected') connected.set(change.peerId, change.kind === 'connected')
         else if (change.kind === 'forgotten') { heights.delete(change.peerId); connected.delete(change.peerId) }
       }
     }
     for (const at of checks) check(at)
     assert.equal(minutes, 50)
+    assert.ok(withParents > 1_000, `${withParents} beats with a parent`)
   })
 
   it('records events and gives them back by time, a page at a time', async () => {
@@ -307,13 +323,14 @@ describe('history record levels', () => {
 
   it('reads a record made before the packed levels (schema 1), and records on into it', async () => {
     // fixtures/record-v1.sqlite.gz: made by scripts/make-record-v1.ts with the record's code
-    // before packs (commit 04e4efe): this script up to `stopAt`, then a clean stop
+    // before packs (commit 04e4efe): this script up to `stopAt`, then a clean stop. It is
+    // upgraded twice on open (packs, then parents); the nodes report parents from then on
     const clock = new FakeClock()
     const { dir, remove } = await tempDir()
     try {
       writeFileSync(join(dir, RECORD_FILE), gunzipSync(readFileSync(new URL('./fixtures/record-v1.sqlite.gz', import.meta.url))))
-      const events = script({ nodes: 5, durationMs: 200 * 60_000, blockMs: 4_000, beatMs: 3_000, seed: 21, trouble: true })
       const stopAt = T0 + 140 * 60_000 + 7_000
+      const events = script({ nodes: 5, durationMs: 200 * 60_000, blockMs: 4_000, beatMs: 3_000, seed: 21, trouble: true, parentsFrom: stopAt + 3 * 60_000 })
       const model = new Model()
       model.add(events.filter(e => e.t <= stopAt))
       for (const [peer, n] of model.stateAt(stopAt)) if (n.connected) model.events.push({ t: stopAt, peer, kind: 'disconnected' })
@@ -321,7 +338,7 @@ describe('history record levels', () => {
       const record = manualRecord(dir, clock)
       try {
         const db = new DatabaseSync(join(dir, RECORD_FILE), { readOnly: true })
-        assert.equal(Number((db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number }).value), 2)
+        assert.equal(Number((db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number }).value), 3)
         db.close()
         const rest = events.filter(e => e.t > clock.t)
         feed(record, clock, rest, 0, T0 + 200 * 60_000)
@@ -345,7 +362,69 @@ describe('history record levels', () => {
           checkHistory(result, model, new Set(), label)
         }
         assert.deepEqual([...levels], [FINE_MS, ...ROLLUP_LEVELS_MS])
-        await checkStates(record, model, [T0 + 60_000, stopAt - 1, stopAt + 60_000, clock.t], 'after the upgrade')
+        await checkStates(record, model, [T0 + 60_000, stopAt - 1, stopAt + 60_000, clock.t - 30 * 60_000, clock.t], 'after the upgrade')
+        assert.ok((await record.stateAt(clock.t)).some(n => n.parentHead !== undefined), 'parents recorded after the upgrade')
+      } finally {
+        await record.stop()
+      }
+    } finally {
+      await remove()
+    }
+  })
+})
+
+describe('history record of schema 2 (before parents)', () => {
+  it('reads a record made before heads\' parents were kept, killed mid-minute, and records on into it with parents', async () => {
+    // fixtures/record-v2.sqlite.gz: made by scripts/make-record-v2.ts with the record's code
+    // before parents (commit bc2b190): this script up to `killedAt`, then killed (no stop), so
+    // its open minute is only in the journal, in the old format
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    try {
+      writeFileSync(join(dir, RECORD_FILE), gunzipSync(readFileSync(new URL('./fixtures/record-v2.sqlite.gz', import.meta.url))))
+      const killedAt = T0 + 70 * 60_000 + 31_000
+      const restartAt = killedAt + 2 * 60_000
+      const end = T0 + 100 * 60_000
+      const events = script({ nodes: 5, durationMs: 100 * 60_000, blockMs: 4_000, beatMs: 3_000, seed: 23, trouble: true, parentsFrom: restartAt })
+      const model = new Model()
+      model.add(events.filter(e => e.t <= killedAt))
+      // the next start marks the connected nodes disconnected as of the killed run's last flush
+      for (const [peer, n] of model.stateAt(killedAt)) if (n.connected) model.events.push({ t: killedAt, peer, kind: 'disconnected' })
+      clock.t = restartAt
+      const record = manualRecord(dir, clock)
+      try {
+        const db = new DatabaseSync(join(dir, RECORD_FILE), { readOnly: true })
+        const meta = (key: string): number => Number((db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: number }).value)
+        assert.equal(meta('schema'), 3)
+        // the killed run's open minute is the first closed after the upgrade: format 3 from it
+        assert.equal(meta('parents_from'), Math.floor(killedAt / SEGMENT_MS))
+        db.close()
+        // the open minute, from the journal rewritten in the upgrade
+        await checkStates(record, model, [killedAt - 31_000, killedAt - 1, killedAt, restartAt], 'the killed run')
+
+        const rest = events.filter(e => e.t > clock.t)
+        feed(record, clock, rest, 0, end)
+        model.add(rest)
+        await checkStates(record, model, [T0 + 60_000, T0 + KEYFRAME_MS + 1, killedAt - 1, killedAt + 60_000, restartAt + 5 * 60_000, clock.t - 1, clock.t], 'after the upgrade')
+        const forgotten = new Set(model.events.filter(e => e.kind === 'forgotten').map(e => e.peer))
+        // the raw changes across the upgrade, segments of both formats; and the stored levels
+        for (const [from, to, points] of [[killedAt - 10 * 60_000, restartAt + 10 * 60_000, 600], [T0, end, 300], [T0, end, 30]] as const) {
+          checkHistory(await record.history({ from, to, points }), model, forgotten, `[+${from - T0}, +${to - T0}] in ${points}`)
+        }
+        // replay's changes across the upgrade: none before it has a parent, after it as sent
+        const sent = new Map<string, string | undefined>()
+        for (const e of model.events) if (e.kind === 'beat') sent.set(`${e.peer} ${e.t}`, e.parent)
+        let beats = 0
+        let withParents = 0
+        for await (const chunk of record.changes(killedAt - 5 * 60_000, restartAt + 10 * 60_000)) {
+          for (const change of chunk) {
+            if (change.kind !== 'beat') continue
+            beats++
+            assert.equal(change.parent, sent.get(`${change.peerId} ${change.t}`), `${change.peerId}'s parent at +${change.t - T0}`)
+            if (change.parent !== undefined) withParents++
+          }
+        }
+        assert.ok(beats > 500 && withParents > 100, `${beats} beats, ${withParents} with a parent`)
       } finally {
         await record.stop()
       }
@@ -362,7 +441,7 @@ describe('history record across restarts', () => {
     try {
       const model = new Model()
       const duration = 40 * 60_000
-      const events = script({ nodes: 12, durationMs: duration, blockMs: 4_000, beatMs: 3_000, seed: 11, trouble: true })
+      const events = script({ nodes: 12, durationMs: duration, blockMs: 4_000, beatMs: 3_000, seed: 11, trouble: true, parentsFrom: T0 })
       const half = T0 + 17 * 60_000 + 123
       let record = manualRecord(dir, clock)
       const k = feed(record, clock, events, 0, half)
@@ -424,7 +503,7 @@ describe('history record across restarts', () => {
     const { dir, remove } = await tempDir()
     try {
       const model = new Model()
-      const events = script({ nodes: 10, durationMs: 20 * 60_000, blockMs: 4_000, beatMs: 3_000, seed: 5 })
+      const events = script({ nodes: 10, durationMs: 20 * 60_000, blockMs: 4_000, beatMs: 3_000, seed: 5, parentsFrom: T0 })
       // dies mid-minute: the open minute is only in the journal
       const death = T0 + 12 * 60_000 + 31_000
       const dead = manualRecord(dir, clock)

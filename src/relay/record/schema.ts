@@ -17,16 +17,23 @@
 // - roll: the coarser levels as records before version 2 wrote them, one row per node per
 //   bucket with changes; read where a bucket has no pack, no longer written.
 // - keyframe, kf_node: every known node's state at a keyframe boundary: the base ?at= replays
-//   from, and the unit retention deletes.
+//   from, and the unit retention deletes; a node's head's parent too, where it was reported.
 // - event: node and chain events, rare, with peer IDs spelled out.
 import { existsSync, renameSync } from 'node:fs'
 import { DatabaseSync } from 'node:sqlite'
 import { logger } from '@libp2p/logger'
+import { InvalidBlobError, journalToV3 } from './blobs.ts'
+import { TruncatedBlobError } from './codec.ts'
+import { PARENTS_FROM, SEGMENT_MS } from './constants.ts'
 
 const log = logger('devnet:relay:record')
 
 // 2: the pack table (version 1 records gain it on open and keep their roll rows)
-export const SCHEMA_VERSION = 2
+// 3: beats keep their head's parent (ParentHead): blob format 3 (blobs.ts) and kf_node.parent.
+//    Version 2 records are upgraded on open: their segments stay as they are (format 2, read
+//    as such: `parents_from` in meta is the first minute written as 3), their journal rows are
+//    rewritten as format 3, kf_node gains the column (NULL in the old rows)
+export const SCHEMA_VERSION = 3
 
 // SQLite result codes (https://sqlite.org/rescode.html) the record reacts to
 export const SQLITE_IOERR = 10
@@ -57,7 +64,7 @@ CREATE TABLE keyframe (t INTEGER PRIMARY KEY, head_floor INTEGER NOT NULL, info_
 CREATE TABLE kf_node (
   t INTEGER NOT NULL, node INTEGER NOT NULL,
   h INTEGER NOT NULL, head INTEGER NOT NULL, info INTEGER NOT NULL, flags INTEGER NOT NULL, fin INTEGER,
-  changed_t INTEGER NOT NULL, beat_t INTEGER NOT NULL,
+  changed_t INTEGER NOT NULL, beat_t INTEGER NOT NULL, parent INTEGER,
   PRIMARY KEY (t, node)) WITHOUT ROWID;
 CREATE TABLE event (id INTEGER PRIMARY KEY, t INTEGER NOT NULL, kind TEXT NOT NULL, peers TEXT NOT NULL, data TEXT);
 CREATE INDEX event_t ON event (t);
@@ -121,19 +128,51 @@ function createOrCheck (db: DatabaseSync, file: string): void {
   }
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: number } | undefined
   if (row == null) throw new RecordUnreadableError(file, 'no schema version')
-  const version = Number(row.value)
+  let version = Number(row.value)
   if (version === 1) {
     // version 1 had no packs: its roll rows and segments are read where a bucket has no pack
     // (reader.ts), and packs are written from now on. A relay of version 1 would not read them
     // (it would miss the roll rows this one no longer writes), hence the new version
     db.exec('BEGIN')
     db.exec(PACK_DDL)
-    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(SCHEMA_VERSION)
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(2)
     db.exec('COMMIT')
-    log('%s: schema version 1 upgraded to %d (packed levels from now on)', file, SCHEMA_VERSION)
-    return
+    log('%s: schema version 1 upgraded to 2 (packed levels from now on)', file)
+    version = 2
+  }
+  if (version === 2) {
+    // version 2 kept no parents. Its segments are read as they were written (format 2) up to
+    // the first minute this relay closes; the journal (the open minute, a few rows) is
+    // rewritten, so the writer and readers take every row of it as format 3. A relay of
+    // version 2 would fail on format 3 blobs, hence the new version
+    db.exec('BEGIN')
+    db.exec('ALTER TABLE kf_node ADD COLUMN parent INTEGER')
+    const last = db.prepare('SELECT max(b) AS b FROM seg').get() as { b: number | null }
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(PARENTS_FROM, last.b == null ? 0 : Number(last.b) + 1)
+    const rewrite = db.prepare('UPDATE journal SET data = ? WHERE b = ? AND seq = ?')
+    for (const j of db.prepare('SELECT b, seq, data FROM journal').all() as Array<{ b: number, seq: number, data: Uint8Array }>) {
+      try {
+        rewrite.run(journalToV3(j.data, Number(j.b) * SEGMENT_MS), j.b, j.seq)
+      } catch (err) {
+        if (!(err instanceof InvalidBlobError || err instanceof TruncatedBlobError)) throw err
+        // a damaged row costs its flush's changes, not the record
+        log.error('%s: a damaged journal row (minute %d) dropped in the upgrade: %e', file, j.b, err)
+        db.prepare('DELETE FROM journal WHERE b = ? AND seq = ?').run(j.b, j.seq)
+      }
+    }
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(3)
+    db.exec('COMMIT')
+    log('%s: schema version 2 upgraded to 3 (heads\' parents kept from now on)', file)
+    version = 3
   }
   if (version !== SCHEMA_VERSION) throw new RecordUnreadableError(file, `schema version ${row.value}, this relay reads ${SCHEMA_VERSION}`)
+}
+
+/** The first minute whose segments are blob format 3 (blobs.ts): 0 for a record made with
+ *  parents, the first minute closed after the upgrade for one made before. */
+export function parentsFrom (db: DatabaseSync): number {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(PARENTS_FROM) as { value: number } | undefined
+  return row == null ? 0 : Number(row.value)
 }
 
 /** Opens (or creates) a record file for writing. Throws what SQLite throws, or RecordUnreadableError. */

@@ -1,11 +1,12 @@
 // The state of every node at a moment, rebuilt from the record: the last keyframe at or
 // before it, then the changes after the keyframe up to the moment. Shared by ?at= queries and
 // by the writer, which starts from the state at the end of the record when it reopens.
-import { decodeJournal, decodeSegment } from './blobs.ts'
+import { BLOB_V2, BLOB_V3, decodeJournal, decodeSegment } from './blobs.ts'
 import { SEGMENT_MS } from './constants.ts'
+import { parentsFrom } from './schema.ts'
 import {
   CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
-  CHANGE_STALE, CHANGE_SYNCING
+  CHANGE_STALE, CHANGE_SYNCING, NO_PARENT
 } from './types.ts'
 import type { ChangeKind, NodeAt, NodeInfo } from './types.ts'
 import type { DatabaseSync } from 'node:sqlite'
@@ -16,6 +17,9 @@ export interface RawState {
   height: number
   /** head id; 0 when no beat has been seen */
   head: number
+  /** the head's parent as the beat that brought the head reported it (a head id); NO_PARENT
+   *  when it reported none */
+  parent: number
   /** info id; 0 when none has been seen */
   info: number
   connected: boolean
@@ -46,7 +50,7 @@ export function flagsOf (state: { connected: boolean, stale: boolean, syncing: b
 }
 
 function blank (node: number, t: number): RawState {
-  return { node, height: 0, head: 0, info: 0, connected: false, stale: false, syncing: null, finalized: null, changedAt: t, beatAt: 0 }
+  return { node, height: 0, head: 0, parent: NO_PARENT, info: 0, connected: false, stale: false, syncing: null, finalized: null, changedAt: t, beatAt: 0 }
 }
 
 // what a piece of the record settles about a node's state
@@ -68,6 +72,7 @@ class Last {
   firstT = 0
   height = 0
   head = 0
+  parent = NO_PARENT
   beatT = 0
   connected = false
   info = 0
@@ -83,11 +88,11 @@ class Last {
     this.firstT = -1
   }
 
-  add (kind: ChangeKind, t: number, a: number, b: number): void {
+  add (kind: ChangeKind, t: number, a: number, b: number, parent: number): void {
     if (this.firstT < 0) this.firstT = t
     if (this.forgot) this.reborn = true
     switch (kind) {
-      case CHANGE_BEAT: this.height = a; this.head = b; this.beatT = t; this.seen |= F_BEAT; break
+      case CHANGE_BEAT: this.height = a; this.head = b; this.parent = parent; this.beatT = t; this.seen |= F_BEAT; break
       // a connection that opens or closes ends a silence: stale is per connection
       case CHANGE_CONNECTED: this.connected = true; this.stale = false; this.seen |= F_CONN | F_STALE; break
       case CHANGE_DISCONNECTED: this.connected = false; this.stale = false; this.seen |= F_CONN | F_STALE; break
@@ -133,6 +138,7 @@ function settle (nodes: Map<number, Settling>, node: number, last: Last): void {
   if ((fresh & F_BEAT) !== 0) {
     st.height = last.height
     st.head = last.head
+    st.parent = last.parent
     st.beatAt = last.beatT
   }
   if ((fresh & F_CONN) !== 0) st.connected = last.connected
@@ -171,11 +177,13 @@ export function loadState (db: DatabaseSync, at: number): LoadedState {
   const lastMinute = Math.floor(at / SEGMENT_MS)
   const nodes = new Map<number, Settling>()
   const last = new Last()
+  // segments of minutes before it were written without parents (a record of schema 2)
+  const v3From = parentsFrom(db)
 
   // the journal: the open minute(s), newer than any segment
   const journal = new Map<number, Last>()
   for (const row of db.prepare('SELECT b, data FROM journal WHERE b >= ? AND b <= ? ORDER BY b, seq').iterate(first, lastMinute) as Iterable<{ b: number, data: Uint8Array }>) {
-    decodeJournal(row.data, row.b * SEGMENT_MS, (node, kind, t, a, b) => {
+    decodeJournal(row.data, row.b * SEGMENT_MS, (node, kind, t, a, b, parent) => {
       if (t < base || t > at) return
       let l = journal.get(node)
       if (l == null) {
@@ -183,7 +191,7 @@ export function loadState (db: DatabaseSync, at: number): LoadedState {
         l.reset()
         journal.set(node, l)
       }
-      l.add(kind, t, a, b)
+      l.add(kind, t, a, b, parent)
     })
   }
   for (const [node, l] of journal) settle(nodes, node, l)
@@ -193,9 +201,9 @@ export function loadState (db: DatabaseSync, at: number): LoadedState {
    *  connection is the node's at the minute's end */
   const decodeRow = (b: number, node: number, h: number, c: number, data: Uint8Array, whole: boolean): void => {
     last.reset()
-    decodeSegment(data, b * SEGMENT_MS, h, (kind, t, x, y) => {
-      if (t >= base && t <= at) last.add(kind, t, x, y)
-    })
+    decodeSegment(data, b * SEGMENT_MS, h, (kind, t, x, y, parent) => {
+      if (t >= base && t <= at) last.add(kind, t, x, y, parent)
+    }, b >= v3From ? BLOB_V3 : BLOB_V2)
     if (whole && (last.seen & F_CONN) === 0 && !last.forgot) {
       last.connected = (c & SEG_CONNECTED) !== 0
       last.seen |= F_CONN
@@ -228,15 +236,15 @@ export function loadState (db: DatabaseSync, at: number): LoadedState {
 
   const states = new Map<number, RawState>()
   if (kf != null) {
-    const rows = db.prepare('SELECT node, h, head, info, flags, fin, changed_t, beat_t FROM kf_node WHERE t = ?').all(kf.t) as Array<{
-      node: number, h: number, head: number, info: number, flags: number, fin: number | null, changed_t: number, beat_t: number
+    const rows = db.prepare('SELECT node, h, head, info, flags, fin, changed_t, beat_t, parent FROM kf_node WHERE t = ?').all(kf.t) as Array<{
+      node: number, h: number, head: number, info: number, flags: number, fin: number | null, changed_t: number, beat_t: number, parent: number | null
     }>
     for (const row of rows) {
       const s = nodes.get(row.node)
       if (s?.sealed === true) continue
       const k = s?.known ?? 0
       const st = s?.state ?? blank(row.node, row.changed_t)
-      if ((k & F_BEAT) === 0) { st.height = row.h; st.head = row.head }
+      if ((k & F_BEAT) === 0) { st.height = row.h; st.head = row.head; st.parent = row.parent ?? NO_PARENT }
       st.beatAt = Math.max(st.beatAt, row.beat_t)
       if ((k & F_CONN) === 0) st.connected = (row.flags & FLAG_CONNECTED) !== 0
       if ((k & F_INFO) === 0) st.info = row.info
@@ -357,6 +365,13 @@ export function parseInfo (json: string): NodeInfo {
   return info
 }
 
+/** `{ parentHead }` for a parent id that resolves (none reported, or retention dropped it: `{}`). */
+export function parentOf (resolver: IdResolver, parent: number): { parentHead?: string } {
+  if (parent === NO_PARENT) return {}
+  const text = resolver.head(parent)
+  return text === '' ? {} : { parentHead: text }
+}
+
 /** States with their ids resolved, sorted by peer ID; nodes retention has dropped are left out. */
 export function resolveStates (resolver: IdResolver, states: Iterable<RawState>): NodeAt[] {
   const out: NodeAt[] = []
@@ -368,6 +383,7 @@ export function resolveStates (resolver: IdResolver, states: Iterable<RawState>)
       ...resolver.info(s.info),
       height: s.height,
       head: resolver.head(s.head),
+      ...parentOf(resolver, s.parent),
       connected: s.connected,
       // stale only means something while connected
       stale: s.connected && s.stale,

@@ -35,6 +35,9 @@ export const CHANGE_BACK = 8
 
 export type ChangeKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8
 
+/** A head id in a beat's parent place when the heartbeat said no parent (ids start at 1). */
+export const NO_PARENT = 0
+
 /** A node as it was at some moment, from the record (the /api/state shape). */
 export type NodeAt = NodeAtMoment
 

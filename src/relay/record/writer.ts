@@ -11,7 +11,7 @@ import { usedBytes } from './schema.ts'
 import { flagsOf, IdResolver, infoKey, loadState, SEG_CONNECTED, SEG_NO_BEAT, SEG_OTHER } from './state.ts'
 import {
   CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO,
-  CHANGE_STALE, CHANGE_SYNCING
+  CHANGE_STALE, CHANGE_SYNCING, NO_PARENT
 } from './types.ts'
 import type { ChangeBatch } from './queue.ts'
 import type { ChangeKind, NodeInfo } from './types.ts'
@@ -24,6 +24,8 @@ interface NodeState {
   peer: string
   height: number
   head: string
+  /** the head's parent as the beat that brought the head reported it; '' for none */
+  parent: string
   info: NodeInfo
   infoKey: string
   connected: boolean
@@ -122,7 +124,7 @@ export class RecordWriter {
       segInsert: db.prepare('INSERT INTO seg (b, node, t, h, lo, hi, c, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       packInsert: db.prepare('INSERT OR REPLACE INTO pack (level, b, data) VALUES (?, ?, ?)'),
       keyframeInsert: db.prepare('INSERT OR REPLACE INTO keyframe (t, head_floor, info_floor) VALUES (?, ?, ?)'),
-      kfNodeInsert: db.prepare('INSERT OR REPLACE INTO kf_node (t, node, h, head, info, flags, fin, changed_t, beat_t) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      kfNodeInsert: db.prepare('INSERT OR REPLACE INTO kf_node (t, node, h, head, info, flags, fin, changed_t, beat_t, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       eventInsert: db.prepare('INSERT INTO event (t, kind, peers, data) VALUES (?, ?, ?, ?)'),
       metaSet: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
     }
@@ -177,6 +179,7 @@ export class RecordWriter {
         peer: node.peer,
         height: raw.height,
         head: resolver.head(raw.head),
+        parent: raw.parent === NO_PARENT ? '' : resolver.head(raw.parent),
         info,
         infoKey: infoKey(info),
         connected: raw.connected,
@@ -221,8 +224,8 @@ export class RecordWriter {
     const byId = new Map<number, NodeState>()
     for (const state of this.#states.values()) byId.set(state.id, state)
     for (const row of this.#db.prepare('SELECT data FROM journal WHERE b = ? ORDER BY seq').iterate(minute) as Iterable<{ data: Uint8Array }>) {
-      decodeJournal(row.data, minute * SEGMENT_MS, (node, kind, t, a, b) => {
-        this.#addToSegment(node, kind, t, a, b, byId.get(node))
+      decodeJournal(row.data, minute * SEGMENT_MS, (node, kind, t, a, b, parent) => {
+        this.#addToSegment(node, kind, t, a, b, parent, byId.get(node))
       })
     }
   }
@@ -293,8 +296,8 @@ export class RecordWriter {
     return id
   }
 
-  /** Adds a change to its node's open segment (and, when `journal`, to the flush's journal row). */
-  #addToSegment (node: number, kind: ChangeKind, t: number, a: number, b: number, state: NodeState | undefined): void {
+  /** Adds a change to its node's open segment. */
+  #addToSegment (node: number, kind: ChangeKind, t: number, a: number, b: number, parent: number, state: NodeState | undefined): void {
     let seg = this.#segments.get(node)
     if (seg == null) {
       const h = state?.height ?? (kind === CHANGE_BEAT ? a : 0)
@@ -304,7 +307,7 @@ export class RecordWriter {
       }
       this.#segments.set(node, seg)
     }
-    seg.encoder.add(kind, t, a, b)
+    seg.encoder.add(kind, t, a, b, parent)
     seg.lastT = t
     // the sub-bucket of the finest level (a change clamped into the minute stays in it)
     const j = Math.max(0, Math.min(PACK_SUBS - 1, Math.floor((t - this.#minute * SEGMENT_MS) / FINE_MS)))
@@ -334,10 +337,10 @@ export class RecordWriter {
     }
   }
 
-  #record (state: NodeState, kind: ChangeKind, t: number, a: number, b: number): void {
-    this.#addToSegment(state.id, kind, t, a, b, state)
+  #record (state: NodeState, kind: ChangeKind, t: number, a: number, b: number, parent = NO_PARENT): void {
+    this.#addToSegment(state.id, kind, t, a, b, parent, state)
     if (this.#journal.minute !== this.#minute) this.#journal.reset(this.#minute, this.#minute * SEGMENT_MS)
-    this.#journal.add(state.id, kind, t, a, b)
+    this.#journal.add(state.id, kind, t, a, b, parent)
     this.changesWritten++
   }
 
@@ -439,14 +442,17 @@ export class RecordWriter {
     for (const state of this.#states.values()) {
       const head = state.head === '' ? 0 : this.#headId(state.head)
       const info = state.infoKey === NO_INFO_KEY ? 0 : this.#infoId(state.infoKey)
+      // a parent in use is interned again in a new epoch, as heads are (retention drops by id)
+      const parent = state.parent === '' ? null : this.#headId(state.parent)
       this.#s.kfNodeInsert!.run(at, state.id, state.height, head, info, flagsOf(state), state.finalized,
-        state.changedAt, Math.min(at, this.#lastBeatAt(state.peer) ?? state.changedAt))
+        state.changedAt, Math.min(at, this.#lastBeatAt(state.peer) ?? state.changedAt), parent)
     }
     this.#changesSinceKeyframe = 0
   }
 
-  /** Applies one change to the state and, while recording, to the record. */
-  #apply (kind: ChangeKind, at: number, peer: string, num: number, ref: string | NodeInfo | undefined): void {
+  /** Applies one change to the state and, while recording, to the record; `parent`: a beat's
+   *  head's parent, when the heartbeat reported one. */
+  #apply (kind: ChangeKind, at: number, peer: string, num: number, ref: string | NodeInfo | undefined, parent?: string): void {
     let t = Math.round(at)
     if (t < this.#lastT) t = this.#lastT
     if (this.#recording) this.#advanceTo(t, true)
@@ -463,7 +469,7 @@ export class RecordWriter {
       const id = this.#recording ? this.#nodeId(peer, t) : (known ?? -1)
       // heard again after being forgotten: its first-seen time starts over
       if (known != null && this.#recording) this.#s.nodeReborn!.run(t, id)
-      state = { id, peer, height: 0, head: '', info: NO_INFO, infoKey: NO_INFO_KEY, connected: false, stale: false, syncing: null, finalized: null, changedAt: t }
+      state = { id, peer, height: 0, head: '', parent: '', info: NO_INFO, infoKey: NO_INFO_KEY, connected: false, stale: false, syncing: null, finalized: null, changedAt: t }
       this.#states.set(peer, state)
     } else if (state.id < 0 && this.#recording) {
       state.id = this.#nodeId(peer, t)
@@ -474,8 +480,14 @@ export class RecordWriter {
         if (state.height === num && state.head === head) return
         state.height = num
         state.head = head
+        state.parent = parent ?? ''
         state.changedAt = t
-        if (this.#recording) this.#record(state, kind, t, num, this.#headId(head))
+        if (this.#recording) {
+          // the parent first: one not interned yet (no node reported it) then sits just
+          // before its child, which the segment writes in no bytes at all (blobs.ts)
+          const parentId = parent === undefined || parent === '' ? NO_PARENT : this.#headId(parent)
+          this.#record(state, kind, t, num, this.#headId(head), parentId)
+        }
         return
       }
       case CHANGE_CONNECTED:
@@ -552,12 +564,12 @@ export class RecordWriter {
    */
   write (batch: ChangeBatch | undefined, events: readonly PendingEvent[], now: number): void {
     if (!this.#recording) {
-      if (batch != null) for (let k = 0; k < batch.length; k++) this.#apply(batch.kind[k] as ChangeKind, batch.at[k] ?? now, batch.peer[k] ?? '', batch.num[k] ?? 0, batch.ref[k])
+      if (batch != null) for (let k = 0; k < batch.length; k++) this.#apply(batch.kind[k] as ChangeKind, batch.at[k] ?? now, batch.peer[k] ?? '', batch.num[k] ?? 0, batch.ref[k], batch.parent[k])
       return
     }
     try {
       this.#transaction(() => {
-        if (batch != null) for (let k = 0; k < batch.length; k++) this.#apply(batch.kind[k] as ChangeKind, batch.at[k] ?? now, batch.peer[k] ?? '', batch.num[k] ?? 0, batch.ref[k])
+        if (batch != null) for (let k = 0; k < batch.length; k++) this.#apply(batch.kind[k] as ChangeKind, batch.at[k] ?? now, batch.peer[k] ?? '', batch.num[k] ?? 0, batch.ref[k], batch.parent[k])
         for (const event of events) this.#writeEvent(event)
         this.#advanceTo(Math.max(now, this.#lastT), true)
         this.#writeJournal()
@@ -566,7 +578,7 @@ export class RecordWriter {
     } catch (err) {
       this.#recording = false
       // the batch's changes are lost to the record, not to the state
-      if (batch != null) for (let k = 0; k < batch.length; k++) this.#apply(batch.kind[k] as ChangeKind, batch.at[k] ?? now, batch.peer[k] ?? '', batch.num[k] ?? 0, batch.ref[k])
+      if (batch != null) for (let k = 0; k < batch.length; k++) this.#apply(batch.kind[k] as ChangeKind, batch.at[k] ?? now, batch.peer[k] ?? '', batch.num[k] ?? 0, batch.ref[k], batch.parent[k])
       throw err
     }
   }
