@@ -9,7 +9,7 @@ import type { HotSpot } from './page-profile.ts'
 import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from '../e2e/devnet.ts'
 import { getJson, getMetric } from '../src/testing/http.ts'
 import { waitFor } from '../src/testing/wait-for.ts'
-import { mib, percentile, pin } from './lib.ts'
+import { browserIdle, mib, percentile, pin } from './lib.ts'
 import type { PageMemory } from '../e2e/browser.ts'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 
@@ -111,6 +111,8 @@ export async function firstData (options: { staticDir: string, nodes: number, lo
       try {
         await context.addInitScript(marksScript(options.nodes))
         const page = await context.newPage()
+        // the new context's window has its own UI to start first (browserIdle)
+        if (!await browserIdle()) options.log('  the browser was still busy 10 s after the page opened')
         for (const visits of [result.first, result.repeat]) {
           await page.goto(`${httpUrl}/`)
           visits.push(await waitForMarks(page))

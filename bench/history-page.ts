@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/browser.ts'
 import { startRelayProcess, stopAll } from '../e2e/devnet.ts'
 import { WINDOW_POINTS } from '../src/dashboard/history-api.ts'
-import { pin, percentile } from './lib.ts'
+import { browserIdle, pin, percentile } from './lib.ts'
 import { fillRecord } from './record.ts'
 
 export interface WindowTiming {
@@ -80,6 +80,8 @@ export async function historyOnScreen (options: { staticDir: string, nodes: numb
         const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
         await context.addInitScript(SHOWN_SCRIPT)
         const page = await context.newPage()
+        // the new context's window has its own UI to start first (browserIdle)
+        if (!await browserIdle()) options.log('    the browser was still busy 10 s after the page opened')
         await page.goto(`${relay.info.httpUrl}/?at=${new Date(end).toISOString()}&window=${window}`)
         await page.waitForFunction('window.__windowShown != null', undefined, { timeout: 60_000, polling: 250 })
         const at = await page.evaluate('window.__windowShown') as number

@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: the relay as its own process pinned to one core, process
 // CPU and memory from /proc, percentiles, and a byte-counting TCP proxy.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { spawnSync } from 'node:child_process'
 import { startRelayProcess } from '../src/testing/relay-process.ts'
@@ -14,6 +14,41 @@ const CLOCK_TICKS = 100 // USER_HZ on Linux
 /** Pins a process to one core (taskset), so the relay and the load get a core each. */
 export function pin (pid: number, core: number): void {
   spawnSync('taskset', ['-pc', String(core), String(pid)], { stdio: 'ignore' })
+}
+
+/** CPU seconds (user + system) used so far by every process whose command line names Chromium. */
+function chromiumCpuSeconds (): number {
+  let total = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('chromium')) continue
+      total += cpuSeconds(Number(entry))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total
+}
+
+/**
+ * Resolves once Chromium's processes together used under 5% of a core over the last 300 ms
+ * (true), or after `timeoutMs` (false). A new browser context opens a window, and its own UI
+ * (the omnibox popup, a WebUI renderer of its own) took 0.9 to 1.7 s of CPU here, on the core
+ * the page then loads on: a wall's browser spent that when it started, not when the dashboard
+ * loads. A page-load benchmark navigates once it has.
+ */
+export async function browserIdle (timeoutMs = 10_000): Promise<boolean> {
+  const WINDOW_MS = 300
+  const deadline = Date.now() + timeoutMs
+  let before = chromiumCpuSeconds()
+  while (Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, WINDOW_MS)) // the interval measured
+    const now = chromiumCpuSeconds()
+    if (now - before < 0.05 * WINDOW_MS / 1000) return true
+    before = now
+  }
+  return false
 }
 
 /** CPU seconds (user + system) a process has used so far. */
