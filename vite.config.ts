@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
+import { recordPreload } from './src/build/record-preload.ts'
 
 // The page is built from the installed packages as they are: fixes to a dependency are patch
 // files applied on install (patches/, docs/dependencies.md), so the page, the relay and the
@@ -7,7 +8,7 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   // relative asset URLs: the relay serves the page at /, but it also works from a sub-path
   base: './',
-  plugins: [react()],
+  plugins: [react(), recordPreload()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
