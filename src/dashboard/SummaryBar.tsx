@@ -83,7 +83,9 @@ function consensusWords (summary: Summary, now: number): { label: string, value:
   return { label: 'Consensus', value: '1 head', detail: `all ${summary.largestGroup} at best height agree${partial}` }
 }
 
-export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (view: NodeView) => boolean }) {
+/** Memoised on the view: the page's own re-renders (its parts measuring themselves as it
+ *  mounts) do not go over every node again for the tiles. */
+export const SummaryBar = memo(function SummaryBar ({ view, watched }: { view: DashboardView, watched: (view: NodeView) => boolean }) {
   const { summary } = view
   const offline = summary.known - summary.online - summary.missing
   // Not current (feed lost, a snapshot on its way, a quiet feed): what the tiles hold is what
@@ -134,4 +136,4 @@ export function SummaryBar ({ view, watched }: { view: DashboardView, watched: (
       <PropagationTile histogram={view.network.panel?.propagation ?? null} facts={propagationFacts(view.nodes, watched)} />
     </div>
   )
-}
+})
