@@ -5,7 +5,8 @@
 // time as the live relay evaluates it. A beat that changed nothing was not recorded; the record
 // says instead whether a node was beating (connected, not stale), so a beating node beats its
 // head again every DEFAULT_BEAT_PERIOD_MS of record time, as replay's do (replay-target.ts):
-// else a side of a fork that makes no new block would look silent, and be dropped from it. Heads go in with their parents where the record has them
+// else a side of a fork that makes no new block would look silent, and be dropped from it.
+// Heads go in with their parents where the record has them
 // (senders that report ParentHead, recorded since schema 3), so a split is called after one
 // block on each side as the live monitor calls it; without (older senders, older records) the
 // monitor's two-block evidence, as live. The open fork's id, start and call are then the fork
