@@ -1,6 +1,6 @@
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
-import { recordPreload } from './src/build/record-preload.ts'
+import { recordPreload } from './scripts/build/record-preload.ts'
 
 // The page is built from the installed packages as they are: fixes to a dependency are patch
 // files applied on install (patches/, docs/dependencies.md), so the page, the relay and the
