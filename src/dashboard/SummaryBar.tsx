@@ -70,7 +70,9 @@ function consensusWords (summary: Summary, now: number): { label: string, value:
       label: 'Fork',
       value: `${fork.sides} branches`,
       detail: `${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))}`,
-      more: `other branches: ${clients === '' ? '' : `${clients} · `}${disputeText(summary)}`
+      // a fork not yet called over while no node shown is on another branch (a reorg settling,
+      // or a filter) has nobody to name: said so, not an empty list
+      more: summary.inDispute.length === 0 ? 'no node on another branch now' : `other branches: ${clients === '' ? '' : `${clients} · `}${disputeText(summary)}`
     }
   }
   if (summary.distinctHeads === 0) {
