@@ -4,6 +4,7 @@
 // a relay without a record (an older one, a viewer allowlist) answers otherwise, and the page
 // goes on with what the feed gives.
 import { logger } from '@libp2p/logger'
+import { takeEarly } from './early-requests.ts'
 import { parseBranchesAnswer } from '../protocol/forks.ts'
 import { parseEventsAnswer, parseHistoryHeader, parseHistorySeries, parseStateAnswer } from '../protocol/history.ts'
 import type { BranchesAnswer } from '../protocol/forks.ts'
@@ -47,37 +48,12 @@ export interface HistoryWindow {
   series: HistorySeries[]
 }
 
-/**
- * What index.html's inline script asked for before the page's code loaded (?at=: the moment's
- * state and window, keyed by URL), so the relay works while the bundle downloads and runs.
- * A request is taken only by the exact URL this module would ask for; the rest are aborted.
- */
-interface EarlyRequests { responses: Record<string, Promise<Response> | undefined>, abort: (url: string) => void }
-
-function early (): EarlyRequests | undefined {
-  return (globalThis as { devnetEarly?: EarlyRequests }).devnetEarly
-}
-
-function takeEarly (url: URL): Promise<Response> | undefined {
-  const requests = early()
-  const response = requests?.responses[url.href]
-  if (requests != null && response != null) delete requests.responses[url.href]
-  return response
-}
-
-/** Aborts what index.html asked for and the page did not take (another window, a relative ?at=). */
-export function releaseEarly (): void {
-  const requests = early()
-  if (requests == null) return
-  delete (globalThis as { devnetEarly?: EarlyRequests }).devnetEarly
-  for (const [url, response] of Object.entries(requests.responses)) if (response != null) requests.abort(url)
-}
-
 async function get (url: URL, signal?: AbortSignal): Promise<Response> {
+  // what index.html asked for (early-requests.ts), bounded by its own HISTORY_TIMEOUT_MS
   const taken = signal == null ? takeEarly(url) : undefined
   let response: Response
   if (taken != null) {
-    response = await taken
+    response = await taken.response
   } else {
     const timeout = AbortSignal.timeout(HISTORY_TIMEOUT_MS)
     response = await fetch(url, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })

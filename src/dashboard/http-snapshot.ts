@@ -5,6 +5,7 @@
 // resubscribe (feed-state.ts), and only then does the badge say Live.
 import { checkFeedVersion, decodeFeedLine } from '../protocol/feed.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
+import { takeEarly } from './early-requests.ts'
 import { laterLogger } from './later-logger.ts'
 
 // the logger is not part of the first paint: it loads if this has something to say
@@ -39,8 +40,11 @@ export function parseSnapshot (body: string): FeedMessage[] | null {
 
 /** The relay's snapshot, or null (refused, not a relay, too slow, damaged); never rejects. */
 export async function fetchRelaySnapshot (url: string): Promise<FeedMessage[] | null> {
+  // index.html asked for it already (early-requests.ts): taken, and bounded as the page's own
+  const taken = takeEarly(url)
+  const timer = taken != null ? setTimeout(taken.abort, SNAPSHOT_TIMEOUT_MS) : undefined
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS) })
+    const response = taken != null ? await taken.response : await fetch(url, { signal: AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS) })
     // 403: a relay with a viewer allowlist leaves it to the feed; 404: not served by a relay
     if (!response.ok) return null
     // a page served under a path the relay answers with index.html gets that: not a snapshot
@@ -49,5 +53,7 @@ export async function fetchRelaySnapshot (url: string): Promise<FeedMessage[] | 
   } catch (err) {
     log('no snapshot over HTTP - %e', err)
     return null
+  } finally {
+    clearTimeout(timer)
   }
 }

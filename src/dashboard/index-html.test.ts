@@ -7,7 +7,8 @@ import { strict as assert } from 'node:assert'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { runInNewContext } from 'node:vm'
-import { fetchState, historyUrl, releaseEarly, stateUrl, WINDOW_POINTS } from './history-api.ts'
+import { releaseEarly } from './early-requests.ts'
+import { fetchState, historyUrl, stateUrl, WINDOW_POINTS } from './history-api.ts'
 import { parseParams } from './url-params.ts'
 
 const html = readFileSync(new URL('../../index.html', import.meta.url), 'utf8')
@@ -32,12 +33,14 @@ function earlyRequests (href: string): string[] {
   return asked.sort()
 }
 
-/** What the page itself asks for first (time-travel.ts: the state at the moment, the window
- *  before it; the fork panel then is asked for once they are shown). */
+/** What the page itself asks for first: live, the relay's snapshot (main.tsx); a moment
+ *  (time-travel.ts), the state at it and the window before it (the fork panel then is asked
+ *  for once they are shown). */
 function pageRequests (href: string): string[] {
   const url = new URL(href)
   const params = parseParams(url.search, NOW)
-  if (params.at === null || params.relay !== null) return []
+  if (params.relay !== null) return []
+  if (params.at === null) return [new URL('api/snapshot', href).toString()]
   return [stateUrl(href, params.at).href, historyUrl(href, { from: params.at - params.windowMs, to: params.at, points: WINDOW_POINTS }).href].sort()
 }
 
@@ -55,8 +58,16 @@ describe('index.html early requests', () => {
     })
   }
 
-  for (const search of ['', '?window=1h', '?at=-2h&window=1h', '?at=now', '?at=2026-03-01&window=1h', '?at=2026-03-01T11:00:00Z&window=1h30m', '?at=2026-03-02T11:00:00Z', '?at=2026-03-01T11:00:00Z&relay=/ip4/127.0.0.1/tcp/1/ws', '?at=garbage']) {
-    it(`leaves the rest to the page: ${search === '' ? '(live)' : search}`, () => {
+  for (const search of ['', '?window=1h', '?theme=light&filter=bench']) {
+    it(`asks a live page's snapshot as the page asks for it: ${search === '' ? '(live)' : search}`, () => {
+      const href = `http://127.0.0.1:8080/dash/${search}`
+      assert.deepEqual(pageRequests(href).length, 1)
+      assert.deepEqual(earlyRequests(href), pageRequests(href))
+    })
+  }
+
+  for (const search of ['?at=-2h&window=1h', '?at=now', '?at=2026-03-01&window=1h', '?at=2026-03-01T11:00:00Z&window=1h30m', '?at=2026-03-02T11:00:00Z', '?at=2026-03-01T11:00:00Z&relay=/ip4/127.0.0.1/tcp/1/ws', '?relay=/ip4/127.0.0.1/tcp/1/ws', '?at=garbage']) {
+    it(`leaves the rest to the page: ${search}`, () => {
       assert.deepEqual(earlyRequests(`http://127.0.0.1:8080/${search}`), [])
     })
   }

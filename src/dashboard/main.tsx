@@ -10,6 +10,7 @@ import type { ReplayInfo } from './App.tsx'
 import type { EventLog } from './event-log.ts'
 import type { TimeTravel } from './time-travel.ts'
 import type { TimeTravelBanner } from './TimeTravelBanner.tsx'
+import { releaseEarly } from './early-requests.ts'
 import { fetchRelaySnapshot } from './http-snapshot.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 import { parseParams } from './url-params.ts'
@@ -64,7 +65,7 @@ function storage (): Storage | null {
 if (params.at !== null) {
   // time travel: a recorded moment, frozen; no feed. Its code is the first thing this page
   // shows, so it is loaded before the first render
-  const [{ TimeTravel, releaseEarly, TimeTravelBanner }, log] = await Promise.all([record, events])
+  const [{ TimeTravel, TimeTravelBanner }, log] = await Promise.all([record, events])
   const travel = new TimeTravel({
     store,
     events: log,
@@ -86,9 +87,6 @@ if (params.at !== null) {
   mount(travel, TimeTravelBanner)
   await shown
 } else {
-  // index.html asked for a moment the page does not show: let those requests go, once the
-  // code that knows them is in (not waited for; they time out anyway)
-  record.then(({ releaseEarly }) => { releaseEarly() }, () => {})
   await live()
 }
 
@@ -119,6 +117,8 @@ async function live (): Promise<void> {
   const snapshot = params.relay === null
     ? fetchRelaySnapshot(new URL('api/snapshot', window.location.href).toString())
     : Promise.resolve(null)
+  // what else index.html asked for (a moment this page does not show): let it go
+  releaseEarly()
   const show = (messages: FeedMessage[] | null): boolean => {
     if (messages === null) return false
     for (const message of messages) store.push(message)

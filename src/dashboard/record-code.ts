@@ -3,6 +3,6 @@
 // recorded moment (?at=) waits for all of it before it is shown, and each further chunk was
 // one more request on a loaded page's main thread (bench: the history window).
 export { EventLog } from './event-log.ts'
-export { fetchHistory, releaseEarly, WINDOW_POINTS } from './history-api.ts'
+export { fetchHistory, WINDOW_POINTS } from './history-api.ts'
 export { TimeTravel } from './time-travel.ts'
 export { TimeTravelBanner } from './TimeTravelBanner.tsx'
