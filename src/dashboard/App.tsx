@@ -22,6 +22,10 @@ import type { TimeTravel } from './time-travel.ts'
 const TICK_MS = 1000
 // The fork panel's share of the screen's height while it shows branches
 const FORK_PANEL_VH = 27
+// and it stays open this long after it last had branches to draw (a live page): forks on a
+// devnet come in bursts, and a panel that opened and closed with each one moved the chart and
+// the table every time, a full layout of the page (bench: the render row's long tasks)
+const PANEL_HOLD_MS = 60_000
 
 // Loaded after the first paint (bench: the bundle row): the fork panel's data only ever comes
 // over the feed, whose code loads after it too, and the event list's from a request made after
@@ -108,13 +112,22 @@ export function App ({ store, params, events, travel = null, banner: Banner, rep
   const showClient = useMemo(() => view.nodes.some(node => node.node.client !== null), [view.nodes])
   // one chain, nothing differing, no round seen in part and none left behind in the heights
   // shown: the panel is its one line of state, and its height goes to the table and the chart;
-  // it opens the moment heads differ, and stays open while such rounds are in view
+  // it opens the moment heads differ, and stays open while such rounds are in view (and, live,
+  // PANEL_HOLD_MS after)
   // no panel yet (the feed's fork monitor not heard, a recorded moment's branches still being
   // rebuilt) is laid out as one chain: most of the time it is, and a wall laid out for a panel
   // that then shrank to a line re-laid and re-drew its chart and table a second time
   const panel = view.network.panel
   const oneChain = panel === null || (panel.fork === null && panel.divergingSince === null && panel.branches.length <= 1 &&
     panel.columns.every(column => column.rounds.every(round => round.branch !== ABANDONED && round.views <= 1)))
+  // when the panel last had branches to draw, on a live page (local ms): set once a render with
+  // them is on screen, read by the renders after
+  const branchesDrawnAt = useRef<number | null>(null)
+  const held = frozen === null && branchesDrawnAt.current !== null && view.localNow - branchesDrawnAt.current < PANEL_HOLD_MS
+  const compact = oneChain && !(held && panel !== null)
+  useEffect(() => {
+    if (!oneChain && frozen === null) branchesDrawnAt.current = view.localNow
+  })
   const share = mainSize.height > 0 ? tableShare(view.nodes.length, mainSize.width, mainSize.height, rootRem(), showClient ? CLIENT_COLUMN_EM : 0) : 0.5
 
   useLayoutEffect(() => {
@@ -135,7 +148,7 @@ export function App ({ store, params, events, travel = null, banner: Banner, rep
     // time travel is not greyed: the banner says it is a recorded moment, and it is read as one
     <div
       className={frozen !== null ? 'app recorded' : view.current ? 'app' : 'app not-live'} data-live={view.current} data-heard-at={view.heardAt ?? undefined}
-      style={{ gridTemplateRows: `auto ${banner ? 'auto ' : ''}auto ${oneChain ? 'auto' : `minmax(0, ${FORK_PANEL_VH}vh)`} minmax(0, 1fr)` }}
+      style={{ gridTemplateRows: `auto ${banner ? 'auto ' : ''}auto ${compact ? 'auto' : `minmax(0, ${FORK_PANEL_VH}vh)`} minmax(0, 1fr)` }}
     >
       <header className='topbar'>
         <h1>Devnet{view.relayPeerId !== null && <span className='relay-id'> · relay {shortPeerId(view.relayPeerId)}</span>}</h1>
@@ -169,7 +182,7 @@ export function App ({ store, params, events, travel = null, banner: Banner, rep
       {/* the fork panel: the live fork monitor's (a replay's monitor follows the replayed
           heads), or a recorded moment's as the relay rebuilds it from the record */}
       <LazyPart placeholder={<ForkPanelLine text={absent} />}>
-        <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} compact={oneChain} />
+        <ForkPanel panel={view.network.panel} absent={absent} entries={view.entries} byIndex={view.byIndex} nowSecond={Math.floor(view.now / 1000)} clientOf={clientOf} compact={compact} />
       </LazyPart>
       {/* the event list beside the chart, the table under both at the full width: a wall's
           fifty rows need the width for two columns of readable type */}
