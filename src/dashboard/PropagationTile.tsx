@@ -51,7 +51,8 @@ export function propagationFacts (nodes: readonly NodeView[], watched: (view: No
  * Block propagation (eth-netstats' chart): the median time from the first node reporting a
  * new best head to the others, and a histogram of those times over the last blocks.
  */
-export const PropagationTile = memo(function PropagationTile ({ histogram, facts }: { histogram: PropagationHistogram | null, facts: PropagationFacts }) {
+export const PropagationTile = memo(function PropagationTile ({ histogram, nodes, watched }: { histogram: PropagationHistogram | null, nodes: readonly NodeView[], watched: (view: NodeView) => boolean }) {
+  const facts = useMemo(() => propagationFacts(nodes, watched), [nodes, watched])
   const box = useRef<HTMLDivElement>(null)
   const { width, height } = useElementSize(box)
   const counts = histogram?.counts ?? []

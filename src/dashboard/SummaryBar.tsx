@@ -1,9 +1,9 @@
-import { memo } from 'react'
+import { lazy, memo } from 'react'
 import type { ReactNode } from 'react'
 import { STALL_BLOCKS } from '../store/constants.ts'
 import type { ConnectionState, DashboardView, Summary } from '../store/view.ts'
 import { clientGroups, clientOf, formatBlockTime, formatClock, formatDuration, formatHeight } from './format.ts'
-import { PropagationTile, propagationFacts } from './PropagationTile.tsx'
+import { LazyPart } from './LazyPart.tsx'
 import type { NodeView } from '../store/view.ts'
 
 /** The connection to the relay, in words, always on screen. `quietMs`: how long a live feed
@@ -44,6 +44,21 @@ function Tile ({ label, value, detail, more = null, alarm = false, testId }: { l
       <div className='tile-value big'>{value}</div>
       <div className='tile-detail'>{detail}</div>
       {more !== null && <div className='tile-detail' data-testid={`${testId}-more`}>{more}</div>}
+    </section>
+  )
+}
+
+// Loaded after the first paint (bench: the bundle row): its figures come from the relay's fork
+// monitor over the feed, whose code loads after it too. Its place holds the tile's empty face
+const PropagationTile = lazy(async () => ({ default: (await import('./PropagationTile.tsx')).PropagationTile }))
+
+/** The propagation tile before its code is in: its label, no figure, the same size. */
+function PropagationPlaceholder () {
+  return (
+    <section className='tile tile-prop'>
+      <div className='tile-label'>Propagation</div>
+      <div className='prop-row'><div className='tile-value big'>–</div><div className='prop-chart' /></div>
+      <div className='tile-detail'>measured on new best heads</div>
     </section>
   )
 }
@@ -135,7 +150,9 @@ export const SummaryBar = memo(function SummaryBar ({ view, watched }: { view: D
         detail={consensus.detail}
         more={consensus.more ?? null}
       />
-      <PropagationTile histogram={view.network.panel?.propagation ?? null} facts={propagationFacts(view.nodes, watched)} />
+      <LazyPart placeholder={<PropagationPlaceholder />}>
+        <PropagationTile histogram={view.network.panel?.propagation ?? null} nodes={view.nodes} watched={watched} />
+      </LazyPart>
     </div>
   )
 })

@@ -46,6 +46,9 @@ export function pointsInWindow (history: HeightHistory, windowStart: number, end
   return points
 }
 
+/** chartExtent's copy of a history's points, grown to the largest history read */
+let scratch = { at: new Float64Array(0), height: new Float64Array(0) }
+
 export interface ChartExtent {
   /** padded by one height below and above; [0, 1] with nothing to show */
   minHeight: number
@@ -62,7 +65,6 @@ export function chartExtent (nodes: readonly NodeView[], windowStart: number, no
   let min = Infinity
   let max = -Infinity
   let firstAt = now
-  const range: [number, number] = [Infinity, -Infinity]
   for (const view of nodes) {
     const history = view.node.history
     const end = lineEnd(view, now)
@@ -70,9 +72,16 @@ export function chartExtent (nodes: readonly NodeView[], windowStart: number, no
     const first = windowStartIndex(history, windowStart)
     // times only grow along a history, so the first point is the oldest shown
     firstAt = Math.min(firstAt, shownAt(history, first, windowStart, end))
-    history.heightRange(first, range)
-    if (range[0] < min) min = range[0]
-    if (range[1] > max) max = range[1]
+    // the heights copied out of the ring: one loop, no call per point (a page just opened runs
+    // this over a thousand histories before its code is optimised)
+    if (scratch.at.length < history.size) scratch = { at: new Float64Array(history.size), height: new Float64Array(history.size) }
+    const n = history.copyFrom(first, scratch.at, scratch.height)
+    const heights = scratch.height
+    for (let k = 0; k < n; k++) {
+      const height = heights[k] as number
+      if (height < min) min = height
+      if (height > max) max = height
+    }
   }
   if (min === Infinity) return { minHeight: 0, maxHeight: 1, firstAt }
   return { minHeight: Math.max(0, min - 1), maxHeight: max + 1, firstAt }

@@ -67,33 +67,17 @@ describe('HeightHistory', () => {
     assert.deepEqual([full.size, full.atOf(0), full.lastHeight()], [5, 2, 11])
   })
 
-  it('takes points in bulk as it takes them one by one: spacing, stale points, wrapping', () => {
-    // times with repeats, a step back and gaps under the spacing, more than the capacity
-    const at = [0, 10, 10, 5, 30, 35, 36, 80, 120, 121, 200, 260, 261, 262, 400]
-    const heights = at.map((_, k) => 100 + k)
-    for (const [capacity, spacing] of [[4, 0], [4, 20], [32, 20], [5, 50]] as const) {
-      const one = new HeightHistory(capacity, spacing)
-      const bulk = new HeightHistory(capacity, spacing)
-      one.push(-5, 1)
-      bulk.push(-5, 1)
-      for (let k = 0; k < at.length; k++) one.push(at[k] as number, heights[k] as number)
-      bulk.pushAll(at, heights, at.length)
-      const points = (h: HeightHistory): number[][] => Array.from({ length: h.size }, (_, k) => [h.atOf(k), h.heightOf(k)])
-      assert.deepEqual(points(bulk), points(one), `capacity ${capacity}, spacing ${spacing}`)
-      assert.ok(bulk.version > 1)
-    }
-  })
-
-  it('gives the height range from a point on, across the ring\'s wrap', () => {
-    const history = new HeightHistory(4)
-    for (const [at, height] of [[1, 50], [2, 7], [3, 9], [4, 3], [5, 8], [6, 6]] as const) history.push(at, height)
-    const range: [number, number] = [0, 0]
-    history.heightRange(0, range)
-    assert.deepEqual(range, [3, 9])
-    history.heightRange(2, range)
-    assert.deepEqual(range, [6, 8])
-    history.heightRange(4, range)
-    assert.deepEqual(range, [Infinity, -Infinity])
+  it('starts from points already in its storage, and goes on from them as a ring', () => {
+    const storage = new Float64Array(8)
+    storage.set([10, 20, 30], 0)
+    storage.set([1, 2, 3], 4)
+    const history = new HeightHistory(4, 0, storage, 3)
+    assert.deepEqual([history.size, history.atOf(0), history.lastHeight()], [3, 10, 3])
+    history.push(40, 4)
+    history.push(50, 5)
+    assert.deepEqual(Array.from({ length: history.size }, (_, k) => history.heightOf(k)), [2, 3, 4, 5])
+    assert.throws(() => new HeightHistory(4, 0, storage, 5), RangeError)
+    assert.throws(() => new HeightHistory(4, 0, undefined, 1), RangeError)
   })
 
   it('copies its points from one on, in order, across the ring\'s wrap', () => {

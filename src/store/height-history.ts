@@ -20,16 +20,22 @@ export class HeightHistory {
   /**
    * `storage`: 2 × capacity float64s this history may use as its own (a moment's thousand
    * histories share one allocation: a typed array's backing store costs far more to make than
-   * its view). Without it, one array is allocated for both times and heights.
+   * its view). Without it, one array is allocated for both times and heights. `filled`: its
+   * first points are there already (times from index 0, heights from index capacity, oldest
+   * first, as push() would have left them): a recorded moment writes a thousand histories in
+   * one loop, not a call per point, on a page whose code is not yet optimised (bench: the
+   * history window).
    */
-  constructor (capacity: number = HISTORY_CAPACITY, spacingMs = 0, storage?: Float64Array) {
+  constructor (capacity: number = HISTORY_CAPACITY, spacingMs = 0, storage?: Float64Array, filled = 0) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer')
     if (storage != null && storage.length !== 2 * capacity) throw new RangeError('storage must hold 2 × capacity values')
+    if (!Number.isSafeInteger(filled) || filled < 0 || filled > capacity || (filled > 0 && storage == null)) throw new RangeError('filled must be 0 to capacity, with storage')
     this.capacity = capacity
     this.spacingMs = spacingMs
     const both = storage ?? new Float64Array(2 * capacity)
     this.#at = both.subarray(0, capacity)
     this.#height = both.subarray(capacity)
+    this.#size = filled
   }
 
   /**
@@ -70,59 +76,6 @@ export class HeightHistory {
     if (this.#size < this.capacity) this.#size++
     else this.#start = (this.#start + 1) % this.capacity
     this.version++
-  }
-
-  /**
-   * Appends points `[0, n)` of `at` and `height` (oldest first) as push() would each. One loop:
-   * a recorded moment makes a thousand histories of 300 points at once, on a page just opened
-   * whose code is not yet optimised, and a call per point there ran mostly interpreted (bench:
-   * the history window).
-   */
-  pushAll (at: ArrayLike<number>, height: ArrayLike<number>, n: number): void {
-    const times = this.#at
-    const heights = this.#height
-    const capacity = this.capacity
-    const spacing = this.spacingMs
-    let start = this.#start
-    let size = this.#size
-    let changed = false
-    for (let k = 0; k < n; k++) {
-      const t = at[k] as number
-      const h = height[k] as number
-      const last = (start + size - 1) % capacity
-      if (size > 0 && t < (times[last] as number)) continue
-      changed = true
-      if (spacing > 0 && size >= 2 && (times[last] as number) - (times[(start + size - 2) % capacity] as number) < spacing) {
-        times[last] = t
-        heights[last] = h
-        continue
-      }
-      const index = (start + size) % capacity
-      times[index] = t
-      heights[index] = h
-      if (size < capacity) size++
-      else start = (start + 1) % capacity
-    }
-    this.#start = start
-    this.#size = size
-    if (changed) this.version++
-  }
-
-  /**
-   * The lowest and highest height from point `first` on, into `out` ([Infinity, -Infinity]
-   * when there are none): the chart's height domain, read in one loop over the ring.
-   */
-  heightRange (first: number, out: [min: number, max: number]): void {
-    const heights = this.#height
-    let min = Infinity
-    let max = -Infinity
-    for (let k = Math.max(0, first); k < this.#size; k++) {
-      const h = heights[(this.#start + k) % this.capacity] as number
-      if (h < min) min = h
-      if (h > max) max = h
-    }
-    out[0] = min
-    out[1] = max
   }
 
   /**

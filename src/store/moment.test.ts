@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { HeightHistory } from './height-history.ts'
 import { momentState } from './moment.ts'
 import { deriveView } from './view.ts'
 import type { NodeAtMoment } from '../protocol/history.ts'
@@ -82,6 +83,23 @@ describe('time travel histories', () => {
         expected.push(AT + 10_000, 2000)
         assert.deepEqual(points(got), points(expected))
       }
+    }
+  })
+
+  it('gives each node the history pushing its steps one by one would: spacing, capacity', () => {
+    // steps every 4 s, a spacing of 10 s (points closer move the last), a capacity under the count
+    const from = AT - 200_000
+    const header = { from, to: AT, stepMs: 4_000, buckets: 50, source: 'raw' as const, nodes: 1 }
+    const heights = Array.from({ length: 50 }, (_, k) => 10 + k)
+    for (const [spacingMs, capacity] of [[0, 64], [10_000, 64], [0, 20], [10_000, 8]] as const) {
+      const state = momentState({ at: AT, nodes: [node('a', { height: 70 })], window: { header, series: [{ peerId: 'a', nickname: 'a', first: 0, heights, ranges: [], connection: [[0, 1]] }] }, spacingMs, capacity })
+      const expected = new HeightHistory(capacity, spacingMs)
+      heights.forEach((height, k) => { const t = k >= 49 ? AT : from + (k + 1) * 4_000; if (t < AT) expected.push(t, height) })
+      expected.push(AT, 70)
+      const points = (h: HeightHistory): number[][] => Array.from({ length: h.size }, (_, k) => [h.atOf(k), h.heightOf(k)])
+      const history = state.nodes.get('a')?.history
+      assert.ok(history !== undefined)
+      assert.deepEqual(points(history), points(expected), `spacing ${spacingMs}, capacity ${capacity}`)
     }
   })
 })

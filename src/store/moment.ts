@@ -14,6 +14,19 @@ function bucketEnd (header: HistoryHeader, k: number): number {
   return k >= header.buckets - 1 ? header.to : header.from + (k + 1) * header.stepMs
 }
 
+/**
+ * Appends a point to the first `count` of `times` and `heights` as HeightHistory.push() does
+ * (a point older than the last is dropped; one that comes within `spacingMs` of the point
+ * before the last moves the last instead of adding one); returns the new count.
+ */
+function step (times: Float64Array, heights: Float64Array, count: number, t: number, height: number, spacingMs: number): number {
+  if (count > 0 && t < (times[count - 1] as number)) return count
+  const k = spacingMs > 0 && count >= 2 && (times[count - 1] as number) - (times[count - 2] as number) < spacingMs ? count - 1 : count
+  times[k] = t
+  heights[k] = height
+  return k + 1
+}
+
 export interface MomentInput {
   at: number
   nodes: readonly NodeAtMoment[]
@@ -36,8 +49,8 @@ export function momentState (input: MomentInput): FeedState {
   const longest = window?.series.reduce((most, s) => Math.max(most, s.heights.length), 0) ?? 0
   const times = new Float64Array(longest + 1)
   const heights = new Float64Array(longest + 1)
+  const spacingMs = input.spacingMs ?? 0
   input.nodes.forEach((n, i) => {
-    const history = new HeightHistory(capacity, input.spacingMs ?? 0, storage.subarray(i * 2 * capacity, (i + 1) * 2 * capacity))
     const series = byPeer.get(n.peerId)
     let count = 0
     if (window != null && series !== undefined) {
@@ -52,13 +65,16 @@ export function momentState (input: MomentInput): FeedState {
         const k = series.first + j
         const t = k >= buckets - 1 ? to : from + (k + 1) * stepMs
         if (t >= at) continue
-        times[count] = t
-        heights[count++] = height
+        count = step(times, heights, count, t, height, spacingMs)
       }
     }
-    times[count] = at
-    heights[count++] = n.height
-    history.pushAll(times, heights, count)
+    count = step(times, heights, count, at, n.height, spacingMs)
+    // the newest `capacity` points, into this node's part of the storage
+    const kept = Math.min(count, capacity)
+    const own = storage.subarray(i * 2 * capacity, (i + 1) * 2 * capacity)
+    own.set(times.subarray(count - kept, count))
+    own.set(heights.subarray(count - kept, count), capacity)
+    const history = new HeightHistory(capacity, spacingMs, own, kept)
     // when it went offline: its last connection change in the window, or its last change
     let disconnectedAt: number | null = null
     if (!n.connected) {
