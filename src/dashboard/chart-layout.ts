@@ -46,8 +46,20 @@ export function pointsInWindow (history: HeightHistory, windowStart: number, end
   return points
 }
 
-/** chartExtent's copy of a history's points, grown to the largest history read */
+/** The arrays windowPoints copies into, grown to the largest history read */
 let scratch = { at: new Float64Array(0), height: new Float64Array(0) }
+
+/**
+ * A history's points from the one in force at windowStart on (as windowStartIndex), copied out
+ * of its ring into arrays this module reuses: valid until the next call. A loop over them
+ * makes no call per point, which a page just opened runs over a thousand histories before its
+ * code is optimised (the chart's extent and raster).
+ */
+export function windowPoints (history: HeightHistory, windowStart: number): { at: Float64Array, height: Float64Array, n: number } {
+  if (scratch.at.length < history.size) scratch = { at: new Float64Array(history.size), height: new Float64Array(history.size) }
+  const n = history.copyFrom(windowStartIndex(history, windowStart), scratch.at, scratch.height)
+  return { at: scratch.at, height: scratch.height, n }
+}
 
 export interface ChartExtent {
   /** padded by one height below and above; [0, 1] with nothing to show */
@@ -72,11 +84,7 @@ export function chartExtent (nodes: readonly NodeView[], windowStart: number, no
     const first = windowStartIndex(history, windowStart)
     // times only grow along a history, so the first point is the oldest shown
     firstAt = Math.min(firstAt, shownAt(history, first, windowStart, end))
-    // the heights copied out of the ring: one loop, no call per point (a page just opened runs
-    // this over a thousand histories before its code is optimised)
-    if (scratch.at.length < history.size) scratch = { at: new Float64Array(history.size), height: new Float64Array(history.size) }
-    const n = history.copyFrom(first, scratch.at, scratch.height)
-    const heights = scratch.height
+    const { height: heights, n } = windowPoints(history, windowStart)
     for (let k = 0; k < n; k++) {
       const height = heights[k] as number
       if (height < min) min = height

@@ -5,7 +5,7 @@
 // (any machine without a usable GPU, and the headless tests) take 50 to 500 ms a redraw, in
 // tasks that froze the page.
 import type { HeightHistory } from '../store/height-history.ts'
-import { windowStartIndex } from './chart-layout.ts'
+import { windowPoints } from './chart-layout.ts'
 
 /** Pixels in ImageData's layout: row by row, one RGBA pixel per element. */
 export interface PixelBuffer {
@@ -104,9 +104,6 @@ export function verticalRun (buffer: PixelBuffer, clip: Clip, x: number, y0: num
   else fillRect(buffer, left, top, right, bottom, style.color)
 }
 
-/** drawStepLine's copy of a history's points, grown to the largest history drawn */
-let scratch = { at: new Float64Array(0), height: new Float64Array(0) }
-
 /**
  * One node's history inside [windowStart, end] as a step line (d3's curveStepAfter: the height
  * holds until the next point, then steps), on whole device pixels. The same points as
@@ -123,15 +120,11 @@ export function drawStepLine (
   y: LinearMap,
   style: LineStyle
 ): void {
-  const size = history.size
-  if (size === 0 || end < windowStart) return
-  const first = windowStartIndex(history, windowStart)
+  if (history.size === 0 || end < windowStart) return
   // this loop runs for every step of every node: the points copied out of the ring and the
   // scales' maths written out, so it makes no call per point (a page just opened runs it
   // before its code is optimised)
-  if (scratch.at.length < size) scratch = { at: new Float64Array(size), height: new Float64Array(size) }
-  const { at: times, height: heights } = scratch
-  const n = history.copyFrom(first, times, heights)
+  const { at: times, height: heights, n } = windowPoints(history, windowStart)
   const { from: t0, scale: kx, to: x0 } = x
   const { from: h0, scale: ky, to: y0 } = y
   // where a point is drawn along time (chart-layout's shownAt): moved onto the window's start
