@@ -46,19 +46,33 @@ export function pointsInWindow (history: HeightHistory, windowStart: number, end
   return points
 }
 
-/** The arrays windowPoints copies into, grown to the largest history read */
-let scratch = { at: new Float64Array(0), height: new Float64Array(0) }
+/** A history's points in the window, as windowPoints leaves them: `at[k]` and `height[k]` for
+ *  k < n. One object, refilled by every call. */
+export interface WindowPoints {
+  readonly at: Float64Array
+  readonly height: Float64Array
+  readonly n: number
+}
+
+// what windowPoints copies into: arrays as long as the longest history read (its capacity, so
+// they are made once), and the one result object it hands out
+const scratch = { at: new Float64Array(0), height: new Float64Array(0), n: 0 }
 
 /**
  * A history's points from the one in force at windowStart on (as windowStartIndex), copied out
- * of its ring into arrays this module reuses: valid until the next call. A loop over them
- * makes no call per point, which a page just opened runs over a thousand histories before its
- * code is optimised (the chart's extent and raster).
+ * of its ring into arrays this module reuses: valid until the next call, which refills the same
+ * object. A loop over them makes no call per point, which a page just opened runs over a
+ * thousand histories before its code is optimised (the chart's extent and raster); and a
+ * redraw of a thousand lines makes no object per line.
  */
-export function windowPoints (history: HeightHistory, windowStart: number): { at: Float64Array, height: Float64Array, n: number } {
-  if (scratch.at.length < history.size) scratch = { at: new Float64Array(history.size), height: new Float64Array(history.size) }
-  const n = history.copyFrom(windowStartIndex(history, windowStart), scratch.at, scratch.height)
-  return { at: scratch.at, height: scratch.height, n }
+export function windowPoints (history: HeightHistory, windowStart: number): WindowPoints {
+  if (scratch.at.length < history.size) {
+    const length = Math.max(history.size, history.capacity)
+    scratch.at = new Float64Array(length)
+    scratch.height = new Float64Array(length)
+  }
+  scratch.n = history.copyFrom(windowStartIndex(history, windowStart), scratch.at, scratch.height)
+  return scratch
 }
 
 export interface ChartExtent {

@@ -87,6 +87,18 @@ describe('runs', () => {
     ])
   })
 
+  it('fill long rows whole, short or long, with nothing beside them', () => {
+    // runs of 20, 60 and 300 pixels: below, between and past the length where fill() takes over
+    for (const length of [20, 60, 300]) {
+      const target = buffer(320, 5)
+      horizontalRun(target, whole(target), 5, 5 + length - 1, 2, style(BLUE, 2))
+      const rows = picture(target)
+      // a width-2 run starts a pixel before its first column (as the first test shows)
+      const expected = '.'.repeat(4) + 'b'.repeat(length + 1) + '.'.repeat(320 - 5 - length)
+      assert.deepEqual(rows, ['.'.repeat(320), expected, expected, '.'.repeat(320), '.'.repeat(320)], `length ${length}`)
+    }
+  })
+
   it('dash as 3 widths on, 2 off, for stale nodes', () => {
     const target = buffer(12, 12)
     horizontalRun(target, whole(target), 0, 11, 0, style(RED, 1, true))
@@ -190,6 +202,21 @@ describe('drawStepLine', () => {
       if (last !== undefined) horizontalRun(expected, clip, column(last[0]), column(end), row(last[1]), lineStyle)
       assert.deepEqual(picture(drawn), picture(expected), `round ${round}`)
     }
+  })
+
+  it('draws each line from its own points when one long history is drawn before a short one', () => {
+    // the points are copied into arrays reused from line to line: the short line must not
+    // carry on with the long one's steps
+    const long = history([[0, 1], [2, 2], [4, 3], [6, 4], [8, 5], [10, 6]])
+    const short = history([[0, 1]])
+    const both = buffer(12, 8)
+    drawStepLine(both, whole(both), long, 0, 11, X, Y, style(RED))
+    drawStepLine(both, whole(both), short, 0, 11, X, Y, style(BLUE))
+    const alone = buffer(12, 8)
+    drawStepLine(alone, whole(alone), long, 0, 11, X, Y, style(RED))
+    drawStepLine(alone, whole(alone), history([[0, 1]]), 0, 11, X, Y, style(BLUE))
+    assert.deepEqual(picture(both), picture(alone))
+    assert.equal(picture(both)[6], 'bbbbbbbbbbbb')
   })
 
   it('lets a line drawn later cover one drawn before', () => {

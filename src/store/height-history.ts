@@ -80,19 +80,25 @@ export class HeightHistory {
 
   /**
    * Copies points `first` to the newest into `at` and `height` from their index 0 (each at
-   * least size - first long); returns how many. At most two copies (the ring's wrap), so a loop
-   * over every point of a thousand histories makes no call per point (the chart's raster).
+   * least size - first long); returns how many. Two plain loops (the ring's wrap), so a loop
+   * over every point of a thousand histories makes no call per point (the chart's raster), and
+   * no typed-array views are made: four subarrays per history per redraw were the chart's
+   * largest garbage (bench: the render row's major GCs).
    */
   copyFrom (first: number, at: Float64Array, height: Float64Array): number {
     const from = Math.max(0, first)
     const n = Math.max(0, this.#size - from)
     const begin = (this.#start + from) % this.capacity
     const head = Math.min(n, this.capacity - begin)
-    at.set(this.#at.subarray(begin, begin + head))
-    height.set(this.#height.subarray(begin, begin + head))
-    if (n > head) {
-      at.set(this.#at.subarray(0, n - head), head)
-      height.set(this.#height.subarray(0, n - head), head)
+    const times = this.#at
+    const heights = this.#height
+    for (let k = 0; k < head; k++) {
+      at[k] = times[begin + k] as number
+      height[k] = heights[begin + k] as number
+    }
+    for (let k = head; k < n; k++) {
+      at[k] = times[k - head] as number
+      height[k] = heights[k - head] as number
     }
     return n
   }
