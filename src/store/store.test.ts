@@ -156,6 +156,30 @@ describe('store: snapshot, then events', () => {
   })
 })
 
+describe('reducer: a state once made never changes', () => {
+  it('leaves the state it was given as it was, however many messages a batch applies to it', () => {
+    const t = 1_000_000
+    const base = reduceAll(initialFeedState(), subscribe(t, [record('A', { height: 5, lastHeartbeatAt: t }), record('B', { height: 5, lastHeartbeatAt: t })]), t)
+    const before = { heardAt: base.heardAt, best: base.best, nodes: [...base.nodes], byIndex: [...base.byIndex], clockOffsetMs: base.clockOffsetMs }
+    // a batch that writes the heard time, the best height, the clock offset and the node map
+    const batch: FeedMessage[] = [
+      { t: 'hb', i: 0, height: 6, head: '{ six }', at: t + 1000 },
+      { t: 'ping', serverTime: t + 1500 },
+      { t: 'hb', i: 1, height: 6, head: '{ six }', at: t + 2000 },
+      { t: 'node', i: 2, node: record('C', { height: 6, lastHeartbeatAt: t + 2000 }) }
+    ]
+    const next = reduceAll(base, batch, t + 2000)
+    assert.notEqual(next, base)
+    assert.deepEqual({ heardAt: base.heardAt, best: base.best, nodes: [...base.nodes], byIndex: [...base.byIndex], clockOffsetMs: base.clockOffsetMs }, before)
+    assert.deepEqual([next.heardAt, next.best.height, next.nodes.size, next.byIndex.size], [t + 2000, 6, 3, 3])
+    // and the same batch on the same state again gives the same answer
+    const again = reduceAll(base, batch, t + 2000)
+    assert.deepEqual([again.heardAt, again.best.height, [...again.nodes.keys()]], [next.heardAt, next.best.height, [...next.nodes.keys()]])
+    // a batch that changes nothing gives the state back
+    assert.equal(reduceAll(next, [], t + 3000), next)
+  })
+})
+
 describe('store: batching', () => {
   it('applies any number of messages in one frame and notifies once', () => {
     const h = harness()
