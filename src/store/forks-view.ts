@@ -74,39 +74,81 @@ export function inNetwork (node: NodeGenesis, choice: NetworkChoice): boolean {
   return (node.genesisCid ?? choice.main) === choice.genesis
 }
 
-/** Where a node sits in the panel: its branch (an index into the panel's branches, or TRUNK)
- *  and its round. */
-export interface Place {
-  readonly branch: number
-  readonly round: number
+const branchesOf = new WeakMap<NetworkPanel, { byIndex: ReadonlyMap<number, string>, map: ReadonlyMap<string, number> }>()
+// the last map made, handed back for a new panel that puts every node on the branch it gave:
+// the relay sends a panel four times a second, and nodes change branch far less often than
+// they change round (a map of a thousand nodes a panel was the view's largest garbage)
+let last: { byIndex: ReadonlyMap<number, string>, map: ReadonlyMap<string, number> } | null = null
+// which ids a check has met (stamp[i] === its pass): a node named twice in a panel would make
+// a map with fewer entries than names, so such a panel is never matched against the last map
+const MAX_STAMPED_ID = 1 << 16
+let stamp = new Uint32Array(0)
+let pass = 0
+
+/**
+ * Each node's branch in the panel (an index into its branches, or TRUNK), by peer ID; made once
+ * per panel and numbering, and the same map as the last panel's while every node is on the
+ * branch it gave.
+ */
+export function panelBranches (panel: NetworkPanel | null, byIndex: ReadonlyMap<number, string>): ReadonlyMap<string, number> {
+  if (panel === null) return EMPTY
+  const known = branchesOf.get(panel)
+  if (known !== undefined && known.byIndex === byIndex) return known.map
+  const map = last !== null && last.byIndex === byIndex && sameBranches(panel, byIndex, last.map) ? last.map : buildBranches(panel, byIndex)
+  last = { byIndex, map }
+  branchesOf.set(panel, last)
+  return map
 }
 
-const places = new WeakMap<NetworkPanel, { byIndex: ReadonlyMap<number, string>, map: Map<string, Place> }>()
-
-/** Each node's place in the panel, by peer ID; made once per panel and numbering. */
-export function panelPlaces (panel: NetworkPanel | null, byIndex: ReadonlyMap<number, string>): ReadonlyMap<string, Place> {
-  if (panel === null) return EMPTY
-  const known = places.get(panel)
-  if (known !== undefined && known.byIndex === byIndex) return known.map
-  const map = new Map<string, Place>()
+function buildBranches (panel: NetworkPanel, byIndex: ReadonlyMap<number, string>): Map<string, number> {
+  const map = new Map<string, number>()
   for (const column of panel.columns) {
     for (const round of column.rounds) {
       for (const i of round.nodes) {
         const peerId = byIndex.get(i)
-        if (peerId !== undefined) map.set(peerId, { branch: round.branch, round: round.id })
+        if (peerId !== undefined) map.set(peerId, round.branch)
       }
     }
   }
-  places.set(panel, { byIndex, map })
   return map
 }
 
-const EMPTY: ReadonlyMap<string, Place> = new Map()
+/** Whether buildBranches would make a map equal to `map` for this panel, without making one. */
+function sameBranches (panel: NetworkPanel, byIndex: ReadonlyMap<number, string>, map: ReadonlyMap<string, number>): boolean {
+  pass = (pass + 1) >>> 0
+  if (pass === 0) {
+    stamp.fill(0)
+    pass = 1
+  }
+  let named = 0
+  for (const column of panel.columns) {
+    for (const round of column.rounds) {
+      for (const i of round.nodes) {
+        const peerId = byIndex.get(i)
+        if (peerId === undefined) continue
+        if (!Number.isInteger(i) || i < 0 || i >= MAX_STAMPED_ID) return false
+        if (i >= stamp.length) {
+          const grown = new Uint32Array(Math.min(MAX_STAMPED_ID, Math.max(1024, 2 * i)))
+          grown.set(stamp)
+          stamp = grown
+        }
+        if (stamp[i] === pass) return false
+        stamp[i] = pass
+        if (map.get(peerId) !== round.branch) return false
+        named++
+      }
+    }
+  }
+  return named === map.size
+}
 
-/** A node on a branch of the open fork other than the largest: the page calls it forked. */
-export function onMinorityBranch (place: Place | undefined, panel: NetworkPanel | null): boolean {
-  if (place === undefined || panel === null || panel.fork === null || place.branch === TRUNK || place.branch <= 0) return false
-  return panel.branches[place.branch]?.forked === true
+const EMPTY: ReadonlyMap<string, number> = new Map()
+
+/** A node on a branch of the open fork other than the largest (its branch as panelBranches
+ *  gives it): the page calls it forked. */
+export function onMinorityBranch (branch: number | undefined, panel: NetworkPanel | null): boolean {
+  if (branch === undefined || panel === null || panel.fork === null || branch === TRUNK || branch <= 0) return false
+  return panel.branches[branch]?.forked === true
 }
 
 /**

@@ -275,6 +275,36 @@ describe('store: batching', () => {
     assert.equal(asked, 1)
   })
 
+  it('lends a node view only when every field of it holds: a lender with older or newer views shows none of their values', () => {
+    const t = 1_000_000
+    const state = reduceAll(initialFeedState(), subscribe(t, [record('A', { height: 10, lastHeartbeatAt: t }), record('B', { height: 10, lastHeartbeatAt: t })]), t)
+    const lender = new Map<string, NodeView>()
+    const first = deriveView(state, { state: 'live' }, t, OPTIONS, null, lender)
+    const a = first.nodes.find(v => v.node.peerId === 'A')
+    assert.ok(a !== undefined)
+    assert.equal(lender.get('A'), a, 'the lender holds what was derived')
+    // a view that differs from the computed one in one field only, planted in the lender
+    for (const planted of [{ ...a, lag: 3 }, { ...a, status: 'behind' as const }, { ...a, pinned: true }, { ...a, headColor: 5 }, { ...a, branch: 1 }, { ...a, propagationMs: 7 }]) {
+      lender.set('A', planted)
+      const next = deriveView(state, { state: 'live' }, t, OPTIONS, first, lender)
+      const shown = next.nodes.find(v => v.node.peerId === 'A')
+      assert.notEqual(shown, planted)
+      assert.deepEqual(shown, a)
+      assert.equal(lender.get('A'), shown, 'and the lender now holds the view shown')
+    }
+    // B rose a height: A is now behind by one; a derivation given the first view as `previous`
+    // but a lender that has seen later ones still shows what the state says
+    const later = reduceAll(state, [{ t: 'hb', i: 1, height: 11, head: '{ b11 }', at: t + 100 }], t + 100)
+    const second = deriveView(later, { state: 'live' }, t + 100, OPTIONS, first, lender)
+    assert.deepEqual(second.nodes.map(v => [v.node.peerId, v.node.height, v.lag]).sort(), [['A', 10, 1], ['B', 11, 0]])
+    const third = deriveView(later, { state: 'live' }, t + 100, OPTIONS, first, lender)
+    assert.equal(third.nodes.find(v => v.node.peerId === 'A'), second.nodes.find(v => v.node.peerId === 'A'), 'an unchanged node keeps its view')
+    // a forgotten node leaves the lender
+    const forgot = reduceAll(later, [{ t: 'forget', i: 1 }], t + 200)
+    deriveView(forgot, { state: 'live' }, t + 200, OPTIONS, third, lender)
+    assert.deepEqual([...lender.keys()], ['A'])
+  })
+
   it('returns the same snapshot and node list while nothing changes', () => {
     const h = harness()
     const t = h.clock.now

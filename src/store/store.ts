@@ -10,7 +10,7 @@ import { DEFAULT_OFFLINE_KEEP_MS, HISTORY_CAPACITY, MAX_QUEUED_MESSAGES } from '
 import { initialFeedState, mergePast, reduceAll } from './feed-state.ts'
 import type { FeedState } from './feed-state.ts'
 import { deriveView } from './view.ts'
-import type { ConnectionState, DashboardView, ViewOptions } from './view.ts'
+import type { ConnectionState, DashboardView, ViewLender, ViewOptions } from './view.ts'
 
 export interface DashboardStoreInit {
   /** runs a callback before the next frame; returns nothing the store needs */
@@ -65,7 +65,9 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
   // the chart's window over what a node's history holds: a long window thins its points
   let state = initialFeedState(options.windowMs / HISTORY_CAPACITY)
   let connection: ConnectionState = { state: 'connecting', attempt: 1 }
-  let view = deriveView(state, connection, init.now(), options, null)
+  // node views lent from one derivation to the next (view.ts)
+  const lender: ViewLender = new Map()
+  let view = deriveView(state, connection, init.now(), options, null, lender)
   const minIntervalMs = init.minIntervalMs ?? 0
   const delay = init.delay ?? ((callback, ms) => { setTimeout(callback, ms) })
   // One frame asked for at a time: a hidden tab runs none until it is shown, and every ask
@@ -91,7 +93,7 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     if (!dirty) return
     dirty = false
     derivedAt = now
-    const next = deriveView(state, connection, now, options, view)
+    const next = deriveView(state, connection, now, options, view, lender)
     view = next
     for (const listener of [...listeners]) listener()
   }

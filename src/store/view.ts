@@ -13,7 +13,7 @@ import { isBehind, stallAfterMs } from '../protocol/status-rules.ts'
 import { FEED_CURRENT_MS } from './constants.ts'
 import { isReporting, relayTime, silentSince, staleAfterMs } from './feed-state.ts'
 import type { FeedGap, FeedState, NodeEntry } from './feed-state.ts'
-import { chooseNetwork, inNetwork, onMinorityBranch, panelPlaces, roundsOf } from './forks-view.ts'
+import { chooseNetwork, inNetwork, onMinorityBranch, panelBranches, roundsOf } from './forks-view.ts'
 import type { NetworkChoice } from './forks-view.ts'
 import type { OpenFork } from '../protocol/forks.ts'
 
@@ -158,15 +158,25 @@ export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: num
 const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, syncing: true, waiting: false, stale: true, offline: false, missing: false, 'other-network': false }
 
 /**
+ * Node views by peer ID to lend to the next derivation, kept by whoever derives views one after
+ * another (the store) and updated in place by each: a map built afresh from the last view's
+ * thousand nodes on every update was garbage. Whatever it holds, a view is reused only when
+ * every field is equal to what the derivation computed.
+ */
+export type ViewLender = Map<string, NodeView>
+
+/**
  * Derives the view. `previous` lends its objects: a node view whose inputs are equal is reused,
- * and so is the node list when every element is.
+ * and so is the node list when every element is. `lender`: node views by peer ID from earlier
+ * derivations (updated here); without it, the views of `previous` are lent.
  */
 export function deriveView (
   state: FeedState,
   connection: ConnectionState,
   localNow: number,
   options: ViewOptions,
-  previous: DashboardView | null
+  previous: DashboardView | null,
+  lender?: ViewLender
 ): DashboardView {
   const relayNow = relayTime(state, localNow)
   const heardAt = state.heardAt
@@ -181,7 +191,7 @@ export function deriveView (
   // the network shown; nodes of others are counted apart and judge nothing here
   const network = chooseNetwork(state.forks, state.nodes.values(), options.genesis ?? null)
   const panel = network.panel
-  const places = panelPlaces(panel, state.byIndex)
+  const branches = panelBranches(panel, state.byIndex)
 
   // the best height among online nodes; the state's best can be higher after the top node
   // left or a reorg, and then what is online now is what the chain is. A node not heard from
@@ -213,9 +223,11 @@ export function deriveView (
     if (heads === undefined) headsAt.set(node.height, heads = new Map())
     heads.set(node.head, (heads.get(node.head) ?? 0) + 1)
   }
-  const ranked: Array<{ height: number, heads: string[], count: number }> = []
-  for (const [height, heads] of headsAt) for (const round of roundsOf(heads)) ranked.push({ height, ...round })
-  ranked.sort((a, b) => b.height - a.height || b.count - a.count || compareText(a.heads.slice().sort()[0] ?? '', b.heads.slice().sort()[0] ?? ''))
+  // `first`: the round's first head in text order, the tie-break (found once per round, not per
+  // comparison)
+  const ranked: Array<{ height: number, heads: string[], count: number, first: string }> = []
+  for (const [height, heads] of headsAt) for (const round of roundsOf(heads)) ranked.push({ height, ...round, first: firstText(round.heads) })
+  ranked.sort((a, b) => b.height - a.height || b.count - a.count || compareText(a.first, b.first))
   const colorOf = new Map<string, number>()
   ranked.forEach((round, k) => { for (const head of round.heads) colorOf.set(head, k < options.headColors ? k : -1) })
   let distinctHeads = 0
@@ -231,15 +243,21 @@ export function deriveView (
     }
   }
   // the round's blocks as the most complete head holds them: fewer is a partial view
-  const blocksOf = (head: string): number => head === '' ? 0 : head.split(' ').length
-  const wholeBlocks = Math.max(0, ...[...consensusHeads].map(blocksOf))
+  let wholeBlocks = 0
+  for (const head of consensusHeads) wholeBlocks = Math.max(wholeBlocks, blocksOf(head))
 
   const blockTimeMs = state.best.blockTimeMs
   const fork = panel?.fork ?? null
   const forked = fork !== null
 
-  const reuse = new Map<string, NodeView>()
-  for (const view of previous?.nodes ?? []) reuse.set(view.node.peerId, view)
+  let reuse = lender
+  if (reuse === undefined) {
+    reuse = new Map()
+    for (const view of previous?.nodes ?? []) reuse.set(view.node.peerId, view)
+  } else if (reuse.size > state.nodes.size) {
+    // bounded by the nodes known: those forgotten since go
+    for (const peerId of reuse.keys()) if (!state.nodes.has(peerId)) reuse.delete(peerId)
+  }
   const shown: NodeView[] = []
   const inDispute: NodeView[] = []
   let partial = 0
@@ -247,8 +265,8 @@ export function deriveView (
     const ours = inNetwork(node, network)
     const computed = nodeStatus(node, bestHeight, roseAt, at)
     const { lag } = computed
-    const place = ours ? places.get(node.peerId) : undefined
-    const minority = onMinorityBranch(place, panel)
+    const onBranch = ours ? branches.get(node.peerId) : undefined
+    const minority = onMinorityBranch(onBranch, panel)
     const judged = computed.status === 'in-sync' || computed.status === 'behind'
     const status: NodeStatus = !ours && node.connected ? 'other-network' : minority && judged ? 'forked' : computed.status
     const atBest = ours && STATUS_ONLINE[computed.status] && node.height === bestHeight
@@ -258,13 +276,14 @@ export function deriveView (
     const pinned = pins.has(node.nickname) || pins.has(node.peerId)
     if (!pinned && filter !== '' && !node.nickname.toLowerCase().includes(filter)) continue
     const headColor = status === 'offline' || !ours ? -1 : colorOf.get(node.head) ?? -1
-    const branch = place?.branch ?? null
+    const branch = onBranch ?? null
     const propagationMs = state.propagation.get(node.peerId) ?? null
     const old = reuse.get(node.peerId)
     const view = old !== undefined && old.node === node && old.status === status && old.lag === lag &&
       old.pinned === pinned && old.headColor === headColor && old.branch === branch && old.propagationMs === propagationMs
       ? old
       : { node, status, lag, pinned, headColor, branch, propagationMs }
+    if (view !== old) reuse.set(node.peerId, view)
     shown.push(view)
     if (disputed) inDispute.push(view)
   }
@@ -331,6 +350,21 @@ function compareViews (a: NodeView, b: NodeView): number {
   const heightB = b.status === 'in-sync' || b.status === 'forked' ? b.node.height + b.lag : b.node.height
   if (heightA !== heightB) return heightB - heightA
   return compareText(a.node.nickname, b.node.nickname) || compareText(a.node.peerId, b.node.peerId)
+}
+
+/** A head's words (`{`, each block, `}`): more is more blocks. Counted, not split: this runs
+ *  for every node at the best height on every update. */
+function blocksOf (head: string): number {
+  if (head === '') return 0
+  let words = 1
+  for (let k = head.indexOf(' '); k !== -1; k = head.indexOf(' ', k + 1)) words++
+  return words
+}
+
+function firstText (texts: readonly string[]): string {
+  let first: string | undefined
+  for (const text of texts) if (first === undefined || text < first) first = text
+  return first ?? ''
 }
 
 function compareText (a: string, b: string): number {
