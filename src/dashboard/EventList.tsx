@@ -1,39 +1,51 @@
-import { memo, useMemo, useSyncExternalStore } from 'react'
+import { memo, useMemo, useRef, useSyncExternalStore } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { eventText, shortPeerId } from './event-text.ts'
 import { formatClock } from './format.ts'
+import { nicknamesOf } from './nicknames.ts'
 import type { EventLog } from './event-log.ts'
 
 // rows a wall's panel shows; older ones are in /api/events
 const SHOWN = 40
 
+/** nicknamesOf, remembered from one render to the next */
+function useNicknames (nodes: readonly NodeView[]): ReadonlyMap<string, string> {
+  const last = useRef<ReadonlyMap<string, string> | null>(null)
+  return useMemo(() => {
+    last.current = nicknamesOf(nodes, last.current)
+    return last.current
+  }, [nodes])
+}
+
 /** The devnet's events, newest first: what happened while nobody watched. */
 export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }: { log: EventLog, nodes: readonly NodeView[], clockOffsetMs: number }) {
   const view = useSyncExternalStore(log.subscribe, log.getSnapshot)
-  const names = useMemo(() => new Map(nodes.map(v => [v.node.peerId, v.node.nickname])), [nodes])
-  const name = (peerId: string): string => {
-    const nickname = names.get(peerId)
-    return nickname === undefined || nickname === '' ? shortPeerId(peerId) : nickname
-  }
+  const names = useNicknames(nodes)
+  // drawn again when the events, a name or the clock offset change, not on every view update
+  const items = useMemo(() => {
+    const name = (peerId: string): string => {
+      const nickname = names.get(peerId)
+      return nickname === undefined || nickname === '' ? shortPeerId(peerId) : nickname
+    }
+    return view.events.slice(0, SHOWN).map(event => {
+      const { text, tone, badge, detail } = eventText(event, name)
+      return (
+        <li key={event.id} className={`event event-${tone}`} data-kind={event.kind}>
+          <time className='num'>{formatClock(event.at - clockOffsetMs)}</time>
+          <div className='event-body'>
+            <span className='event-text'>{badge !== undefined && <><b className='event-badge'>{badge}</b>{' '}</>}{text}</span>
+            {detail !== undefined && <span className='event-detail'>{detail}</span>}
+          </div>
+        </li>
+      )
+    })
+  }, [view.events, names, clockOffsetMs])
   return (
     <aside className='events' data-testid='events' aria-label='Events'>
       <h2>Events</h2>
       {view.problem !== null && <div className='events-note'>{view.problem}</div>}
       {view.available && view.events.length === 0 && <div className='events-note'>nothing has happened in the window</div>}
-      <ol>
-        {view.events.slice(0, SHOWN).map(event => {
-          const { text, tone, badge, detail } = eventText(event, name)
-          return (
-            <li key={event.id} className={`event event-${tone}`} data-kind={event.kind}>
-              <time className='num'>{formatClock(event.at - clockOffsetMs)}</time>
-              <div className='event-body'>
-                <span className='event-text'>{badge !== undefined && <><b className='event-badge'>{badge}</b>{' '}</>}{text}</span>
-                {detail !== undefined && <span className='event-detail'>{detail}</span>}
-              </div>
-            </li>
-          )
-        })}
-      </ol>
+      <ol>{items}</ol>
     </aside>
   )
 })

@@ -48,14 +48,18 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme, 
   )
 })
 
-/** What the rows that do not fit hold, so trouble below the fold is still on screen. */
-function hiddenText (hidden: readonly NodeView[]): string {
+/** What the rows from `first` on hold (those that do not fit), so trouble below the fold is
+ *  still on screen. */
+function hiddenText (nodes: readonly NodeView[], first: number): string {
   const counts = new Map<NodeView['status'], number>()
-  for (const view of hidden) counts.set(view.status, (counts.get(view.status) ?? 0) + 1)
+  for (let k = first; k < nodes.length; k++) {
+    const status = nodes[k]?.status
+    if (status !== undefined) counts.set(status, (counts.get(status) ?? 0) + 1)
+  }
   const parts = (['missing', 'offline', 'stale', 'forked', 'behind', 'syncing', 'waiting', 'in-sync', 'other-network'] as const)
     .filter(status => counts.has(status))
     .map(status => `${counts.get(status) ?? 0} ${STATUS_WORDS[status]}`)
-  return `+ ${hidden.length} more not shown: ${parts.join(', ')} (narrow with ?filter= or ?pin=)`
+  return `+ ${nodes.length - first} more not shown: ${parts.join(', ')} (narrow with ?filter= or ?pin=)`
 }
 
 function Header ({ showClient }: { showClient: boolean }) {
@@ -104,7 +108,7 @@ export function NodeTable ({ nodes, now, theme, synced, clockOffsetMs, showClien
             ))}
           </div>
           )}
-      {layout.hidden > 0 && <div className='more'>{hiddenText(nodes.slice(nodes.length - layout.hidden))}</div>}
+      {layout.hidden > 0 && <div className='more'>{hiddenText(nodes, nodes.length - layout.hidden)}</div>}
     </div>
   )
 }

@@ -3,49 +3,13 @@ import { memo, useMemo, useRef } from 'react'
 import type { PropagationHistogram } from '../protocol/forks.ts'
 import type { NodeView } from '../store/view.ts'
 import { formatSeconds } from './format.ts'
+import { propagationFacts } from './propagation-facts.ts'
 import { binLabel, labelledBins } from './propagation-ticks.ts'
 import { rootRem } from './root-rem.ts'
 import { useElementSize } from './useElementSize.ts'
 
-// Nodes that beat this seldom report a new head up to a beat late: what is measured is their
-// beat, not the network (watched nodes beat on every new head)
-export const BEAT_BOUND_MS = 1_000
-
 /** the histogram labels' font size in rem (.prop-tick in styles.css) */
 const PROP_TICK_EM = 0.85
-
-export interface PropagationFacts {
-  /** the median of the nodes' medians (ms); null until measured */
-  medianMs: number | null
-  /** nodes with a median */
-  measured: number
-  /** the typical beat period of nodes that beat on a timer, when that bounds the figures */
-  beatBoundMs: number | null
-}
-
-function median (values: number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = values.slice().sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] ?? null : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
-}
-
-/**
- * The tile's figures from the shown network's nodes: the median of their medians, and whether
- * their beats bound them (the typical beat period of nodes that beat on a timer, when longer
- * than BEAT_BOUND_MS). `watched`: the node beats on every new head (a watcher's).
- */
-export function propagationFacts (nodes: readonly NodeView[], watched: (view: NodeView) => boolean): PropagationFacts {
-  const medians: number[] = []
-  const periods: number[] = []
-  for (const view of nodes) {
-    if (view.status === 'other-network' || view.status === 'offline') continue
-    if (view.propagationMs !== null) medians.push(view.propagationMs)
-    if (!watched(view) && view.node.beatPeriodMs !== null) periods.push(view.node.beatPeriodMs)
-  }
-  const period = median(periods)
-  return { medianMs: median(medians), measured: medians.length, beatBoundMs: period !== null && period > BEAT_BOUND_MS ? period : null }
-}
 
 /**
  * Block propagation (eth-netstats' chart): the median time from the first node reporting a

@@ -64,9 +64,17 @@ function PropagationPlaceholder () {
 }
 
 function disputeText (summary: Summary): string {
-  const names = summary.inDispute.map(view => view.node.nickname === '' ? `…${view.node.peerId.slice(-6)}` : view.node.nickname)
-  const shown = names.slice(0, 5).join(', ')
-  return names.length > 5 ? `${shown} +${names.length - 5}` : shown
+  // the first five named, the rest counted: hundreds of nodes on another branch are not all named
+  const named = summary.inDispute.slice(0, 5).map(view => view.node.nickname === '' ? `…${view.node.peerId.slice(-6)}` : view.node.nickname)
+  const shown = named.join(', ')
+  return summary.inDispute.length > 5 ? `${shown} +${summary.inDispute.length - 5}` : shown
+}
+
+/** clientGroups of these nodes' clients; '' without a list when none says its client (go-filecoin
+ *  senders), as clientGroups would say: a thousand nulls gathered on every update were garbage. */
+function clientsOf (views: readonly NodeView[], include: (view: NodeView) => boolean = () => true): string {
+  if (!views.some(view => view.node.client !== null && include(view))) return ''
+  return clientGroups(views.filter(include).map(view => clientOf(view.node)))
 }
 
 /** The relay time `at` as the page's time of day. */
@@ -80,7 +88,7 @@ function consensusWords (summary: Summary, now: number): { label: string, value:
     const fork = summary.fork
     // who forked, on its own line: their clients and versions first ("every node on the other
     // branch is one client's new release"), then their names
-    const clients = clientGroups(summary.inDispute.map(view => clientOf(view.node)))
+    const clients = clientsOf(summary.inDispute)
     return {
       label: 'Fork',
       value: `${fork.sides} branches`,
@@ -114,7 +122,7 @@ export const SummaryBar = memo(function SummaryBar ({ view, watched }: { view: D
   const consensus = consensusWords(summary, Math.floor(view.now / 1000) * 1000)
   // the online nodes grouped by client and version (none when no node says its client:
   // go-filecoin senders' tiles keep one line)
-  const onlineClients = clientGroups(view.nodes.filter(node => node.node.connected && node.status !== 'other-network').map(node => clientOf(node.node)))
+  const onlineClients = clientsOf(view.nodes, node => node.node.connected && node.status !== 'other-network')
   const rise = asOf === null || summary.stalled
     ? (summary.sinceRiseMs === null ? '–' : formatDuration(summary.sinceRiseMs))
     : summary.bestHeight < 0 ? '–' : clockOf(view, summary.roseAt)

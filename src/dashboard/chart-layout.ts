@@ -123,15 +123,57 @@ function nameOf (view: NodeView): string {
   return name.length > 15 ? `${name.slice(0, 14)}…` : name
 }
 
+/** Where a line ends, for layoutLabels. */
+export interface LabelEnd {
+  view: NodeView
+  /** px */
+  y: number
+  /** ends with different keys are never grouped */
+  apart?: string | undefined
+}
+
+/**
+ * Fills `ends` from its start with the ends of the lines that reach the window (a history, and
+ * a line end at or after `start`), at `yOf(height)`; a forked node's `lift` px above, apart from
+ * the others (its label is its own, never folded into the majority's at its height, and above
+ * its height, where its lifted line runs). Objects already in `ends` are filled again, so a
+ * redraw makes none; the array is cut to the count, which it returns, so it keeps no old nodes.
+ */
+export function fillLabelEnds (ends: LabelEnd[], nodes: readonly NodeView[], now: number, start: number, yOf: (height: number) => number, lift: number): number {
+  let count = 0
+  for (const node of nodes) {
+    if (node.node.history.size === 0 || lineEnd(node, now) < start) continue
+    const forked = node.status === 'forked'
+    const y = forked ? yOf(node.node.height) - lift : yOf(node.node.height)
+    const end = ends[count]
+    if (end === undefined) ends.push({ view: node, y, apart: forked ? 'forked' : undefined })
+    else {
+      end.view = node
+      end.y = y
+      end.apart = forked ? 'forked' : undefined
+    }
+    count++
+  }
+  ends.length = count
+  return count
+}
+
+// -1, 0 or 1, not the difference: a sort's comparator that returns a fraction makes a heap
+// number per comparison
+function byY (a: LabelEnd, b: LabelEnd): number {
+  return a.y < b.y ? -1 : a.y > b.y ? 1 : 0
+}
+
 /**
  * One label per group of lines whose ends are closer than a label's height, placed without
  * overlap inside [top, bottom]. A group of one shows its nickname, a larger group one
  * nickname and how many more (the table has them all). Ends with different `apart` keys are
  * never grouped (a forked node's label is not folded into the majority's at its height), but
- * all labels are kept from overlapping.
+ * all labels are kept from overlapping. `count`: only the first `count` ends are read (a
+ * caller may keep more, to fill again on the next redraw).
  */
-export function layoutLabels (ends: ReadonlyArray<{ view: NodeView, y: number, apart?: string }>, labelHeight: number, top: number, bottom: number): ChartLabel[] {
-  const sorted = [...ends].sort((a, b) => a.y - b.y)
+export function layoutLabels (ends: ReadonlyArray<LabelEnd>, labelHeight: number, top: number, bottom: number, count = ends.length): ChartLabel[] {
+  const sorted = ends.slice(0, count).sort(byY)
   const groups: Array<{ y: number, nodes: NodeView[], lastY: number, apart: string }> = []
   // the latest group of each `apart` key: ends of two keys at one height come interleaved, and
   // each key's still fold into one label (a group per end overlapped in a short chart)
