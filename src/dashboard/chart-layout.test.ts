@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import { HeightHistory } from '../store/height-history.ts'
 import type { NodeEntry } from '../store/feed-state.ts'
 import type { NodeStatus, NodeView } from '../store/view.ts'
-import { fillLabelEnds, layoutLabels, pointsInWindow, windowPoints } from './chart-layout.ts'
+import { fillLabelEnds, inDrawOrder, layoutLabels, pointsInWindow, windowPoints } from './chart-layout.ts'
 import type { LabelEnd } from './chart-layout.ts'
 
 function history (capacity: number, points: Array<[number, number]>): HeightHistory {
@@ -92,5 +92,13 @@ describe('layoutLabels', () => {
     const ends: LabelEnd[] = [{ view: node('a', 10), y: 10 }, { view: node('b', 50), y: 50 }, { view: node('c', 90), y: 90 }]
     assert.deepEqual(layoutLabels(ends, 5, 0, 100, 2).map(label => label.text), ['a', 'b'])
     assert.deepEqual(layoutLabels(ends, 5, 0, 100).map(label => label.text), ['a', 'b', 'c'])
+  })
+})
+
+describe('inDrawOrder', () => {
+  it('puts the lines that matter last (drawn on top), each status in list order, and leaves out other networks', () => {
+    const nodes = [node('s1', 1, 'in-sync'), node('o1', 1, 'offline'), node('f1', 1, 'forked'), node('s2', 1, 'in-sync'), node('x', 1, 'other-network'), node('b1', 1, 'behind'), node('o2', 1, 'offline'), node('m', 1, 'missing')]
+    assert.deepEqual(inDrawOrder(nodes).map(v => v.node.nickname), ['m', 'o1', 'o2', 'b1', 's1', 's2', 'f1'])
+    assert.deepEqual(inDrawOrder([]), [])
   })
 })

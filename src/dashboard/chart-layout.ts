@@ -75,6 +75,39 @@ export function windowPoints (history: HeightHistory, windowStart: number): Wind
   return scratch
 }
 
+// lines are drawn offline first and online last, so the nodes that matter stay on top; a
+// forked node's line (on another branch than the largest) runs level with the main chain's, so
+// it goes over the in-sync ones, in the loud colour, twice as thick and lifted by a line's
+// width: two branches at one height show as two lines, not one
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['missing', 'offline', 'waiting', 'stale', 'syncing', 'behind', 'in-sync', 'forked']
+
+/** The nodes whose lines are drawn, in DRAW_ORDER of their status (each status in list order),
+ *  in one array made to size: a list per status and their concatenation per redraw were
+ *  garbage. Statuses not in DRAW_ORDER are not drawn. */
+export function inDrawOrder (nodes: readonly NodeView[]): NodeView[] {
+  const counts = new Array<number>(DRAW_ORDER.length).fill(0)
+  for (const node of nodes) {
+    const k = DRAW_ORDER.indexOf(node.status)
+    if (k >= 0) counts[k] = (counts[k] ?? 0) + 1
+  }
+  // where each status's lines start
+  let total = 0
+  for (let k = 0; k < counts.length; k++) {
+    const count = counts[k] ?? 0
+    counts[k] = total
+    total += count
+  }
+  const lines = new Array<NodeView>(total)
+  for (const node of nodes) {
+    const k = DRAW_ORDER.indexOf(node.status)
+    if (k < 0) continue
+    const at = counts[k] ?? 0
+    lines[at] = node
+    counts[k] = at + 1
+  }
+  return lines
+}
+
 export interface ChartExtent {
   /** padded by one height below and above; [0, 1] with nothing to show */
   minHeight: number

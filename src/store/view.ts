@@ -145,14 +145,19 @@ export interface ViewOptions {
 }
 
 /** A node's status with the feed's word up to `at` (relay clock). */
-export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: number, at: number): { status: NodeStatus, lag: number } {
-  if (node.missing && !node.connected) return { status: 'missing', lag: 0 }
-  const lag = Math.max(0, bestHeight - node.height)
-  if (!node.connected) return { status: 'offline', lag }
-  if (at - silentSince(node) > staleAfterMs(node)) return { status: 'stale', lag }
-  if (!isReporting(node)) return { status: 'waiting', lag: 0 }
-  if (!isBehind(lag, at, bestRoseAt, node.beatPeriodMs)) return { status: 'in-sync', lag }
-  return { status: node.syncing === true ? 'syncing' : 'behind', lag }
+export function nodeStatus (node: NodeEntry, bestHeight: number, bestRoseAt: number, at: number): NodeStatus {
+  if (node.missing && !node.connected) return 'missing'
+  if (!node.connected) return 'offline'
+  if (at - silentSince(node) > staleAfterMs(node)) return 'stale'
+  if (!isReporting(node)) return 'waiting'
+  if (!isBehind(lagOf(node, bestHeight), at, bestRoseAt, node.beatPeriodMs)) return 'in-sync'
+  return node.syncing === true ? 'syncing' : 'behind'
+}
+
+/** Heights behind the best; 0 for a node whose height judges nothing (missing, waiting). A
+ *  number apart from the status, so a view update makes no object per node for the two. */
+function lagOf (node: NodeEntry, bestHeight: number, status?: NodeStatus): number {
+  return status === 'missing' || status === 'waiting' ? 0 : Math.max(0, bestHeight - node.height)
 }
 
 const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, forked: true, behind: true, syncing: true, waiting: false, stale: true, offline: false, missing: false, 'other-network': false }
@@ -264,12 +269,12 @@ export function deriveView (
   for (const node of state.nodes.values()) {
     const ours = inNetwork(node, network)
     const computed = nodeStatus(node, bestHeight, roseAt, at)
-    const { lag } = computed
+    const lag = lagOf(node, bestHeight, computed)
     const onBranch = ours ? branches.get(node.peerId) : undefined
     const minority = onMinorityBranch(onBranch, panel)
-    const judged = computed.status === 'in-sync' || computed.status === 'behind'
-    const status: NodeStatus = !ours && node.connected ? 'other-network' : minority && judged ? 'forked' : computed.status
-    const atBest = ours && STATUS_ONLINE[computed.status] && node.height === bestHeight
+    const judged = computed === 'in-sync' || computed === 'behind'
+    const status: NodeStatus = !ours && node.connected ? 'other-network' : minority && judged ? 'forked' : computed
+    const atBest = ours && STATUS_ONLINE[computed] && node.height === bestHeight
     const disputed = forked ? status === 'forked' : atBest && !consensusHeads.has(node.head)
     if (atBest && consensusHeads.has(node.head) && blocksOf(node.head) < wholeBlocks) partial++
     if (status === 'offline' && at - (node.disconnectedAt ?? node.lastHeartbeatAt) > options.offlineKeepMs) continue
