@@ -82,29 +82,11 @@ export function windowPoints (history: HeightHistory, windowStart: number): Wind
 const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['missing', 'offline', 'waiting', 'stale', 'syncing', 'behind', 'in-sync', 'forked']
 
 /** The nodes whose lines are drawn, in DRAW_ORDER of their status (each status in list order),
- *  in one array made to size: a list per status and their concatenation per redraw were
- *  garbage. Statuses not in DRAW_ORDER are not drawn. */
+ *  in one array: a list per status and their concatenation per redraw were garbage. Statuses
+ *  not in DRAW_ORDER are not drawn. */
 export function inDrawOrder (nodes: readonly NodeView[]): NodeView[] {
-  const counts = new Array<number>(DRAW_ORDER.length).fill(0)
-  for (const node of nodes) {
-    const k = DRAW_ORDER.indexOf(node.status)
-    if (k >= 0) counts[k] = (counts[k] ?? 0) + 1
-  }
-  // where each status's lines start
-  let total = 0
-  for (let k = 0; k < counts.length; k++) {
-    const count = counts[k] ?? 0
-    counts[k] = total
-    total += count
-  }
-  const lines = new Array<NodeView>(total)
-  for (const node of nodes) {
-    const k = DRAW_ORDER.indexOf(node.status)
-    if (k < 0) continue
-    const at = counts[k] ?? 0
-    lines[at] = node
-    counts[k] = at + 1
-  }
+  const lines: NodeView[] = []
+  for (const status of DRAW_ORDER) for (const node of nodes) if (node.status === status) lines.push(node)
   return lines
 }
 
@@ -177,15 +159,10 @@ export function fillLabelEnds (ends: LabelEnd[], nodes: readonly NodeView[], now
   for (const node of nodes) {
     if (node.node.history.size === 0 || lineEnd(node, now) < start) continue
     const forked = node.status === 'forked'
-    const y = forked ? yOf(node.node.height) - lift : yOf(node.node.height)
-    const end = ends[count]
-    if (end === undefined) ends.push({ view: node, y, apart: forked ? 'forked' : undefined })
-    else {
-      end.view = node
-      end.y = y
-      end.apart = forked ? 'forked' : undefined
-    }
-    count++
+    const end = ends[count++] ??= { view: node, y: 0, apart: undefined }
+    end.view = node
+    end.y = forked ? yOf(node.node.height) - lift : yOf(node.node.height)
+    end.apart = forked ? 'forked' : undefined
   }
   ends.length = count
   return count

@@ -79,10 +79,10 @@ const branchesOf = new WeakMap<NetworkPanel, { byIndex: ReadonlyMap<number, stri
 // the relay sends a panel four times a second, and nodes change branch far less often than
 // they change round (a map of a thousand nodes a panel was the view's largest garbage)
 let last: { byIndex: ReadonlyMap<number, string>, map: ReadonlyMap<string, number> } | null = null
-// which ids a check has met (stamp[i] === its pass): a node named twice in a panel would make
-// a map with fewer entries than names, so such a panel is never matched against the last map
-const MAX_STAMPED_ID = 1 << 16
-let stamp = new Uint32Array(0)
+// which ids a check has met (seen[i] === its pass): a node named twice in a panel would make
+// a map with fewer entries than names, so such a panel is never matched against the last map;
+// ids past its length (a relay up for very long) are never matched either
+let seen: Uint8Array | null = null
 let pass = 0
 
 /**
@@ -115,9 +115,9 @@ function buildBranches (panel: NetworkPanel, byIndex: ReadonlyMap<number, string
 
 /** Whether buildBranches would make a map equal to `map` for this panel, without making one. */
 function sameBranches (panel: NetworkPanel, byIndex: ReadonlyMap<number, string>, map: ReadonlyMap<string, number>): boolean {
-  pass = (pass + 1) >>> 0
-  if (pass === 0) {
-    stamp.fill(0)
+  seen ??= new Uint8Array(1 << 16)
+  if (++pass === 256) {
+    seen.fill(0)
     pass = 1
   }
   let named = 0
@@ -126,15 +126,8 @@ function sameBranches (panel: NetworkPanel, byIndex: ReadonlyMap<number, string>
       for (const i of round.nodes) {
         const peerId = byIndex.get(i)
         if (peerId === undefined) continue
-        if (!Number.isInteger(i) || i < 0 || i >= MAX_STAMPED_ID) return false
-        if (i >= stamp.length) {
-          const grown = new Uint32Array(Math.min(MAX_STAMPED_ID, Math.max(1024, 2 * i)))
-          grown.set(stamp)
-          stamp = grown
-        }
-        if (stamp[i] === pass) return false
-        stamp[i] = pass
-        if (map.get(peerId) !== round.branch) return false
+        if (i >= seen.length || seen[i] === pass || map.get(peerId) !== round.branch) return false
+        seen[i] = pass
         named++
       }
     }
