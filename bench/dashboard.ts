@@ -9,7 +9,7 @@ import type { HotSpot } from './page-profile.ts'
 import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from '../e2e/devnet.ts'
 import { getJson, getMetric } from '../src/testing/http.ts'
 import { waitFor } from '../src/testing/wait-for.ts'
-import { browserIdle, mib, percentile, pin } from './lib.ts'
+import { browserIdle, mib, pageSignal, percentile, pin } from './lib.ts'
 import type { PageMemory } from '../e2e/browser.ts'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 
@@ -36,8 +36,8 @@ export interface Marks {
 /**
  * Installed before the page's own scripts: a MutationObserver notes when each mark first
  * holds, so what is timed is the page, not how often this process polls it. It watches until
- * every node is shown and the badge says Live. A string: this file is type-checked as Node
- * code, without the DOM.
+ * every node is shown and the badge says Live, then reports the marks over the console
+ * (pageSignal). A string: this file is type-checked as Node code, without the DOM.
  */
 function marksScript (nodes: number): string {
   return `(() => {
@@ -62,6 +62,7 @@ function marksScript (nodes: number): string {
           marks.feedOpen = mark('devnet:feed-open')
           marks.synced = mark('devnet:synced')
           marks.done = true
+          console.debug('devnet-bench marks ' + JSON.stringify(marks))
         })
       }
     })
@@ -69,9 +70,11 @@ function marksScript (nodes: number): string {
   })()`
 }
 
-async function waitForMarks (page: Page): Promise<Marks> {
-  await page.waitForFunction('window.__benchMarks?.done === true', undefined, { timeout: DEVNET_TIMEOUT_MS })
-  return await page.evaluate('window.__benchMarks') as Marks
+/** Navigates to `url` and waits for marksScript's report (pageSignal: nothing polls the page). */
+async function loadForMarks (page: Page, url: string): Promise<Marks> {
+  const marks = pageSignal<Marks>(page, 'marks', DEVNET_TIMEOUT_MS)
+  await page.goto(url, { waitUntil: 'commit' })
+  return await marks
 }
 
 /** A relay serving staticDir and a steady devnet of `nodes`, both on core 0; Chromium on core 1. */
@@ -114,8 +117,7 @@ export async function firstData (options: { staticDir: string, nodes: number, lo
         // the new context's window has its own UI to start first (browserIdle)
         if (!await browserIdle()) options.log('  the browser was still busy 10 s after the page opened')
         for (const visits of [result.first, result.repeat]) {
-          await page.goto(`${httpUrl}/`)
-          visits.push(await waitForMarks(page))
+          visits.push(await loadForMarks(page, `${httpUrl}/`))
         }
       } finally {
         await context.close()
@@ -225,8 +227,7 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
     options.log(`  empty page: ${empty.fpsMedian} fps`)
 
     await page.addInitScript(marksScript(options.nodes))
-    await page.goto(`${httpUrl}/`)
-    const marks = await waitForMarks(page)
+    const marks = await loadForMarks(page, `${httpUrl}/`)
     const shownAt = Date.now()
     options.log(`  all ${options.nodes} nodes shown ${Math.round(marks.all)} ms after navigation`)
     const log = (label: string, s: FrameStats): void => {

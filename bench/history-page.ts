@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/browser.ts'
 import { startRelayProcess, stopAll } from '../e2e/devnet.ts'
 import { WINDOW_POINTS } from '../src/dashboard/history-api.ts'
-import { browserIdle, pin, percentile } from './lib.ts'
+import { browserIdle, pageSignal, pin, percentile } from './lib.ts'
 import { fillRecord } from './record.ts'
 
 export interface WindowTiming {
@@ -26,14 +26,15 @@ export interface WindowTiming {
  * Installed before the page's own scripts, so what is timed is the page and not how often this
  * process polls it: every frame checks whether the moment is shown (the banner no longer says
  * loading: the table and the summary have every node) and the chart's lines are on its canvas
- * (the page's devnet:chart-drawn mark); the time of the second frame after that is the answer.
- * A string: this file is checked as Node code, without the DOM.
+ * (the page's devnet:chart-drawn mark); the time of the second frame after that is the answer,
+ * sent as a console message (pageSignal). A string: this file is checked as Node code, without
+ * the DOM.
  */
 const SHOWN_SCRIPT = `(() => {
   let frames = -1
   const frame = () => {
     if (frames < 0 && document.querySelector('[data-testid=time-travel][data-loading=false]') !== null && performance.getEntriesByName('devnet:chart-drawn', 'mark').length > 0) frames = 0
-    if (frames >= 0 && ++frames > 2) { window.__windowShown = performance.now(); return }
+    if (frames >= 0 && ++frames > 2) { console.debug('devnet-bench window-shown ' + performance.now()); return }
     requestAnimationFrame(frame)
   }
   requestAnimationFrame(frame)
@@ -58,8 +59,8 @@ export async function historyOnScreen (options: { staticDir: string, nodes: numb
     pin(process.pid, 1)
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
     const out: WindowTiming[] = []
-    // the page's files once, as a relay that has served its page before has them gzipped (it
-    // gzips each file once, at the first request: a cold first load paid that, not the page)
+    // the page's files once, so they are gzipped: the relay gzips them in the background at
+    // start (and a file asked for before that, at its request), which a timed load must not meet
     for (const name of ['', ...readdirSync(join(options.staticDir, 'assets')).filter(file => !file.endsWith('.map')).map(file => `assets/${file}`)]) {
       await (await fetch(`${relay.info.httpUrl}/${name}`, { headers: { 'accept-encoding': 'gzip' } })).arrayBuffer()
     }
@@ -87,9 +88,9 @@ export async function historyOnScreen (options: { staticDir: string, nodes: numb
         const page = await context.newPage()
         // the new context's window has its own UI to start first (browserIdle)
         if (!await browserIdle()) options.log('    the browser was still busy 10 s after the page opened')
-        await page.goto(`${relay.info.httpUrl}/?at=${new Date(end).toISOString()}&window=${window}`)
-        await page.waitForFunction('window.__windowShown != null', undefined, { timeout: 60_000, polling: 250 })
-        const at = await page.evaluate('window.__windowShown') as number
+        const shown = pageSignal<number>(page, 'window-shown', 60_000)
+        await page.goto(`${relay.info.httpUrl}/?at=${new Date(end).toISOString()}&window=${window}`, { waitUntil: 'commit' })
+        const at = await shown
         const known = await page.getByTestId('summary-online').textContent() ?? ''
         if (!known.replace(/,/g, '').includes(`${options.nodes} known`)) throw new Error(`not every node on screen: ${known}`)
         ms.push(at)

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { startRelayProcess } from '../src/testing/relay-process.ts'
 import type { ScratchRelay } from '../src/testing/relay-process.ts'
 import type { AddressInfo, Server, Socket } from 'node:net'
+import type { Page } from 'playwright-core'
 
 export { MiB, mib } from './memory.ts'
 
@@ -49,6 +50,20 @@ export async function browserIdle (timeoutMs = 10_000): Promise<boolean> {
     before = now
   }
   return false
+}
+
+/**
+ * What a page's init script reports with `console.debug('devnet-bench <name> <json>')`, parsed.
+ * A page-load benchmark navigates with `waitUntil: 'commit'` and waits for this, so nothing of
+ * Playwright's runs in the page while it loads: waiting for the load event and then for a
+ * function made Playwright evaluate its injected script (~20 ms here) and poll the page (every
+ * frame, for waitForFunction's default) on the page's main thread, inside the time measured.
+ * Call before the navigation it is about.
+ */
+export async function pageSignal<T> (page: Page, name: string, timeoutMs: number): Promise<T> {
+  const prefix = `devnet-bench ${name} `
+  const message = await page.waitForEvent('console', { predicate: m => m.text().startsWith(prefix), timeout: timeoutMs })
+  return JSON.parse(message.text().slice(prefix.length)) as T
 }
 
 /** CPU seconds (user + system) a process has used so far. */
