@@ -130,7 +130,7 @@ function LaneLabel ({ lane, panel, width, nodes, clientOf }: { lane: LaidLane, p
     <div className={`fp-lane tone-${lane.tone}`} style={{ top: lane.y, height: lane.h, width }} data-testid='fork-lane'>
       <div className='fp-lane-name'>{name}</div>
       {branch !== undefined && <div className='fp-lane-count'>{branch.nodes} node{branch.nodes === 1 ? '' : 's'}</div>}
-      {lane.branch === null && <div className='fp-lane-count'>rounds nodes left</div>}
+      {lane.branch === null && <div className='fp-lane-count'>former heads</div>}
       {clients !== '' && <div className='fp-lane-clients'>{clients}</div>}
     </div>
   )
