@@ -83,7 +83,9 @@ test('a fork: two branches in the panel, loud, then the reorg onto one, and the 
   const began = events.locator('li[data-kind=fork_began]').filter({ hasText: `FORK #${forkId} began` })
   await expect(began).toBeVisible()
   await expect(began).toHaveClass(/event-loud/)
-  await expect(began.locator('.event-detail')).toContainText(`${forkedNames.slice(0, 2).join(', ')}`)
+  // named as the relay saw the minority when it called the fork: a node of it whose beat had not
+  // come yet is in the fork log's sides (below), not always in this line
+  await expect(began.locator('.event-detail')).toContainText(new RegExp(forkedNames.map(name => name.replace(/[^A-Za-z0-9]/g, '\\$&')).join('|')))
   await expect(began.locator('.event-detail')).toContainText('on the other branch')
   await saveScreenshots(page, 'fork-panel-10')
 
