@@ -20,7 +20,7 @@ export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }:
       <h2>Events</h2>
       {view.problem !== null && <div className='events-note'>{view.problem}</div>}
       {view.available && view.events.length === 0 && <div className='events-note'>nothing has happened in the window</div>}
-      <ol>
+      <div className='events-lines'><ol>
         {view.events.slice(0, SHOWN).map(event => {
           const { text, tone, badge, detail } = eventText(event, name)
           return (
@@ -33,7 +33,7 @@ export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }:
             </li>
           )
         })}
-      </ol>
+      </ol></div>
     </aside>
   )
 })
