@@ -59,8 +59,8 @@ export async function historyOnScreen (options: { staticDir: string, nodes: numb
     pin(process.pid, 1)
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
     const out: WindowTiming[] = []
-    // the page's files once, as a relay that has served its page before has them gzipped (it
-    // gzips each file once, at the first request: a cold first load paid that, not the page)
+    // the page's files once, so they are gzipped: the relay gzips them in the background at
+    // start (and a file asked for before that, at its request), which a timed load must not meet
     for (const name of ['', ...readdirSync(join(options.staticDir, 'assets')).filter(file => !file.endsWith('.map')).map(file => `assets/${file}`)]) {
       await (await fetch(`${relay.info.httpUrl}/${name}`, { headers: { 'accept-encoding': 'gzip' } })).arrayBuffer()
     }

@@ -244,10 +244,10 @@ if (page != null && wanted('restart')) {
   const worstAgree = Math.max(...r.agreeMs)
   rows.push({
     row: 'relay restart',
-    measured: `every page Live with all ${r.nodes} nodes ${(worst / 1000).toFixed(1)} s after the restart began; each showing the relay's heights at most ${worstAgree} ms after it said Live<br><sub>pages back after ${r.pagesBackMs.map(ms => (ms / 1000).toFixed(1)).join(', ')} s; heights as the relay's ${r.agreeMs.join(', ')} ms after Live</sub>`,
+    measured: `every page Live with all ${r.nodes} nodes ${(worst / 1000).toFixed(1)} s after the restart began; each showing the relay's heights at most ${worstAgree} ms after it said Live<br><sub>pages back after ${r.pagesBackMs.map(ms => (ms / 1000).toFixed(1)).join(', ')} s; heights as the relay's ${r.agreeMs.join(', ')} ms after Live; the relay answering after ${(r.relayUpMs / 1000).toFixed(1)} s, all ${r.nodes} nodes on it after ${(r.nodesBackMs / 1000).toFixed(1)} s, pages Live after ${r.pagesLiveMs.map(ms => (ms / 1000).toFixed(1)).join(', ')} s</sub>`,
     target: 'back ≤ 20 s; the relay\'s heights ≤ 1 s after Live',
     met: worst <= 20_000 && worstAgree <= 1_000 ? 'yes' : 'no',
-    how: `relay killed with SIGKILL under ${r.nodes} simulated nodes (beats every 1 s, redial every 1 s) and ${r.pages} headless Chromium pages, once its known-nodes file held every node and every page said the relay was lost; restarted on the same data dir and ports; back: from the restart's start to each page showing Live and ${r.nodes} online (the relay's start included); heights: from Live to every row shown holding /api/nodes' height for its node as of the page's last word from the feed (a beat the relay took after that is not counted against the page), polled`
+    how: `relay killed with SIGKILL under ${r.nodes} simulated nodes (beats every 1 s, redial every 1 s) and ${r.pages} headless Chromium pages, once its known-nodes file held every node and every page said the relay was lost; restarted on the same data dir and ports; back: from the restart's start to each page showing Live and ${r.nodes} online (the relay's start included); heights: from Live to the page being read with every row shown holding /api/nodes' height for its node as of the page's last word from the feed (a beat the relay took after that is not counted against the page; /api/nodes is asked after the page is read, and its answer's time, seconds on a relay busy taking its nodes back, is not counted), polled`
   })
 }
 

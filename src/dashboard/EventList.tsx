@@ -45,7 +45,7 @@ export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }:
       <h2>Events</h2>
       {view.problem !== null && <div className='events-note'>{view.problem}</div>}
       {view.available && view.events.length === 0 && <div className='events-note'>nothing has happened in the window</div>}
-      <ol>{items}</ol>
+      <div className='events-lines'><ol>{items}</ol></div>
     </aside>
   )
 })

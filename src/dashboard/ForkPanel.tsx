@@ -1,9 +1,9 @@
 import { memo, useMemo, useRef } from 'react'
 import type { NetworkPanel } from '../protocol/forks.ts'
 import type { NodeEntry } from '../store/feed-state.ts'
-import { fitNames, forkPanelLayout, laneName } from './fork-panel-layout.ts'
-import type { LaidBox, LaidLane, Tone } from './fork-panel-layout.ts'
-import { clientGroups, formatDuration, formatHeight, shortHead } from './format.ts'
+import { fitNames, forkPanelLayout, laneName, panelState } from './fork-panel-layout.ts'
+import type { LaidBox, LaidLane } from './fork-panel-layout.ts'
+import { clientGroups, formatHeight, shortHead } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { useElementSize } from './useElementSize.ts'
 
@@ -55,20 +55,6 @@ export const ForkPanel = memo(function ForkPanel ({ panel, absent, entries, byIn
     </section>
   )
 })
-
-function panelState (panel: NetworkPanel | null, now: number, absent: string): { tone: Tone | 'none', text: string } {
-  if (panel === null) return { tone: 'none', text: absent }
-  const fork = panel.fork
-  if (fork !== null) {
-    const split = fork.splitHeight === null ? '' : ` · split after ${formatHeight(fork.splitHeight)}`
-    return { tone: 'loud', text: `FORK #${fork.id} · ${fork.sides} branches${split} · ${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))}` }
-  }
-  if (panel.branches.length > 1 && panel.divergingSince !== null) {
-    return { tone: 'diverging', text: `${panel.branches.length} heads for ${formatDuration(Math.max(0, now - panel.divergingSince))}: propagating, a fork if it lasts a block time` }
-  }
-  const nodes = panel.branches[0]?.nodes ?? 0
-  return { tone: 'calm', text: `One chain · ${nodes} node${nodes === 1 ? '' : 's'} on it` }
-}
 
 interface BodyProps {
   panel: NetworkPanel
@@ -130,7 +116,7 @@ function LaneLabel ({ lane, panel, width, nodes, clientOf }: { lane: LaidLane, p
     <div className={`fp-lane tone-${lane.tone}`} style={{ top: lane.y, height: lane.h, width }} data-testid='fork-lane'>
       <div className='fp-lane-name'>{name}</div>
       {branch !== undefined && <div className='fp-lane-count'>{branch.nodes} node{branch.nodes === 1 ? '' : 's'}</div>}
-      {lane.branch === null && <div className='fp-lane-count'>rounds nodes left</div>}
+      {lane.branch === null && <div className='fp-lane-count'>former heads</div>}
       {clients !== '' && <div className='fp-lane-clients'>{clients}</div>}
     </div>
   )

@@ -32,7 +32,7 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
   // another network's nodes are another chain: not on this chart, nor in its scales
   // (the list itself when there are none: a copy of a thousand on every update was garbage)
   const nodes = useMemo(() => view.nodes.some(node => node.status === 'other-network') ? view.nodes.filter(node => node.status !== 'other-network') : view.nodes, [view.nodes])
-  const scales = useChartScales(nodes, windowStart, now, width, height, rem)
+  const scales = useChartScales(nodes, windowStart, now, width, height, rem, view.summary.bestHeight)
   useLineRaster(canvas, nodes, now, scales, width, height, theme, rem, view.connection.state === 'frozen')
   // not current: the window stops at the last word and the chart says so, rather than
   // scrolling on with every line ending in the past

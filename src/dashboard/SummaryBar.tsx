@@ -1,8 +1,9 @@
 import { lazy, memo } from 'react'
 import type { ReactNode } from 'react'
 import { STALL_BLOCKS } from '../store/constants.ts'
-import type { ConnectionState, DashboardView, Summary } from '../store/view.ts'
+import type { ConnectionState, DashboardView } from '../store/view.ts'
 import { clientGroups, clientOf, formatBlockTime, formatClock, formatDuration, formatHeight } from './format.ts'
+import { consensusWords } from './fork-words.ts'
 import { LazyPart } from './LazyPart.tsx'
 import type { NodeView } from '../store/view.ts'
 
@@ -63,16 +64,9 @@ function PropagationPlaceholder () {
   )
 }
 
-function disputeText (summary: Summary): string {
-  // the first five named, the rest counted: hundreds of nodes on another branch are not all named
-  const named = summary.inDispute.slice(0, 5).map(view => view.node.nickname === '' ? `…${view.node.peerId.slice(-6)}` : view.node.nickname)
-  const shown = named.join(', ')
-  return summary.inDispute.length > 5 ? `${shown} +${summary.inDispute.length - 5}` : shown
-}
-
 /** clientGroups of these nodes' clients; '' without a list when none says its client (go-filecoin
  *  senders), as clientGroups would say: a thousand nulls gathered on every update were garbage. */
-function clientsOf (views: readonly NodeView[], include: (view: NodeView) => boolean = () => true): string {
+function clientsOf (views: readonly NodeView[], include: (view: NodeView) => boolean): string {
   if (!views.some(view => view.node.client !== null && include(view))) return ''
   return clientGroups(views.filter(include).map(view => clientOf(view.node)))
 }
@@ -80,32 +74,6 @@ function clientsOf (views: readonly NodeView[], include: (view: NodeView) => boo
 /** The relay time `at` as the page's time of day. */
 function clockOf (view: DashboardView, at: number): string {
   return formatClock(at - view.clockOffsetMs)
-}
-
-/** The consensus tile's words: a fork the relay calls, heads that differ (propagating), or one head. */
-function consensusWords (summary: Summary, now: number): { label: string, value: string, detail: string, more?: string } {
-  if (summary.fork !== null) {
-    const fork = summary.fork
-    // who forked, on its own line: their clients and versions first ("every node on the other
-    // branch is one client's new release"), then their names
-    const clients = clientsOf(summary.inDispute)
-    return {
-      label: 'Fork',
-      value: `${fork.sides} branches`,
-      detail: `${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))}`,
-      // a fork not yet called over while no node shown is on another branch (a reorg settling,
-      // or a filter) has nobody to name: said so, not an empty list
-      more: summary.inDispute.length === 0 ? 'no node on another branch now' : `other branches: ${clients === '' ? '' : `${clients} · `}${disputeText(summary)}`
-    }
-  }
-  if (summary.distinctHeads === 0) {
-    return { label: 'Consensus', value: '–', detail: summary.online === 0 ? 'no node online' : 'no node has beaten since it connected' }
-  }
-  if (summary.distinctHeads > 1) {
-    return { label: 'Consensus', value: `${summary.distinctHeads} heads`, detail: `largest group ${summary.largestGroup} · differing: ${disputeText(summary)}` }
-  }
-  const partial = summary.partial > 0 ? ` · ${summary.partial} see it in part` : ''
-  return { label: 'Consensus', value: '1 head', detail: `all ${summary.largestGroup} at best height agree${partial}` }
 }
 
 /** Memoised on the view: the page's own re-renders (its parts measuring themselves as it
@@ -119,7 +87,7 @@ export const SummaryBar = memo(function SummaryBar ({ view, watched }: { view: D
   // page's own trouble, and nobody across the room should read a devnet alarm into it.
   const asOf = view.current || view.heardAt === null ? null : clockOf(view, view.heardAt)
   // whole seconds, as the fork panel counts, so the two ages on screen never differ by one
-  const consensus = consensusWords(summary, Math.floor(view.now / 1000) * 1000)
+  const consensus = consensusWords(summary, view.network.panel, Math.floor(view.now / 1000) * 1000)
   // the online nodes grouped by client and version (none when no node says its client:
   // go-filecoin senders' tiles keep one line)
   const onlineClients = clientsOf(view.nodes, node => node.node.connected && node.status !== 'other-network')

@@ -1,5 +1,6 @@
 // Reconnect delays: exponential from about a second to 30 s, with jitter so that every
-// dashboard on a LAN does not redial a restarted relay in the same instant.
+// dashboard on a LAN does not redial a restarted relay in the same instant. A page that cannot
+// reach its relay at all cuts the delay short when the relay answers again (backoff-wait.ts).
 
 export const BACKOFF_BASE_MS = 1_000
 export const BACKOFF_MAX_MS = 30_000

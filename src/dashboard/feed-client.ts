@@ -1,6 +1,8 @@
 // The page's own libp2p node: WebSockets, noise and yamux only. It dials the relay, opens the
 // feed stream and hands each line to the store; after any loss it redials with backoff, and a
-// feed silent for longer than a few relay pings counts as lost.
+// feed silent for longer than a few relay pings counts as lost. While the relay cannot be
+// reached at all, the backoff is cut short when the host that served the page answers again
+// (backoff-wait.ts), so a wall is back within a second or so of its relay.
 import { noise } from '@chainsafe/libp2p-noise'
 import { logger } from '@libp2p/logger'
 import { webSockets } from '@libp2p/websockets'
@@ -19,6 +21,7 @@ import { decodeUtf8 } from '../protocol/ndjson.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 import type { ConnectionState } from '../store/view.ts'
 import { backoffDelay } from './backoff.ts'
+import { waitOutBackoff } from './backoff-wait.ts'
 import { relayOnlyGater } from './gater.ts'
 import { createWatchdog } from './watchdog.ts'
 import type { RelayTarget } from './gater.ts'
@@ -50,6 +53,15 @@ export class RelayAddressError extends Error {
   }
 }
 
+/** The host that served the page did not answer /relay.json at all (refused, reset, no route). */
+export class RelayUnreachableError extends Error {
+  static name = 'RelayUnreachableError'
+  constructor () {
+    super('the relay is unreachable')
+    this.name = 'RelayUnreachableError'
+  }
+}
+
 export interface FeedClientInit {
   /** where messages and connection states go (the store) */
   sink: {
@@ -64,7 +76,10 @@ export interface FeedClientInit {
   /** the relay speaks another feed version; returns true when the page is reloading */
   onVersionMismatch: (relayVersion: number) => boolean
   onVersionMatch: () => void
+  /** in [0, 1): the backoff's jitter and the spacing of probes while it runs */
   random?: () => number
+  /** how /relay.json is asked for (and probed while the relay is away); default: fetch */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>
   /** the page's identity (see identity.ts), or its promise; a fresh one per node when absent */
   privateKey?: PrivateKey | Promise<PrivateKey>
 }
@@ -111,10 +126,13 @@ export class FeedClient {
   async #run (): Promise<void> {
     const { sink } = this.#init
     let failures = 0
+    // this attempt was made before its backoff ran out, because the relay answered a probe
+    let early = false
     while (!this.#signal.aborted) {
       sink.setConnection({ state: 'connecting', attempt: failures + 1 })
       let reason = 'the feed ended'
       let synced = false
+      let unreachable = false
       try {
         // the relay's address and the page's own node are independent: the first visit's key
         // generation and the node's start overlap the request for /relay.json
@@ -126,14 +144,30 @@ export class FeedClient {
           return
         }
         reason = describe(err)
+        unreachable = err instanceof RelayUnreachableError
         log('feed lost - %e', err)
       }
       if (this.#signal.aborted) return
       // a subscription that got as far as a snapshot was a success: start the backoff over
       failures = synced ? 1 : failures + 1
       const delay = backoffDelay(failures, this.#init.random)
+      // Only a relay that did not answer at all is watched for (#fetchRelayAddress, so only a
+      // page served by its relay): one that answers and still turns the feed away gets its
+      // backoff in full. An early redial that finds it unreachable again waits a whole backoff
+      // before the next early one, so a relay whose HTTP comes and goes is not redialled
+      // every second.
+      const probe = unreachable && !early
+      if (probe) reason += '; redialling as soon as it answers'
       sink.setConnection({ state: 'lost', retryAt: Date.now() + delay, reason })
-      await sleep(delay, this.#signal)
+      const outcome = await waitOutBackoff({
+        delayMs: delay,
+        signal: this.#signal,
+        probeUrl: probe ? this.#init.relayJsonUrl : null,
+        ...(this.#init.random != null ? { random: this.#init.random } : {}),
+        ...(this.#init.fetch != null ? { fetch: this.#init.fetch } : {})
+      })
+      early = outcome === 'answered'
+      if (early) log('the relay answers again: redialling before the %d ms backoff ran out', delay)
     }
   }
 
@@ -155,7 +189,16 @@ export class FeedClient {
 
   /** Asks the host that served the page for the relay's WebSocket address. */
   async #fetchRelayAddress (): Promise<string> {
-    const response = await fetch(this.#init.relayJsonUrl, { cache: 'no-store', signal: AbortSignal.any([this.#signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) })
+    let response: Response
+    try {
+      const fetchUrl = this.#init.fetch ?? (async (url, options) => await fetch(url, options))
+      response = await fetchUrl(this.#init.relayJsonUrl, { cache: 'no-store', signal: AbortSignal.any([this.#signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) })
+    } catch (err) {
+      // fetch fails with a TypeError when nothing answered (refused, reset, no route), with
+      // the signal's reason on a timeout or abort: a relay that is slow is not unreachable
+      if ((err as Error | undefined)?.name === 'TypeError') throw new RelayUnreachableError()
+      throw err
+    }
     if (!response.ok) throw new RelayAddressError(`${this.#init.relayJsonUrl} answered ${response.status}`)
     const body: unknown = await response.json()
     const addrs = typeof body === 'object' && body !== null && 'multiaddrs' in body && Array.isArray(body.multiaddrs)
@@ -262,7 +305,7 @@ export function pickBrowserAddress (addrs: readonly string[], pageHostname: stri
 }
 
 function describe (err: unknown): string {
-  if (err instanceof FeedSilentError || err instanceof RelayAddressError || err instanceof RefusedError) return err.message
+  if (err instanceof FeedSilentError || err instanceof RelayAddressError || err instanceof RefusedError || err instanceof RelayUnreachableError) return err.message
   const name = (err as Error | undefined)?.name ?? ''
   // libp2p passes on only the message of a failed noise handshake; it says why
   if (name === 'EncryptionFailedError') return `the encrypted handshake with the relay failed: ${(err as Error).message}`
@@ -274,16 +317,4 @@ function describe (err: unknown): string {
 /** A User Timing mark for the first connection of the page (the benchmark reads them). */
 function markOnce (name: string): void {
   if (performance.getEntriesByName(name, 'mark').length === 0) performance.mark(name)
-}
-
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>(resolve => {
-    const timer = setTimeout(done, ms)
-    function done (): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done)
-  })
 }

@@ -28,7 +28,7 @@ function forked (): NetworkPanel {
 describe('fork panel layout', () => {
   it('puts heights in columns (newest right), branches in lanes (the largest on top), a lane for rounds left', () => {
     const layout = forkPanelLayout(forked(), 1200, 300, REM)
-    assert.equal(layout.lanes.length, 3, 'two branches and the rounds nodes left')
+    assert.equal(layout.lanes.length, 3, 'two branches and the heads nodes moved off (left behind)')
     assert.deepEqual(layout.lanes.map(lane => [lane.branch, lane.tone]), [[0, 'calm'], [1, 'loud'], [null, 'abandoned']])
     const x = (id: number): number => layout.boxes.find(box => box.round.id === id)?.x ?? NaN
     const y = (id: number): number => layout.boxes.find(box => box.round.id === id)?.y ?? NaN

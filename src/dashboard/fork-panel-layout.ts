@@ -4,6 +4,9 @@
 // it is tested in Node; sizes in CSS pixels, from rem, so 4K lays out as 1080p does.
 import { ABANDONED, PANEL_HEIGHTS, TRUNK } from '../protocol/forks.ts'
 import type { NetworkPanel, PanelRound } from '../protocol/forks.ts'
+import { offLargest } from '../store/forks-view.ts'
+import { formatDuration, formatHeight } from './format.ts'
+import { FORK_ENDING } from './fork-words.ts'
 
 // Lanes for live branches: a wall shows the largest and two others; more are counted
 export const MAX_BRANCH_LANES = 3
@@ -60,6 +63,24 @@ export function branchTone (panel: NetworkPanel, branch: number): Tone {
   const it = panel.branches[branch]
   if (panel.fork !== null && it?.forked === true) return 'loud'
   return it?.since === null ? 'calm' : 'diverging'
+}
+
+/** The panel's state line: the relay's open fork, heads that differ (not yet a fork), or one
+ *  chain. An open fork with nobody off the largest branch (the block time the relay waits
+ *  before it closes one) says so, in the words the consensus tile uses (fork-words.ts). */
+export function panelState (panel: NetworkPanel | null, now: number, absent: string): { tone: Tone | 'none', text: string } {
+  if (panel === null) return { tone: 'none', text: absent }
+  const fork = panel.fork
+  if (fork !== null) {
+    const split = fork.splitHeight === null ? '' : ` · split after ${formatHeight(fork.splitHeight)}`
+    const state = offLargest(panel) === 0 ? `ending: ${FORK_ENDING}` : `${fork.sides} branches${split}`
+    return { tone: 'loud', text: `FORK #${fork.id} · ${state} · ${fork.depth} deep · for ${formatDuration(Math.max(0, now - fork.startedAt))}` }
+  }
+  if (panel.branches.length > 1 && panel.divergingSince !== null) {
+    return { tone: 'diverging', text: `${panel.branches.length} heads for ${formatDuration(Math.max(0, now - panel.divergingSince))}: propagating, a fork if it lasts a block time` }
+  }
+  const nodes = panel.branches[0]?.nodes ?? 0
+  return { tone: 'calm', text: `One chain · ${nodes} node${nodes === 1 ? '' : 's'} on it` }
 }
 
 /** A lane's name: the largest branch, a node catching up from far behind (below the largest,

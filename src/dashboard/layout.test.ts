@@ -134,12 +134,34 @@ describe('tableLayout', () => {
     assert.equal(layout.fontSize, tableLayout(4, width, 10_000, rem).fontSize, 'as large as any height would make it')
   })
 
-  it('gives the table all the height it may have when even that cuts rows at the smallest type', () => {
-    // fifty nodes in a short space: every row the table loses to the chart is a node not shown
-    const share = tableShare(50, 1880, 500, rem)
-    const most = tableLayout(50, 1880, 0.75 * 500, rem)
-    assert.ok(most.hidden > 0, 'the space cuts rows even at the largest share')
-    assert.equal(tableLayout(50, 1880, share * 500, rem).hidden, most.hidden)
+  it('leaves the chart row a share read from across a room when rows are cut at any share', () => {
+    // 1,000 nodes: in a fork at 1080p (about 480 px under the fork panel), with a banner too,
+    // live (about 740 px), and at 4K (twice the pixels and the rem)
+    for (const [height, r] of [[480, rem], [420, rem], [740, rem], [960, 2 * rem], [1480, 2 * rem]] as const) {
+      const share = tableShare(1000, 1880 * r / rem, height, r)
+      const chart = (1 - share) * height
+      assert.ok(chart >= 0.4 * height - 0.01, `at ${height} px the chart row has ${chart} px, under 40%`)
+      assert.ok(chart >= 12 * r - 0.01, `at ${height} px the chart row has ${chart} px, under 12 rem`)
+      assert.ok(share >= 0.35, 'the table keeps its least share')
+      const layout = tableLayout(1000, 1880 * r / rem, share * height, r)
+      assert.ok(layout.hidden > 0 && layout.rowsPerColumn > 0, 'the table shows a sample and counts the rest')
+    }
+    // 1080p and 4K split alike
+    assert.equal(tableShare(1000, 1880, 480, rem), tableShare(1000, 3760, 960, 2 * rem))
+    // a few rows cut at the largest share are enough: the chart's row is the picture
+    const most = tableLayout(70, 1880, 0.75 * 740, rem)
+    assert.ok(most.hidden > 0, 'seventy nodes do not fit the largest share')
+    assert.ok(tableShare(70, 1880, 740, rem) <= 0.6 + 1e-9)
+  })
+
+  it('gives a table that fits every node at its largest share the height for its type, over the cut tables\' chart share', () => {
+    // ten nodes in a fork at 1080p: one column at the largest type, all rows, the chart the rest
+    const share = tableShare(10, 1880, 480, rem)
+    const layout = tableLayout(10, 1880, share * 480, rem)
+    assert.equal(layout.hidden, 0)
+    assert.ok(layout.fontSize >= 1.3 * rem - 0.5, `type ${layout.fontSize} px`)
+    assert.ok(share > 0.6, `share ${share}: more than cut tables get`)
+    assert.ok(share < 0.75, `share ${share}: no more than its type uses`)
   })
 
   it('leaves the chart its last 7 rem however many rows that cuts', () => {
@@ -156,6 +178,27 @@ describe('tableLayout', () => {
     assert.equal(layout.hidden, 1000 - layout.columns * layout.rowsPerColumn)
     // each column needs COLUMN_EM of its ems, plus 1.5 rem between columns
     assert.ok(layout.columns * COLUMN_EM * layout.fontSize + (layout.columns - 1) * 1.5 * rem <= 1880, `${layout.columns} columns at ${layout.fontSize}px`)
+  })
+
+  it('shows rows cut at the smallest type in as many columns as fit, so as many rows as fit', () => {
+    // a thousand nodes in a short table: one column of the screen's width showed half the rows
+    const layout = tableLayout(1000, 1880, 270, rem)
+    assert.equal(layout.columns, 2)
+    assert.equal(layout.fontSize, 0.75 * rem)
+    assert.equal(layout.hidden, 1000 - 2 * layout.rowsPerColumn)
+    assert.ok(layout.rowsPerColumn >= 12, `${layout.rowsPerColumn} rows a column`)
+  })
+
+  it('leaves the line that counts cut rows its height under the last row', () => {
+    // the line is 1.43 rem tall, a row of the smallest type 0.975 rem: at 4K a table of 597 px
+    // had its last row under the line
+    for (let height = 150; height <= 1300; height += 7) {
+      for (const r of [rem, 2 * rem]) {
+        const layout = tableLayout(1000, 1880 * r / rem, height * r / rem, r)
+        assert.ok(layout.hidden > 0)
+        assert.ok((layout.rowsPerColumn + 1) * layout.rowHeight + 1.43 * r <= height * r / rem + 1e-6, `at ${height * r / rem} px, ${layout.rowsPerColumn} rows`)
+      }
+    }
   })
 
   it('lays out 4K exactly as 1080p, twice the size', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { FEED_PROTOCOL, FEED_VERSION } from '../protocol/index.ts'
-import { acceptsGzip, SnapshotCache } from './http-server.ts'
+import { acceptsGzip, GzipCache, SnapshotCache } from './http-server.ts'
 import { ManualClock } from '../testing/clock.ts'
 import { startTestRelay } from '../testing/test-relay.ts'
 import type { TestRelay } from '../testing/test-relay.ts'
@@ -111,6 +111,32 @@ describe('relay HTTP', () => {
       const plain = await get(header)
       assert.equal(plain.headers['content-encoding'], undefined)
       assert.equal(plain.body.toString(), script)
+    }
+  })
+
+  it('gzips the page\'s files before they are asked for, once each', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'devnet-warm-'))
+    try {
+      await mkdir(join(dir, 'assets'))
+      await writeFile(join(dir, 'index.html'), '<!doctype html>')
+      await writeFile(join(dir, 'assets', 'app-1.js'), 'one();')
+      await writeFile(join(dir, 'assets', 'app-1.js.map'), '{}')
+      await writeFile(join(dir, 'assets', 'logo.png'), 'png')
+      const cache = new GzipCache()
+      assert.equal(await cache.warm(dir), 2)
+      // other bytes under the version warm() saw (its size and time): what is served is what
+      // warm() gzipped, so it did the work
+      const file = join(dir, 'assets', 'app-1.js')
+      const warmed = await stat(file)
+      await writeFile(file, 'two();')
+      assert.equal(gunzipSync(await cache.get(file, warmed)).toString(), 'one();')
+      // a new version (another time) is gzipped anew
+      await utimes(file, warmed.atime, new Date(warmed.mtimeMs + 5_000))
+      assert.equal(gunzipSync(await cache.get(file, await stat(file))).toString(), 'two();')
+      // a dir with nothing built warms nothing
+      assert.equal(await new GzipCache().warm(join(dir, 'missing')), 0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
   })
 

@@ -144,6 +144,16 @@ export function onMinorityBranch (branch: number | undefined, panel: NetworkPane
   return panel.branches[branch]?.forked === true
 }
 
+/** Nodes on the open fork's sides other than the largest branch, as the relay counts them (every
+ *  node, whatever the page filters); 0 with no fork. The relay keeps a fork open for a block time
+ *  after its nodes are back on one branch (a late beat must not end one fork and start
+ *  another): then it is 0 while the fork is still open. */
+export function offLargest (panel: NetworkPanel | null): number {
+  let off = 0
+  if (panel?.fork != null) for (const branch of panel.branches) if (branch.forked && !branch.largest) off += branch.nodes
+  return off
+}
+
 /**
  * Heads at one height as rounds, with how many nodes hold each: heads that share a block are
  * one round (a tipset seen in part), so they count and colour as one.
