@@ -1,8 +1,7 @@
 import { scaleLinear } from 'd3'
 import { useMemo, useRef } from 'react'
 import type { DashboardView, NodeView } from '../store/view.ts'
-import { fillLabelEnds, layoutLabels } from './chart-layout.ts'
-import type { LabelEnd } from './chart-layout.ts'
+import { layoutLabels, lineEnd } from './chart-layout.ts'
 import { formatClock, formatHeight } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { headColor } from './theme.ts'
@@ -121,12 +120,15 @@ function BestHeight ({ height, scales, rem }: { height: number, scales: ChartSca
 /** Each line's nickname at its end, right of the plot; labels that would collide are grouped. */
 function NodeLabels ({ nodes, now, scales, theme, rem }: { nodes: readonly NodeView[], now: number, scales: ChartScales, theme: Theme, rem: number }) {
   const { right, top, bottom, start, y } = scales
-  // the lines' ends, filled again on each redraw: a thousand new objects on every view update
-  // were garbage (layoutLabels keeps none of them)
-  const ends = useRef<LabelEnd[]>([])
   const labels = useMemo(() => {
-    const count = fillLabelEnds(ends.current, nodes, now, start, y, 0.8 * rem)
-    return layoutLabels(ends.current, 1.25 * rem, top, bottom, count)
+    // a forked node's label is its own (never folded into the majority's at its height), a
+    // label above its height, where its lifted line runs
+    const ends = nodes
+      .filter(node => node.node.history.size > 0 && lineEnd(node, now) >= start)
+      .map(node => node.status === 'forked'
+        ? { view: node, y: y(node.node.height) - 0.8 * rem, apart: 'forked' }
+        : { view: node, y: y(node.node.height) })
+    return layoutLabels(ends, 1.25 * rem, top, bottom)
   }, [nodes, now, start, y, rem, top, bottom])
   return (
     <g className='labels' data-testid='chart-labels'>

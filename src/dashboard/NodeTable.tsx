@@ -24,6 +24,8 @@ interface RowProps {
 /** Memoised on the node view, which the store replaces only when that node changed. */
 const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme, showClient }: RowProps) {
   const { node, status, lag } = view
+  // a height that judges nothing has no lag to show
+  const noLag = status === 'waiting' || status === 'missing' || status === 'other-network'
   const lastBeat = node.missing
     ? 'never'
     : clockOffsetMs === null
@@ -36,7 +38,7 @@ const NodeRow = memo(function NodeRow ({ view, nowSecond, clockOffsetMs, theme, 
       <td className='c-peer'>{shortPeerId(node.peerId)}</td>
       {showClient && <td className='c-client'>{shortClient(node.client, node.clientVersion)}</td>}
       <td className='c-height num' title={node.missing ? undefined : formatHeight(node.height)}>{node.missing ? '–' : formatHeightCell(node.height)}</td>
-      <td className='c-lag num' title={status === 'waiting' || status === 'missing' || status === 'other-network' || lag === 0 ? undefined : `${formatHeight(lag)} behind`}>{status === 'waiting' || status === 'missing' || status === 'other-network' ? '–' : formatLag(lag)}</td>
+      <td className='c-lag num' title={noLag || lag === 0 ? undefined : `${formatHeight(lag)} behind`}>{noLag ? '–' : formatLag(lag)}</td>
       <td className='c-head'>
         <span className='chip' style={{ background: headColor(theme, view.headColor) }} />
         {shortHead(node.head, 1)}

@@ -75,21 +75,6 @@ export function windowPoints (history: HeightHistory, windowStart: number): Wind
   return scratch
 }
 
-// lines are drawn offline first and online last, so the nodes that matter stay on top; a
-// forked node's line (on another branch than the largest) runs level with the main chain's, so
-// it goes over the in-sync ones, in the loud colour, twice as thick and lifted by a line's
-// width: two branches at one height show as two lines, not one
-const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['missing', 'offline', 'waiting', 'stale', 'syncing', 'behind', 'in-sync', 'forked']
-
-/** The nodes whose lines are drawn, in DRAW_ORDER of their status (each status in list order),
- *  in one array: a list per status and their concatenation per redraw were garbage. Statuses
- *  not in DRAW_ORDER are not drawn. */
-export function inDrawOrder (nodes: readonly NodeView[]): NodeView[] {
-  const lines: NodeView[] = []
-  for (const status of DRAW_ORDER) for (const node of nodes) if (node.status === status) lines.push(node)
-  return lines
-}
-
 export interface ChartExtent {
   /** padded by one height below and above; [0, 1] with nothing to show */
   minHeight: number
@@ -147,27 +132,6 @@ export interface LabelEnd {
   apart?: string | undefined
 }
 
-/**
- * Fills `ends` from its start with the ends of the lines that reach the window (a history, and
- * a line end at or after `start`), at `yOf(height)`; a forked node's `lift` px above, apart from
- * the others (its label is its own, never folded into the majority's at its height, and above
- * its height, where its lifted line runs). Objects already in `ends` are filled again, so a
- * redraw makes none; the array is cut to the count, which it returns, so it keeps no old nodes.
- */
-export function fillLabelEnds (ends: LabelEnd[], nodes: readonly NodeView[], now: number, start: number, yOf: (height: number) => number, lift: number): number {
-  let count = 0
-  for (const node of nodes) {
-    if (node.node.history.size === 0 || lineEnd(node, now) < start) continue
-    const forked = node.status === 'forked'
-    const end = ends[count++] ??= { view: node, y: 0, apart: undefined }
-    end.view = node
-    end.y = forked ? yOf(node.node.height) - lift : yOf(node.node.height)
-    end.apart = forked ? 'forked' : undefined
-  }
-  ends.length = count
-  return count
-}
-
 // -1, 0 or 1, not the difference: a sort's comparator that returns a fraction makes a heap
 // number per comparison
 function byY (a: LabelEnd, b: LabelEnd): number {
@@ -179,11 +143,10 @@ function byY (a: LabelEnd, b: LabelEnd): number {
  * overlap inside [top, bottom]. A group of one shows its nickname, a larger group one
  * nickname and how many more (the table has them all). Ends with different `apart` keys are
  * never grouped (a forked node's label is not folded into the majority's at its height), but
- * all labels are kept from overlapping. `count`: only the first `count` ends are read (a
- * caller may keep more, to fill again on the next redraw).
+ * all labels are kept from overlapping.
  */
-export function layoutLabels (ends: ReadonlyArray<LabelEnd>, labelHeight: number, top: number, bottom: number, count = ends.length): ChartLabel[] {
-  const sorted = ends.slice(0, count).sort(byY)
+export function layoutLabels (ends: ReadonlyArray<LabelEnd>, labelHeight: number, top: number, bottom: number): ChartLabel[] {
+  const sorted = [...ends].sort(byY)
   const groups: Array<{ y: number, nodes: NodeView[], lastY: number, apart: string }> = []
   // the latest group of each `apart` key: ends of two keys at one height come interleaved, and
   // each key's still fold into one label (a group per end overlapped in a short chart)

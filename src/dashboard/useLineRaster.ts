@@ -2,7 +2,7 @@ import type { ScaleLinear } from 'd3'
 import { useEffect, useMemo, useRef } from 'react'
 import type { RefObject } from 'react'
 import type { NodeView } from '../store/view.ts'
-import { inDrawOrder, lineEnd } from './chart-layout.ts'
+import { lineEnd } from './chart-layout.ts'
 import { drawStepLine, packColor } from './chart-raster.ts'
 import type { Clip, LinearMap, LineStyle, PixelBuffer } from './chart-raster.ts'
 import { FrameSlicer } from './frame-slicer.ts'
@@ -10,6 +10,11 @@ import { headColor } from './theme.ts'
 import type { Theme } from './theme.ts'
 import type { ChartScales } from './useChartScales.ts'
 
+// lines are drawn offline first and online last, so the nodes that matter stay on top; a
+// forked node's line (on another branch than the largest) runs level with the main chain's, so
+// it goes over the in-sync ones, in the loud colour, twice as thick and lifted by a line's
+// width: two branches at one height show as two lines, not one
+const DRAW_ORDER: ReadonlyArray<NodeView['status']> = ['missing', 'offline', 'waiting', 'stale', 'syncing', 'behind', 'in-sync', 'forked']
 // offline lines are faint: they are history, not the devnet now
 const OFFLINE_ALPHA = 0.3
 // the most time a frame spends rasterising lines, in ms: a frame is 16.7 at 60 fps, and the
@@ -103,7 +108,7 @@ export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, node
     // a forked line sits just above the height it is at, beside the majority's line
     const lifted: LinearMap = { ...yMap, to: yMap.to - forkLift(lineWidth) }
     const styleOf = lineStyles(theme, lineWidth)
-    const lines = inDrawOrder(nodes)
+    const lines = DRAW_ORDER.flatMap(status => nodes.filter(node => node.status === status))
     let drawn = 0
     slicer.submit(hasTime => {
       // a canvas that never had lines is blank already: putting a blank picture on it costs a

@@ -75,32 +75,14 @@ export function inNetwork (node: NodeGenesis, choice: NetworkChoice): boolean {
 }
 
 const branchesOf = new WeakMap<NetworkPanel, { byIndex: ReadonlyMap<number, string>, map: ReadonlyMap<string, number> }>()
-// the last map made, handed back for a new panel that puts every node on the branch it gave:
-// the relay sends a panel four times a second, and nodes change branch far less often than
-// they change round (a map of a thousand nodes a panel was the view's largest garbage)
-let last: { byIndex: ReadonlyMap<number, string>, map: ReadonlyMap<string, number> } | null = null
-// which ids a check has met (seen[i] === its pass): a node named twice in a panel would make
-// a map with fewer entries than names, so such a panel is never matched against the last map;
-// ids past its length (a relay up for very long) are never matched either
-let seen: Uint8Array | null = null
-let pass = 0
 
-/**
- * Each node's branch in the panel (an index into its branches, or TRUNK), by peer ID; made once
- * per panel and numbering, and the same map as the last panel's while every node is on the
- * branch it gave.
- */
+/** Each node's branch in the panel (an index into its branches, or TRUNK), by peer ID; made once
+ *  per panel and numbering. A number per node: a Place object per node per panel (four panels a
+ *  second) was the view's largest garbage. */
 export function panelBranches (panel: NetworkPanel | null, byIndex: ReadonlyMap<number, string>): ReadonlyMap<string, number> {
   if (panel === null) return EMPTY
   const known = branchesOf.get(panel)
   if (known !== undefined && known.byIndex === byIndex) return known.map
-  const map = last !== null && last.byIndex === byIndex && sameBranches(panel, byIndex, last.map) ? last.map : buildBranches(panel, byIndex)
-  last = { byIndex, map }
-  branchesOf.set(panel, last)
-  return map
-}
-
-function buildBranches (panel: NetworkPanel, byIndex: ReadonlyMap<number, string>): Map<string, number> {
   const map = new Map<string, number>()
   for (const column of panel.columns) {
     for (const round of column.rounds) {
@@ -110,29 +92,8 @@ function buildBranches (panel: NetworkPanel, byIndex: ReadonlyMap<number, string
       }
     }
   }
+  branchesOf.set(panel, { byIndex, map })
   return map
-}
-
-/** Whether buildBranches would make a map equal to `map` for this panel, without making one. */
-function sameBranches (panel: NetworkPanel, byIndex: ReadonlyMap<number, string>, map: ReadonlyMap<string, number>): boolean {
-  seen ??= new Uint8Array(1 << 16)
-  if (++pass === 256) {
-    seen.fill(0)
-    pass = 1
-  }
-  let named = 0
-  for (const column of panel.columns) {
-    for (const round of column.rounds) {
-      for (const i of round.nodes) {
-        const peerId = byIndex.get(i)
-        if (peerId === undefined) continue
-        if (i >= seen.length || seen[i] === pass || map.get(peerId) !== round.branch) return false
-        seen[i] = pass
-        named++
-      }
-    }
-  }
-  return named === map.size
 }
 
 const EMPTY: ReadonlyMap<string, number> = new Map()

@@ -88,17 +88,9 @@ export class HeightHistory {
   copyFrom (first: number, at: Float64Array, height: Float64Array): number {
     const from = Math.max(0, first)
     const n = Math.max(0, this.#size - from)
-    const begin = (this.#start + from) % this.capacity
-    const head = Math.min(n, this.capacity - begin)
-    const times = this.#at
-    const heights = this.#height
-    for (let k = 0; k < head; k++) {
-      at[k] = times[begin + k] as number
-      height[k] = heights[begin + k] as number
-    }
-    for (let k = head; k < n; k++) {
-      at[k] = times[k - head] as number
-      height[k] = heights[k - head] as number
+    for (let k = 0, j = (this.#start + from) % this.capacity; k < n; k++, j = j + 1 === this.capacity ? 0 : j + 1) {
+      at[k] = this.#at[j] as number
+      height[k] = this.#height[j] as number
     }
     return n
   }

@@ -171,9 +171,9 @@ const STATUS_ONLINE: Readonly<Record<NodeStatus, boolean>> = { 'in-sync': true, 
 export type ViewLender = Map<string, NodeView>
 
 /**
- * Derives the view. `previous` lends its objects: a node view whose inputs are equal is reused,
- * and so is the node list when every element is. `lender`: node views by peer ID from earlier
- * derivations (updated here); without it, the views of `previous` are lent.
+ * Derives the view. `lender` lends node views from earlier derivations (and takes this one's): a
+ * node view whose inputs are equal is reused. `previous` lends its node list when every element
+ * is the same.
  */
 export function deriveView (
   state: FeedState,
@@ -181,7 +181,7 @@ export function deriveView (
   localNow: number,
   options: ViewOptions,
   previous: DashboardView | null,
-  lender?: ViewLender
+  lender: ViewLender = new Map()
 ): DashboardView {
   const relayNow = relayTime(state, localNow)
   const heardAt = state.heardAt
@@ -228,11 +228,9 @@ export function deriveView (
     if (heads === undefined) headsAt.set(node.height, heads = new Map())
     heads.set(node.head, (heads.get(node.head) ?? 0) + 1)
   }
-  // `first`: the round's first head in text order, the tie-break (found once per round, not per
-  // comparison)
-  const ranked: Array<{ height: number, heads: string[], count: number, first: string }> = []
-  for (const [height, heads] of headsAt) for (const round of roundsOf(heads)) ranked.push({ height, ...round, first: firstText(round.heads) })
-  ranked.sort((a, b) => b.height - a.height || b.count - a.count || compareText(a.first, b.first))
+  const ranked: Array<{ height: number, heads: string[], count: number }> = []
+  for (const [height, heads] of headsAt) for (const round of roundsOf(heads)) ranked.push({ height, ...round })
+  ranked.sort((a, b) => b.height - a.height || b.count - a.count || compareText(a.heads.slice().sort()[0] ?? '', b.heads.slice().sort()[0] ?? ''))
   const colorOf = new Map<string, number>()
   ranked.forEach((round, k) => { for (const head of round.heads) colorOf.set(head, k < options.headColors ? k : -1) })
   let distinctHeads = 0
@@ -255,14 +253,9 @@ export function deriveView (
   const fork = panel?.fork ?? null
   const forked = fork !== null
 
-  let reuse = lender
-  if (reuse === undefined) {
-    reuse = new Map()
-    for (const view of previous?.nodes ?? []) reuse.set(view.node.peerId, view)
-  } else if (reuse.size > state.nodes.size) {
-    // bounded by the nodes known: those forgotten since go
-    for (const peerId of reuse.keys()) if (!state.nodes.has(peerId)) reuse.delete(peerId)
-  }
+  const reuse = lender
+  // bounded by the nodes known: those forgotten since go
+  if (reuse.size > state.nodes.size) for (const peerId of reuse.keys()) if (!state.nodes.has(peerId)) reuse.delete(peerId)
   const shown: NodeView[] = []
   const inDispute: NodeView[] = []
   let partial = 0
@@ -364,12 +357,6 @@ function blocksOf (head: string): number {
   let words = 1
   for (let k = head.indexOf(' '); k !== -1; k = head.indexOf(' ', k + 1)) words++
   return words
-}
-
-function firstText (texts: readonly string[]): string {
-  let first: string | undefined
-  for (const text of texts) if (first === undefined || text < first) first = text
-  return first ?? ''
 }
 
 function compareText (a: string, b: string): number {
