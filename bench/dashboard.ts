@@ -4,8 +4,8 @@
 // simulator run on core 0, Chromium on core 1 (children inherit this process's core).
 import { chromium } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, pageMemory } from '../e2e/browser.ts'
-import { profileScripts, traceMainThread } from './page-profile.ts'
-import type { HotSpot } from './page-profile.ts'
+import { gcWindow, profileScripts, traceMainThread } from './page-profile.ts'
+import type { GcWindow, HotSpot } from './page-profile.ts'
 import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from '../e2e/devnet.ts'
 import { getJson, getMetric } from '../src/testing/http.ts'
 import { waitFor } from '../src/testing/wait-for.ts'
@@ -216,9 +216,10 @@ async function until (since: number, seconds: number): Promise<void> {
  * `scenario`: the simulator's ('fork': 30% of the nodes spend 5 of every 12 blocks on another
  * branch, so the fork panel has two lanes and 300 lines are drawn forked). `screenshots`: a
  * directory for 1080p and 4K screenshots of the page while a fork is open, after the last
- * measurement.
+ * measurement. `gcSeconds`: then logs where the page's garbage comes from over that long
+ * (page-profile.ts gcWindow): its collections, its heaps' growth, its JS allocation by function.
  */
-export async function renderAndHeap (options: { staticDir: string, nodes: number, renderSeconds: number, heapAt: [number, number], profileSeconds?: number, scenario?: string, screenshots?: string, log: (line: string) => void }): Promise<RenderHeapResult> {
+export async function renderAndHeap (options: { staticDir: string, nodes: number, renderSeconds: number, heapAt: [number, number], profileSeconds?: number, gcSeconds?: number, scenario?: string, screenshots?: string, log: (line: string) => void }): Promise<RenderHeapResult> {
   return await withDevnet({ staticDir: options.staticDir, nodes: options.nodes, blockTime: '1s', beatPeriod: '1s', ...(options.scenario != null ? { scenario: options.scenario } : {}) }, async (httpUrl, browser) => {
     const page = await browser.newPage({ viewport: VIEWPORT })
     const cdp = await page.context().newCDPSession(page)
@@ -272,6 +273,15 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
       }
       show('JS profile', await profileScripts(cdp, options.profileSeconds, options.staticDir))
       show('main thread trace', await traceMainThread(browser, page, options.profileSeconds))
+    }
+    if (options.gcSeconds != null) {
+      const gc = await gcWindow(browser, page, cdp, options.gcSeconds, options.staticDir)
+      const perSecond = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB/s`
+      const kinds = (k: GcWindow['minor']): string => `${k.count} (${k.ms} ms, longest ${k.longestMs} ms)`
+      options.log(`  garbage over ${gc.seconds} s: scavenges ${kinds(gc.minor)}, full collections ${kinds(gc.major)}; JS allocated ${perSecond(gc.jsBytesPerSecond)}`)
+      options.log(`    heaps rose by: JS ${perSecond(gc.rise.js)}, Blink (DOM, style, layout) ${perSecond(gc.rise.blink)}, array buffers ${perSecond(gc.rise.arrayBuffers)}`)
+      options.log('    JS allocation by function (sampled):')
+      for (const spot of gc.allocations.slice(0, 20)) options.log(`    ${perSecond(spot.bytesPerSecond).padStart(13)} ${pct(spot.share).padStart(4)}  ${spot.name}  ${spot.where}`)
     }
     return { nodes: options.nodes, emptyFps: empty.fpsMedian, early, late, heapAt: options.heapAt, memory: [first, last], peakHeap }
   })

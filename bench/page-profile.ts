@@ -75,6 +75,111 @@ export async function traceMainThread (browser: Browser, page: Page, seconds: nu
 
 const total = (events: TraceEvent[]): number => events.reduce((sum, e) => sum + (e.dur ?? 0), 0)
 
+/** The busiest renderer main thread's events in a trace (the page's; about:blank and others idle). */
+function pageMainThread (traceEvents: TraceEvent[]): TraceEvent[] {
+  const threads = new Map<string, TraceEvent[]>()
+  const mains = new Set(traceEvents.filter(e => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map(e => `${e.pid}:${e.tid}`))
+  for (const e of traceEvents) {
+    const thread = `${e.pid}:${e.tid}`
+    if (!mains.has(thread)) continue
+    const events = threads.get(thread) ?? []
+    events.push(e)
+    threads.set(thread, events)
+  }
+  return [...threads.values()].sort((a, b) => total(b.filter(e => e.ph === 'X')) - total(a.filter(e => e.ph === 'X')))[0] ?? []
+}
+
+export interface GcWindow {
+  seconds: number
+  /** scavenges and full collections on the page's main thread: how many, ms in all, the longest */
+  minor: { count: number, ms: number, longestMs: number }
+  major: { count: number, ms: number, longestMs: number }
+  /** bytes a second the JS heap grew by between collections (all it allocated, less what
+   *  died young inside a scavenge's own interval: a floor) */
+  jsBytesPerSecond: number
+  /** what rose between drops, bytes a second, from Runtime.getHeapUsage every 100 ms: the JS heap,
+   *  Blink's garbage-collected heap (DOM, style, layout objects) and array buffers' backing
+   *  stores (the feed's bytes). A full collection comes when the three together near a limit,
+   *  so the last two set how often one does as much as the first */
+  rise: { js: number, blink: number, arrayBuffers: number }
+  /** JS allocation by function (sampled, objects that died included), largest first */
+  allocations: AllocationSpot[]
+}
+
+export interface AllocationSpot { name: string, where: string, bytesPerSecond: number, share: number }
+
+/**
+ * Where a page's garbage comes from, over `seconds`: its collections from a Chromium trace (V8's
+ * MinorGC and MajorGC events), the growth of its three heaps between collections, and a sampled
+ * profile of its JS allocations by function (HeapProfiler sampling, every 16 KiB, counting
+ * objects collected since), mapped back to the source through the build's source maps. All
+ * three at once, outside any timed window: each costs the page some time.
+ */
+export async function gcWindow (browser: Browser, page: Page, cdp: CDPSession, seconds: number, staticDir: string): Promise<GcWindow> {
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'v8'] })
+  await cdp.send('HeapProfiler.enable')
+  await cdp.send('HeapProfiler.startSampling', { samplingInterval: 16 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  const usage: Array<{ js: number, blink: number, arrayBuffers: number }> = []
+  const until = Date.now() + seconds * 1000
+  while (Date.now() < until) {
+    const heap = await cdp.send('Runtime.getHeapUsage')
+    usage.push({ js: heap.usedSize, blink: heap.embedderHeapUsedSize, arrayBuffers: heap.backingStorageSize })
+    await new Promise(resolve => setTimeout(resolve, 100)) // the sampling interval
+  }
+  const { profile } = await cdp.send('HeapProfiler.stopSampling')
+  await cdp.send('HeapProfiler.disable')
+  const { traceEvents } = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] }
+
+  const gcs = pageMainThread(traceEvents).filter(e => e.ph === 'X' && (e.name === 'MinorGC' || e.name === 'MajorGC')).sort((a, b) => a.ts - b.ts)
+  const kind = (name: string): GcWindow['minor'] => {
+    const ms = gcs.filter(e => e.name === name).map(e => (e.dur ?? 0) / 1000)
+    return { count: ms.length, ms: Math.round(ms.reduce((a, b) => a + b, 0)), longestMs: Math.round(Math.max(0, ...ms)) }
+  }
+  let grown = 0
+  for (let k = 1; k < gcs.length; k++) grown += Math.max(0, heapSize(gcs[k], 'usedHeapSizeBefore') - heapSize(gcs[k - 1], 'usedHeapSizeAfter'))
+  const span = gcs.length > 1 ? ((gcs.at(-1)?.ts ?? 0) - (gcs[0]?.ts ?? 0)) / 1e6 : NaN
+  const rise = (key: 'js' | 'blink' | 'arrayBuffers'): number => {
+    let up = 0
+    for (let k = 1; k < usage.length; k++) up += Math.max(0, (usage[k]?.[key] ?? 0) - (usage[k - 1]?.[key] ?? 0))
+    return Math.round(up / seconds)
+  }
+
+  const maps = new Map<string, SourceMap | null>()
+  const bytes = new Map<string, { name: string, where: string, bytes: number }>()
+  const walk = (node: SamplingNode): void => {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame
+    if (node.selfSize > 0) {
+      const origin = url === '' ? undefined : found(sourceMapFor(maps, staticDir, url)?.findOrigin(lineNumber + 1, columnNumber + 1))
+      const where = origin != null ? `${shortSource(origin.fileName)}:${origin.lineNumber}` : shortSource(url)
+      const name = origin?.name ?? (functionName === '' ? '(anonymous)' : functionName)
+      const spot = bytes.get(`${name} ${where}`) ?? { name, where, bytes: 0 }
+      spot.bytes += node.selfSize
+      bytes.set(`${name} ${where}`, spot)
+    }
+    for (const child of node.children) walk(child)
+  }
+  walk(profile.head)
+  const allBytes = [...bytes.values()].reduce((sum, spot) => sum + spot.bytes, 0)
+  const allocations = [...bytes.values()]
+    .map(spot => ({ name: spot.name, where: spot.where, bytesPerSecond: Math.round(spot.bytes / seconds), share: spot.bytes / allBytes }))
+    .sort((a, b) => b.bytesPerSecond - a.bytesPerSecond)
+  return {
+    seconds,
+    minor: kind('MinorGC'),
+    major: kind('MajorGC'),
+    jsBytesPerSecond: Math.round(grown / span),
+    rise: { js: rise('js'), blink: rise('blink'), arrayBuffers: rise('arrayBuffers') },
+    allocations
+  }
+}
+
+interface SamplingNode { callFrame: { functionName: string, url: string, lineNumber: number, columnNumber: number }, selfSize: number, children: SamplingNode[] }
+
+function heapSize (event: TraceEvent | undefined, key: 'usedHeapSizeBefore' | 'usedHeapSizeAfter'): number {
+  const value = (event?.args as Record<string, unknown> | undefined)?.[key]
+  return typeof value === 'number' ? value : 0
+}
+
 /** Largest first, with each one's share of the wall-clock interval. */
 function ranked (spots: HotSpot[], seconds: number): HotSpot[] {
   return spots

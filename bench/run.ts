@@ -2,7 +2,9 @@
 // writes BENCHMARKS.md with the machine, the date and the command behind each figure.
 // `npm run soak` runs only the long memory runs (flapping nodes 2 min, a dashboard 15 min).
 // Numbers, never pass/fail: a target that is missed is written down as missed.
-// `--only=render --profile` also logs where the dashboard's main thread spends its time.
+// `--only=render --profile` also logs where the dashboard's main thread spends its time, and
+// `--only=render --gc` where its garbage comes from (collections, heaps' growth, JS allocation
+// by function), after the timed windows.
 import { execSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -257,10 +259,12 @@ if (page != null && (wanted('render') || wanted('heap'))) {
   const heapAt: [number, number] = full ? [60, 15 * 60] : [30, 70]
   // --profile: then, in the log, where the page's main thread spends its time (JS profile and trace)
   const profileSeconds = process.argv.includes('--profile') ? 10 : undefined
+  // --gc: then, in the log, the page's collections and where its garbage comes from
+  const gcSeconds = process.argv.includes('--gc') ? 20 : undefined
   // the fork scenario: the fork panel with two lanes, 300 lines drawn forked, for 5 s of every 12
   const screenshots = fileURLToPath(new URL('./results/', import.meta.url))
   mkdirSync(screenshots, { recursive: true })
-  const result = await renderAndHeap({ staticDir: page, nodes: 1_000, renderSeconds, heapAt, profileSeconds, scenario: 'fork', screenshots, log })
+  const result = await renderAndHeap({ staticDir: page, nodes: 1_000, renderSeconds, heapAt, profileSeconds, gcSeconds, scenario: 'fork', screenshots, log })
   const windows: Array<[string, FrameStats]> = [[`first ${renderSeconds} s`, result.early], [`last ${renderSeconds} s of ${heapAt[1]} s`, result.late]]
   const frames = (s: FrameStats): string => `${s.fpsMedian} fps median (worst second ${s.fpsWorst}), ${s.longTasksMs.length} long tasks${s.longTasksMs.length > 0 ? ` (longest ${Math.round(s.longTasksMs[0] ?? 0)} ms)` : ''}`
   const busy = (s: FrameStats): string => `main thread busy ${pct(s.busy.task)} (script ${pct(s.busy.script)}, layout ${pct(s.busy.layout)}, style ${pct(s.busy.style)}), longest frame ${Math.round(s.longestFrameMs)} ms, relay took ${s.beatsPerSecond} beats/s`

@@ -58,31 +58,30 @@ function before (width: number): number {
   return width >> 1
 }
 
-// pixels in a row from which fill() beats a loop of stores by enough to pay for its call: an
-// optimised caller boxes the colour (a uint32, mostly past a small integer's range) into a new
-// heap number for every fill() call, 12 bytes each; at 32 that was ~1 MiB/s of garbage at
-// 1,000 nodes (most runs between steps are 20 to 100 pixels), and up to ~100 pixels a loop of
-// stores is as fast (bench: the render row's major GCs)
+// pixels in a row from which fill() beats a loop of stores by enough to pay for its call: the
+// colour, a uint32 mostly past a small integer's range, is boxed into a new heap number for
+// every call it is passed to (12 bytes each); at 32 that was ~1 MiB/s of garbage at 1,000 nodes
+// (most runs between steps are 20 to 100 pixels), and up to ~100 pixels a loop of stores is as
+// fast (bench: the render row's --gc)
 const FILL_FROM = 128
 
-/** Fills columns [left, right) of rows [top, bottom), already clipped. */
-function fillRect (buffer: PixelBuffer, left: number, top: number, right: number, bottom: number, color: number): void {
+/**
+ * Fills columns [left, right) of rows [top, bottom), already clipped, in the style's colour
+ * (dashed or not). The style, not its colour, is passed: a colour passed to a function the
+ * optimiser did not inline was boxed on every call, a run's worth of garbage per run (after a
+ * 4K resize, ~2 MiB/s at 1,000 nodes).
+ */
+function fillRect (buffer: PixelBuffer, left: number, top: number, right: number, bottom: number, style: LineStyle, alongX: boolean): void {
   const { pixels, width: stride } = buffer
+  const { color, width: unit, dashed } = style
   for (let row = top; row < bottom; row++) {
     const base = row * stride
+    // dashes of 3 line widths and gaps of 2, along x or along y
+    if (dashed) for (let x = left; x < right; x++) { if ((alongX ? x : row) % (5 * unit) < 3 * unit) pixels[base + x] = color }
     // most runs of a thousand step lines are a few pixels long, and then a call to fill()
     // costs more than the stores
-    if (right - left >= FILL_FROM) pixels.fill(color, base + left, base + right)
+    else if (right - left >= FILL_FROM) pixels.fill(color, base + left, base + right)
     else for (let i = base + left; i < base + right; i++) pixels[i] = color
-  }
-}
-
-/** As fillRect, leaving gaps of 2 line widths after dashes of 3, along x or along y. */
-function dashRect (buffer: PixelBuffer, left: number, top: number, right: number, bottom: number, color: number, unit: number, alongX: boolean): void {
-  const { pixels, width: stride } = buffer
-  for (let row = top; row < bottom; row++) {
-    const base = row * stride
-    for (let x = left; x < right; x++) if ((alongX ? x : row) % (5 * unit) < 3 * unit) pixels[base + x] = color
   }
 }
 
@@ -93,8 +92,7 @@ export function horizontalRun (buffer: PixelBuffer, clip: Clip, x0: number, x1: 
   const right = Math.min(clip.right, Math.max(x0, x1) - lead + style.width)
   const top = Math.max(clip.top, y - lead)
   const bottom = Math.min(clip.bottom, y - lead + style.width)
-  if (style.dashed) dashRect(buffer, left, top, right, bottom, style.color, style.width, true)
-  else fillRect(buffer, left, top, right, bottom, style.color)
+  fillRect(buffer, left, top, right, bottom, style, true)
 }
 
 /** A vertical run from row y0 to y1 (either order, both included) centred on column x. */
@@ -104,8 +102,7 @@ export function verticalRun (buffer: PixelBuffer, clip: Clip, x: number, y0: num
   const right = Math.min(clip.right, x - lead + style.width)
   const top = Math.max(clip.top, Math.min(y0, y1) - lead)
   const bottom = Math.min(clip.bottom, Math.max(y0, y1) - lead + style.width)
-  if (style.dashed) dashRect(buffer, left, top, right, bottom, style.color, style.width, false)
-  else fillRect(buffer, left, top, right, bottom, style.color)
+  fillRect(buffer, left, top, right, bottom, style, false)
 }
 
 /**
