@@ -1,4 +1,5 @@
 // The propagation tile's figures, from the view's nodes: pure, so they are tested in Node.
+import { sortedMedian } from '../protocol/status-rules.ts'
 import type { NodeView } from '../store/view.ts'
 
 // Nodes that beat this seldom report a new head up to a beat late: what is measured is their
@@ -21,11 +22,8 @@ let periods = new Float64Array(0)
 
 /** The median of values[0..n), which it sorts in place. */
 function medianOf (values: Float64Array, n: number): number | null {
-  if (n === 0) return null
   // a typed array sorts numbers as numbers, in place, with no comparator to call
-  const sorted = values.subarray(0, n).sort()
-  const mid = n >> 1
-  return n % 2 === 1 ? sorted[mid] ?? null : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+  return n === 0 ? null : sortedMedian(values.subarray(0, n).sort())
 }
 
 /**

@@ -49,7 +49,11 @@ export function staleAfterMs (beatPeriodMs: number | null): number {
 export function median (values: readonly number[]): number {
   // a typed array sorts numerically without a comparator call per step: the relay takes the
   // median of every node's propagation samples every 2 s
-  const sorted = Float64Array.from(values).sort()
+  return sortedMedian(Float64Array.from(values).sort())
+}
+
+/** The median of numbers sorted already (0 for none). */
+export function sortedMedian (sorted: Float64Array): number {
   const mid = sorted.length >> 1
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
