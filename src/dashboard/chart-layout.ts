@@ -83,9 +83,13 @@ export interface ChartExtent {
   firstAt: number
 }
 
+// what heightRange fills, one for every call
+const range = { min: 0, max: 0 }
+
 /**
  * What the window holds: the height range and how far back data goes. The points are those of
- * pointsInWindow, read in place: this runs on every redraw over every node's history.
+ * pointsInWindow, read in place: this runs on every redraw over every node's history (a
+ * history whose heights never went down is read at its two ends).
  */
 export function chartExtent (nodes: readonly NodeView[], windowStart: number, now: number): ChartExtent {
   let min = Infinity
@@ -98,12 +102,9 @@ export function chartExtent (nodes: readonly NodeView[], windowStart: number, no
     const first = windowStartIndex(history, windowStart)
     // times only grow along a history, so the first point is the oldest shown
     firstAt = Math.min(firstAt, shownAt(history, first, windowStart, end))
-    const { height: heights, n } = windowPoints(history, windowStart)
-    for (let k = 0; k < n; k++) {
-      const height = heights[k] as number
-      if (height < min) min = height
-      if (height > max) max = height
-    }
+    history.heightRange(first, range)
+    if (range.min < min) min = range.min
+    if (range.max > max) max = range.max
   }
   if (min === Infinity) return { minHeight: 0, maxHeight: 1, firstAt }
   return { minHeight: Math.max(0, min - 1), maxHeight: max + 1, firstAt }

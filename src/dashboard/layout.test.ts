@@ -40,6 +40,13 @@ describe('chartExtent', () => {
     assert.deepEqual(chartExtent([view('a', [[10, 5], [20, 7]]), view('b', [[15, 6]])], 17, 100), { minHeight: 4, maxHeight: 8, firstAt: 17 })
     assert.deepEqual(chartExtent([view('a', [[10, 5], [20, 7]])], 30, 100), { minHeight: 6, maxHeight: 8, firstAt: 30 })
   })
+
+  it('counts a height that went down (a reorg, a restarted node) from wherever the window starts', () => {
+    const down = (): ReturnType<typeof view> => view('a', [[10, 5], [20, 9], [30, 2], [40, 4]])
+    assert.deepEqual(chartExtent([down()], 0, 100), { minHeight: 1, maxHeight: 10, firstAt: 10 })
+    assert.deepEqual(chartExtent([down(), view('b', [[10, 12]])], 25, 100), { minHeight: 1, maxHeight: 13, firstAt: 25 })
+    assert.deepEqual(chartExtent([down()], 35, 100), { minHeight: 1, maxHeight: 5, firstAt: 35 })
+  })
 })
 
 describe('layoutLabels', () => {

@@ -92,4 +92,52 @@ describe('HeightHistory', () => {
     assert.deepEqual([at[0], height[0]], [60, 6])
     assert.equal(history.copyFrom(4, at, height), 0)
   })
+
+  it('gives the lowest and highest height from a point on, whatever went up or down, across the ring\'s wrap and moved points', () => {
+    // a small deterministic generator: the same cases on every run
+    let seed = 7
+    const next = (n: number): number => {
+      // xorshift32
+      seed ^= seed << 13
+      seed ^= seed >>> 17
+      seed ^= seed << 5
+      return (seed >>> 0) % n
+    }
+    const range = { min: 0, max: 0 }
+    for (let round = 0; round < 300; round++) {
+      const capacity = 1 + next(6)
+      const spacing = next(2) === 0 ? 0 : 15
+      const history = new HeightHistory(capacity, spacing)
+      let at = 0
+      let height = 100
+      for (let step = 0; step < 40; step++) {
+        at += 1 + next(20)
+        // mostly up, now and then down (a reorg, a restarted node)
+        height = Math.max(0, height + (next(5) === 0 ? -next(4) : next(3)))
+        history.push(at, height)
+        const all = Array.from({ length: history.size }, (_, k) => history.heightOf(k))
+        assert.equal(history.neverDown, all.every((h, k) => k === 0 || h >= (all[k - 1] as number)), `capacity ${capacity}, spacing ${spacing}, step ${step}: ${all.join(' ')}`)
+        for (let first = 0; first < history.size; first++) {
+          const heights = Array.from({ length: history.size - first }, (_, k) => history.heightOf(first + k))
+          history.heightRange(first, range)
+          assert.deepEqual([range.min, range.max], [Math.min(...heights), Math.max(...heights)], `capacity ${capacity}, spacing ${spacing}, step ${step}, from ${first}`)
+        }
+      }
+    }
+  })
+
+  it('reads the range of points it started with', () => {
+    const storage = new Float64Array(8)
+    storage.set([1, 2, 3], 0)
+    storage.set([10, 9, 12], 4)
+    const history = new HeightHistory(4, 0, storage, 3)
+    const range = { min: 0, max: 0 }
+    assert.equal(history.neverDown, false)
+    history.heightRange(0, range)
+    assert.deepEqual(range, { min: 9, max: 12 })
+    history.heightRange(1, range)
+    assert.deepEqual(range, { min: 9, max: 12 })
+    history.heightRange(2, range)
+    assert.deepEqual(range, { min: 12, max: 12 })
+  })
 })

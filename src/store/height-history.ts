@@ -14,6 +14,9 @@ export class HeightHistory {
   readonly #height: Float64Array
   #start = 0
   #size = 0
+  /** how many neighbouring points go down (a reorg, a restarted node): with none, the heights
+   *  from any point on run from that point's to the newest, and heightRange() reads two */
+  #drops = 0
   /** Counts appends, so a view can tell that the history changed without comparing it. */
   version = 0
 
@@ -36,6 +39,8 @@ export class HeightHistory {
     this.#at = both.subarray(0, capacity)
     this.#height = both.subarray(capacity)
     this.#size = filled
+    const heights = this.#height
+    for (let k = 1; k < filled; k++) if ((heights[k] as number) < (heights[k - 1] as number)) this.#drops++
   }
 
   /**
@@ -60,22 +65,58 @@ export class HeightHistory {
 
   /** Appends a point; the oldest is overwritten once full. Points older than the last are ignored. */
   push (at: number, height: number): void {
-    if (this.#size > 0 && at < this.lastAt()) return
-    if (this.spacingMs > 0 && this.#size >= 2 && this.lastAt() - this.atOf(this.#size - 2) < this.spacingMs) {
+    const size = this.#size
+    if (size > 0 && at < this.lastAt()) return
+    if (this.spacingMs > 0 && size >= 2 && this.lastAt() - this.atOf(size - 2) < this.spacingMs) {
       // the newest point is not yet a spacing past the one before it: it moves to the new
       // height instead of a point being added
-      const last = (this.#start + this.#size - 1) % this.capacity
+      const before = this.heightOf(size - 2)
+      if (this.lastHeight() < before) this.#drops--
+      if (height < before) this.#drops++
+      const last = (this.#start + size - 1) % this.capacity
       this.#at[last] = at
       this.#height[last] = height
       this.version++
       return
     }
-    const index = (this.#start + this.#size) % this.capacity
+    // a ring of one point has no steps
+    if (size > 0 && this.capacity > 1 && height < this.lastHeight()) this.#drops++
+    // the oldest point goes, and with it the step from it to the next
+    if (size === this.capacity && size >= 2 && this.heightOf(1) < this.heightOf(0)) this.#drops--
+    const index = (this.#start + size) % this.capacity
     this.#at[index] = at
     this.#height[index] = height
-    if (this.#size < this.capacity) this.#size++
+    if (size < this.capacity) this.#size++
     else this.#start = (this.#start + 1) % this.capacity
     this.version++
+  }
+
+  /** No height is lower than the one before it: heightRange() reads the ends only. */
+  get neverDown (): boolean {
+    return this.#drops === 0
+  }
+
+  /**
+   * The lowest and highest height from point `first` to the newest, into `out` (size > first).
+   * Heights that never went down (a chain's, mostly) are read at the two ends, not point by
+   * point: the chart's extent asks this of a thousand histories on every redraw.
+   */
+  heightRange (first: number, out: { min: number, max: number }): void {
+    const from = Math.max(0, first)
+    if (this.#drops === 0) {
+      out.min = this.heightOf(from)
+      out.max = this.lastHeight()
+      return
+    }
+    let min = Infinity
+    let max = -Infinity
+    for (let k = 0, j = (this.#start + from) % this.capacity; k < this.#size - from; k++, j = j + 1 === this.capacity ? 0 : j + 1) {
+      const height = this.#height[j] as number
+      if (height < min) min = height
+      if (height > max) max = height
+    }
+    out.min = min
+    out.max = max
   }
 
   /**
