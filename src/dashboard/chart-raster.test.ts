@@ -3,8 +3,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { HeightHistory } from '../store/height-history.ts'
 import { pointsInWindow } from './chart-layout.ts'
-import { drawStepLine, horizontalRun, packColor, verticalRun } from './chart-raster.ts'
+import { drawnLater, drawStepLine, horizontalRun, packColor, verticalRun } from './chart-raster.ts'
 import type { Clip, LineStyle, PixelBuffer } from './chart-raster.ts'
+import type { NodeView } from '../store/view.ts'
 
 const RED = packColor('#ff0000')
 const BLUE = packColor('#0000ff')
@@ -224,5 +225,41 @@ describe('drawStepLine', () => {
     drawStepLine(target, whole(target), history([[0, 2]]), 0, 5, X, { from: 0, scale: -1, to: 3 }, style(RED))
     drawStepLine(target, whole(target), history([[2, 2]]), 0, 3, X, { from: 0, scale: -1, to: 3 }, style(BLUE))
     assert.equal(picture(target)[1], 'rrbbrr')
+  })
+})
+
+describe('lines shared by nodes in step (a recorded moment)', () => {
+  function line (shared: HeightHistory, status: NodeView['status'] = 'in-sync', lastHeartbeatAt = 100): NodeView {
+    return {
+      node: {
+        peerId: 'p', nickname: 'n', height: shared.lastHeight(), head: '{ a }', minerAddress: null, genesisCid: null, connected: true, firstSeenAt: 0,
+        lastHeartbeatAt, missing: false, disconnectedAt: null, connectedAt: null, beatPeriodMs: null, history: shared, client: null, clientVersion: null,
+        nodePeerId: null, syncing: null, finalizedHeight: null
+      },
+      status, lag: 0, pinned: false, headColor: 0, branch: null, propagationMs: null
+    }
+  }
+
+  it('are drawn once, as their last copy, and the picture is the one every copy drawn gives', () => {
+    const one = history([[0, 1], [4, 3], [8, 5]])
+    const other = history([[0, 2], [6, 4]])
+    const red = style(RED)
+    const blue = style(BLUE)
+    const styleOf = (view: NodeView): LineStyle => view.status === 'offline' ? blue : view.node.history === one ? red : blue
+    // the same line before and after another that crosses it; a copy that ends earlier (offline)
+    const lines = [line(one), line(other), line(one), line(one, 'offline', 5), line(one)]
+    const end = (view: NodeView): number => view.status === 'offline' ? view.node.lastHeartbeatAt : 12
+    const later = drawnLater(lines, styleOf, 12)
+    assert.deepEqual([...later], [1, 0, 1, 0, 0])
+    const draw = (skip: boolean): string[] => {
+      const target = buffer(14, 8)
+      lines.forEach((view, k) => {
+        if (skip && later[k] === 1) return
+        drawStepLine(target, whole(target), view.node.history, 0, end(view), X, Y, styleOf(view))
+      })
+      return picture(target)
+    }
+    assert.deepEqual(draw(true), draw(false))
+    assert.ok(draw(false).some(row => row.includes('r')) && draw(false).some(row => row.includes('b')))
   })
 })

@@ -5,7 +5,8 @@
 // (any machine without a usable GPU, and the headless tests) take 50 to 500 ms a redraw, in
 // tasks that froze the page.
 import type { HeightHistory } from '../store/height-history.ts'
-import { windowPoints } from './chart-layout.ts'
+import type { NodeView } from '../store/view.ts'
+import { lineEnd, windowPoints } from './chart-layout.ts'
 
 /** Pixels in ImageData's layout: row by row, one RGBA pixel per element. */
 export interface PixelBuffer {
@@ -143,4 +144,25 @@ export function drawStepLine (
     lastY = nextY
   }
   horizontalRun(buffer, clip, lastX, Math.round((end - t0) * kx + x0), lastY, style)
+}
+
+/**
+ * For each line, whether a later one is the same line: the same history (a recorded moment
+ * gives nodes in step one: momentState), style and end. Such a line need not be drawn: the
+ * later copy paints every pixel it would, over whatever was drawn between (runs are written,
+ * not blended).
+ */
+export function drawnLater (lines: readonly NodeView[], styleOf: (node: NodeView) => LineStyle, now: number): Uint8Array {
+  const later = new Uint8Array(lines.length)
+  const seen = new Map<HeightHistory, Array<{ style: LineStyle, end: number }>>()
+  for (let k = lines.length - 1; k >= 0; k--) {
+    const view = lines[k] as NodeView
+    const style = styleOf(view)
+    const end = lineEnd(view, now)
+    let copies = seen.get(view.node.history)
+    if (copies === undefined) seen.set(view.node.history, copies = [])
+    if (copies.some(copy => copy.style === style && copy.end === end)) later[k] = 1
+    else copies.push({ style, end })
+  }
+  return later
 }

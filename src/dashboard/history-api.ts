@@ -6,7 +6,7 @@
 import { logger } from '@libp2p/logger'
 import { takeEarly } from './early-requests.ts'
 import { parseBranchesAnswer } from '../protocol/forks.ts'
-import { parseEventsAnswer, parseHistoryHeader, parseHistorySeries, parseStateAnswer } from '../protocol/history.ts'
+import { HeightsInterner, parseEventsAnswer, parseHistoryHeader, parseHistorySeries, parseStateAnswer } from '../protocol/history.ts'
 import type { BranchesAnswer } from '../protocol/forks.ts'
 import type { EventsAnswer, HistoryHeader, HistorySeries, StateAnswer } from '../protocol/history.ts'
 
@@ -91,12 +91,14 @@ export async function fetchHistory (base: string, query: { from: number, to: num
   const lines = (await response.text()).split('\n')
   const header = parseHistoryHeader(JSON.parse(lines[0] ?? 'null'))
   const series: HistorySeries[] = []
+  // nodes in step share their heights (a recorded moment builds and draws each line once)
+  const interner = new HeightsInterner()
   let sliceStart = performance.now()
   for (let k = 1; k < lines.length; k++) {
     const line = lines[k] ?? ''
     if (line === '') continue
     try {
-      series.push(parseHistorySeries(JSON.parse(line), header))
+      series.push(parseHistorySeries(JSON.parse(line), header, interner))
     } catch (err) {
       log.error('dropped a history line - %e', err)
     }

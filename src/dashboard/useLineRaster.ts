@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef } from 'react'
 import type { RefObject } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { lineEnd } from './chart-layout.ts'
-import { drawStepLine, packColor } from './chart-raster.ts'
+import { drawnLater, drawStepLine, packColor } from './chart-raster.ts'
 import type { Clip, LinearMap, LineStyle, PixelBuffer } from './chart-raster.ts'
 import { FrameSlicer } from './frame-slicer.ts'
 import { headColor } from './theme.ts'
@@ -109,6 +109,8 @@ export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, node
     const lifted: LinearMap = { ...yMap, to: yMap.to - forkLift(lineWidth) }
     const styleOf = lineStyles(theme, lineWidth)
     const lines = DRAW_ORDER.flatMap(status => nodes.filter(node => node.status === status))
+    // a live page's nodes each have their own history: only a recorded moment's are shared
+    const skip = still ? drawnLater(lines, styleOf, now) : null
     let drawn = 0
     slicer.submit(hasTime => {
       // a canvas that never had lines is blank already: putting a blank picture on it costs a
@@ -117,7 +119,7 @@ export function useLineRaster (canvas: RefObject<HTMLCanvasElement | null>, node
       if (drawn === 0) buffer.pixels.fill(0)
       while (drawn < lines.length) {
         const node = lines[drawn++]
-        if (node !== undefined) drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, node.status === 'forked' ? lifted : yMap, styleOf(node))
+        if (node !== undefined && skip?.[drawn - 1] !== 1) drawStepLine(buffer, clip, node.node.history, start, lineEnd(node, now), xMap, node.status === 'forked' ? lifted : yMap, styleOf(node))
         if (!hasTime()) return false
       }
       // sized here, not before: resizing a canvas clears it, and it would be blank meanwhile

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { encodeHistoryHeader, encodeHistorySeries, parseEventsAnswer, parseHistoryHeader, parseHistorySeries, parseStateAnswer } from './history.ts'
+import { HeightsInterner, encodeHistoryHeader, encodeHistorySeries, parseEventsAnswer, parseHistoryHeader, parseHistorySeries, parseStateAnswer } from './history.ts'
 import type { HistoryHeader, HistorySeries } from './history.ts'
 
 const header: HistoryHeader = { from: 1_000, to: 61_000, stepMs: 6_000, buckets: 10, source: 'raw', nodes: 1 }
@@ -20,6 +20,26 @@ describe('history answers', () => {
     const h = parseHistoryHeader(JSON.parse(encodeHistoryHeader(header)))
     assert.deepEqual(h, header)
     assert.deepEqual(parseHistorySeries(JSON.parse(line), h), series)
+  })
+
+  it('hand out one heights array for nodes in step, and their own to the others', () => {
+    const interner = new HeightsInterner()
+    const read = (patch: Partial<HistorySeries>): HistorySeries => parseHistorySeries(JSON.parse(encodeHistorySeries({ ...series, ...patch })), header, interner)
+    const a = read({ peerId: 'a' })
+    const b = read({ peerId: 'b', first: 0 })
+    const c = read({ peerId: 'c', heights: series.heights.map((h, k) => k === 7 ? h + 1 : h) })
+    assert.equal(b.heights, a.heights)
+    assert.notEqual(c.heights, a.heights)
+    assert.deepEqual(c.heights.at(-1), 2_000_007)
+    assert.deepEqual(a, { ...series, peerId: 'a' })
+    // two arrays that hash alike are still told apart by their values
+    const x = [1, 2, 3]
+    const y = [1, 2, 4]
+    assert.equal(interner.intern(42, x), x)
+    assert.equal(interner.intern(42, y), y)
+    assert.equal(interner.intern(42, [1, 2, 4]), y)
+    const z = [1, 2]
+    assert.equal(interner.intern(42, z), z, 'a prefix is another line')
   })
 
   it('refuse a node line that reaches outside the window, by name', () => {

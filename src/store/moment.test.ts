@@ -102,4 +102,26 @@ describe('time travel histories', () => {
       assert.deepEqual(points(history), points(expected), `spacing ${spacingMs}, capacity ${capacity}`)
     }
   })
+
+  it('builds one history for nodes in step (the same heights array, first bucket and height at the moment), their points as each would have alone', () => {
+    const from = AT - 600_000
+    const header = { from, to: AT, stepMs: 2_000, buckets: 300, source: 'raw' as const, nodes: 5 }
+    const shared = Array.from({ length: 300 }, (_, k) => 1000 + Math.floor(k / 3))
+    const line = (peerId: string, heights: number[], first = 0): import('../protocol/history.ts').HistorySeries =>
+      ({ peerId, nickname: peerId, first, heights, ranges: [], connection: [] })
+    const series = [line('a', shared), line('b', shared), line('c', [...shared]), line('d', shared), line('e', shared.slice(1), 1)]
+    const nodes = [node('a', { height: 1100 }), node('b', { height: 1100 }), node('c', { height: 1100 }), node('d', { height: 1101 }), node('e', { height: 1100 })]
+    const state = momentState({ at: AT, nodes, window: { header, series }, spacingMs: 2_000, capacity: 302 })
+    const history = (peerId: string): HeightHistory => state.nodes.get(peerId)!.history
+    assert.equal(history('b'), history('a'), 'the same array, bucket and height: one history')
+    assert.notEqual(history('c'), history('a'), 'equal heights in another array are not looked for (the parse hands out one)')
+    assert.notEqual(history('d'), history('a'), 'another height at the moment')
+    assert.notEqual(history('e'), history('a'), 'another first bucket')
+    const points = (h: HeightHistory): number[][] => Array.from({ length: h.size }, (_, k) => [h.atOf(k), h.heightOf(k)])
+    // each as it is built alone
+    for (const [k, n] of nodes.entries()) {
+      const alone = momentState({ at: AT, nodes: [n], window: { header, series: [series[k]!] }, spacingMs: 2_000, capacity: 302 })
+      assert.deepEqual(points(history(n.peerId)), points(alone.nodes.get(n.peerId)!.history), n.peerId)
+    }
+  })
 })

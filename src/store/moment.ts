@@ -50,8 +50,8 @@ export function momentState (input: MomentInput): FeedState {
   const times = new Float64Array(longest + 1)
   const heights = new Float64Array(longest + 1)
   const spacingMs = input.spacingMs ?? 0
-  input.nodes.forEach((n, i) => {
-    const series = byPeer.get(n.peerId)
+  /** A node's history: the window's heights as steps, then its height at the moment. */
+  const historyOf = (n: NodeAtMoment, series: HistorySeries | undefined, i: number): HeightHistory => {
     let count = 0
     if (window != null && series !== undefined) {
       // the recorded heights as steps: a point where the height changed, at its bucket's end
@@ -74,7 +74,24 @@ export function momentState (input: MomentInput): FeedState {
     const own = storage.subarray(i * 2 * capacity, (i + 1) * 2 * capacity)
     own.set(times.subarray(count - kept, count))
     own.set(heights.subarray(count - kept, count), capacity)
-    const history = new HeightHistory(capacity, spacingMs, own, kept)
+    return new HeightHistory(capacity, spacingMs, own, kept)
+  }
+  // nodes in step: one history for the nodes with the same heights array (the page's parse
+  // hands out equal ones as one: HeightsInterner), first bucket and height at the moment, built
+  // once and drawn once. A moment is never fed, so no node's history changes under another's.
+  const twins = new Map<readonly number[], Array<{ first: number, height: number, history: HeightHistory }>>()
+  input.nodes.forEach((n, i) => {
+    const series = byPeer.get(n.peerId)
+    let history: HeightHistory
+    if (series === undefined) {
+      history = historyOf(n, series, i)
+    } else {
+      let same = twins.get(series.heights)
+      if (same === undefined) twins.set(series.heights, same = [])
+      const twin = same.find(t => t.first === series.first && t.height === n.height)
+      history = twin?.history ?? historyOf(n, series, i)
+      if (twin === undefined) same.push({ first: series.first, height: n.height, history })
+    }
     // when it went offline: its last connection change in the window, or its last change
     let disconnectedAt: number | null = null
     if (!n.connected) {
