@@ -1,13 +1,13 @@
 import { lazy, use, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import type { ComponentProps } from 'react'
 import type { DashboardStore } from '../store/store.ts'
-import { HeightChart } from './HeightChart.tsx'
 import { NodeTable } from './NodeTable.tsx'
 import { rootRem } from './root-rem.ts'
 import { CLIENT_COLUMN_EM, tableShare } from './table-layout.ts'
 import { useElementSize } from './useElementSize.ts'
 import { ConnectionBadge, SummaryBar } from './SummaryBar.tsx'
 import { LazyPart } from './LazyPart.tsx'
+import { laterLogger } from './later-logger.ts'
 import type { NodeView } from '../store/view.ts'
 import type { NetworkChoice } from '../store/forks-view.ts'
 import { ABANDONED } from '../protocol/forks.ts'
@@ -32,6 +32,24 @@ const PANEL_HOLD_MS = 60_000
 // it. Each holds its place meanwhile (LazyPart), so nothing moves when it arrives
 const ForkPanel = lazy(async () => ({ default: (await import('./ForkPanel.tsx')).ForkPanel }))
 const EventList = lazy(async () => ({ default: (await import('./EventList.tsx')).EventList }))
+
+// The chart's code (d3's scales and what they bring, the rasteriser: ~9 kB gzip) is asked for
+// as this module runs, beside the first paint's, which a live wall's table and summary alone
+// need (bench: the bundle and first data rows); index.html preloads it for a recorded moment.
+// Its data comes later than it, so the chart is in the first render that has lines to draw;
+// until it is in, and if it never comes, its box holds its place.
+let chartModule: typeof import('./HeightChart.tsx') | null = null
+const chartCode = import('./HeightChart.tsx').then(module => { chartModule = module; return module })
+const log = laterLogger('devnet:dashboard')
+
+/** The chart's code, as soon as it is in. */
+function useChartCode (): typeof import('./HeightChart.tsx') | null {
+  const [code, setCode] = useState(chartModule)
+  useEffect(() => {
+    if (code === null) chartCode.then(setCode, (err: unknown) => { log.error('the chart\'s code did not load - %e', err) })
+  }, [code])
+  return code
+}
 
 /** The event list, once its log (loaded with it, main.tsx) is there. */
 function EventPanel ({ log, ...props }: Omit<ComponentProps<typeof EventList>, 'log'> & { log: Promise<EventLog> }) {
@@ -108,6 +126,7 @@ export function App ({ store, params, events, travel = null, banner: Banner, rep
   const banner = frozen !== null || replaying !== null
   const main = useRef<HTMLElement>(null)
   const mainSize = useElementSize(main)
+  const chart = useChartCode()
   // the client column, while any node says its client (watched nodes; go-filecoin does not)
   const showClient = useMemo(() => view.nodes.some(node => node.node.client !== null), [view.nodes])
   // one chain, nothing differing, no round seen in part and none left behind in the heights
@@ -189,7 +208,7 @@ export function App ({ store, params, events, travel = null, banner: Banner, rep
       <main className={params.events ? 'main with-events' : 'main'} ref={main} style={{ gridTemplateRows: `minmax(0, ${1 - share}fr) minmax(0, ${share}fr)` }}>
         {/* the chart and the table come in once the area they share is measured: laid out at
             a guessed split first, each measured, drew and laid out its rows twice */}
-        {mainSize.height > 0 && <HeightChart view={view} theme={theme} />}
+        {mainSize.height > 0 && (chart === null ? <div className='chart-box' /> : <chart.HeightChart view={view} theme={theme} />)}
         {/* a recorded moment or a replay shows its events at the recorded times, not as the page's clock has them */}
         {mainSize.height > 0 && params.events && (
           <LazyPart placeholder={<aside className='events' aria-label='Events' />}>
