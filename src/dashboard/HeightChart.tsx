@@ -1,7 +1,7 @@
 import { scaleLinear } from 'd3'
 import { useMemo, useRef } from 'react'
 import type { DashboardView, NodeView } from '../store/view.ts'
-import { layoutLabels, lineEnd } from './chart-layout.ts'
+import { layoutLabels, lineEnd, sameLines } from './chart-layout.ts'
 import { formatClock, formatHeight } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { headColor } from './theme.ts'
@@ -29,8 +29,16 @@ export function HeightChart ({ view, theme }: { view: DashboardView, theme: Them
   const rem = width > 0 ? rootRem() : 16
   const { now, windowStart } = view
   // another network's nodes are another chain: not on this chart, nor in its scales
-  // (the list itself when there are none: a copy of a thousand on every update was garbage)
-  const nodes = useMemo(() => view.nodes.some(node => node.status === 'other-network') ? view.nodes.filter(node => node.status !== 'other-network') : view.nodes, [view.nodes])
+  // (the list itself when there are none: a copy of a thousand on every update was garbage).
+  // The list drawn last while nothing the chart reads has changed: a recorded moment's fork
+  // panel, rebuilt by the relay after the moment is shown, gave every view a branch and redrew
+  // a thousand lines and their labels for the same picture (bench: the history window)
+  const drawn = useRef<readonly NodeView[]>([])
+  const nodes = useMemo(() => {
+    const ours = view.nodes.some(node => node.status === 'other-network') ? view.nodes.filter(node => node.status !== 'other-network') : view.nodes
+    if (!sameLines(drawn.current, ours)) drawn.current = ours
+    return drawn.current
+  }, [view.nodes])
   const scales = useChartScales(nodes, windowStart, now, width, height, rem, view.summary.bestHeight)
   useLineRaster(canvas, nodes, now, scales, width, height, theme, rem, view.connection.state === 'frozen')
   // not current: the window stops at the last word and the chart says so, rather than

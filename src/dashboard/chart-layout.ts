@@ -21,6 +21,22 @@ export function lineEnd (view: NodeView, now: number): number {
   return view.status === 'in-sync' || view.status === 'forked' || view.status === 'behind' || view.status === 'syncing' ? now : Math.min(now, view.node.lastHeartbeatAt)
 }
 
+/**
+ * Whether two lists of views draw the same chart: the same nodes in the same order, each with
+ * the same entry (its history and height: replaced whenever they change), status and head
+ * colour, which are all the chart reads of a view. What else changes in a view (its branch, lag,
+ * propagation) is the table's and the fork panel's.
+ */
+export function sameLines (a: readonly NodeView[], b: readonly NodeView[]): boolean {
+  if (a.length !== b.length) return false
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k] as NodeView
+    const y = b[k] as NodeView
+    if (x !== y && (x.node !== y.node || x.status !== y.status || x.headColor !== y.headColor)) return false
+  }
+  return true
+}
+
 /** Index of a history's first point drawn from windowStart on: the one in force at windowStart. */
 export function windowStartIndex (history: HeightHistory, windowStart: number): number {
   return Math.max(0, history.firstIndexFrom(windowStart) - 1)

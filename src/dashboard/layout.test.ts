@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import { HeightHistory } from '../store/height-history.ts'
 import type { NodeEntry } from '../store/feed-state.ts'
 import type { NodeStatus, NodeView } from '../store/view.ts'
-import { chartExtent, layoutLabels, pointsInWindow } from './chart-layout.ts'
+import { chartExtent, layoutLabels, pointsInWindow, sameLines } from './chart-layout.ts'
 import { COLUMN_EM, tableLayout, tableShare } from './table-layout.ts'
 
 function view (nickname: string, points: Array<[number, number]>, status: NodeStatus = 'in-sync'): NodeView {
@@ -46,6 +46,21 @@ describe('chartExtent', () => {
     assert.deepEqual(chartExtent([down()], 0, 100), { minHeight: 1, maxHeight: 10, firstAt: 10 })
     assert.deepEqual(chartExtent([down(), view('b', [[10, 12]])], 25, 100), { minHeight: 1, maxHeight: 13, firstAt: 25 })
     assert.deepEqual(chartExtent([down()], 35, 100), { minHeight: 1, maxHeight: 5, firstAt: 35 })
+  })
+})
+
+describe('sameLines', () => {
+  it('tells a change the chart draws (a node, a status, a head colour, the order) from one it does not (a branch, lag, propagation)', () => {
+    const a = view('a', [[0, 5]])
+    const b = view('b', [[0, 6]])
+    const lines = [a, b]
+    assert.equal(sameLines(lines, [a, b]), true)
+    assert.equal(sameLines(lines, [{ ...a, branch: 0, lag: 3, propagationMs: 120, pinned: true }, b]), true)
+    assert.equal(sameLines(lines, [b, a]), false)
+    assert.equal(sameLines(lines, [a]), false)
+    assert.equal(sameLines(lines, [{ ...a, status: 'forked' }, b]), false)
+    assert.equal(sameLines(lines, [{ ...a, headColor: 1 }, b]), false)
+    assert.equal(sameLines(lines, [{ ...a, node: { ...a.node, height: 7 } }, b]), false)
   })
 })
 
