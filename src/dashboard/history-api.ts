@@ -75,6 +75,8 @@ export function historyUrl (base: string, query: { from: number, to: number, poi
   url.searchParams.set('to', String(Math.round(query.to)))
   url.searchParams.set('points', String(Math.max(1, Math.round(query.points))))
   for (const peer of query.peers ?? []) url.searchParams.append('peer', peer)
+  // a line that repeats an earlier one (nodes in step) names it instead (index.html asks so too)
+  url.searchParams.set('same', '1')
   return url
 }
 
@@ -91,17 +93,22 @@ export async function fetchHistory (base: string, query: { from: number, to: num
   const lines = (await response.text()).split('\n')
   const header = parseHistoryHeader(JSON.parse(lines[0] ?? 'null'))
   const series: HistorySeries[] = []
+  // every node line in order, undefined where one was not read: what `same` refers to
+  const read: Array<HistorySeries | undefined> = []
   // nodes in step share their heights (a recorded moment builds and draws each line once)
   const interner = new HeightsInterner()
   let sliceStart = performance.now()
   for (let k = 1; k < lines.length; k++) {
     const line = lines[k] ?? ''
     if (line === '') continue
+    let node: HistorySeries | undefined
     try {
-      series.push(parseHistorySeries(JSON.parse(line), header, interner))
+      node = parseHistorySeries(JSON.parse(line), header, interner, read)
+      series.push(node)
     } catch (err) {
       log.error('dropped a history line - %e', err)
     }
+    read.push(node)
     if (performance.now() - sliceStart > PARSE_SLICE_MS) {
       await yieldToLoop()
       sliceStart = performance.now()

@@ -42,6 +42,20 @@ describe('history answers', () => {
     assert.equal(interner.intern(42, z), z, 'a prefix is another line')
   })
 
+  it('read a line that repeats an earlier one (same) as that line with its own name and connection, and refuse one that names no line read', () => {
+    const repeat = JSON.parse(encodeHistorySeries({ ...series, peerId: 'b', nickname: 'b', connection: [[0, 1]] }, 0)) as Record<string, unknown>
+    assert.deepEqual(Object.keys(repeat).sort(), ['connection', 'nickname', 'peerId', 'same'])
+    const first = parseHistorySeries(JSON.parse(encodeHistorySeries(series)), header)
+    const b = parseHistorySeries(repeat, header, undefined, [first])
+    assert.deepEqual(b, { ...series, peerId: 'b', nickname: 'b', connection: [[0, 1]] })
+    assert.equal(b.heights, first.heights)
+    for (const earlier of [[], [undefined], undefined]) {
+      assert.throws(() => parseHistorySeries(repeat, header, undefined, earlier), { name: 'InvalidHistoryError' })
+    }
+    assert.throws(() => parseHistorySeries({ ...repeat, same: 1 }, header, undefined, [first]), { name: 'InvalidHistoryError' })
+    assert.throws(() => parseHistorySeries({ ...repeat, connection: [[0, 2]] }, header, undefined, [first]), { name: 'InvalidHistoryError' })
+  })
+
   it('refuse a node line that reaches outside the window, by name', () => {
     const bad = (patch: Record<string, unknown>): void => {
       assert.throws(() => parseHistorySeries({ ...JSON.parse(encodeHistorySeries(series)), ...patch }, header), { name: 'InvalidHistoryError' })

@@ -104,8 +104,11 @@ export function encodeHistoryHeader (header: HistoryHeader): string {
   return JSON.stringify(header) + '\n'
 }
 
-/** One node's line: `h` is the height at bucket `first`, then the change at each next bucket. */
-export function encodeHistorySeries (series: HistorySeries): string {
+/** One node's line: `h` is the height at bucket `first`, then the change at each next bucket.
+ *  `same`: the index of an earlier node line (0: the first after the header) with the same
+ *  first bucket, heights and ranges, written in their place (?same=1). */
+export function encodeHistorySeries (series: HistorySeries, same?: number): string {
+  if (same !== undefined) return JSON.stringify({ peerId: series.peerId, nickname: series.nickname, same, connection: series.connection }) + '\n'
   const h = new Array<number>(series.heights.length)
   let prev = 0
   for (let k = 0; k < series.heights.length; k++) {
@@ -186,9 +189,16 @@ function sameNumbers (a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** A node line, its heights decoded from their differences; every index within the header's
- *  buckets. With `interner`, equal heights come out as one array. */
-export function parseHistorySeries (value: unknown, header: HistoryHeader, interner?: HeightsInterner): HistorySeries {
+ *  buckets. With `interner`, equal heights come out as one array. `earlier`: the answer's node
+ *  lines read so far, in order (a line not read: undefined), for a line that repeats one of
+ *  them (`same`, ?same=1). */
+export function parseHistorySeries (value: unknown, header: HistoryHeader, interner?: HeightsInterner, earlier?: ReadonlyArray<HistorySeries | undefined>): HistorySeries {
   if (!isRecord(value)) fail('a node line is not an object')
+  if (value.same !== undefined) {
+    const twin = earlier?.[whole(value.same, 'same', (earlier?.length ?? 0) - 1)]
+    if (twin === undefined) fail('same names no line read before it')
+    return { peerId: text(value.peerId, 'peerId', 128), nickname: text(value.nickname, 'nickname', MAX_NICKNAME_LENGTH), first: twin.first, heights: twin.heights, ranges: twin.ranges, connection: connectionOf(value.connection, header) }
+  }
   const first = whole(value.first, 'first', header.buckets)
   const h = value.h
   if (!Array.isArray(h) || first + h.length > header.buckets) fail('h must be an array that ends within the window')
@@ -206,9 +216,7 @@ export function parseHistorySeries (value: unknown, header: HistoryHeader, inter
   if (interner !== undefined) heights = interner.intern(hash, heights)
   const bucket = (k: unknown): number => whole(k, 'a bucket index', header.buckets - 1)
   const ranges = value.ranges
-  const connection = value.connection
   if (!Array.isArray(ranges) || ranges.length > header.buckets) fail('ranges must be an array')
-  if (!Array.isArray(connection) || connection.length > header.buckets + 1) fail('connection must be an array')
   return {
     peerId: text(value.peerId, 'peerId', 128),
     nickname: text(value.nickname, 'nickname', MAX_NICKNAME_LENGTH),
@@ -218,11 +226,16 @@ export function parseHistorySeries (value: unknown, header: HistoryHeader, inter
       if (!Array.isArray(r) || r.length !== 3) fail('a range is [k, lo, hi]')
       return [bucket(r[0]), whole(r[1], 'lo'), whole(r[2], 'hi')]
     }),
-    connection: connection.map((c: unknown) => {
-      if (!Array.isArray(c) || c.length !== 2 || (c[1] !== 0 && c[1] !== 1)) fail('a connection change is [k, 0 | 1]')
-      return [bucket(c[0]), c[1]]
-    })
+    connection: connectionOf(value.connection, header)
   }
+}
+
+function connectionOf (connection: unknown, header: HistoryHeader): HistorySeries['connection'] {
+  if (!Array.isArray(connection) || connection.length > header.buckets + 1) fail('connection must be an array')
+  return connection.map((c: unknown) => {
+    if (!Array.isArray(c) || c.length !== 2 || (c[1] !== 0 && c[1] !== 1)) fail('a connection change is [k, 0 | 1]')
+    return [whole(c[0], 'a bucket index', header.buckets - 1), c[1]]
+  })
 }
 
 function optionalFact (value: unknown, name: string): string | undefined {

@@ -3,6 +3,8 @@ import { createServer } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { serveHistory } from './history-routes.ts'
+import { parseHistoryHeader, parseHistorySeries } from '../protocol/history.ts'
+import type { HistorySeries } from '../protocol/history.ts'
 import { FakeClock, headOf, manualRecord, T0, tempDir } from '../testing/record.ts'
 import type { HistoryRecord } from './record/index.ts'
 import type { AddressInfo } from 'node:net'
@@ -73,6 +75,23 @@ describe('history over HTTP', () => {
     })
     const c = lines[3]!
     assert.deepEqual(c.connection, [[0, 1], [Math.floor((540_000 - 1) / step), 0]])
+  })
+
+  it('with same=1, writes a line that repeats an earlier one as its index, and the page reads back the plain answer', async () => {
+    const query = `from=${T0 + 60_000}&to=-5m&points=60`
+    const plain = (await (await fetch(`${base}/api/history?${query}`)).text()).trim().split('\n')
+    const short = (await (await fetch(`${base}/api/history?${query}&same=1`)).text()).trim().split('\n')
+    assert.equal(short.length, plain.length)
+    const repeats = short.slice(1).map(line => (JSON.parse(line) as { same?: number }).same)
+    // a and b beat in step, c too until it left: its connection is its own, its heights not
+    assert.ok(repeats.includes(0), `some line repeats the first: ${JSON.stringify(repeats)}`)
+    assert.equal(repeats[0], undefined)
+    assert.ok(short.join('\n').length < plain.join('\n').length)
+    const header = parseHistoryHeader(JSON.parse(short[0]!))
+    const read: HistorySeries[] = []
+    for (const line of short.slice(1)) read.push(parseHistorySeries(JSON.parse(line), header, undefined, read))
+    assert.deepEqual(read, plain.slice(1).map(line => parseHistorySeries(JSON.parse(line), header)))
+    assert.equal((await fetch(`${base}/api/history?${query}&same=yes`)).status, 400)
   })
 
   it('gzips for a client that takes it, and gives only the peers asked for', async () => {

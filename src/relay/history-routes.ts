@@ -9,7 +9,7 @@ import { branchesAt } from './branches-at.ts'
 import { acceptsGzip } from './http-server.ts'
 import {
   DEFAULT_FORKS_PER_REQUEST, DEFAULT_HISTORY_POINTS, historyHeaderLine, historyNodeLine, InvalidQueryError, MAX_EVENTS_PER_REQUEST, MAX_FORKS_PER_REQUEST, MAX_HISTORY_POINTS,
-  RecordBusyError, RecordUnavailableError
+  RecordBusyError, RecordUnavailableError, SameLines
 } from './record/index.ts'
 import type { ForkRecord } from '../protocol/forks.ts'
 import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt } from './record/index.ts'
@@ -121,6 +121,9 @@ export async function serveHistory (init: HistoryRoutesInit, url: URL, req: Inco
         const points = count(url, 'points', DEFAULT_HISTORY_POINTS, MAX_HISTORY_POINTS)
         const peers = url.searchParams.getAll('peer').flatMap(value => value.split(',')).map(p => p.trim()).filter(p => p !== '')
         if (peers.length > MAX_PEERS_PER_REQUEST) throw new BadParamError(`at most ${MAX_PEERS_PER_REQUEST} peer= per request`)
+        const sameParam = url.searchParams.get('same')
+        if (sameParam !== null && sameParam !== '0' && sameParam !== '1') throw new BadParamError('same= is 1 (a line that repeats an earlier one names it) or 0')
+        const same = sameParam === '1' ? new SameLines() : null
         const result = await init.record.history({ from, to, points, signal: abort.signal, ...(peers.length > 0 ? { peers } : {}) })
         const gzip = acceptsGzip(req.headers['accept-encoding'])
         res.writeHead(200, { ...HEADERS, 'content-type': 'application/x-ndjson; charset=utf-8', vary: 'accept-encoding', ...(gzip ? { 'content-encoding': 'gzip' } : {}) })
@@ -136,7 +139,7 @@ export async function serveHistory (init: HistoryRoutesInit, url: URL, req: Inco
         let batch = historyHeaderLine(result)
         for (const series of result.nodes) {
           if (abort.signal.aborted) return true
-          batch += historyNodeLine(series)
+          batch += historyNodeLine(series, same?.find(series))
           if (batch.length >= WRITE_BATCH_CHARS) {
             await write(out, batch)
             batch = ''
