@@ -38,15 +38,20 @@ const EventList = lazy(async () => ({ default: (await import('./EventList.tsx'))
 // need (bench: the bundle and first data rows); index.html preloads it for a recorded moment.
 // Its data comes later than it, so the chart is in the first render that has lines to draw;
 // until it is in, and if it never comes, its box holds its place.
-let chartModule: typeof import('./HeightChart.tsx') | null = null
-const chartCode = import('./HeightChart.tsx').then(module => { chartModule = module; return module })
 const log = laterLogger('devnet:dashboard')
+let chartModule: typeof import('./HeightChart.tsx') | null = null
+// null when it could not be loaded (a chunk gone after the relay restarted with a new build):
+// said once, here, and never an unhandled rejection
+const chartCode = import('./HeightChart.tsx').then(
+  module => { chartModule = module; return module },
+  (err: unknown) => { log.error('the chart\'s code did not load - %e', err); return null }
+)
 
 /** The chart's code, as soon as it is in. */
 function useChartCode (): typeof import('./HeightChart.tsx') | null {
   const [code, setCode] = useState(chartModule)
   useEffect(() => {
-    if (code === null) chartCode.then(setCode, (err: unknown) => { log.error('the chart\'s code did not load - %e', err) })
+    if (code === null) void chartCode.then(module => { if (module !== null) setCode(module) })
   }, [code])
   return code
 }
