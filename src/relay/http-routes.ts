@@ -13,7 +13,8 @@ import type { NodeRegistry } from './registry.ts'
 
 export interface RelayRoutesComponents {
   peerId: string
-  addresses: RelayAddresses
+  /** where the relay listens (known once it does) */
+  addresses: () => RelayAddresses
   registry: NodeRegistry
   feed: FeedService
   /** the fork monitor; none in a replay: /api/forks reads the record alone */
@@ -37,7 +38,7 @@ export function relayRoutes (components: RelayRoutesComponents): HttpRoutes {
     ...(record != null ? { history: async (url, req, res) => await serveHistory({ record, viewerAllowlist, now: clock.now }, url, req, res) } : {}),
     relayInfo: () => ({
       peerId,
-      multiaddrs: addresses.published,
+      multiaddrs: addresses().published,
       feedProtocol: FEED_PROTOCOL,
       feedVersion: FEED_VERSION,
       heartbeatProtocol: HEARTBEAT_PROTOCOL,

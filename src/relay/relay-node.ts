@@ -38,50 +38,63 @@ function ipFamily (host: string): 'ip4' | 'ip6' {
   return host.includes(':') ? 'ip6' : 'ip4'
 }
 
-/** A started libp2p node; rejects with PortInUseError when a listener's port is taken. */
+/**
+ * The relay's libp2p node, not yet listening (listen() starts it): its services register their
+ * protocols first, so a node that dials the moment the ports open finds its handler. Started at
+ * once, a restarted relay listened while it opened its record (seconds, on a large one), and the
+ * nodes that came back then had their heartbeat streams refused and waited out a backoff.
+ */
 export async function createRelayNode (init: RelayNodeInit, components: RelayNodeComponents): Promise<Libp2p> {
   const { host, tcpPort, wsPort } = init
   const { penaltyBox, metrics, clock } = components
   const family = ipFamily(host)
-  let libp2p: Libp2p
-  try {
-    libp2p = await createLibp2p({
-      privateKey: init.privateKey,
-      logger: lightLogger(),
-      // libp2p's monitor opens a ping stream to every connection at once every 10 s: at 1,000
-      // nodes a burst of 1,000 stream negotiations that stalled heartbeats behind it (p99 ~160 ms
-      // at 2,000 beats/s) and churned the heap. The relay learns what it needs without it: a
-      // silent node shows as stale from its heartbeats, and only silent ones are probed (the
-      // heartbeat receiver's quiet probe), which drops a vanished host within a minute;
-      // dashboards, which never send, are probed every 30 s (the feed's viewer probe), and one
-      // that stops reading is closed by the feed's drain timeout.
-      connectionMonitor: { enabled: false },
-      addresses: { listen: [`/${family}/${host}/tcp/${tcpPort}`, `/${family}/${host}/tcp/${wsPort}/ws`] },
-      transports: [tcp(), webSockets()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [devnetYamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION })],
-      connectionGater: {
-        // a peer cut off for bad input is refused as soon as its identity is known
-        denyInboundEncryptedConnection: (remote) => {
-          const banned = penaltyBox.isBanned(remote.toString(), clock.now())
-          if (banned) metrics.connectionsRefused.inc({ reason: 'cooling_off' })
-          return banned
-        }
-      },
-      // in this relay's registry, not prom-client's global one (several relays share a test
-      // process); the process's own metrics come from RelayMetrics, once per process. The
-      // module keeps its metric objects by name across instances, and a new instance starts
-      // that table over: relays made one after another in a process each get their own, but one
-      // made while another is still starting may register a few of its series in the other's
-      // registry. The CLI runs one relay per process.
-      metrics: prometheusMetrics({ registry: metrics.registry, collectDefaultMetrics: false }),
-      connectionManager: {
-        maxConnections: MAX_CONNECTIONS,
-        inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
-        maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS,
-        inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT_MS
+  const libp2p = await createLibp2p({
+    start: false,
+    privateKey: init.privateKey,
+    logger: lightLogger(),
+    // libp2p's monitor opens a ping stream to every connection at once every 10 s: at 1,000
+    // nodes a burst of 1,000 stream negotiations that stalled heartbeats behind it (p99 ~160 ms
+    // at 2,000 beats/s) and churned the heap. The relay learns what it needs without it: a
+    // silent node shows as stale from its heartbeats, and only silent ones are probed (the
+    // heartbeat receiver's quiet probe), which drops a vanished host within a minute;
+    // dashboards, which never send, are probed every 30 s (the feed's viewer probe), and one
+    // that stops reading is closed by the feed's drain timeout.
+    connectionMonitor: { enabled: false },
+    addresses: { listen: [`/${family}/${host}/tcp/${tcpPort}`, `/${family}/${host}/tcp/${wsPort}/ws`] },
+    transports: [tcp(), webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [devnetYamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION })],
+    connectionGater: {
+      // a peer cut off for bad input is refused as soon as its identity is known
+      denyInboundEncryptedConnection: (remote) => {
+        const banned = penaltyBox.isBanned(remote.toString(), clock.now())
+        if (banned) metrics.connectionsRefused.inc({ reason: 'cooling_off' })
+        return banned
       }
-    })
+    },
+    // in this relay's registry, not prom-client's global one (several relays share a test
+    // process); the process's own metrics come from RelayMetrics, once per process. The
+    // module keeps its metric objects by name across instances, and a new instance starts
+    // that table over: relays made one after another in a process each get their own, but one
+    // made while another is still starting may register a few of its series in the other's
+    // registry. The CLI runs one relay per process.
+    metrics: prometheusMetrics({ registry: metrics.registry, collectDefaultMetrics: false }),
+    connectionManager: {
+      maxConnections: MAX_CONNECTIONS,
+      inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND,
+      maxIncomingPendingConnections: MAX_PENDING_INBOUND_CONNECTIONS,
+      inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT_MS
+    }
+  })
+  metrics.gauge('devnet_libp2p_connections', 'Open libp2p connections', () => libp2p.getConnections().length)
+  return libp2p
+}
+
+/** Starts the node made by createRelayNode; rejects with PortInUseError when a listener's port is taken. */
+export async function listen (libp2p: Libp2p, ports: Pick<RelayNodeInit, 'tcpPort' | 'wsPort'>): Promise<void> {
+  const { tcpPort, wsPort } = ports
+  try {
+    await libp2p.start()
   } catch (err) {
     const text = String((err as Error).message) + String((err as { cause?: unknown }).cause ?? '')
     if (text.includes('EADDRINUSE')) {
@@ -90,6 +103,4 @@ export async function createRelayNode (init: RelayNodeInit, components: RelayNod
     }
     throw err
   }
-  metrics.gauge('devnet_libp2p_connections', 'Open libp2p connections', () => libp2p.getConnections().length)
-  return libp2p
 }

@@ -6,6 +6,7 @@ import { logger } from '@libp2p/logger'
 import { systemClock } from '../p2p/clock.ts'
 import { loadAllowlists, PenaltyBox } from './access.ts'
 import { relayAddresses } from './addresses.ts'
+import type { RelayAddresses } from './addresses.ts'
 import { feedService } from './feed-service.ts'
 import { forkService } from './fork-service.ts'
 import { heartbeatReceiver } from './heartbeat-receiver.ts'
@@ -16,7 +17,7 @@ import { httpServer } from './http-server.ts'
 import { knownNodesPersistence } from './known-nodes.ts'
 import { RelayMetrics, registerNodeGauges, registerPerNodeGauges } from './metrics.ts'
 import { NodeRegistry } from './registry.ts'
-import { createRelayNode } from './relay-node.ts'
+import { createRelayNode, listen } from './relay-node.ts'
 import { loadOrCreateKey } from './storage.ts'
 import { rosterFile } from './roster.ts'
 import type { Relay, RelayInit } from './index.ts'
@@ -44,9 +45,24 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   registerNodeGauges(metrics, registry, () => mainNetwork())
   registerPerNodeGauges(metrics, registry)
   const penaltyBox = new PenaltyBox()
-  const libp2p = await createRelayNode({ privateKey: key, host, tcpPort: init.tcpPort ?? 4001, wsPort: init.wsPort ?? 4002 }, { penaltyBox, metrics, clock })
+  const ports = { tcpPort: init.tcpPort ?? 4001, wsPort: init.wsPort ?? 4002 }
+  const libp2p = await createRelayNode({ privateKey: key, host, ...ports }, { penaltyBox, metrics, clock })
   const peerId = libp2p.peerId.toString()
-  const addresses = relayAddresses(libp2p.getMultiaddrs(), init.announce ?? [], peerId)
+  // known once it listens (a port 0 is the system's pick), which is after the services below
+  // have registered their protocols and before the HTTP server answers
+  let addresses: RelayAddresses | undefined
+  const listening: Service = {
+    start: async () => {
+      await listen(libp2p, ports)
+      addresses = relayAddresses(libp2p.getMultiaddrs(), init.announce ?? [], peerId)
+    },
+    // the libp2p node itself stops in its place below
+    stop: () => {}
+  }
+  const addressesNow = (): RelayAddresses => {
+    if (addresses === undefined) throw new Error('the relay is not listening yet')
+    return addresses
+  }
 
   const knownNodes = knownNodesPersistence({ clock })({ registry, dataDir })
   const history = historyService({
@@ -77,7 +93,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
     ...(init.staticDir != null ? { staticDir: init.staticDir } : {}),
     clock
   })({
-    routes: relayRoutes({ peerId, addresses, registry, feed, forks, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: clock.now(), clock, record: history.record })
+    routes: relayRoutes({ peerId, addresses: addressesNow, registry, feed, forks, metrics, viewerAllowlist: allowlists.viewers != null, startedAt: clock.now(), clock, record: history.record })
   })
 
   // the record starts after the known nodes (so nodes from earlier runs are not new to its
@@ -87,7 +103,7 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   // until first heard (the record keeps nothing of a node until it is heard). The fork monitor
   // starts before heartbeats come in, and stops after they have
   const roster = init.roster != null ? rosterFile(init.roster)({ registry, clock }) : undefined
-  const startOrder: Service[] = [knownNodes, history, ...(roster != null ? [roster] : []), forks, receiver, feed, http]
+  const startOrder: Service[] = [knownNodes, history, ...(roster != null ? [roster] : []), forks, receiver, feed, listening, http]
   const stopOrder: Service[] = [...(roster != null ? [roster] : []), receiver, forks, feed, libp2p, http, history, knownNodes]
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
@@ -105,8 +121,8 @@ export async function startRelay (init: RelayInit): Promise<Relay> {
   return {
     peerId,
     httpUrl: `http://${httpHost}:${http.port}`,
-    nodeAddrs: addresses.nodeAddrs,
-    browserAddrs: addresses.browserAddrs,
+    nodeAddrs: addressesNow().nodeAddrs,
+    browserAddrs: addressesNow().browserAddrs,
     history: { days: init.historyDays ?? DEFAULT_HISTORY_DAYS, maxMb: init.historyMaxMb ?? DEFAULT_HISTORY_MAX_MB },
     allowlists: {
       ...(allowlists.nodes != null ? { nodes: allowlists.nodes.size } : {}),

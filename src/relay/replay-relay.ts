@@ -18,7 +18,7 @@ import { RelayMetrics, registerNodeGauges } from './metrics.ts'
 import { RecordQueries } from './record/index.ts'
 import { RECORD_FILE } from './record/constants.ts'
 import { NodeRegistry } from './registry.ts'
-import { createRelayNode } from './relay-node.ts'
+import { createRelayNode, listen } from './relay-node.ts'
 import { Replay } from './replay.ts'
 import { RegistryReplayTarget } from './replay-target.ts'
 
@@ -83,6 +83,7 @@ export async function startReplayRelay (init: ReplayRelayInit): Promise<ReplayRe
   registerNodeGauges(metrics, registry)
   // an identity of its own: replay touches nothing in the data dir, the relay's key included
   const libp2p = await createRelayNode({ privateKey: await generateKeyPair('Ed25519'), host, tcpPort: 0, wsPort: init.wsPort ?? 4002 }, { penaltyBox: new PenaltyBox(), metrics, clock: systemClock })
+  await listen(libp2p, { tcpPort: 0, wsPort: init.wsPort ?? 4002 })
   const peerId = libp2p.peerId.toString()
   const addresses = relayAddresses(libp2p.getMultiaddrs(), [], peerId)
 
@@ -111,7 +112,7 @@ export async function startReplayRelay (init: ReplayRelayInit): Promise<ReplayRe
   if (before !== undefined) forks.monitor.continueIdsAfter(before.endedAt !== null && before.endedAt <= from ? before.id : before.id - 1)
   const http = httpServer({ host, port: init.httpPort ?? 8080, ...(init.staticDir != null ? { staticDir: init.staticDir } : {}) })({
     routes: relayRoutes({
-      peerId, addresses, registry, feed, metrics, viewerAllowlist: false, startedAt: Date.now(), clock: systemClock, record: queries,
+      peerId, addresses: () => addresses, registry, feed, metrics, viewerAllowlist: false, startedAt: Date.now(), clock: systemClock, record: queries,
       relayInfoExtra: { replay: { from, to, speed: replay.speed } }
     })
   })
