@@ -3,7 +3,7 @@ import type { NetworkPanel } from '../protocol/forks.ts'
 import type { NodeEntry } from '../store/feed-state.ts'
 import { fitNames, forkPanelLayout, laneName, panelState } from './fork-panel-layout.ts'
 import type { LaidBox, LaidLane } from './fork-panel-layout.ts'
-import { clientGroups, formatHeight, shortHead } from './format.ts'
+import { clientGroups, formatHeight, nodeName, shortHead } from './format.ts'
 import { rootRem } from './root-rem.ts'
 import { useElementSize } from './useElementSize.ts'
 
@@ -26,10 +26,9 @@ export interface ForkPanelProps {
   compact?: boolean
 }
 
-/** A node's name on the wall: its nickname, or the tail of its peer ID. */
+/** A node's name on the wall, '?' for one the page does not know. */
 function nameOf (node: NodeEntry | undefined): string {
-  if (node === undefined) return '?'
-  return node.nickname !== '' ? node.nickname : `…${node.peerId.slice(-6)}`
+  return node === undefined ? '?' : nodeName(node)
 }
 
 /**

@@ -2,6 +2,7 @@
 // domain, and label placement that groups nodes whose labels would collide.
 import type { HeightHistory } from '../store/height-history.ts'
 import type { NodeView } from '../store/view.ts'
+import { nodeName } from './format.ts'
 
 export type Point = [at: number, height: number]
 
@@ -135,7 +136,7 @@ export interface ChartLabel {
 }
 
 function nameOf (view: NodeView): string {
-  const name = view.node.nickname === '' ? `…${view.node.peerId.slice(-6)}` : view.node.nickname
+  const name = nodeName(view.node)
   // one long nickname must not push the others off the chart
   return name.length > 15 ? `${name.slice(0, 14)}…` : name
 }

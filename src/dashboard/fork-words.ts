@@ -4,7 +4,7 @@
 import type { NetworkPanel } from '../protocol/forks.ts'
 import { offLargest } from '../store/forks-view.ts'
 import type { Summary } from '../store/view.ts'
-import { clientGroups, clientOf, formatDuration } from './format.ts'
+import { clientGroups, clientOf, formatDuration, nodeName } from './format.ts'
 
 /** An open fork with nobody off the largest branch: the relay closes it after a block time
  *  unless a node shows up on another branch again. Both the tile and the panel say this. */
@@ -13,7 +13,7 @@ export const FORK_ENDING = 'every node on one branch again'
 /** Up to five names, then "+N" for the rest of `total` (the relay's count: more than the page
  *  shows while a filter hides some). */
 function disputeText (summary: Summary, total: number): string {
-  const names = summary.inDispute.slice(0, 5).map(view => view.node.nickname === '' ? `…${view.node.peerId.slice(-6)}` : view.node.nickname)
+  const names = summary.inDispute.slice(0, 5).map(view => nodeName(view.node))
   const rest = total - names.length
   return `${names.join(', ')}${rest > 0 ? `${names.length > 0 ? ' ' : ''}+${rest}` : ''}`
 }

@@ -8,6 +8,11 @@ export function shortPeerId (peerId: string): string {
   return peerId.length <= TAIL + 1 ? peerId : `…${peerId.slice(-TAIL)}`
 }
 
+/** A node's name on the wall: its nickname, or the tail of its peer ID. */
+export function nodeName (node: { readonly nickname: string, readonly peerId: string }): string {
+  return node.nickname === '' ? shortPeerId(node.peerId) : node.nickname
+}
+
 /** `{ bafy…abc bafy…def bafy…ghi }` → `abc def +1`; a node that could not read its head → `none`. */
 export function shortHead (head: string, shown = 2): string {
   const cids = tipsetCids(head)
