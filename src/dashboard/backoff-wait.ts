@@ -13,6 +13,9 @@ export const PROBE_INTERVAL_MS = 1_000
 // past this the probe counts as no answer and the next one tries again
 export const PROBE_TIMEOUT_MS = 3_000
 
+/** The page's own fetch: what the feed client and the wait ask with unless told otherwise. */
+export const pageFetch = async (url: string, init: RequestInit): Promise<Response> => await fetch(url, init)
+
 /** How a wait ended: its time ran out, a probe found the relay answering, or the page stopped. */
 export type WaitOutcome = 'elapsed' | 'answered' | 'aborted'
 
@@ -33,7 +36,7 @@ export interface BackoffWaitInit {
 export async function waitOutBackoff (init: BackoffWaitInit): Promise<WaitOutcome> {
   const { signal, probeUrl = null } = init
   const random = init.random ?? Math.random
-  const fetchUrl = init.fetch ?? (async (url, options) => await fetch(url, options))
+  const fetchUrl = init.fetch ?? pageFetch
   const now = init.now ?? Date.now
   const setTimer = init.setTimer ?? ((callback, ms) => setTimeout(callback, ms))
   const clearTimer = init.clearTimer ?? (timer => { clearTimeout(timer as ReturnType<typeof setTimeout>) })

@@ -21,7 +21,7 @@ import { decodeUtf8 } from '../protocol/ndjson.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 import type { ConnectionState } from '../store/view.ts'
 import { backoffDelay } from './backoff.ts'
-import { waitOutBackoff } from './backoff-wait.ts'
+import { pageFetch, waitOutBackoff } from './backoff-wait.ts'
 import { relayOnlyGater } from './gater.ts'
 import { createWatchdog } from './watchdog.ts'
 import type { RelayTarget } from './gater.ts'
@@ -191,7 +191,7 @@ export class FeedClient {
   async #fetchRelayAddress (): Promise<string> {
     let response: Response
     try {
-      const fetchUrl = this.#init.fetch ?? (async (url, options) => await fetch(url, options))
+      const fetchUrl = this.#init.fetch ?? pageFetch
       response = await fetchUrl(this.#init.relayJsonUrl, { cache: 'no-store', signal: AbortSignal.any([this.#signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) })
     } catch (err) {
       // fetch fails with a TypeError when nothing answered (refused, reset, no route), with
