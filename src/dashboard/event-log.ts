@@ -1,11 +1,11 @@
 // The devnet's events for the page's event list: live, the relay's /api/events polled every
 // few seconds for what is new; in time travel, the window before the moment. A small store of
 // its own (the feed does not carry events), read with useSyncExternalStore.
-import { logger } from '@libp2p/logger'
+import { laterLogger } from './later-logger.ts'
 import { fetchEvents, HistoryUnavailableError } from './history-api.ts'
 import type { DevnetEvent, EventsAnswer } from '../protocol/history.ts'
 
-const log = logger('devnet:dashboard:events')
+const log = laterLogger('devnet:dashboard:events')
 
 // How often a live page asks for new events: an event list a few seconds behind is fine on a
 // wall, and one small request every few seconds costs the relay nothing

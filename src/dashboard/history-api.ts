@@ -3,14 +3,14 @@
 // panel at a moment (/api/branches, ?at=) and the events (/api/events, the event list). Everything read is checked (src/protocol/history.ts);
 // a relay without a record (an older one, a viewer allowlist) answers otherwise, and the page
 // goes on with what the feed gives.
-import { logger } from '@libp2p/logger'
+import { laterLogger } from './later-logger.ts'
 import { takeEarly } from './early-requests.ts'
 import { parseBranchesAnswer } from '../protocol/forks.ts'
 import { HeightsInterner, parseEventsAnswer, parseHistoryHeader, parseHistorySeries, parseStateAnswer } from '../protocol/history.ts'
 import type { BranchesAnswer } from '../protocol/forks.ts'
 import type { EventsAnswer, HistoryHeader, HistorySeries, StateAnswer } from '../protocol/history.ts'
 
-const log = logger('devnet:dashboard:history')
+const log = laterLogger('devnet:dashboard:history')
 
 // A week of 1,000 nodes is under a megabyte and a second on a LAN; past this the page goes on
 // without it

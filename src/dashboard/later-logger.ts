@@ -1,6 +1,8 @@
-// @libp2p/logger, with the multiformats bases its formatters use, is ~5 kB gzip: more than the
-// first paint's code that logs needs, since it logs only when something went wrong. This one
-// loads the logger on its first call and logs in call order once it is in (bench: the bundle row).
+// @libp2p/logger, with the multiformats bases its formatters use, is ~5 kB gzip and ~15 ms of a
+// cold page's main thread to set up: more than the first paint's code and the record's (time
+// travel, the history reader, the event list) need, since they log only when something went
+// wrong. This one loads the logger on its first call and logs in call order once it is in
+// (bench: the bundle row and the history window).
 import type { Logger } from '@libp2p/logger'
 
 export interface LaterLogger {

@@ -1,7 +1,7 @@
 // ?at=: the page shows a moment from the relay's record instead of the feed, frozen, and can
 // step through time (keys, the slider). Each moment is fetched (every node then, the chart's
 // window before it, the events) and shown whole; a step taken while one loads wins over it.
-import { logger } from '@libp2p/logger'
+import { laterLogger } from './later-logger.ts'
 import { momentState } from '../store/moment.ts'
 import { HISTORY_CAPACITY } from '../store/constants.ts'
 import { WINDOW_POINTS } from './history-api.ts'
@@ -10,7 +10,7 @@ import type { BranchesAnswer } from '../protocol/forks.ts'
 import type { DashboardStore } from '../store/store.ts'
 import type { EventLog } from './event-log.ts'
 
-const log = logger('devnet:dashboard:time-travel')
+const log = laterLogger('devnet:dashboard:time-travel')
 
 export interface TimeTravelInit {
   store: DashboardStore
