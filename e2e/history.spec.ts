@@ -27,9 +27,10 @@ async function recordScenario (dir: string): Promise<void> {
   }
   for (let t = START + 1_000; t <= START + 10 * 60_000; t += 1_000) {
     clock.t = t
+    // beta hears of each block a second after alpha (its propagation, 1 s)
+    if ((t - START) % 3_000 === 1_000 && t < START + 6 * 60_000) beat('12D3KooWBetaBetaBetaBetaBetaBetaBetaBetaBetaBeta', 'beta', chain(t - 1_000))
     if ((t - START) % 3_000 === 0) {
       beat('12D3KooWAlphaAlphaAlphaAlphaAlphaAlphaAlphaAlpha', 'alpha', chain(t))
-      if (t < START + 6 * 60_000) beat('12D3KooWBetaBetaBetaBetaBetaBetaBetaBetaBetaBeta', 'beta', chain(t))
       if (t < START + 4 * 60_000) beat('12D3KooWGammaGammaGammaGammaGammaGammaGammaGamm', 'gamma', chain(t) - 2)
       record.heartbeat('12D3KooWDeltaDeltaDeltaDeltaDeltaDeltaDeltaDelta', clock.t, {
         height: chain(t) - 5, head: headOf(chain(t) - 5), nickname: 'delta', minerAddress: null, genesisCid: null,
@@ -66,6 +67,9 @@ test('?at= shows the devnet of a recorded moment, frozen under a banner, steps w
   // a watched node as recorded: its client, and syncing rather than behind
   await expect(row(page, 'delta').locator('td.c-status')).toHaveText(/syncing/)
   await expect(row(page, 'delta').locator('td.c-client')).toHaveText('Lodestar v1.5.1')
+  // each node's propagation then, as the relay rebuilt it from the record's times
+  await expect(row(page, 'alpha').locator('td.c-prop')).toHaveText('0.00 s')
+  await expect(row(page, 'beta').locator('td.c-prop')).toHaveText('1.0 s')
   // the events of the window before it, newest first
   await expect(page.getByTestId('events').locator('li').first()).toContainText('beta went quiet')
   await expect(page.getByTestId('events')).toContainText('gamma left')

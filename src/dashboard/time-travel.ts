@@ -82,9 +82,15 @@ export class TimeTravel {
   async #showBranches (branches: Promise<BranchesAnswer>, generation: number): Promise<void> {
     const { store } = this.#init
     try {
-      const { at, peers, networks } = await branches
+      const { at, peers, networks, medians } = await branches
       if (generation !== this.#generation) return
-      store.replaceState({ ...store.getFeedState(), forks: { t: 'forks', at, networks }, byIndex: new Map(peers.map((peerId, i) => [i, peerId])) })
+      // each node's median propagation then (the Prop. column and the tile's figure)
+      const propagation = new Map<string, number>()
+      for (const [i, ms] of medians) {
+        const peerId = peers[i]
+        if (peerId !== undefined) propagation.set(peerId, ms)
+      }
+      store.replaceState({ ...store.getFeedState(), forks: { t: 'forks', at, networks }, byIndex: new Map(peers.map((peerId, i) => [i, peerId])), propagation })
     } catch (err) {
       if (generation !== this.#generation) return
       // the moment is shown without its branches: the panel says the record has none for it

@@ -308,6 +308,9 @@ export interface BranchesAnswer {
   at: number
   peers: string[]
   networks: NetworkPanel[]
+  /** [i, median ms] of each node's propagation then, as the feed's `prop` has them (a relay
+   *  from before they were rebuilt sends none: read as none measured) */
+  medians: Array<[i: number, ms: number]>
 }
 
 export function parseBranchesAnswer (value: unknown): BranchesAnswer {
@@ -318,18 +321,19 @@ export function parseBranchesAnswer (value: unknown): BranchesAnswer {
       if (typeof peer !== 'string' || peer.length > 128) fail('a peer is a peer ID')
       return peer
     }),
-    networks: array(value.networks, 'networks', MAX_LISTED_NODES).map(parseNetwork)
+    networks: array(value.networks, 'networks', MAX_LISTED_NODES).map(parseNetwork),
+    medians: value.medians === undefined ? [] : parseMedians(value.medians)
   }
 }
 
 /** Checks a `prop` message's body (the type tag already read). */
 export function parsePropagationMessage (value: Record<string, unknown>): PropagationMessage {
-  return {
-    t: 'prop',
-    at: time(value.at, 'at'),
-    medians: array(value.medians, 'medians', MAX_LISTED_NODES).map(entry => {
-      if (!Array.isArray(entry) || entry.length !== 2) fail('a median is [i, ms]')
-      return [whole(entry[0], 'a node id'), time(entry[1], 'a median')]
-    })
-  }
+  return { t: 'prop', at: time(value.at, 'at'), medians: parseMedians(value.medians) }
+}
+
+function parseMedians (value: unknown): Array<[number, number]> {
+  return array(value, 'medians', MAX_LISTED_NODES).map(entry => {
+    if (!Array.isArray(entry) || entry.length !== 2) fail('a median is [i, ms]')
+    return [whole(entry[0], 'a node id'), time(entry[1], 'a median')]
+  })
 }

@@ -170,4 +170,30 @@ describe('the fork panel at a moment, from the record', () => {
       await remove()
     }
   })
+
+  it('gives each node\'s median propagation as the record timed its new heads, as the live relay\'s prop does', async () => {
+    const clock = new FakeClock()
+    const { dir, remove } = await tempDir()
+    const record = manualRecord(dir, clock)
+    try {
+      // node k reports each new head k × 150 ms after node 0 does
+      const STAGGER_MS = 150
+      for (let k = 0; k < 4; k++) record.connected(peer(k), clock.t)
+      for (let height = 1; height <= 20; height++) {
+        const block = clock.t + BLOCK_MS
+        for (let k = 0; k < 4; k++) {
+          clock.t = block + k * STAGGER_MS
+          record.heartbeat(peer(k), clock.t, { nickname: `n${k}`, minerAddress: null, genesisCid: GENESIS, height, head: key(`main${height}`) })
+        }
+        clock.t = block
+        record.flush()
+      }
+      const answer = await branchesAt(record, clock.t + BLOCK_MS / 2)
+      const byPeer = new Map(answer.medians.map(([i, ms]) => [answer.peers[i], ms]))
+      assert.deepEqual([0, 1, 2, 3].map(k => byPeer.get(peer(k))), [0, 150, 300, 450])
+    } finally {
+      await record.stop()
+      await remove()
+    }
+  })
 })

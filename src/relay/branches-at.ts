@@ -143,5 +143,7 @@ export async function branchesAt (record: BranchesRecord, at: number, signal?: A
     const open = logged.find(fork => fork.endedAt === null && fork.genesis === panel.genesis)
     if (open !== undefined) panel.fork = { ...panel.fork, id: open.id, startedAt: open.startedAt, calledAt: open.calledAt }
   }
-  return { at, peers, networks }
+  // each node's median propagation then: the live relay's `prop`, from the recorded times of
+  // new heads (the re-beats above repeat a head a node had, so they measure nothing)
+  return { at, peers, networks, medians: monitor.medians() }
 }
