@@ -23,7 +23,8 @@ export const PropagationTile = memo(function PropagationTile ({ histogram, nodes
   const total = counts.reduce((a, b) => a + b, 0)
   const detail = facts.beatBoundMs !== null
     ? `bounded by nodes' ${formatSeconds(facts.beatBoundMs)} beats`
-    : histogram !== null && histogram.blocks > 0 ? `last ${histogram.blocks} block${histogram.blocks === 1 ? '' : 's'}, ${facts.measured} node${facts.measured === 1 ? '' : 's'}` : 'measured on new best heads'
+    // "last 40 blocks, 1000 nodes" was cut to "1000 no…" in the tile at 1080p
+    : histogram !== null && histogram.blocks > 0 ? `${histogram.blocks} block${histogram.blocks === 1 ? '' : 's'}, ${facts.measured} node${facts.measured === 1 ? '' : 's'}` : 'measured on new best heads'
   return (
     <section className='tile tile-prop' data-testid='summary-propagation'>
       <div className='tile-label'>Propagation</div>
