@@ -1,6 +1,7 @@
-import { lazy, use, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import { lazy, startTransition, use, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { ComponentProps } from 'react'
 import type { DashboardStore } from '../store/store.ts'
+import type { DashboardView } from '../store/view.ts'
 import { NodeTable } from './NodeTable.tsx'
 import { rootRem } from './root-rem.ts'
 import { CLIENT_COLUMN_EM, tableShare } from './table-layout.ts'
@@ -54,6 +55,26 @@ function useChartCode (): typeof import('./HeightChart.tsx') | null {
     if (code === null) void chartCode.then(module => { if (module !== null) setCode(module) })
   }, [code])
   return code
+}
+
+/**
+ * The store's view, each new one rendered as a transition: React renders it in slices of a few
+ * ms and lets the browser run between them, where useSyncExternalStore renders every update in
+ * one task (the render row: a thousand nodes' update, ~25 ms of rendering in one task, became a
+ * long task whenever a garbage collection landed in it). A view is an immutable snapshot, so a
+ * render spread over slices still shows one moment of the devnet; a newer view started meanwhile
+ * restarts it with the newer one, and React renders one held back for seconds in one go.
+ */
+function useStoreView (store: DashboardStore): DashboardView {
+  const [view, setView] = useState(store.getSnapshot)
+  useEffect(() => {
+    const update = (): void => { startTransition(() => { setView(store.getSnapshot()) }) }
+    const unsubscribe = store.subscribe(update)
+    // a view that came between the first render and the subscription
+    update()
+    return unsubscribe
+  }, [store])
+  return view
 }
 
 /** The event list, once its log (loaded with it, main.tsx) is there. */
@@ -112,7 +133,7 @@ function liveUrl (): string {
 }
 
 export function App ({ store, params, events, travel = null, banner: Banner, replay }: AppProps) {
-  const view = useSyncExternalStore(store.subscribe, store.getSnapshot)
+  const view = useStoreView(store)
   const [replaying, setReplaying] = useState<ReplayInfo | null>(null)
   useEffect(() => { void replay?.then(setReplaying) }, [replay])
   const frozen = view.connection.state === 'frozen' ? view.connection : null

@@ -1,4 +1,4 @@
-// The store React reads with useSyncExternalStore. Feed messages are queued and applied in one
+// The store the page renders (App.tsx's useStoreView, each new view as a transition). Feed messages are queued and applied in one
 // batch per update, and updates come at most once per minIntervalMs: a thousand nodes beating
 // then cost a few renders a second, not one per frame. An update is applied in the next
 // animation frame, or, when it waited out the interval, in its timer's task. The frame
@@ -116,8 +116,8 @@ export function createDashboardStore (init: DashboardStoreInit): DashboardStore 
     }
     const token = ++timers
     timerAsked = token
-    // applied in the timer's own task, not in a frame: React's commit is then one task and
-    // the browser's style, layout and paint of it the next, not one task twice as long
+    // applied in the timer's own task, not in a frame: the view's render (a transition, in
+    // slices) and the browser's style, layout and paint of it are other tasks
     delay(() => { if (timerAsked === token) flush() }, wait)
   }
 
