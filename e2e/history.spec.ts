@@ -125,4 +125,11 @@ test('after a relay restart the chart still shows what came before, and the even
   expect(before).toBeGreaterThan(0)
   await settle(page)
   await saveScreenshots(page, 'history-after-restart')
+
+  // a moment while the relay was down: the banner says so, and why the nodes show offline
+  await page.goto(`${relay.info.httpUrl}/?at=${new Date(stoppedAt + 200).toISOString()}&window=3m`)
+  await expect(page.getByTestId('time-travel-gap')).toContainText('The relay was down from')
+  await expect(row(page, first).locator('td.c-status')).toHaveText(/offline/)
+  await settle(page)
+  await saveScreenshots(page, 'time-travel-in-gap')
 })

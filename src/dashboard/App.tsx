@@ -219,7 +219,7 @@ export function App ({ store, params, events, travel = null, banner: Banner, rep
       )}
       {frozen !== null && travel !== null && Banner !== undefined && (
         <Banner
-          travel={travel} at={frozen.at} loading={frozen.loading} error={frozen.error}
+          travel={travel} at={frozen.at} loading={frozen.loading} error={frozen.error} gap={frozen.gap}
           stepMs={Math.max(5_000, Math.round(params.windowMs / 10))} liveUrl={liveUrl()} localNow={view.localNow}
         />
       )}

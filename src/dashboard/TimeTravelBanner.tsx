@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react'
 import { formatClock, formatDuration } from './format.ts'
 import { formatDate } from './format-date.ts'
+import { gapReason } from './event-text.ts'
 import type { TimeTravel } from './time-travel.ts'
+import type { RecordGap } from '../protocol/history.ts'
 
 // how far the slider reaches back: the relay's record keeps a week by default
 const SLIDER_SPAN_MS = 7 * 86_400_000
@@ -13,8 +15,8 @@ const SLIDER_SETTLE_MS = 300
  * moment, and how to get back to live; a person at the screen steps with the arrow keys
  * (Shift: ten times as far) or the slider. A wall stays on its moment until its URL changes.
  */
-export function TimeTravelBanner ({ travel, at, loading, error, stepMs, liveUrl, localNow }: {
-  travel: TimeTravel, at: number, loading: boolean, error: string | null, stepMs: number, liveUrl: string, localNow: number
+export function TimeTravelBanner ({ travel, at, loading, error, gap, stepMs, liveUrl, localNow }: {
+  travel: TimeTravel, at: number, loading: boolean, error: string | null, gap?: RecordGap | undefined, stepMs: number, liveUrl: string, localNow: number
 }) {
   const [slider, setSlider] = useState(at)
   useEffect(() => { setSlider(at) }, [at])
@@ -50,6 +52,17 @@ export function TimeTravelBanner ({ travel, at, loading, error, stepMs, liveUrl,
         <button type='button' onClick={() => { void travel.step(stepMs) }} title='Right arrow; Shift for ten times'>{step} ▶</button>
         <a className='time-travel-live' href={liveUrl} data-testid='back-to-live'>Back to live</a>
       </div>
+      {/* a moment the record holds nothing for: what is shown is the record before it (a relay
+          that went down marked its nodes disconnected), which read as an outage of the devnet */}
+      {gap !== undefined && !loading && <div className='time-travel-gap' data-testid='time-travel-gap'>{gapText(gap)}</div>}
     </div>
   )
+}
+
+/** What the record says of a moment in one of its gaps. */
+export function gapText (gap: RecordGap): string {
+  const span = `${formatClock(gap.from)} to ${formatClock(gap.to)} (${formatDuration(gap.to - gap.from)})`
+  return gap.reason === 'relay_down'
+    ? `The relay was down from ${span}: nothing was recorded, and the nodes it had show offline`
+    : `Nothing was recorded from ${span}, ${gapReason(gap.reason)}: the nodes are as last recorded`
 }

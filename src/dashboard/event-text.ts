@@ -115,8 +115,7 @@ export function eventText (event: DevnetEvent, name: (peerId: string) => string)
     case 'record_gap': {
       const from = num(event.data, 'from')
       const to = num(event.data, 'to')
-      const reason = event.data?.reason === 'disk_full' ? 'disk full' : event.data?.reason === 'relay_down' ? 'relay down' : 'not recorded'
-      return { text: `Nothing recorded for ${from !== null && to !== null ? formatDuration(to - from) : 'a while'} (${reason})`, tone: 'neutral' }
+      return { text: `Nothing recorded for ${from !== null && to !== null ? formatDuration(to - from) : 'a while'} (${gapReason(event.data?.reason)})`, tone: 'neutral' }
     }
     default:
       return { text: `${event.kind}${who !== '' ? ` ${who}` : ''}`, tone: 'neutral' }
@@ -124,3 +123,8 @@ export function eventText (event: DevnetEvent, name: (peerId: string) => string)
 }
 
 export { shortPeerId }
+
+/** Why the record has a gap, in words (a record_gap event's reason). */
+export function gapReason (reason: unknown): string {
+  return reason === 'disk_full' ? 'disk full' : reason === 'relay_down' ? 'relay down' : reason === 'io_error' ? 'write error' : 'not recorded'
+}

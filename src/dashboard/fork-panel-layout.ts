@@ -80,6 +80,8 @@ export function panelState (panel: NetworkPanel | null, now: number, absent: str
     return { tone: 'diverging', text: `${panel.branches.length} heads for ${formatDuration(Math.max(0, now - panel.divergingSince))}: propagating, a fork if it lasts a block time` }
   }
   const nodes = panel.branches[0]?.nodes ?? 0
+  // no node beating (all gone, a moment the relay was down): no chain to speak of
+  if (nodes === 0) return { tone: 'none', text: 'No node is beating' }
   return { tone: 'calm', text: `One chain · ${nodes} node${nodes === 1 ? '' : 's'} on it` }
 }
 

@@ -30,6 +30,12 @@ function words (view: DashboardView): { tile: ReturnType<typeof consensusWords>,
 }
 
 describe('the consensus tile and the fork panel say the same', () => {
+  it('says one chain with its nodes, and no chain at all when no node beats (a moment the relay was down)', () => {
+    assert.equal(panelState(networkPanel(T, { branches: [[0, 1, 2]], height: 5 }), T, '').text, 'One chain · 3 nodes on it')
+    const empty = { ...networkPanel(T, { branches: [[0, 1, 2]], height: 5 }), branches: [] }
+    assert.deepEqual(panelState(empty, T, ''), { tone: 'none', text: 'No node is beating' })
+  })
+
   it('names the nodes on the other branch while the fork is open', () => {
     const { tile, panel } = words(viewWith(forksMessage(T, { branches: [[0, 2], [1]], forked: true, height: 5 })))
     assert.equal(tile.label, 'Fork')

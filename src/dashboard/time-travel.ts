@@ -67,7 +67,7 @@ export class TimeTravel {
       performance.mark('devnet:moment-fetched')
       store.replaceState(momentState({ at, nodes: state.nodes, window, spacingMs: windowMs / HISTORY_CAPACITY, capacity: WINDOW_POINTS + 2 }))
       performance.mark('devnet:moment-built')
-      store.setConnection({ state: 'frozen', at, loading: false, error: null })
+      store.setConnection({ state: 'frozen', at, loading: false, error: null, ...(state.gap !== undefined ? { gap: state.gap } : {}) })
       // the fork panel then, once the rest is shown: the relay rebuilds it from the heads it
       // recorded (~0.5 s at 1,000 nodes), and asked beside them it held up the chart
       const controller = this.#branches = new AbortController()

@@ -80,6 +80,16 @@ export interface NodeAtMoment {
 export interface StateAnswer {
   at: number
   nodes: NodeAtMoment[]
+  /** set when nothing was recorded at `at` (the record's record_gap event): the nodes are then
+   *  as the record last had them before it (a relay that went down marked them disconnected) */
+  gap?: RecordGap
+}
+
+/** A stretch of time the record holds nothing for: [from, to), and why (relay_down, disk_full, io_error). */
+export interface RecordGap {
+  from: number
+  to: number
+  reason: string
 }
 
 export interface DevnetEvent {
@@ -273,7 +283,13 @@ export function parseNodeAtMoment (value: unknown): NodeAtMoment {
 
 export function parseStateAnswer (value: unknown): StateAnswer {
   if (!isRecord(value) || !Array.isArray(value.nodes)) fail('a state answer is { at, nodes }')
-  return { at: time(value.at, 'at'), nodes: value.nodes.map(parseNodeAtMoment) }
+  const answer: StateAnswer = { at: time(value.at, 'at'), nodes: value.nodes.map(parseNodeAtMoment) }
+  if (value.gap !== undefined) {
+    const gap = value.gap
+    if (!isRecord(gap)) fail('a state answer\'s gap is { from, to, reason }')
+    answer.gap = { from: time(gap.from, 'gap.from'), to: time(gap.to, 'gap.to'), reason: text(gap.reason, 'gap.reason', 32) }
+  }
+  return answer
 }
 
 export function parseEventsAnswer (value: unknown): EventsAnswer {

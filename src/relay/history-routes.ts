@@ -12,7 +12,7 @@ import {
   RecordBusyError, RecordUnavailableError, SameLines
 } from './record/index.ts'
 import type { ForkRecord } from '../protocol/forks.ts'
-import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt } from './record/index.ts'
+import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, MomentAt, NodeAt } from './record/index.ts'
 import type { ReplayChange } from './record/reader.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Writable } from 'node:stream'
@@ -33,6 +33,8 @@ export const HISTORY_PATHS = new Set(['/api/history', '/api/events', '/api/state
 export interface RecordReadable {
   history: (query: HistoryQuery) => Promise<HistoryResult>
   stateAt: (at: number) => Promise<NodeAt[]>
+  /** the nodes at a moment and the gap in the record it falls in; without it, /api/state says no gap */
+  momentAt?: (at: number) => Promise<MomentAt>
   events: (query: EventsQuery) => Promise<EventsResult>
   /** the fork log (a record before it has none: an older relay's replay reads it as empty) */
   forks?: (query: ForksQuery) => Promise<ForkRecord[]>
@@ -98,7 +100,8 @@ export async function serveHistory (init: HistoryRoutesInit, url: URL, req: Inco
     switch (url.pathname) {
       case '/api/state': {
         const at = moment(url, 'at', undefined, now)
-        sendJson(res, 200, { at, nodes: await init.record.stateAt(at) })
+        const then = init.record.momentAt != null ? await init.record.momentAt(at) : { nodes: await init.record.stateAt(at) }
+        sendJson(res, 200, { at, ...then })
         return true
       }
       case '/api/branches': {

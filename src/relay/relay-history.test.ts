@@ -82,6 +82,10 @@ describe('the relay\'s history across restarts', () => {
       assert.ok(Number(gap?.data?.from) >= acceptedAt - 1_000 && Number(gap?.data?.from) <= killedAt, `gap from ${String(gap?.data?.from)}, answered at ${acceptedAt}, killed at ${killedAt}`)
       // nodes the relay did not hear while it was down are offline in the record from then
       assert.ok([...(await state(relay, killedAt + 100)).values()].every(n => !n.connected))
+      // and /api/state says the moment is in the record's gap, so the page can say why
+      const inGap = parseStateAnswer(await (await fetch(`${relay.httpUrl}/api/state?at=${killedAt + 100}`)).json())
+      assert.equal(inGap.gap?.reason, 'relay_down')
+      assert.equal(inGap.gap?.from, Number(gap?.data?.from))
 
       // the nodes come back; a clean stop keeps everything
       swarm = await GoodSwarm.start(NODES, relay.nodeAddrs.find(a => !a.includes('/ws')) ?? '', { prefix: 'back' })

@@ -16,6 +16,7 @@ import type { FeedGap, FeedState, NodeEntry } from './feed-state.ts'
 import { chooseNetwork, inNetwork, onMinorityBranch, panelBranches, roundsOf } from './forks-view.ts'
 import type { NetworkChoice } from './forks-view.ts'
 import type { OpenFork } from '../protocol/forks.ts'
+import type { RecordGap } from '../protocol/history.ts'
 
 /** 'forked': on a branch of the open fork other than the largest (the relay's word).
  *  'waiting': connected, but not heard from since it (re)connected, so its height is from
@@ -61,8 +62,9 @@ export type ConnectionState =
   | { readonly state: 'lost', readonly retryAt: number, readonly reason: string }
   | { readonly state: 'version-mismatch', readonly pageVersion: number, readonly relayVersion: number }
   /** time travel (?at=): the relay's record of a moment, frozen; no feed. `loading` while a
-   *  moment is being fetched; `error` when the last one could not be */
-  | { readonly state: 'frozen', readonly at: number, readonly loading: boolean, readonly error: string | null }
+   *  moment is being fetched; `error` when the last one could not be; `gap` when the record
+   *  holds nothing for the moment (the relay was down, its disk full) */
+  | { readonly state: 'frozen', readonly at: number, readonly loading: boolean, readonly error: string | null, readonly gap?: RecordGap }
 
 export interface Summary {
   readonly online: number

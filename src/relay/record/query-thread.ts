@@ -5,7 +5,7 @@ import { extname } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { logger } from '@libp2p/logger'
 import { InvalidQueryError } from './reader.ts'
-import type { HistoryQuery, HistoryResult, NodeAt } from './types.ts'
+import type { HistoryQuery, HistoryResult, MomentAt, NodeAt } from './types.ts'
 
 const log = logger('devnet:relay:record')
 
@@ -72,7 +72,7 @@ export class QueryThread {
     this.#pending.clear()
   }
 
-  async #request<T> (message: { t: 'history', query: Omit<HistoryQuery, 'signal'> } | { t: 'state', at: number }, signal?: AbortSignal): Promise<T> {
+  async #request<T> (message: { t: 'history', query: Omit<HistoryQuery, 'signal'> } | { t: 'state' | 'moment', at: number }, signal?: AbortSignal): Promise<T> {
     const worker = this.#worker
     if (worker == null) throw new QueryThreadError('it is not running')
     signal?.throwIfAborted()
@@ -98,6 +98,10 @@ export class QueryThread {
 
   async stateAt (at: number): Promise<NodeAt[]> {
     return await this.#request<NodeAt[]>({ t: 'state', at })
+  }
+
+  async momentAt (at: number): Promise<MomentAt> {
+    return await this.#request<MomentAt>({ t: 'moment', at })
   }
 
   async stop (): Promise<void> {

@@ -2,10 +2,10 @@
 // a moment) on read-only connections of its own, so the relay's thread goes on taking
 // heartbeats and serving the feed while one is read: a week of 1,000 nodes is tens of ms of
 // decoding, hundreds on a busy machine or before V8 has optimised the code. Messages:
-// { id, t: 'history', query } | { id, t: 'state', at } | { id, t: 'abort' } | 'stop'; answers
+// { id, t: 'history', query } | { id, t: 'state', at } | { id, t: 'moment', at } | { id, t: 'abort' } | 'stop'; answers
 // { id, ok: true, result } | { id, ok: false, name, message }.
 import { parentPort, workerData } from 'node:worker_threads'
-import { readHistory, readStateAt } from './reader.ts'
+import { readHistory, readMomentAt, readStateAt } from './reader.ts'
 import { openRecordReader } from './schema.ts'
 import type { HistoryQuery } from './types.ts'
 
@@ -13,6 +13,7 @@ interface QueryWorkerData { file: string }
 export type QueryRequest =
   | { id: number, t: 'history', query: Omit<HistoryQuery, 'signal'> }
   | { id: number, t: 'state', at: number }
+  | { id: number, t: 'moment', at: number }
   | { id: number, t: 'abort' }
 
 const { file } = workerData as QueryWorkerData
@@ -25,6 +26,7 @@ async function answer (request: Exclude<QueryRequest, { t: 'abort' }>): Promise<
   const db = openRecordReader(file)
   try {
     if (request.t === 'state') return readStateAt(db, request.at)
+    if (request.t === 'moment') return readMomentAt(db, request.at)
     const controller = new AbortController()
     running.set(request.id, controller)
     return await readHistory(db, { ...request.query, signal: controller.signal })

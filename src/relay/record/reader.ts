@@ -12,7 +12,8 @@ import { IdResolver, loadState, parentOf, resolveStates, SEG_CONNECTED } from '.
 import { CHANGE_BACK, CHANGE_BEAT, CHANGE_CONNECTED, CHANGE_DISCONNECTED, CHANGE_FINALIZED, CHANGE_FORGOTTEN, CHANGE_INFO, CHANGE_STALE, CHANGE_SYNCING } from './types.ts'
 import { FORK_BEGAN, FORK_ENDED } from '../../protocol/forks.ts'
 import type { ForkRecord } from '../../protocol/forks.ts'
-import type { ChangeKind, EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt, NodeInfo, NodeSeries, RecordedEvent } from './types.ts'
+import type { ChangeKind, EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, MomentAt, NodeAt, NodeInfo, NodeSeries, RecordedEvent } from './types.ts'
+import type { RecordGap } from '../../protocol/history.ts'
 import type { DatabaseSync } from 'node:sqlite'
 
 export class InvalidQueryError extends Error {
@@ -363,6 +364,38 @@ export function readStateAt (db: DatabaseSync, at: number): NodeAt[] {
     return resolveStates(new IdResolver(db), states.values())
   } finally {
     db.exec('COMMIT')
+  }
+}
+
+/** Every node as it was at `at`, and the gap in the record `at` falls in (none: undefined). */
+export function readMomentAt (db: DatabaseSync, at: number): MomentAt {
+  if (!Number.isFinite(at) || at < 0) throw new InvalidQueryError('at must be a time')
+  db.exec('BEGIN')
+  try {
+    const { states } = loadState(db, at)
+    const nodes = resolveStates(new IdResolver(db), states.values())
+    const gap = readGapAt(db, at)
+    return gap === null ? { nodes } : { nodes, gap }
+  } finally {
+    db.exec('COMMIT')
+  }
+}
+
+/**
+ * The stretch of time nothing was recorded in that `at` falls in: a `record_gap` event (the
+ * relay down, the disk full), which is written when recording resumes, at the gap's end. Gaps
+ * do not overlap, so the first one to end after `at` is the only one that can hold it.
+ */
+export function readGapAt (db: DatabaseSync, at: number): RecordGap | null {
+  const row = db.prepare("SELECT data FROM event WHERE kind = 'record_gap' AND t > ? ORDER BY t LIMIT 1").get(at) as { data: string | null } | undefined
+  if (row?.data == null) return null
+  try {
+    const data = JSON.parse(row.data) as { from?: unknown, to?: unknown, reason?: unknown }
+    const { from, to, reason } = data
+    if (typeof from !== 'number' || typeof to !== 'number' || typeof reason !== 'string') return null
+    return from <= at && at < to ? { from, to, reason } : null
+  } catch {
+    return null
   }
 }
 

@@ -15,7 +15,7 @@ import {
   RETENTION_INTERVAL_MS, WAL_BACKSTOP_PAGES, WAL_LIMIT_BYTES
 } from './constants.ts'
 import { ChangeQueue } from './queue.ts'
-import { readChanges, readEvents, readForks, readHistory, readStateAt } from './reader.ts'
+import { readChanges, readEvents, readForks, readHistory, readMomentAt, readStateAt } from './reader.ts'
 import type { ReplayChange } from './reader.ts'
 import { openOrReplaceRecord, openRecordReader, setMaxBytes, sqliteCode, SQLITE_FULL, SQLITE_IOERR, usedBytes } from './schema.ts'
 import {
@@ -25,7 +25,7 @@ import {
 import { RecordWriter } from './writer.ts'
 import { QueryThread } from './query-thread.ts'
 import type { ForkRecord } from '../../protocol/forks.ts'
-import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, NodeAt, NodeInfo } from './types.ts'
+import type { EventsQuery, EventsResult, ForksQuery, HistoryQuery, HistoryResult, MomentAt, NodeAt, NodeInfo } from './types.ts'
 import type { PendingEvent, RetentionResult } from './writer.ts'
 import type { DatabaseSync } from 'node:sqlite'
 
@@ -524,6 +524,10 @@ export class HistoryRecord {
     return await this.#queriesOrThrow().stateAt(at)
   }
 
+  async momentAt (at: number): Promise<MomentAt> {
+    return await this.#queriesOrThrow().momentAt(at)
+  }
+
   async events (query: EventsQuery): Promise<EventsResult> {
     return await this.#queriesOrThrow().events(query)
   }
@@ -611,6 +615,13 @@ export class RecordQueries {
     const worker = this.#worker()
     if (worker != null) return await this.#counted(async () => await worker.stateAt(at))
     return await this.#query(db => readStateAt(db, at))
+  }
+
+  /** Every node at `at`, and the gap in the record it falls in (/api/state), in one query. */
+  async momentAt (at: number): Promise<MomentAt> {
+    const worker = this.#worker()
+    if (worker != null) return await this.#counted(async () => await worker.momentAt(at))
+    return await this.#query(db => readMomentAt(db, at))
   }
 
   async events (query: EventsQuery): Promise<EventsResult> {

@@ -461,6 +461,14 @@ describe('history record across restarts', () => {
       const gaps = (await record.events({ from: T0, to: clock.t })).events.filter(e => e.kind === 'record_gap')
       assert.equal(gaps.length, 1)
       assert.deepEqual(gaps[0]?.data, { from: stoppedAt, to: stoppedAt + 5 * 60_000, reason: 'relay_down', stopped: true })
+      // a moment in the gap says so (/api/state), with the nodes as at any moment; one before
+      // it or once the relay was back does not
+      const inGap = await record.momentAt(stoppedAt + 60_000)
+      assert.deepEqual(inGap.gap, { from: stoppedAt, to: stoppedAt + 5 * 60_000, reason: 'relay_down' })
+      assert.deepEqual(inGap.nodes, await record.stateAt(stoppedAt + 60_000))
+      assert.equal((await record.momentAt(stoppedAt - 1)).gap, undefined)
+      assert.equal((await record.momentAt(stoppedAt + 5 * 60_000)).gap, undefined)
+      assert.equal((await record.momentAt(clock.t)).gap, undefined)
       await record.stop()
     } finally {
       await remove()

@@ -1,5 +1,5 @@
 // What the record takes in and gives back; what it gives back is the HTTP API's shapes.
-import type { DevnetEvent, EventsAnswer, HistoryHeader, HistorySeries, NodeAtMoment } from '../../protocol/history.ts'
+import type { DevnetEvent, EventsAnswer, HistoryHeader, HistorySeries, NodeAtMoment, RecordGap } from '../../protocol/history.ts'
 
 /** What a node says about itself that changes rarely; one interned row per distinct value. */
 export interface NodeInfo {
@@ -40,6 +40,9 @@ export const NO_PARENT = 0
 
 /** A node as it was at some moment, from the record (the /api/state shape). */
 export type NodeAt = NodeAtMoment
+
+/** /api/state's answer but its time: every node then, and the gap in the record it falls in */
+export interface MomentAt { nodes: NodeAt[], gap?: RecordGap }
 
 export interface HistoryQuery {
   from: number
