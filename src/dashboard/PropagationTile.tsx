@@ -21,9 +21,10 @@ export const PropagationTile = memo(function PropagationTile ({ histogram, nodes
   const { width, height } = useElementSize(box)
   const counts = histogram?.counts ?? []
   const total = counts.reduce((a, b) => a + b, 0)
+  // both fit the tile's width at 1080p beside the histogram ("bounded by nodes' 1.0 s beats"
+  // and "last 40 blocks, 1000 nodes" were cut)
   const detail = facts.beatBoundMs !== null
-    ? `bounded by nodes' ${formatSeconds(facts.beatBoundMs)} beats`
-    // "last 40 blocks, 1000 nodes" was cut to "1000 no…" in the tile at 1080p
+    ? `bounded by ${formatSeconds(facts.beatBoundMs)} beats`
     : histogram !== null && histogram.blocks > 0 ? `${histogram.blocks} block${histogram.blocks === 1 ? '' : 's'}, ${facts.measured} node${facts.measured === 1 ? '' : 's'}` : 'measured on new best heads'
   return (
     <section className='tile tile-prop' data-testid='summary-propagation'>
@@ -34,7 +35,7 @@ export const PropagationTile = memo(function PropagationTile ({ histogram, nodes
           {width > 0 && total > 0 && <Bars counts={counts} width={width} height={height} />}
         </div>
       </div>
-      <div className='tile-detail'>{detail}</div>
+      <div className='tile-detail' title={facts.beatBoundMs !== null ? `the nodes beat every ${formatSeconds(facts.beatBoundMs)} and report a new head up to a beat late: what is measured is their beat more than the network` : undefined}>{detail}</div>
     </section>
   )
 })
