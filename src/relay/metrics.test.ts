@@ -47,7 +47,14 @@ describe('relay metrics', () => {
   const peers: Libp2p[] = []
   const peer = async (): Promise<Libp2p> => { const p = await createPeer(); peers.push(p); return p }
 
-  before(async () => { [relay, other] = await Promise.all([startTestRelay(), startTestRelay()]) })
+  // one after the other: @libp2p/prometheus-metrics keeps its metric objects by name across
+  // instances, so a relay made while another was starting could register libp2p's series in
+  // the other's registry (relay-node.ts); since relays listen once their handlers are in,
+  // that window is wider, and this test failed about one run in three
+  before(async () => {
+    relay = await startTestRelay()
+    other = await startTestRelay()
+  })
   after(async () => {
     await Promise.all(peers.map(async p => { await p.stop() }))
     await Promise.all([relay.destroy(), other.destroy()])
