@@ -67,6 +67,46 @@ describe('HeightHistory', () => {
     assert.deepEqual([full.size, full.atOf(0), full.lastHeight()], [5, 2, 11])
   })
 
+  it('takes a past as pushing its points and then its own one by one would, whatever the spacing, capacity and order', () => {
+    // a small generator, seeded: the same cases every run
+    let seed = 7
+    const random = (n: number): number => { seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648; return seed % n }
+    for (let run = 0; run < 400; run++) {
+      const capacity = 1 + random(12)
+      const spacing = random(3) === 0 ? 0 : random(30)
+      const history = new HeightHistory(capacity, spacing)
+      let t = 500 + random(100)
+      for (let k = random(30); k > 0; k--) {
+        // mostly rising, sometimes back in time (ignored) or down (a reorg)
+        t += random(5) === 0 ? -random(20) : random(25)
+        history.push(t, 100 + random(20))
+      }
+      const past: Array<[number, number]> = []
+      let p = random(600)
+      for (let k = random(40); k > 0; k--) {
+        p += random(6) === 0 ? -random(15) : random(30)
+        past.push([p, random(120)])
+      }
+      // what withPast did before it was one loop: a fresh history, pushed point by point
+      const expected = new HeightHistory(capacity, spacing)
+      const firstAt = history.size === 0 ? Infinity : history.atOf(0)
+      for (const [at, height] of past) {
+        if (at >= firstAt) break
+        expected.push(at, height)
+      }
+      for (let k = 0; k < history.size; k++) expected.push(history.atOf(k), history.heightOf(k))
+      const merged = history.withPast(past)
+      const points = (h: HeightHistory): number[][] => Array.from({ length: h.size }, (_, k) => [h.atOf(k), h.heightOf(k)])
+      assert.deepEqual(points(merged), points(expected), `run ${run}: capacity ${capacity}, spacing ${spacing}`)
+      assert.equal(merged.version, expected.version)
+      assert.equal(merged.neverDown, expected.neverDown)
+      // and it goes on as the other would
+      merged.push(t + 1_000, 500)
+      expected.push(t + 1_000, 500)
+      assert.deepEqual(points(merged), points(expected))
+    }
+  })
+
   it('starts from points already in its storage, and goes on from them as a ring', () => {
     const storage = new Float64Array(8)
     storage.set([10, 20, 30], 0)

@@ -1,5 +1,9 @@
 import { HISTORY_CAPACITY } from './constants.ts'
 
+// withPast's working space, grown to the most points one call has played: a thousand calls in a
+// row (the page's first window from the record) made two arrays each
+let scratch = new Float64Array(0)
+
 /**
  * A fixed-size ring buffer of (time, height) points, oldest first. Memory is allocated once,
  * so a tab left open for days holds the same amount. Heights are float64 because a valid
@@ -49,13 +53,47 @@ export class HeightHistory {
    * said wins where both speak. Where they are too many, the oldest go.
    */
   withPast (past: ReadonlyArray<readonly [at: number, height: number]>): HeightHistory {
-    const next = new HeightHistory(this.capacity, this.spacingMs)
+    // the points push() would be given one by one, in order, played in one loop over plain
+    // arrays, then the newest `capacity` written in place (the constructor's `filled`): the
+    // page's first window from the record is a thousand of these, 500 points each, in one task
+    // (bench: the render row's first seconds)
     const firstAt = this.#size === 0 ? Infinity : this.atOf(0)
-    for (const [at, height] of past) {
-      if (at >= firstAt) break
-      next.push(at, height)
+    let older = 0
+    while (older < past.length && (past[older]?.[0] as number) < firstAt) older++
+    const total = older + this.#size
+    if (scratch.length < 2 * total) scratch = new Float64Array(2 * total)
+    const at = scratch.subarray(0, total)
+    const height = scratch.subarray(total, 2 * total)
+    const spacing = this.spacingMs
+    let size = 0
+    let version = 0
+    const put = (t: number, h: number): void => {
+      // push(): a point older than the newest is ignored; one within a spacing of the point
+      // before the newest moves the newest
+      if (size > 0 && t < (at[size - 1] as number)) return
+      version++
+      if (spacing > 0 && size >= 2 && (at[size - 1] as number) - (at[size - 2] as number) < spacing) {
+        at[size - 1] = t
+        height[size - 1] = h
+        return
+      }
+      at[size] = t
+      height[size] = h
+      size++
     }
-    for (let k = 0; k < this.#size; k++) next.push(this.atOf(k), this.heightOf(k))
+    for (let k = 0; k < older; k++) {
+      const point = past[k] as readonly [number, number]
+      put(point[0], point[1])
+    }
+    for (let k = 0, j = this.#start; k < this.#size; k++, j = j + 1 === this.capacity ? 0 : j + 1) put(this.#at[j] as number, this.#height[j] as number)
+    // the ring keeps the newest `capacity`; the spacing rule reads only the newest two, which
+    // dropping older points never changes
+    const kept = Math.min(size, this.capacity)
+    const storage = new Float64Array(2 * this.capacity)
+    storage.set(at.subarray(size - kept, size), 0)
+    storage.set(height.subarray(size - kept, size), this.capacity)
+    const next = new HeightHistory(this.capacity, this.spacingMs, storage, kept)
+    next.version = version
     return next
   }
 
