@@ -1,6 +1,8 @@
 import { memo, useMemo, useRef, useSyncExternalStore } from 'react'
 import type { NodeView } from '../store/view.ts'
 import { eventText, shortPeerId } from './event-text.ts'
+import type { EventLine } from './event-text.ts'
+import type { DevnetEvent } from '../protocol/history.ts'
 import { formatClock } from './format.ts'
 import { nicknamesOf } from './nicknames.ts'
 import type { EventLog } from './event-log.ts'
@@ -21,6 +23,10 @@ function useNicknames (nodes: readonly NodeView[]): ReadonlyMap<string, string> 
 export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }: { log: EventLog, nodes: readonly NodeView[], clockOffsetMs: number }) {
   const view = useSyncExternalStore(log.subscribe, log.getSnapshot)
   const names = useNicknames(nodes)
+  // each event's words, kept while the names are the same: the list is drawn again for every
+  // new event, and a fork's words sort its sides' names (a fork scenario's events came every
+  // second or so, ~95 ms of the render row's first seconds in localeCompare)
+  const lines = useRef(new WeakMap<DevnetEvent, { names: ReadonlyMap<string, string>, line: EventLine }>())
   // drawn again when the events, a name or the clock offset change, not on every view update
   const items = useMemo(() => {
     const name = (peerId: string): string => {
@@ -28,7 +34,12 @@ export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }:
       return nickname === undefined || nickname === '' ? shortPeerId(peerId) : nickname
     }
     return view.events.slice(0, SHOWN).map(event => {
-      const { text, tone, badge, detail } = eventText(event, name)
+      let known = lines.current.get(event)
+      if (known?.names !== names) {
+        known = { names, line: eventText(event, name) }
+        lines.current.set(event, known)
+      }
+      const { text, tone, badge, detail } = known.line
       return (
         <li key={event.id} className={`event event-${tone}`} data-kind={event.kind}>
           <time className='num'>{formatClock(event.at - clockOffsetMs)}</time>
