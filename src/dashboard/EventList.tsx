@@ -26,18 +26,20 @@ export const EventList = memo(function EventList ({ log, nodes, clockOffsetMs }:
   // each event's words, kept while the names are the same: the list is drawn again for every
   // new event, and a fork's words sort its sides' names (a fork scenario's events came every
   // second or so, ~95 ms of the render row's first seconds in localeCompare)
-  const lines = useRef(new WeakMap<DevnetEvent, { names: ReadonlyMap<string, string>, line: EventLine }>())
+  const lines = useRef<WeakMap<DevnetEvent, { names: ReadonlyMap<string, string>, line: EventLine }> | null>(null)
   // drawn again when the events, a name or the clock offset change, not on every view update
   const items = useMemo(() => {
     const name = (peerId: string): string => {
       const nickname = names.get(peerId)
       return nickname === undefined || nickname === '' ? shortPeerId(peerId) : nickname
     }
+    // made once (an argument to useRef would be made on every render, and dropped)
+    const cache = lines.current ??= new WeakMap()
     return view.events.slice(0, SHOWN).map(event => {
-      let known = lines.current.get(event)
+      let known = cache.get(event)
       if (known?.names !== names) {
         known = { names, line: eventText(event, name) }
-        lines.current.set(event, known)
+        cache.set(event, known)
       }
       const { text, tone, badge, detail } = known.line
       return (
