@@ -33,8 +33,8 @@ export const HISTORY_PATHS = new Set(['/api/history', '/api/events', '/api/state
 export interface RecordReadable {
   history: (query: HistoryQuery) => Promise<HistoryResult>
   stateAt: (at: number) => Promise<NodeAt[]>
-  /** the nodes at a moment and the gap in the record it falls in; without it, /api/state says no gap */
-  momentAt?: (at: number) => Promise<MomentAt>
+  /** the nodes at a moment and the gap in the record it falls in (/api/state) */
+  momentAt: (at: number) => Promise<MomentAt>
   events: (query: EventsQuery) => Promise<EventsResult>
   /** the fork log (a record before it has none: an older relay's replay reads it as empty) */
   forks?: (query: ForksQuery) => Promise<ForkRecord[]>
@@ -100,8 +100,7 @@ export async function serveHistory (init: HistoryRoutesInit, url: URL, req: Inco
     switch (url.pathname) {
       case '/api/state': {
         const at = moment(url, 'at', undefined, now)
-        const then = init.record.momentAt != null ? await init.record.momentAt(at) : { nodes: await init.record.stateAt(at) }
-        sendJson(res, 200, { at, ...then })
+        sendJson(res, 200, { at, ...await init.record.momentAt(at) })
         return true
       }
       case '/api/branches': {

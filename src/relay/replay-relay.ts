@@ -82,8 +82,9 @@ export async function startReplayRelay (init: ReplayRelayInit): Promise<ReplayRe
   const registry = new NodeRegistry()
   registerNodeGauges(metrics, registry)
   // an identity of its own: replay touches nothing in the data dir, the relay's key included
-  const libp2p = await createRelayNode({ privateKey: await generateKeyPair('Ed25519'), host, tcpPort: 0, wsPort: init.wsPort ?? 4002 }, { penaltyBox: new PenaltyBox(), metrics, clock: systemClock })
-  await listen(libp2p, { tcpPort: 0, wsPort: init.wsPort ?? 4002 })
+  const ports = { tcpPort: 0, wsPort: init.wsPort ?? 4002 }
+  const libp2p = await createRelayNode({ privateKey: await generateKeyPair('Ed25519'), host, ...ports }, { penaltyBox: new PenaltyBox(), metrics, clock: systemClock })
+  await listen(libp2p, ports)
   const peerId = libp2p.peerId.toString()
   const addresses = relayAddresses(libp2p.getMultiaddrs(), [], peerId)
 

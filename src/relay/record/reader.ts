@@ -369,16 +369,9 @@ export function readStateAt (db: DatabaseSync, at: number): NodeAt[] {
 
 /** Every node as it was at `at`, and the gap in the record `at` falls in (none: undefined). */
 export function readMomentAt (db: DatabaseSync, at: number): MomentAt {
-  if (!Number.isFinite(at) || at < 0) throw new InvalidQueryError('at must be a time')
-  db.exec('BEGIN')
-  try {
-    const { states } = loadState(db, at)
-    const nodes = resolveStates(new IdResolver(db), states.values())
-    const gap = readGapAt(db, at)
-    return gap === null ? { nodes } : { nodes, gap }
-  } finally {
-    db.exec('COMMIT')
-  }
+  const nodes = readStateAt(db, at)
+  const gap = readGapAt(db, at)
+  return gap === null ? { nodes } : { nodes, gap }
 }
 
 /**
