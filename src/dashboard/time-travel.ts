@@ -3,6 +3,7 @@
 // window before it, the events) and shown whole; a step taken while one loads wins over it.
 import { laterLogger } from './later-logger.ts'
 import { momentState } from '../store/moment.ts'
+import { propagationByPeer } from '../store/feed-state.ts'
 import { HISTORY_CAPACITY } from '../store/constants.ts'
 import { WINDOW_POINTS } from './history-api.ts'
 import { fetchBranches, fetchHistory, fetchState } from './history-api.ts'
@@ -85,11 +86,7 @@ export class TimeTravel {
       const { at, peers, networks, medians } = await branches
       if (generation !== this.#generation) return
       // each node's median propagation then (the Prop. column and the tile's figure)
-      const propagation = new Map<string, number>()
-      for (const [i, ms] of medians) {
-        const peerId = peers[i]
-        if (peerId !== undefined) propagation.set(peerId, ms)
-      }
+      const propagation = propagationByPeer(medians, i => peers[i])
       store.replaceState({ ...store.getFeedState(), forks: { t: 'forks', at, networks }, byIndex: new Map(peers.map((peerId, i) => [i, peerId])), propagation })
     } catch (err) {
       if (generation !== this.#generation) return

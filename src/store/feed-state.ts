@@ -172,6 +172,17 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] }
  * entry array per entry, and took ~1.8 ms and ~160 KiB for 1,000 nodes against ~0.1 ms and
  * ~56 KiB (Node 24; the reducer copies the node map once per view update).
  */
+/** Each node's median propagation by peer ID, from the relay's `[i, ms]` (a `prop` message, a
+ *  recorded moment's branches); ids `peerOf` does not know are left out. */
+export function propagationByPeer (medians: ReadonlyArray<readonly [number, number]>, peerOf: (i: number) => string | undefined): Map<string, number> {
+  const byPeer = new Map<string, number>()
+  for (const [i, ms] of medians) {
+    const peerId = peerOf(i)
+    if (peerId !== undefined) byPeer.set(peerId, ms)
+  }
+  return byPeer
+}
+
 function copyMap<K, V> (map: ReadonlyMap<K, V>): Map<K, V> {
   const copy = new Map<K, V>()
   map.forEach((value, key) => { copy.set(key, value) })
@@ -261,11 +272,7 @@ class Draft {
       case 'prop': {
         const pending = this.#state.pending
         const byIndex = pending?.byIndex ?? this.#currentIndex()
-        const medians = new Map<string, number>()
-        for (const [i, ms] of message.medians) {
-          const peerId = byIndex.get(i)
-          if (peerId !== undefined) medians.set(peerId, ms)
-        }
+        const medians = propagationByPeer(message.medians, i => byIndex.get(i))
         if (pending !== null) pending.propagation = medians
         else this.#set({ propagation: medians })
         return
