@@ -534,7 +534,9 @@ export function mergePast (state: FeedState, header: HistoryHeader, series: read
     }
     if (past.length === 0) continue
     nodes ??= copyMap(state.nodes)
-    nodes.set(s.peerId, { ...node, history: node.history.withPast(past) })
+    // in place, as the reducer's pushes are (this file's head)
+    node.history.mergePast(past)
+    nodes.set(s.peerId, { ...node })
   }
   return nodes === undefined ? state : { ...state, nodes }
 }

@@ -60,11 +60,18 @@ describe('HeightHistory', () => {
     const history = new HeightHistory(5)
     history.push(100, 10)
     history.push(110, 11)
-    const merged = history.withPast([[40, 4], [60, 6], [80, 8], [100, 99], [105, 99]])
-    assert.deepEqual(Array.from({ length: merged.size }, (_, k) => [merged.atOf(k), merged.heightOf(k)]), [[40, 4], [60, 6], [80, 8], [100, 10], [110, 11]])
+    history.mergePast([[40, 4], [60, 6], [80, 8], [100, 99], [105, 99]])
+    assert.deepEqual(Array.from({ length: history.size }, (_, k) => [history.atOf(k), history.heightOf(k)]), [[40, 4], [60, 6], [80, 8], [100, 10], [110, 11]])
     // over capacity the oldest go
-    const full = history.withPast([[1, 1], [2, 2], [3, 3], [4, 4]])
+    const full = new HeightHistory(5)
+    full.push(100, 10)
+    full.push(110, 11)
+    full.mergePast([[1, 1], [2, 2], [3, 3], [4, 4]])
     assert.deepEqual([full.size, full.atOf(0), full.lastHeight()], [5, 2, 11])
+    // nothing older than its first point: nothing changes
+    const version = full.version
+    full.mergePast([[2, 2], [50, 5]])
+    assert.deepEqual([full.size, full.atOf(0), full.version], [5, 2, version])
   })
 
   it('takes a past as pushing its points and then its own one by one would, whatever the spacing, capacity and order', () => {
@@ -87,7 +94,7 @@ describe('HeightHistory', () => {
         p += random(6) === 0 ? -random(15) : random(30)
         past.push([p, random(120)])
       }
-      // what withPast did before it was one loop: a fresh history, pushed point by point
+      // what mergePast did before it was one loop: a fresh history, pushed point by point
       const expected = new HeightHistory(capacity, spacing)
       const firstAt = history.size === 0 ? Infinity : history.atOf(0)
       for (const [at, height] of past) {
@@ -95,10 +102,15 @@ describe('HeightHistory', () => {
         expected.push(at, height)
       }
       for (let k = 0; k < history.size; k++) expected.push(history.atOf(k), history.heightOf(k))
-      const merged = history.withPast(past)
+      const merged = history
+      const before = merged.version
+      const older = (past[0]?.[0] ?? Infinity) < firstAt
+      merged.mergePast(past)
       const points = (h: HeightHistory): number[][] => Array.from({ length: h.size }, (_, k) => [h.atOf(k), h.heightOf(k)])
       assert.deepEqual(points(merged), points(expected), `run ${run}: capacity ${capacity}, spacing ${spacing}`)
-      assert.equal(merged.version, expected.version)
+      // a change counter: it moves when the points do, and only forward
+      if (older) assert.ok(merged.version > before)
+      else assert.equal(merged.version, before)
       assert.equal(merged.neverDown, expected.neverDown)
       // and it goes on as the other would
       merged.push(t + 1_000, 500)

@@ -1,6 +1,6 @@
 import { HISTORY_CAPACITY } from './constants.ts'
 
-// withPast's working space, grown to the most points one call has played: a thousand calls in a
+// mergePast's working space, grown to the most points one call has played: a thousand calls in a
 // row (the page's first window from the record) made two arrays each
 let scratch = new Float64Array(0)
 
@@ -48,53 +48,68 @@ export class HeightHistory {
   }
 
   /**
-   * A history of `past` (oldest first; the relay's record, thinned) followed by this one's
-   * points: the past only where it is older than this history's first point, so what the feed
-   * said wins where both speak. Where they are too many, the oldest go.
+   * Puts `past` (oldest first; the relay's record, thinned) behind this history's points, in
+   * place as push() does: the past only where it is older than the first point, so what the
+   * feed said wins where both speak. Where they are too many, the oldest go. The points are
+   * played as push() would take them one by one, in one loop over a scratch array, then the
+   * newest `capacity` written back from index 0. In place: a new history per node was a
+   * thousand typed arrays made and filled in one task (16 MB), 100-300 ms in Chromium where
+   * the loop alone is ~10 (bench: the render row's first seconds, the page's first window from
+   * the record).
    */
-  withPast (past: ReadonlyArray<readonly [at: number, height: number]>): HeightHistory {
-    // the points push() would be given one by one, in order, played in one loop over plain
-    // arrays, then the newest `capacity` written in place (the constructor's `filled`): the
-    // page's first window from the record is a thousand of these, 500 points each, in one task
-    // (bench: the render row's first seconds)
+  mergePast (past: ReadonlyArray<readonly [at: number, height: number]>): void {
     const firstAt = this.#size === 0 ? Infinity : this.atOf(0)
     let older = 0
     while (older < past.length && (past[older]?.[0] as number) < firstAt) older++
-    const total = older + this.#size
-    if (scratch.length < 2 * total) scratch = new Float64Array(2 * total)
-    const at = scratch.subarray(0, total)
-    const height = scratch.subarray(total, 2 * total)
+    if (older === 0) return
+    // times from 0, heights from n: no subarray views, which V8 makes slowly
+    const n = older + this.#size
+    if (scratch.length < 2 * n) scratch = new Float64Array(2 * n)
+    const buffer = scratch
     const spacing = this.spacingMs
     let size = 0
-    let version = 0
-    const put = (t: number, h: number): void => {
+    let pushed = 0
+    for (let k = 0, j = this.#start; k < n; k++) {
+      let t: number
+      let h: number
+      if (k < older) {
+        const point = past[k] as readonly [number, number]
+        t = point[0]
+        h = point[1]
+      } else {
+        t = this.#at[j] as number
+        h = this.#height[j] as number
+        j = j + 1 === this.capacity ? 0 : j + 1
+      }
       // push(): a point older than the newest is ignored; one within a spacing of the point
       // before the newest moves the newest
-      if (size > 0 && t < (at[size - 1] as number)) return
-      version++
-      if (spacing > 0 && size >= 2 && (at[size - 1] as number) - (at[size - 2] as number) < spacing) {
-        at[size - 1] = t
-        height[size - 1] = h
-        return
+      if (size > 0 && t < (buffer[size - 1] as number)) continue
+      pushed++
+      if (spacing > 0 && size >= 2 && (buffer[size - 1] as number) - (buffer[size - 2] as number) < spacing) {
+        buffer[size - 1] = t
+        buffer[n + size - 1] = h
+        continue
       }
-      at[size] = t
-      height[size] = h
+      buffer[size] = t
+      buffer[n + size] = h
       size++
     }
-    for (let k = 0; k < older; k++) {
-      const point = past[k] as readonly [number, number]
-      put(point[0], point[1])
-    }
-    for (let k = 0, j = this.#start; k < this.#size; k++, j = j + 1 === this.capacity ? 0 : j + 1) put(this.#at[j] as number, this.#height[j] as number)
     // the ring keeps the newest `capacity`; the spacing rule reads only the newest two, which
     // dropping older points never changes
     const kept = Math.min(size, this.capacity)
-    const storage = new Float64Array(2 * this.capacity)
-    storage.set(at.subarray(size - kept, size), 0)
-    storage.set(height.subarray(size - kept, size), this.capacity)
-    const next = new HeightHistory(this.capacity, this.spacingMs, storage, kept)
-    next.version = version
-    return next
+    const at = this.#at
+    const height = this.#height
+    let drops = 0
+    for (let k = 0, from = size - kept; k < kept; k++, from++) {
+      const h = buffer[n + from] as number
+      if (k > 0 && h < (height[k - 1] as number)) drops++
+      at[k] = buffer[from] as number
+      height[k] = h
+    }
+    this.#start = 0
+    this.#size = kept
+    this.#drops = drops
+    this.version += pushed
   }
 
   get size (): number {
