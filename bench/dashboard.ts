@@ -137,6 +137,13 @@ export interface FrameStats {
   longestFrameMs: number
   /** durations of tasks over 50 ms (the browser's long tasks), longest first */
   longTasksMs: number[]
+  /** the frames that held them (Long Animation Frame entries with a task over 50 ms): when, in
+   *  ms from the window's start, and what ran: each script over 5 ms (how it was called, its
+   *  file and function, ms) and the frame's style and layout. A long task in no such frame ran
+   *  neither script nor rendering: the browser's own (a garbage collection, say), as in
+   *  `unframed` */
+  longFrames: string[]
+  unframed: string[]
   /** share of the window the page's main thread was busy, and what with */
   busy: { task: number, script: number, layout: number, style: number }
   /** heartbeats the relay accepted per second meanwhile: the load was really there */
@@ -164,13 +171,34 @@ function framesScript (ms: number): string {
   return `new Promise(resolve => {
     const frames = []
     const longTasks = []
-    const observer = new PerformanceObserver(list => { for (const entry of list.getEntries()) longTasks.push(entry.duration) })
+    const longFrames = []
+    const longSpans = []
+    const frameSpans = []
+    const observer = new PerformanceObserver(list => { for (const entry of list.getEntries()) { longTasks.push(entry.duration); longSpans.push([entry.startTime, entry.duration]) } })
     observer.observe({ type: 'longtask' })
     const start = performance.now()
+    const ms = value => Math.round(value)
+    const frameObserver = new PerformanceObserver(list => {
+      for (const e of list.getEntries()) {
+        if (e.blockingDuration <= 0) continue
+        frameSpans.push([e.startTime, e.startTime + e.duration])
+        const scripts = e.scripts.filter(s => s.duration > 5).map(s => (s.invokerType + ' ' + (s.sourceURL.split('/').pop() || '') + ':' + (s.sourceFunctionName || s.invoker)).replace(/-[A-Za-z0-9_-]{8}\.js/, '.js') + ' ' + ms(s.duration) + (s.forcedStyleAndLayoutDuration > 1 ? ' (forced layout ' + ms(s.forcedStyleAndLayoutDuration) + ')' : ''))
+        const render = e.renderStart > 0 ? e.startTime + e.duration - e.renderStart : 0
+        const style = e.styleAndLayoutStart > 0 ? e.startTime + e.duration - e.styleAndLayoutStart : 0
+        longFrames.push('at ' + ms(e.startTime - start) + ' ms, ' + ms(e.duration) + ' ms: ' + [...scripts, 'rendering ' + ms(render) + ' (style and layout ' + ms(style) + ')'].join(', '))
+      }
+    })
+    // not every Chromium has it: the long tasks above are counted either way
+    try { frameObserver.observe({ type: 'long-animation-frame' }) } catch {}
     const frame = time => {
       frames.push(time)
       if (time - start < ${ms}) requestAnimationFrame(frame)
-      else { observer.disconnect(); resolve({ frames, longTasks }) }
+      else {
+        observer.disconnect()
+        frameObserver.disconnect()
+        const unframed = longSpans.filter(([at, d]) => !frameSpans.some(([from, to]) => at >= from - 1 && at + d <= to + 1)).map(([at, d]) => 'at ' + ms(at - start) + ' ms, ' + ms(d) + ' ms')
+        resolve({ frames, longTasks, longFrames, unframed })
+      }
     }
     requestAnimationFrame(frame)
   })`
@@ -184,7 +212,7 @@ async function mainThreadSeconds (cdp: CDPSession): Promise<Record<'task' | 'scr
 
 async function measureFrames (page: Page, cdp: CDPSession, httpUrl: string, seconds: number): Promise<FrameStats> {
   const [busy0, beats0] = [await mainThreadSeconds(cdp), await getMetric(httpUrl, 'devnet_heartbeats_accepted_total')]
-  const { frames, longTasks } = await page.evaluate(framesScript(seconds * 1000)) as { frames: number[], longTasks: number[] }
+  const { frames, longTasks, longFrames, unframed } = await page.evaluate(framesScript(seconds * 1000)) as { frames: number[], longTasks: number[], longFrames: string[], unframed: string[] }
   const [busy1, beats1] = [await mainThreadSeconds(cdp), await getMetric(httpUrl, 'devnet_heartbeats_accepted_total')]
   const start = frames[0] ?? 0
   const perSecond = Array.from({ length: seconds }, (_, k) => frames.filter(t => t >= start + k * 1000 && t < start + (k + 1) * 1000).length).sort((a, b) => a - b)
@@ -195,6 +223,8 @@ async function measureFrames (page: Page, cdp: CDPSession, httpUrl: string, seco
     fpsWorst: perSecond[0] ?? 0,
     longestFrameMs: Math.max(...frames.slice(1).map((t, k) => t - (frames[k] ?? t))),
     longTasksMs: longTasks.sort((a, b) => b - a),
+    longFrames,
+    unframed,
     busy: { task: share('task'), script: share('script'), layout: share('layout'), style: share('style') },
     beatsPerSecond: Math.round((beats1 - beats0) / seconds)
   }
@@ -233,6 +263,8 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
     options.log(`  all ${options.nodes} nodes shown ${Math.round(marks.all)} ms after navigation`)
     const log = (label: string, s: FrameStats): void => {
       options.log(`  ${label}: ${s.fpsMedian} fps median, worst second ${s.fpsWorst}, longest frame ${Math.round(s.longestFrameMs)} ms, ${s.longTasksMs.length} long tasks (longest ${Math.round(s.longTasksMs[0] ?? 0)} ms), main thread busy ${pct(s.busy.task)} (script ${pct(s.busy.script)}, layout ${pct(s.busy.layout)}, style ${pct(s.busy.style)}), relay took ${s.beatsPerSecond} beats/s`)
+      for (const frame of s.longFrames) options.log(`    a frame with a long task ${frame}`)
+      for (const task of s.unframed) options.log(`    a long task in no frame (no script, no rendering: the browser's own work) ${task}`)
     }
     const early = await measureFrames(page, cdp, httpUrl, options.renderSeconds)
     log(`first ${options.renderSeconds} s`, early)
