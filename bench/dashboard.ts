@@ -180,7 +180,9 @@ function framesScript (ms: number): string {
     const ms = value => Math.round(value)
     const frameObserver = new PerformanceObserver(list => {
       for (const e of list.getEntries()) {
-        if (e.blockingDuration <= 0) continue
+        // a frame that ended before the window began (the observer is not buffered, but the frame
+        // under way when it started is reported) held none of the window's long tasks
+        if (e.blockingDuration <= 0 || e.startTime + e.duration < start) continue
         frameSpans.push([e.startTime, e.startTime + e.duration])
         const scripts = e.scripts.filter(s => s.duration > 5).map(s => (s.invokerType + ' ' + (s.sourceURL.split('/').pop() || '') + ':' + (s.sourceFunctionName || s.invoker)).replace(/-[A-Za-z0-9_-]{8}\.js/, '.js') + ' ' + ms(s.duration) + (s.forcedStyleAndLayoutDuration > 1 ? ' (forced layout ' + ms(s.forcedStyleAndLayoutDuration) + ')' : ''))
         const render = e.renderStart > 0 ? e.startTime + e.duration - e.renderStart : 0

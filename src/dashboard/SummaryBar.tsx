@@ -37,14 +37,21 @@ export const ConnectionBadge = memo(function ConnectionBadge ({ connection, loca
   }
 })
 
-/** `more`: a second line of detail (who forked; the nodes' clients and versions) */
+/**
+ * `more`: a second line of detail (who forked; the nodes' clients and versions). Its place is
+ * kept when there is none: a fork's line coming and going made the summary taller and shorter,
+ * and the chart and the table below jumped with it (and the chart, resized, drew anew) as a
+ * fork opened and closed, the moment a wall is looked at (bench: the render row).
+ */
 function Tile ({ label, value, detail, more = null, alarm = false, testId }: { label: string, value: ReactNode, detail: ReactNode, more?: string | null, alarm?: boolean, testId: string }) {
   return (
     <section className={alarm ? 'tile tile-alarm' : 'tile'} data-testid={testId}>
       <div className='tile-label'>{label}</div>
       <div className='tile-value big'>{value}</div>
       <div className='tile-detail'>{detail}</div>
-      {more !== null && <div className='tile-detail' data-testid={`${testId}-more`}>{more}</div>}
+      {more !== null
+        ? <div className='tile-detail' data-testid={`${testId}-more`}>{more}</div>
+        : <div className='tile-detail-space' aria-hidden='true'>{'\u00a0'}</div>}
     </section>
   )
 }
