@@ -180,10 +180,12 @@ function framesScript (ms: number): string {
     const ms = value => Math.round(value)
     const frameObserver = new PerformanceObserver(list => {
       for (const e of list.getEntries()) {
-        // a frame that ended before the window began (the observer is not buffered, but the frame
-        // under way when it started is reported) held none of the window's long tasks
-        if (e.blockingDuration <= 0 || e.startTime + e.duration < start) continue
+        if (e.blockingDuration <= 0) continue
         frameSpans.push([e.startTime, e.startTime + e.duration])
+        // a frame that ended before the window began (the frame under way when the observer
+        // started is reported too) is not the window's: kept above only to place a long task
+        // reported with it
+        if (e.startTime + e.duration < start) continue
         const scripts = e.scripts.filter(s => s.duration > 5).map(s => (s.invokerType + ' ' + (s.sourceURL.split('/').pop() || '') + ':' + (s.sourceFunctionName || s.invoker)).replace(/-[A-Za-z0-9_-]{8}\.js/, '.js') + ' ' + ms(s.duration) + (s.forcedStyleAndLayoutDuration > 1 ? ' (forced layout ' + ms(s.forcedStyleAndLayoutDuration) + ')' : ''))
         const render = e.renderStart > 0 ? e.startTime + e.duration - e.renderStart : 0
         const style = e.styleAndLayoutStart > 0 ? e.startTime + e.duration - e.styleAndLayoutStart : 0

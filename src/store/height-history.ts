@@ -62,7 +62,7 @@ export class HeightHistory {
     let older = 0
     while (older < past.length && (past[older]?.[0] as number) < firstAt) older++
     if (older === 0) return
-    // times from 0, heights from n: no subarray views, which V8 makes slowly
+    // times from index 0, heights from index n, of one scratch array: no views made per call
     const n = older + this.#size
     if (scratch.length < 2 * n) scratch = new Float64Array(2 * n)
     const buffer = scratch
