@@ -167,11 +167,6 @@ export function reduceAll (state: FeedState, messages: readonly FeedMessage[], n
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
-/**
- * A copy of a map made with forEach: `new Map(map)` goes through the iterator protocol, an
- * entry array per entry, and took ~1.8 ms and ~160 KiB for 1,000 nodes against ~0.1 ms and
- * ~56 KiB (Node 24; the reducer copies the node map once per view update).
- */
 /** Each node's median propagation by peer ID, from the relay's `[i, ms]` (a `prop` message, a
  *  recorded moment's branches); ids `peerOf` does not know are left out. */
 export function propagationByPeer (medians: ReadonlyArray<readonly [number, number]>, peerOf: (i: number) => string | undefined): Map<string, number> {
@@ -183,6 +178,11 @@ export function propagationByPeer (medians: ReadonlyArray<readonly [number, numb
   return byPeer
 }
 
+/**
+ * A copy of a map made with forEach: `new Map(map)` goes through the iterator protocol, an
+ * entry array per entry, and took ~1.8 ms and ~160 KiB for 1,000 nodes against ~0.1 ms and
+ * ~56 KiB (Node 24; the reducer copies the node map once per view update).
+ */
 function copyMap<K, V> (map: ReadonlyMap<K, V>): Map<K, V> {
   const copy = new Map<K, V>()
   map.forEach((value, key) => { copy.set(key, value) })
@@ -534,7 +534,9 @@ export function mergePast (state: FeedState, header: HistoryHeader, series: read
     }
     if (past.length === 0) continue
     nodes ??= copyMap(state.nodes)
-    // in place, as the reducer's pushes are (this file's head)
+    // in place, as the reducer's pushes are (this file's head); a new entry all the same, as
+    // the view reuses a node's view only for the same entry (view.ts), and the chart draws
+    // from new views
     node.history.mergePast(past)
     nodes.set(s.peerId, { ...node })
   }
