@@ -38,6 +38,8 @@ export default defineConfig({
       }
     }
   },
+  // The feed's worker (libp2p, noise, yamux: feed-port.ts) is a module worker of its own files
+  worker: { format: 'es' },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' }
 })

@@ -1,7 +1,8 @@
 // Dashboard bundle: the page built as `npm run build` builds it (vite.config.ts as it stands),
 // into a scratch dir, and the gzip size of every JS chunk the page loads. Vite's manifest says
-// which chunks those are: the entry's static imports and, loaded later, its dynamic ones. Each
-// chunk's source map splits its bytes by the package they came from.
+// which chunks those are: the entry's static imports and, loaded later, its dynamic ones and the
+// feed's worker (a JS asset of the entry: `new Worker(new URL(…))`). Each chunk's source map
+// splits its bytes by the package they came from.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -33,7 +34,7 @@ export interface BundleResult {
   packages: Array<{ name: string, bytes: number, gzipBytes: number, copies: number }>
 }
 
-interface ManifestChunk { file: string, isEntry?: boolean, imports?: string[], dynamicImports?: string[] }
+interface ManifestChunk { file: string, isEntry?: boolean, imports?: string[], dynamicImports?: string[], assets?: string[] }
 
 const gzipSize = (data: string | Buffer): number => gzipSync(data, { level: GZIP_LEVEL }).length
 
@@ -50,10 +51,17 @@ export function bundleSize (outDir: string): BundleResult {
     for (const imported of chunk.imports ?? []) queue.push([imported, dynamic])
     for (const imported of chunk.dynamicImports ?? []) queue.push([imported, true])
   }
+  // a worker is a file the page loads after its first paint (main.tsx starts the feed's then)
+  const files = new Map<string, boolean>()
+  for (const [key, dynamic] of reached) {
+    const chunk = manifest[key]
+    if (chunk == null) continue
+    files.set(chunk.file, dynamic)
+    for (const asset of chunk.assets ?? []) if (asset.endsWith('.js')) files.set(asset, true)
+  }
   const chunks: BundleResult['chunks'] = []
   const packages = new Map<string, { texts: string[], roots: Set<string> }>()
-  for (const [key, dynamic] of reached) {
-    const file = manifest[key]?.file ?? ''
+  for (const [file, dynamic] of files) {
     if (!file.endsWith('.js')) continue
     const code = readFileSync(join(outDir, file), 'utf8')
     chunks.push({ file, bytes: Buffer.byteLength(code), gzipBytes: gzipSize(code), dynamic })

@@ -19,11 +19,15 @@ test('a first visit shows every node from the relay\'s snapshot over HTTP before
   const relay = await startRelayProcess({ dataDir })
   const sim = await startSimProcess({ target: tcpTarget(relay.info), nodes: 5, scenario: 'steady' })
   await waitFor('5 nodes connected', async () => (await getJson<{ nodesConnected: number }>(`${relay.info.httpUrl}/healthz`)).nodesConnected === 5, 30_000)
-  // the page's WebSocket to the relay is turned away until the test lets it through
+  // the feed's way to the relay is cut until the test lets it through: the relay's address
+  // (/relay.json), which the page's feed worker asks for before it dials, does not answer.
+  // (Playwright's routeWebSocket does not reach a WebSocket a worker opens.)
   let feedBlocked = true
-  await page.routeWebSocket(/.*/, ws => {
-    if (feedBlocked) ws.close({ code: 1011, reason: 'blocked by the test' })
-    else ws.connectToServer()
+  let turnedAway = 0
+  await page.route(/\/relay\.json$/, async route => {
+    if (!feedBlocked) return await route.continue()
+    turnedAway++
+    await route.abort('connectionrefused')
   })
   await page.goto(`${relay.info.httpUrl}/`)
   for (const { nickname } of sim.info.nodes) await expect(row(page, nickname)).toBeVisible()
@@ -31,6 +35,9 @@ test('a first visit shows every node from the relay\'s snapshot over HTTP before
   // shown, but not called live: no feed has been read
   await expect(connection(page)).not.toHaveAttribute('data-state', 'live')
   await expect(connection(page)).toHaveAttribute('data-state', /connecting|lost/)
+  // the feed asked for the relay's address and was turned away
+  await expect(connection(page)).toContainText('the relay is unreachable')
+  expect(turnedAway).toBeGreaterThan(0)
 
   feedBlocked = false
   await expect(connection(page)).toHaveText(/Live/, { timeout: 30_000 })

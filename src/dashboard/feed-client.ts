@@ -23,6 +23,7 @@ import type { ConnectionState } from '../store/view.ts'
 import { backoffDelay } from './backoff.ts'
 import { pageFetch, waitOutBackoff } from './backoff-wait.ts'
 import { relayOnlyGater } from './gater.ts'
+import { markOnce } from './feed-port.ts'
 import { createWatchdog } from './watchdog.ts'
 import type { RelayTarget } from './gater.ts'
 
@@ -82,6 +83,9 @@ export interface FeedClientInit {
   fetch?: (url: string, init: RequestInit) => Promise<Response>
   /** the page's identity (see identity.ts), or its promise; a fresh one per node when absent */
   privateKey?: PrivateKey | Promise<PrivateKey>
+  /** the first feed opened and the first snapshot read ('devnet:feed-open', 'devnet:synced');
+   *  default: a User Timing mark, once (the benchmark reads them) */
+  mark?: (name: string) => void
 }
 
 /** A started FeedClient. */
@@ -229,13 +233,14 @@ export class FeedClient {
   /** Reads the feed until it ends; resolves true if it got as far as a full snapshot. */
   async #subscribe (peerId: PeerId, addr: Multiaddr): Promise<boolean> {
     const { sink } = this.#init
+    const mark = this.#init.mark ?? markOnce
     const node = await this.#libp2p()
     this.#target = { peerId, multiaddr: addr }
     const stream = await node.dialProtocol(addr, FEED_PROTOCOL, {
       signal: AbortSignal.any([this.#signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)])
     })
     this.#stream = stream
-    markOnce('devnet:feed-open')
+    mark('devnet:feed-open')
     let synced = false
     let heard = false
     const watchdog = createWatchdog({
@@ -269,7 +274,7 @@ export class FeedClient {
         sink.push(message)
         if (message.t === 'synced' && !synced) {
           synced = true
-          markOnce('devnet:synced')
+          mark('devnet:synced')
           sink.setConnection({ state: 'live' })
         }
       })
@@ -312,9 +317,4 @@ function describe (err: unknown): string {
   if (name === 'TimeoutError' || name === 'AbortError') return 'the relay did not answer'
   if (name === 'TypeError') return 'the relay is unreachable'
   return 'the connection to the relay failed'
-}
-
-/** A User Timing mark for the first connection of the page (the benchmark reads them). */
-function markOnce (name: string): void {
-  if (performance.getEntriesByName(name, 'mark').length === 0) performance.mark(name)
 }

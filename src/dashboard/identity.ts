@@ -4,7 +4,9 @@
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyFromRaw, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 
-export const IDENTITY_KEY = 'devnet-dashboard:private-key'
+import { IDENTITY_KEY } from './feed-port.ts'
+
+export { IDENTITY_KEY }
 
 /** The stored key, or a new one stored for next time; a new one each load without storage. */
 export async function loadOrCreateIdentity (storage: Pick<Storage, 'getItem' | 'setItem'> | null): Promise<PrivateKey> {

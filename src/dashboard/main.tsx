@@ -12,6 +12,7 @@ import type { TimeTravel } from './time-travel.ts'
 import type { TimeTravelBanner } from './TimeTravelBanner.tsx'
 import { releaseEarly } from './early-requests.ts'
 import { fetchRelaySnapshot } from './http-snapshot.ts'
+import { connectFeedPort, IDENTITY_KEY, markOnce } from './feed-port.ts'
 import type { FeedMessage } from '../protocol/feed.ts'
 import { parseParams } from './url-params.ts'
 import './styles.css'
@@ -160,33 +161,45 @@ async function live (): Promise<void> {
   // a snapshot that came after the first render is shown when it comes
   const firstPaint = early !== undefined ? Promise.resolve(early !== null) : snapshot.then(show)
 
-  // The page's libp2p node, noise and yamux are a chunk of their own, loaded after the first
-  // paint: evaluating them and the handshake's crypto would hold this thread before it
+  // The page's libp2p node, noise and yamux run in a worker of their own (feed-port.ts),
+  // started after the first paint: loading and evaluating them, and the handshake's key, would
+  // hold the browser's one core before it
   async function connect (): Promise<void> {
     if (await firstPaint) await afterPaint()
-    let lazy
-    try {
-      lazy = await import('./feed-start.ts')
-    } catch (err) {
-      // the relay restarted with a new build while this page loaded: its chunk names changed
-      store.setConnection({ state: 'lost', retryAt: Date.now() + RELOAD_AFTER_MS, reason: `could not load the page's connection code: ${(err as Error).message}` })
+    const stored = storage()
+    const worker = new Worker(new URL('./feed-worker.ts', import.meta.url), { type: 'module', name: 'devnet-dashboard feed' })
+    // a worker whose code does not load (the relay restarted with a new build while this page
+    // loaded: its file names changed) or does not run: the page reloads to get the new one
+    worker.addEventListener('error', event => {
+      event.preventDefault()
+      const detail = event.message !== '' ? event.message : 'it did not load'
+      store.setConnection({ state: 'lost', retryAt: Date.now() + RELOAD_AFTER_MS, reason: `could not run the page's connection code: ${detail}` })
+      worker.terminate()
       setTimeout(() => { window.location.reload() }, RELOAD_AFTER_MS)
-      return
-    }
-    const { startFeedClient, loadOrCreateIdentity } = lazy
-    startFeedClient({
+    })
+    connectFeedPort(worker, {
       sink: store,
-      relay: params.relay,
-      privateKey: loadOrCreateIdentity(storage()),
-      relayJsonUrl: new URL('relay.json', window.location.href).toString(),
-      pageHostname: window.location.hostname,
+      start: {
+        relay: params.relay,
+        relayJsonUrl: new URL('relay.json', window.location.href).toString(),
+        pageHostname: window.location.hostname,
+        identity: stored?.getItem(IDENTITY_KEY) ?? null,
+        debug: stored?.getItem('debug') ?? null
+      },
+      saveIdentity: value => {
+        try {
+          stored?.setItem(IDENTITY_KEY, value)
+        } catch {
+          // storage full or refused (private mode): this page load keeps an ephemeral identity
+        }
+      },
       onVersionMismatch: relayVersion => {
-        if (sessionStorage.getItem(RELOAD_KEY) === String(relayVersion)) return false
+        if (sessionStorage.getItem(RELOAD_KEY) === String(relayVersion)) return
         sessionStorage.setItem(RELOAD_KEY, String(relayVersion))
         window.location.reload()
-        return true
       },
-      onVersionMatch: () => { sessionStorage.removeItem(RELOAD_KEY) }
+      onVersionMatch: () => { sessionStorage.removeItem(RELOAD_KEY) },
+      mark: markOnce
     })
   }
 
