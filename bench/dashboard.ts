@@ -4,8 +4,8 @@
 // simulator run on core 0, Chromium on core 1 (children inherit this process's core).
 import { chromium } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, pageMemory } from '../e2e/browser.ts'
-import { gcWindow, profileScripts, traceMainThread } from './page-profile.ts'
-import type { GcWindow, HotSpot } from './page-profile.ts'
+import { gcWindow, profileScripts, traceMainThread, withTaskTrace } from './page-profile.ts'
+import type { GcWindow, HotSpot, TracedTask } from './page-profile.ts'
 import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from '../e2e/devnet.ts'
 import { getJson, getMetric } from '../src/testing/http.ts'
 import { waitFor } from '../src/testing/wait-for.ts'
@@ -144,6 +144,11 @@ export interface FrameStats {
    *  `unframed` */
   longFrames: string[]
   unframed: string[]
+  /** the same window's main-thread tasks over 50 ms in a trace, with the CPU each had: on
+   *  Chromium's one core the rest of a task's time it waited for the core (withTaskTrace) */
+  tracedLongTasks: TracedTask[]
+  /** CPU ms a second of the page's main thread and of its feed worker, from the trace */
+  cpuMsPerSecond: { main: number, worker: number }
   /** share of the window the page's main thread was busy, and what with */
   busy: { task: number, script: number, layout: number, style: number }
   /** heartbeats the relay accepted per second meanwhile: the load was really there */
@@ -216,7 +221,10 @@ async function mainThreadSeconds (cdp: CDPSession): Promise<Record<'task' | 'scr
 
 async function measureFrames (page: Page, cdp: CDPSession, httpUrl: string, seconds: number): Promise<FrameStats> {
   const [busy0, beats0] = [await mainThreadSeconds(cdp), await getMetric(httpUrl, 'devnet_heartbeats_accepted_total')]
-  const { frames, longTasks, longFrames, unframed } = await page.evaluate(framesScript(seconds * 1000)) as { frames: number[], longTasks: number[], longFrames: string[], unframed: string[] }
+  const browser = page.context().browser()
+  if (browser === null) throw new Error('the page has no browser to trace')
+  const traced = await withTaskTrace(browser, page, async () => await page.evaluate(framesScript(seconds * 1000)) as { frames: number[], longTasks: number[], longFrames: string[], unframed: string[] })
+  const { frames, longTasks, longFrames, unframed } = traced.result
   const [busy1, beats1] = [await mainThreadSeconds(cdp), await getMetric(httpUrl, 'devnet_heartbeats_accepted_total')]
   const start = frames[0] ?? 0
   const perSecond = Array.from({ length: seconds }, (_, k) => frames.filter(t => t >= start + k * 1000 && t < start + (k + 1) * 1000).length).sort((a, b) => a - b)
@@ -229,6 +237,8 @@ async function measureFrames (page: Page, cdp: CDPSession, httpUrl: string, seco
     longTasksMs: longTasks.sort((a, b) => b - a),
     longFrames,
     unframed,
+    tracedLongTasks: traced.longTasks,
+    cpuMsPerSecond: traced.cpuMsPerSecond,
     busy: { task: share('task'), script: share('script'), layout: share('layout'), style: share('style') },
     beatsPerSecond: Math.round((beats1 - beats0) / seconds)
   }
@@ -269,6 +279,7 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
       options.log(`  ${label}: ${s.fpsMedian} fps median, worst second ${s.fpsWorst}, longest frame ${Math.round(s.longestFrameMs)} ms, ${s.longTasksMs.length} long tasks (longest ${Math.round(s.longTasksMs[0] ?? 0)} ms), main thread busy ${pct(s.busy.task)} (script ${pct(s.busy.script)}, layout ${pct(s.busy.layout)}, style ${pct(s.busy.style)}), relay took ${s.beatsPerSecond} beats/s`)
       for (const frame of s.longFrames) options.log(`    a frame with a long task ${frame}`)
       for (const task of s.unframed) options.log(`    a long task in no frame (no script, no rendering: the browser's own work) ${task}`)
+      options.log(`    traced: main-thread tasks over 50 ms ${s.tracedLongTasks.map(t => `${Math.round(t.wallMs)} ms (CPU ${Math.round(t.cpuMs)} ms)`).join(', ') || 'none'}; CPU a second: main thread ${Math.round(s.cpuMsPerSecond.main)} ms, feed worker ${Math.round(s.cpuMsPerSecond.worker)} ms`)
     }
     const early = await measureFrames(page, cdp, httpUrl, options.renderSeconds)
     log(`first ${options.renderSeconds} s`, early)

@@ -42,7 +42,55 @@ export async function profileScripts (cdp: CDPSession, seconds: number, staticDi
   return ranked([...hot.values()], seconds)
 }
 
-interface TraceEvent { name: string, ph: string, ts: number, dur?: number, pid: number, tid: number, args?: { name?: string } }
+interface TraceEvent { name: string, ph: string, ts: number, dur?: number, tdur?: number, pid: number, tid: number, args?: { name?: string } }
+
+/** A task on the page's main thread: how long it held the thread, and the CPU it had meanwhile. */
+export interface TracedTask { wallMs: number, cpuMs: number }
+
+export interface TaskTrace<T> {
+  result: T
+  /** the page's main-thread tasks over 50 ms (the browser's long tasks), longest first */
+  longTasks: TracedTask[]
+  /** CPU ms a second the page's main thread and its feed worker's thread had */
+  cpuMsPerSecond: { main: number, worker: number }
+}
+
+// a task of a Chromium thread's own run loop, in the 'toplevel' category
+const RUN_TASK = 'ThreadControllerImpl::RunTask'
+
+/**
+ * Runs body under a light trace (the 'toplevel' category: each task of each thread, with the
+ * thread time it had) and returns what it returned, with the page's main-thread tasks over
+ * 50 ms and the CPU each had. On a Chromium that has one core for all its threads (the
+ * benchmarks' own: renderer, raster, compositor, GPU process, the page's workers), a task
+ * longer on the wall clock than in CPU waited for the core that long.
+ */
+export async function withTaskTrace<T> (browser: Browser, page: Page, body: () => Promise<T>): Promise<TaskTrace<T>> {
+  await browser.startTracing(page, { categories: ['toplevel'] })
+  const started = Date.now()
+  let result: T
+  let traced: Buffer
+  try {
+    result = await body()
+  } finally {
+    traced = await browser.stopTracing()
+  }
+  const seconds = (Date.now() - started) / 1000
+  const { traceEvents } = JSON.parse(traced.toString()) as { traceEvents: TraceEvent[] }
+  const main = pageMainThread(traceEvents)
+  const pid = main[0]?.pid
+  const workers = new Set(traceEvents.filter(e => e.name === 'thread_name' && e.pid === pid && e.args?.name === 'DedicatedWorker thread').map(e => e.tid))
+  const tasks = (events: TraceEvent[]): TraceEvent[] => events.filter(e => e.ph === 'X' && e.name === RUN_TASK)
+  const cpu = (events: TraceEvent[]): number => events.reduce((sum, e) => sum + (e.tdur ?? 0), 0) / 1000
+  return {
+    result,
+    longTasks: tasks(main).filter(e => (e.dur ?? 0) > 50_000).map(e => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? NaN) / 1000 })).sort((a, b) => b.wallMs - a.wallMs),
+    cpuMsPerSecond: {
+      main: cpu(tasks(main)) / seconds,
+      worker: cpu(tasks(traceEvents.filter(e => e.pid === pid && workers.has(e.tid)))) / seconds
+    }
+  }
+}
 
 export async function traceMainThread (browser: Browser, page: Page, seconds: number): Promise<HotSpot[]> {
   await browser.startTracing(page, { categories: ['toplevel', 'blink', 'cc', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'] })

@@ -269,15 +269,21 @@ if (page != null && (wanted('render') || wanted('heap'))) {
   // how many of the long tasks ran no script and no rendering (the browser's own work: in a trace
   // of this page, a V8 full collection's pause)
   const unframed = (s: FrameStats): string => s.unframed.length > 0 ? `, ${s.unframed.length} of them in no frame` : ''
-  const frames = (s: FrameStats): string => `${s.fpsMedian} fps median (worst second ${s.fpsWorst}), ${s.longTasksMs.length} long tasks${s.longTasksMs.length > 0 ? ` (longest ${Math.round(s.longTasksMs[0] ?? 0)} ms${unframed(s)})` : ''}`
-  const busy = (s: FrameStats): string => `main thread busy ${pct(s.busy.task)} (script ${pct(s.busy.script)}, layout ${pct(s.busy.layout)}, style ${pct(s.busy.style)}), longest frame ${Math.round(s.longestFrameMs)} ms, relay took ${s.beatsPerSecond} beats/s`
+  // the CPU the traced long tasks had: on Chromium's one core a task can be long on the wall
+  // clock while its thread waits for the core (the raster threads, the compositor, the feed worker)
+  const maxCpu = (s: FrameStats): number => Math.max(0, ...s.tracedLongTasks.map(t => t.cpuMs))
+  const cpu = (s: FrameStats): string => s.tracedLongTasks.length > 0 ? `; traced, the most CPU one had: ${Math.round(maxCpu(s))} ms` : ''
+  const frames = (s: FrameStats): string => `${s.fpsMedian} fps median (worst second ${s.fpsWorst}), ${s.longTasksMs.length} long tasks${s.longTasksMs.length > 0 ? ` (longest ${Math.round(s.longTasksMs[0] ?? 0)} ms${unframed(s)}${cpu(s)})` : ''}`
+  const busy = (s: FrameStats): string => `main thread busy ${pct(s.busy.task)} (script ${pct(s.busy.script)}, layout ${pct(s.busy.layout)}, style ${pct(s.busy.style)}), longest frame ${Math.round(s.longestFrameMs)} ms, relay took ${s.beatsPerSecond} beats/s; CPU a second: main thread ${Math.round(s.cpuMsPerSecond.main)} ms, feed worker ${Math.round(s.cpuMsPerSecond.worker)} ms`
   if (wanted('render')) {
     rows.push({
       row: 'render',
       measured: windows.map(([label, s]) => `${label}: ${frames(s)}`).join('; ') + `<br><sub>${windows.map(([label, s]) => `${label}: ${busy(s)}`).join('<br>')}</sub>`,
       target: '≥ 55 fps median, no task over 50 ms',
-      met: windows.every(([, s]) => s.fpsMedian >= 55 && s.longTasksMs.length === 0) ? 'yes' : 'no',
-      how: `1,000 simulated nodes beating and a block every 1 s, in the fork scenario (30% of them on a second branch 5 s of every 12: the fork panel with two lanes, 300 lines drawn forked); headless Chromium (software rendering) at 1920×1080 on its own core, relay and simulator on the other; frames per whole second from requestAnimationFrame timestamps, long tasks from PerformanceObserver('longtask') ("in no frame": in no Long Animation Frame entry, so neither script nor rendering, the browser's own work), busy time from CDP Performance.getMetrics; an empty page in the same browser runs at ${result.emptyFps} fps`
+      met: windows.every(([, s]) => s.fpsMedian >= 55 && s.longTasksMs.length === 0)
+        ? 'yes'
+        : windows.every(([, s]) => s.fpsMedian >= 55 && (s.longTasksMs.length === 0 || (s.tracedLongTasks.length > 0 && maxCpu(s) <= 50))) ? 'no on the wall clock; in CPU yes (every long task had ≤ 50 ms of it)' : 'no',
+      how: `1,000 simulated nodes beating and a block every 1 s, in the fork scenario (30% of them on a second branch 5 s of every 12: the fork panel with two lanes, 300 lines drawn forked); headless Chromium (software rendering) at 1920×1080 on its own core, relay and simulator on the other; frames per whole second from requestAnimationFrame timestamps, long tasks from PerformanceObserver('longtask') ("in no frame": in no Long Animation Frame entry, so neither script nor rendering, the browser's own work), and from a Chromium trace of the same window (category toplevel) with the thread time each had: Chromium's threads share its one core, so a task can be long on the wall clock while it waits for it, busy time from CDP Performance.getMetrics; an empty page in the same browser runs at ${result.emptyFps} fps`
     })
   }
   if (wanted('heap')) {
