@@ -279,7 +279,8 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
       options.log(`  ${label}: ${s.fpsMedian} fps median, worst second ${s.fpsWorst}, longest frame ${Math.round(s.longestFrameMs)} ms, ${s.longTasksMs.length} long tasks (longest ${Math.round(s.longTasksMs[0] ?? 0)} ms), main thread busy ${pct(s.busy.task)} (script ${pct(s.busy.script)}, layout ${pct(s.busy.layout)}, style ${pct(s.busy.style)}), relay took ${s.beatsPerSecond} beats/s`)
       for (const frame of s.longFrames) options.log(`    a frame with a long task ${frame}`)
       for (const task of s.unframed) options.log(`    a long task in no frame (no script, no rendering: the browser's own work) ${task}`)
-      options.log(`    traced: main-thread tasks over 50 ms ${s.tracedLongTasks.map(t => `${Math.round(t.wallMs)} ms (CPU ${Math.round(t.cpuMs)} ms)`).join(', ') || 'none'}; CPU a second: main thread ${Math.round(s.cpuMsPerSecond.main)} ms, feed worker ${Math.round(s.cpuMsPerSecond.worker)} ms`)
+      options.log(`    traced: CPU a second: main thread ${Math.round(s.cpuMsPerSecond.main)} ms, feed worker ${Math.round(s.cpuMsPerSecond.worker)} ms; main-thread tasks over 50 ms: ${s.tracedLongTasks.length === 0 ? 'none' : ''}`)
+      for (const t of s.tracedLongTasks) options.log(`      ${Math.round(t.wallMs)} ms, CPU ${Math.round(t.cpuMs)} ms; meanwhile ${t.meanwhile.slice(0, 5).map(([thread, ms]) => `${thread} ${Math.round(ms)}`).join(', ')}`)
     }
     const early = await measureFrames(page, cdp, httpUrl, options.renderSeconds)
     log(`first ${options.renderSeconds} s`, early)

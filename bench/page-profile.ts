@@ -44,8 +44,9 @@ export async function profileScripts (cdp: CDPSession, seconds: number, staticDi
 
 interface TraceEvent { name: string, ph: string, ts: number, dur?: number, tdur?: number, pid: number, tid: number, args?: { name?: string } }
 
-/** A task on the page's main thread: how long it held the thread, and the CPU it had meanwhile. */
-export interface TracedTask { wallMs: number, cpuMs: number }
+/** A task on the page's main thread: how long it held the thread, the CPU it had meanwhile,
+ *  and the threads that had the rest (process/thread and CPU ms, most first, over 1 ms) */
+export interface TracedTask { wallMs: number, cpuMs: number, meanwhile: Array<[thread: string, cpuMs: number]> }
 
 export interface TaskTrace<T> {
   result: T
@@ -82,9 +83,25 @@ export async function withTaskTrace<T> (browser: Browser, page: Page, body: () =
   const workers = new Set(traceEvents.filter(e => e.name === 'thread_name' && e.pid === pid && e.args?.name === 'DedicatedWorker thread').map(e => e.tid))
   const tasks = (events: TraceEvent[]): TraceEvent[] => events.filter(e => e.ph === 'X' && e.name === RUN_TASK)
   const cpu = (events: TraceEvent[]): number => events.reduce((sum, e) => sum + (e.tdur ?? 0), 0) / 1000
+  // every thread's tasks (a pool thread's are ThreadPool_RunTask), named by process and thread
+  const names = new Map(traceEvents.filter(e => e.ph === 'M' && e.name === 'thread_name').map(e => [`${e.pid}:${e.tid}`, e.args?.name ?? '?']))
+  const processes = new Map(traceEvents.filter(e => e.ph === 'M' && e.name === 'process_name').map(e => [e.pid, e.args?.name ?? '?']))
+  const others = traceEvents.filter(e => e.ph === 'X' && (e.name === RUN_TASK || e.name === 'ThreadPool_RunTask') && !(e.pid === pid && e.tid === main[0]?.tid))
+  /** the CPU other threads had during [from, to): a task partly inside counts in proportion */
+  const meanwhile = (from: number, to: number): TracedTask['meanwhile'] => {
+    const byThread = new Map<string, number>()
+    for (const e of others) {
+      const dur = e.dur ?? 0
+      const overlap = Math.min(to, e.ts + dur) - Math.max(from, e.ts)
+      if (overlap <= 0 || dur <= 0) continue
+      const thread = `${processes.get(e.pid) ?? e.pid}/${names.get(`${e.pid}:${e.tid}`) ?? e.tid}`
+      byThread.set(thread, (byThread.get(thread) ?? 0) + overlap / dur * (e.tdur ?? 0) / 1000)
+    }
+    return [...byThread].filter(([, ms]) => ms >= 1).sort((a, b) => b[1] - a[1])
+  }
   return {
     result,
-    longTasks: tasks(main).filter(e => (e.dur ?? 0) > 50_000).map(e => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? NaN) / 1000 })).sort((a, b) => b.wallMs - a.wallMs),
+    longTasks: tasks(main).filter(e => (e.dur ?? 0) > 50_000).map(e => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? NaN) / 1000, meanwhile: meanwhile(e.ts, e.ts + (e.dur ?? 0)) })).sort((a, b) => b.wallMs - a.wallMs),
     cpuMsPerSecond: {
       main: cpu(tasks(main)) / seconds,
       worker: cpu(tasks(traceEvents.filter(e => e.pid === pid && workers.has(e.tid)))) / seconds

@@ -119,3 +119,20 @@ test('a /dnsaddr ?relay= address is refused on screen, with what to give instead
   await expect(connection(page)).toContainText(`${address} is a /dnsaddr address`, { timeout: 30_000 })
   await expect(connection(page)).toContainText('/ws/p2p/')
 })
+
+test('a page whose feed worker does not load says so and reloads, and is live once it loads', async ({ page }) => {
+  // the relay restarted with a new build while the page loaded: the worker's file is gone
+  const relay = await startRelayProcess({ dataDir })
+  let gone = true
+  await page.route(/\/assets\/feed-worker-[^/]*\.js$/, async route => {
+    if (gone) await route.fulfill({ status: 404, body: 'not found' })
+    else await route.continue()
+  })
+  let loads = 0
+  page.on('load', () => { loads++ })
+  await page.goto(`${relay.info.httpUrl}/`)
+  await expect(connection(page)).toContainText('could not run the page\'s connection code', { timeout: 30_000 })
+  gone = false
+  await expect(connection(page)).toHaveText(/Live/, { timeout: 30_000 })
+  expect(loads, 'it reloaded to get the code').toBeGreaterThan(1)
+})

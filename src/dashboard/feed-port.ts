@@ -19,6 +19,16 @@ export function markOnce (name: string): void {
   if (performance.getEntriesByName(name, 'mark').length === 0) performance.mark(name)
 }
 
+/**
+ * Messages the worker may have posted that the page has not read. A page reads each batch in
+ * the task that receives it, so only a page that runs no tasks falls this far behind: a frozen
+ * tab, whose worker is not frozen with it (Chromium, seen in a test). Past this the worker lets
+ * the relay go, and subscribes again once the page has read them all. 50,000 messages is 50 s
+ * of 1,000 nodes beating every second (~10 MB of beats), or five snapshots of the relay's
+ * 10,000 known nodes: a page that reads at all never gets here.
+ */
+export const MAX_UNREAD_MESSAGES = 50_000
+
 /** What the page tells its feed worker. */
 export type PageToWorker =
   | {
@@ -32,6 +42,8 @@ export type PageToWorker =
     /** localStorage.debug: the namespaces to log, which a worker cannot read itself */
     readonly debug: string | null
   }
+  /** the page has read this many more of the messages posted to it */
+  | { readonly t: 'read', readonly messages: number }
   | { readonly t: 'stop' }
 
 /** What the feed worker tells the page, in the order it happened. */
@@ -80,6 +92,7 @@ export function connectFeedPort (port: FeedPort<PageToWorker, WorkerToPage>, ini
     switch (data.t) {
       case 'messages':
         for (const message of data.messages) init.sink.push(message)
+        port.postMessage({ t: 'read', messages: data.messages.length })
         break
       case 'connection':
         init.sink.setConnection(data.connection)

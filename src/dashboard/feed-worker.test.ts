@@ -26,6 +26,8 @@ interface Page {
   posts: WorkerToPage[]
   identities: string[]
   feed: FeedHandle
+  /** the page's end, to post to the worker as the page does */
+  port: FeedPort<PageToWorker, WorkerToPage>
   close: () => void
 }
 
@@ -37,11 +39,25 @@ function end<Out, In> (port: MessagePort): FeedPort<Out, In> {
   }
 }
 
-function page (relay: TestRelay, identity: string | null): Page {
+/** A page that can stop reading, as a frozen tab does: its acknowledgements are held back
+ *  while `frozen` is true, and sent when the test thaws it. */
+interface Freezable { frozen: boolean, held: PageToWorker[] }
+
+function page (relay: TestRelay, identity: string | null, options: { maxUnread?: number, freezable?: Freezable } = {}): Page {
   const { port1, port2 } = new MessageChannel()
-  const pageEnd = end<PageToWorker, WorkerToPage>(port1)
-  serveFeed(end(port2))
-  const seen: Page = { log: [], messages: [], posts: [], identities: [], feed: { stop: async () => {} }, close: () => { port1.close(); port2.close() } }
+  const plain = end<PageToWorker, WorkerToPage>(port1)
+  const { freezable } = options
+  const pageEnd: FeedPort<PageToWorker, WorkerToPage> = freezable === undefined
+    ? plain
+    : {
+        postMessage: message => {
+          if (freezable.frozen && message.t === 'read') freezable.held.push(message)
+          else plain.postMessage(message)
+        },
+        addEventListener: plain.addEventListener
+      }
+  serveFeed(end(port2), options.maxUnread !== undefined ? { maxUnread: options.maxUnread } : {})
+  const seen: Page = { log: [], messages: [], posts: [], identities: [], feed: { stop: async () => {} }, port: plain, close: () => { port1.close(); port2.close() } }
   pageEnd.addEventListener('message', ({ data }) => { seen.posts.push(data) })
   const init: FeedPortInit = {
     sink: {
@@ -111,6 +127,39 @@ describe('the page\'s feed, read in a worker', () => {
       await seen.feed.stop()
       await waitFor('the relay let the viewer go', async () => (await (await fetch(`${relay.httpUrl}/healthz`)).json() as { feedSubscribers: number }).feedSubscribers === 0)
     } finally {
+      await seen.feed.stop()
+      seen.close()
+      await stream.close()
+    }
+  })
+
+  it('lets the relay go for a page that stops reading, and subscribes again once it has read everything', async () => {
+    const stream = await openHeartbeatStream(sender, relay.nodeAddrs[0] ?? '')
+    let height = 10
+    // under the relay's 10 beats a second per node
+    const beating = setInterval(() => { stream.send(new TextEncoder().encode(GO(height++))) }, 120)
+    const freezable: Freezable = { frozen: false, held: [] }
+    const seen = page(relay, null, { maxUnread: 12, freezable })
+    const subscribers = async (): Promise<number> => (await (await fetch(`${relay.httpUrl}/healthz`)).json() as { feedSubscribers: number }).feedSubscribers
+    const hellos = (): number => seen.messages.filter(m => m.t === 'hello').length
+    try {
+      await waitFor('live', () => seen.log.includes('connection live'), 20_000)
+      freezable.frozen = true
+      await waitFor('the relay let go of the frozen page', async () => await subscribers() === 0, 20_000)
+      const posted = seen.messages.length
+      const heightThen = height
+      assert.equal(hellos(), 1)
+      // more beats go by at the relay, and nothing more is posted for the frozen page
+      await waitFor('five more beats taken by the relay', async () => ((await (await fetch(`${relay.httpUrl}/api/nodes`)).json() as Array<{ height: number }>)[0]?.height ?? 0) >= heightThen + 5)
+      assert.equal(seen.messages.length, posted, 'nothing posted while it was let go')
+
+      freezable.frozen = false
+      for (const read of freezable.held.splice(0)) seen.port.postMessage(read)
+      await waitFor('subscribed again', () => hellos() === 2, 20_000)
+      await waitFor('live again', () => seen.log.lastIndexOf('connection live') > seen.log.indexOf('push hello', seen.log.indexOf('push hello') + 1))
+      assert.equal(await subscribers(), 1)
+    } finally {
+      clearInterval(beating)
       await seen.feed.stop()
       seen.close()
       await stream.close()

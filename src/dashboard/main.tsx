@@ -169,10 +169,14 @@ async function live (): Promise<void> {
     const stored = storage()
     const worker = new Worker(new URL('./feed-worker.ts', import.meta.url), { type: 'module', name: 'devnet-dashboard feed' })
     // a worker whose code does not load (the relay restarted with a new build while this page
-    // loaded: its file names changed) or does not run: the page reloads to get the new one
+    // loaded: its file names changed) or does not run: the page reloads to get the new one.
+    // An error once it runs (it has spoken) is the browser's to log, and the feed goes on.
+    let running = false
+    worker.addEventListener('message', () => { running = true }, { once: true })
     worker.addEventListener('error', event => {
+      if (running) return
       event.preventDefault()
-      const detail = event.message !== '' ? event.message : 'it did not load'
+      const detail = typeof event.message === 'string' && event.message !== '' ? event.message : 'it did not load'
       store.setConnection({ state: 'lost', retryAt: Date.now() + RELOAD_AFTER_MS, reason: `could not run the page's connection code: ${detail}` })
       worker.terminate()
       setTimeout(() => { window.location.reload() }, RELOAD_AFTER_MS)
