@@ -4,7 +4,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { IDENTITY_KEY } from '../src/dashboard/identity.ts'
 import { FEED_VERSION } from '../src/protocol/constants.ts'
 import { connection, row } from './dashboard.ts'
-import { artifactPath, removeDir, startFakeFeedProcess, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
+import { artifactPath, removeDir, settle, startFakeFeedProcess, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from './devnet.ts'
 import { getJson } from '../src/testing/http.ts'
 import { waitFor } from '../src/testing/wait-for.ts'
 
@@ -130,9 +130,31 @@ test('a page whose feed worker does not load says so and reloads, and is live on
   })
   let loads = 0
   page.on('load', () => { loads++ })
+  // the test counts the error events the page's worker sends it (its listener is the first)
+  await page.addInitScript(`(() => {
+    const Native = window.Worker
+    window.__workerErrors = 0
+    window.Worker = class extends Native {
+      constructor (...args) {
+        super(...args)
+        this.addEventListener('error', () => { window.__workerErrors++ })
+      }
+    }
+  })()`)
   await page.goto(`${relay.info.httpUrl}/`)
   await expect(connection(page)).toContainText('could not run the page\'s connection code', { timeout: 30_000 })
   gone = false
   await expect(connection(page)).toHaveText(/Live/, { timeout: 30_000 })
   expect(loads, 'it reloaded to get the code').toBeGreaterThan(1)
+
+  // an error in the worker once it runs is the browser's to log: the feed goes on, no reload
+  const [worker] = page.workers()
+  if (worker === undefined) throw new Error('the page has no worker')
+  await worker.evaluate('setTimeout(() => { throw new Error("a stray error in the feed worker") })')
+  await expect.poll(async () => await page.evaluate('window.__workerErrors')).toBe(1)
+  // the page's own handler ran in the same dispatch; a state it set would be on screen by now
+  await settle(page)
+  // read once, not polled: a reload after it would be live again
+  expect(await connection(page).getAttribute('data-state')).toBe('live')
+  expect(loads).toBe(2)
 })
