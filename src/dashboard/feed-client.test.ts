@@ -25,7 +25,7 @@ function client (seen: Seen[], fetch: NonNullable<FeedClientInit['fetch']>, rela
     relay,
     relayJsonUrl: RELAY_JSON,
     pageHostname: '127.0.0.1',
-    onVersionMismatch: () => false,
+    onVersionMismatch: () => {},
     onVersionMatch: () => {},
     random: () => 0,
     fetch

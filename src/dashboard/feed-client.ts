@@ -74,8 +74,8 @@ export interface FeedClientInit {
   relayJsonUrl: string
   /** the host that served the page, to prefer the matching relay address */
   pageHostname: string
-  /** the relay speaks another feed version; returns true when the page is reloading */
-  onVersionMismatch: (relayVersion: number) => boolean
+  /** the relay speaks another feed version (before the client stops with version-mismatch) */
+  onVersionMismatch: (relayVersion: number) => void
   onVersionMatch: () => void
   /** in [0, 1): the backoff's jitter and the spacing of probes while it runs */
   random?: () => number

@@ -1,9 +1,10 @@
 // The page's side of its feed client, which runs in a dedicated Worker (feed-worker.ts): the
 // libp2p node, noise's handshake and decryption, yamux and the feed's line decoding are off the
-// page's thread, with the garbage they make. On the page the feed had ~200 stream 'message'
-// events a second, each a DOM object, and the full collections that cleared them held the page
-// for 50-80 ms (bench: the render row). The page now gets the decoded messages in batches, one
-// postMessage per batch, and gives them to its store in the order they came.
+// page's thread, with the garbage they make: on the page they cost ~45 ms of CPU a second at
+// 1,000 nodes (~200 stream 'message' events, each a DOM object), and the page's heap after GC
+// went from 7.7 to 5.5 MiB when they left (BENCHMARKS.md, the eighth session). The page gets
+// the decoded messages in batches, one postMessage per batch, and gives them to its store in
+// the order they came.
 //
 // What needs the page stays on it: localStorage (the page's identity, the debug switch),
 // sessionStorage and reloading (a relay on another feed version), and the User Timing marks the

@@ -77,10 +77,7 @@ export function serveFeed (port: FeedPort<WorkerToPage, PageToWorker>, options: 
           relayJsonUrl: data.relayJsonUrl,
           pageHostname: data.pageHostname,
           privateKey,
-          onVersionMismatch: relayVersion => {
-            post({ t: 'version-mismatch', relayVersion })
-            return false
-          },
+          onVersionMismatch: relayVersion => { post({ t: 'version-mismatch', relayVersion }) },
           onVersionMatch: () => { post({ t: 'version-match' }) },
           mark: name => { post({ t: 'mark', name }) }
         })
