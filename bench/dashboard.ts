@@ -4,7 +4,7 @@
 // simulator run on core 0, Chromium on core 1 (children inherit this process's core).
 import { chromium } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, pageMemory } from '../e2e/browser.ts'
-import { gcWindow, profileScripts, traceMainThread, withTaskTrace } from './page-profile.ts'
+import { gcWindow, profileScripts, traceMainThread, withTaskTrace, WorkerSession } from './page-profile.ts'
 import type { GcWindow, HotSpot, TracedTask } from './page-profile.ts'
 import { removeDir, startRelayProcess, startSimProcess, stopAll, tcpTarget, tempDir } from '../e2e/devnet.ts'
 import { getJson, getMetric } from '../src/testing/http.ts'
@@ -166,6 +166,9 @@ export interface RenderHeapResult {
   memory: [PageMemory, PageMemory]
   /** the highest heap after GC in samples taken between the two (outside the render windows) */
   peakHeap: number
+  /** the feed worker's JS heap after GC at the same two times, and its highest between */
+  workerHeap: [number, number]
+  peakWorkerHeap: number
 }
 
 /**
@@ -285,24 +288,32 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
     const early = await measureFrames(page, cdp, httpUrl, options.renderSeconds)
     log(`first ${options.renderSeconds} s`, early)
 
+    // the page's feed runs in a worker with a heap of its own (src/dashboard/feed-worker.ts)
+    const worker = await WorkerSession.attach(browser, 'feed-worker')
     await until(shownAt, options.heapAt[0])
     const first = await pageMemory(cdp)
-    options.log(`  at ${options.heapAt[0]} s: heap ${mib(first.heap)}, ${first.domNodes} DOM nodes`)
+    const firstWorker = await worker.heapAfterGc()
+    options.log(`  at ${options.heapAt[0]} s: heap ${mib(first.heap)}, ${first.domNodes} DOM nodes; the feed worker's heap ${mib(firstWorker)}`)
     // samples between the two, for the peak: a leak that a collection later gives back (a
     // queue that fills and drains) shows here and not at either end
     let peakHeap = first.heap
+    let peakWorkerHeap = firstWorker
     const everyS = Math.max(10, (options.heapAt[1] - options.heapAt[0]) / 12)
     for (let at = options.heapAt[0] + everyS; at < options.heapAt[1] - options.renderSeconds; at += everyS) {
       await until(shownAt, at)
       peakHeap = Math.max(peakHeap, (await pageMemory(cdp)).heap)
+      peakWorkerHeap = Math.max(peakWorkerHeap, await worker.heapAfterGc())
     }
     await until(shownAt, options.heapAt[1] - options.renderSeconds)
     const late = await measureFrames(page, cdp, httpUrl, options.renderSeconds)
     log(`last ${options.renderSeconds} s`, late)
     await until(shownAt, options.heapAt[1])
     const last = await pageMemory(cdp)
+    const lastWorker = await worker.heapAfterGc()
     peakHeap = Math.max(peakHeap, last.heap)
-    options.log(`  at ${options.heapAt[1]} s: heap ${mib(last.heap)} (peak ${mib(peakHeap)}), ${last.domNodes} DOM nodes, ${last.listeners} listeners (${first.listeners} at ${options.heapAt[0]} s)`)
+    peakWorkerHeap = Math.max(peakWorkerHeap, lastWorker)
+    await worker.detach()
+    options.log(`  at ${options.heapAt[1]} s: heap ${mib(last.heap)} (peak ${mib(peakHeap)}), ${last.domNodes} DOM nodes, ${last.listeners} listeners (${first.listeners} at ${options.heapAt[0]} s); the feed worker's heap ${mib(lastWorker)} (peak ${mib(peakWorkerHeap)})`)
     if (options.screenshots != null) {
       await page.waitForSelector('[data-testid=fork-panel][data-fork=open]', { timeout: 60_000 })
       for (const [label, width, height] of [['1080p', 1920, 1080], ['4k', 3840, 2160]] as const) {
@@ -331,7 +342,7 @@ export async function renderAndHeap (options: { staticDir: string, nodes: number
       options.log('    JS allocation by function (sampled):')
       for (const spot of gc.allocations.slice(0, 20)) options.log(`    ${perSecond(spot.bytesPerSecond).padStart(13)} ${pct(spot.share).padStart(4)}  ${spot.name}  ${spot.where}`)
     }
-    return { nodes: options.nodes, emptyFps: empty.fpsMedian, early, late, heapAt: options.heapAt, memory: [first, last], peakHeap }
+    return { nodes: options.nodes, emptyFps: empty.fpsMedian, early, late, heapAt: options.heapAt, memory: [first, last], peakHeap, workerHeap: [firstWorker, lastWorker], peakWorkerHeap }
   })
 }
 

@@ -272,3 +272,53 @@ function shortSource (source: string): string {
   const src = source.lastIndexOf('/src/')
   return src >= 0 ? source.slice(src + 1) : source
 }
+
+/**
+ * A page's dedicated worker (the feed's), reached through the browser's own CDP session:
+ * Playwright opens no CDP session to a worker, so its messages go through the browser's
+ * Target.sendMessageToTarget. heapAfterGc() is the worker's live JS heap after a full collection.
+ */
+export class WorkerSession {
+  readonly #cdp: CDPSession
+  readonly #sessionId: string
+  readonly #pending = new Map<number, (result: unknown) => void>()
+  #nextId = 0
+
+  private constructor (cdp: CDPSession, sessionId: string) {
+    this.#cdp = cdp
+    this.#sessionId = sessionId
+    cdp.on('Target.receivedMessageFromTarget', event => {
+      if (event.sessionId !== this.#sessionId) return
+      const message = JSON.parse(event.message) as { id?: number, result?: unknown }
+      if (message.id === undefined) return
+      this.#pending.get(message.id)?.(message.result)
+      this.#pending.delete(message.id)
+    })
+  }
+
+  /** The first worker whose script URL contains `urlPart`. */
+  static async attach (browser: Browser, urlPart: string): Promise<WorkerSession> {
+    const cdp = await browser.newBrowserCDPSession()
+    const { targetInfos } = await cdp.send('Target.getTargets')
+    const worker = targetInfos.find(target => target.type === 'worker' && target.url.includes(urlPart))
+    if (worker === undefined) throw new Error(`no worker whose URL contains ${urlPart}`)
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })
+    return new WorkerSession(cdp, sessionId)
+  }
+
+  async #send (method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const id = ++this.#nextId
+    const result = new Promise(resolve => { this.#pending.set(id, resolve) })
+    await this.#cdp.send('Target.sendMessageToTarget', { sessionId: this.#sessionId, message: JSON.stringify({ id, method, params }) })
+    return await result
+  }
+
+  async heapAfterGc (): Promise<number> {
+    await this.#send('HeapProfiler.collectGarbage')
+    return (await this.#send('Runtime.getHeapUsage') as { usedSize: number }).usedSize
+  }
+
+  async detach (): Promise<void> {
+    await this.#cdp.detach().catch(() => {})
+  }
+}
