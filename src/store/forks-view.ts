@@ -33,20 +33,26 @@ interface NodeGenesis {
 const MIN_GENESIS_SUFFIX = 6
 
 /** Which network to show: ?genesis= (a whole CID, or its unique ending), else the relay's
- *  largest; before the relay's first word, the page's own count by the same rule. */
+ *  largest; before the relay's first word, the page's own count by the same rule. So too when
+ *  the relay's word is older than a connected node's genesis: its panel is published when it
+ *  changes, and a snapshot taken as nodes join (the HTTP one, shown while the feed is not up)
+ *  can hold nodes the panel it holds has not counted yet. */
 export function chooseNetwork (forks: ForksMessage | null, nodes: Iterable<NodeGenesis>, wanted: string | null): NetworkChoice {
   let networks: Array<{ genesis: string | null, nodes: number, main: boolean, panel: NetworkPanel | null }>
-  if (forks !== null) {
+  const all: NodeGenesis[] = [...nodes]
+  const listed = (genesis: string): boolean => forks?.networks.some(network => network.genesis === genesis) === true
+  if (forks !== null && all.every(node => !node.connected || node.genesisCid === null || listed(node.genesisCid))) {
     networks = forks.networks.map(network => ({ genesis: network.genesis, nodes: network.nodes, main: network.main, panel: network.tracked ? network : null }))
   } else {
     const counts = new Map<string | null, number>()
-    const all: NodeGenesis[] = [...nodes]
     for (const node of all) if (node.connected && node.genesisCid !== null) counts.set(node.genesisCid, (counts.get(node.genesisCid) ?? 0) + 1)
     const ranked = [...counts].sort(([a, x], [b, y]) => y - x || ((a ?? '') < (b ?? '') ? -1 : 1))
     const main = ranked[0]?.[0] ?? null
     const withNull = all.filter(node => node.connected && node.genesisCid === null).length
-    networks = ranked.map(([genesis, count]) => ({ genesis, nodes: count + (genesis === main ? withNull : 0), main: genesis === main, panel: null }))
-    if (networks.length === 0) networks = [{ genesis: null, nodes: withNull, main: true, panel: null }]
+    // a panel the relay did publish still goes with its network
+    const panelOf = (genesis: string | null): NetworkPanel | null => forks?.networks.find(network => network.genesis === genesis && network.tracked) ?? null
+    networks = ranked.map(([genesis, count]) => ({ genesis, nodes: count + (genesis === main ? withNull : 0), main: genesis === main, panel: panelOf(genesis) }))
+    if (networks.length === 0) networks = [{ genesis: null, nodes: withNull, main: true, panel: panelOf(null) }]
   }
   const main = networks.find(network => network.main) ?? networks[0]
   let shown = main
