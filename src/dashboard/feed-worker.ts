@@ -43,8 +43,9 @@ export function serveFeed (port: FeedPort<WorkerToPage, PageToWorker>, options: 
     unread += messages.length
     port.postMessage({ t: 'messages', messages })
     if (unread > maxUnread && client !== null) {
-      // the page is not reading: stop reading for it (a client that stops says nothing more)
-      void client.stop()
+      // the page is not reading: stop reading for it (a client that stops says nothing more;
+      // a node that fails to stop has nothing left to say either)
+      client.stop().catch(() => {})
       client = null
     }
   }
@@ -93,7 +94,8 @@ export function serveFeed (port: FeedPort<WorkerToPage, PageToWorker>, options: 
         stopped = true
         const stopping = client?.stop() ?? Promise.resolve()
         client = null
-        void stopping.finally(() => { post({ t: 'stopped' }) })
+        const done = (): void => { post({ t: 'stopped' }) }
+        stopping.then(done, done)
         break
       }
     }

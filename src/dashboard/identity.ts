@@ -3,9 +3,9 @@
 // the peer ID to list when the relay turns it away.
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyFromRaw, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-
 import { IDENTITY_KEY } from './feed-port.ts'
 
+// where the key is kept: feed-port.ts, which the page's first paint imports without this file
 export { IDENTITY_KEY }
 
 /** The stored key, or a new one stored for next time; a new one each load without storage. */
