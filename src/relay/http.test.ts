@@ -45,6 +45,7 @@ describe('relay HTTP', () => {
   after(async () => {
     await relay.destroy()
     await rm(site, { recursive: true, force: true })
+    await rm(join(tmpdir(), 'devnet-secret.txt'), { force: true })
   })
 
   it('serves the dashboard at /, its assets, and the page for unknown app paths', async () => {
