@@ -29,6 +29,18 @@ interface NodeGenesis {
   readonly connected: boolean
 }
 
+/** The nodes as a map or an array: read afresh each time through values(), with no copy made
+ *  (the view derives this four times a second over every node) */
+interface NodesOf<T> { values: () => Iterable<T> }
+
+/** Whether the relay's panel lists the genesis of every connected node that reports one. */
+function everyGenesisListed (forks: ForksMessage, nodes: NodesOf<NodeGenesis>): boolean {
+  for (const node of nodes.values()) {
+    if (node.connected && node.genesisCid !== null && !forks.networks.some(network => network.genesis === node.genesisCid)) return false
+  }
+  return true
+}
+
 // a ?genesis= shorter than this could match many CIDs by chance
 const MIN_GENESIS_SUFFIX = 6
 
@@ -37,18 +49,20 @@ const MIN_GENESIS_SUFFIX = 6
  *  the relay's word is older than a connected node's genesis: its panel is published when it
  *  changes, and a snapshot taken as nodes join (the HTTP one, shown while the feed is not up)
  *  can hold nodes the panel it holds has not counted yet. */
-export function chooseNetwork (forks: ForksMessage | null, nodes: Iterable<NodeGenesis>, wanted: string | null): NetworkChoice {
+export function chooseNetwork (forks: ForksMessage | null, nodes: NodesOf<NodeGenesis>, wanted: string | null): NetworkChoice {
   let networks: Array<{ genesis: string | null, nodes: number, main: boolean, panel: NetworkPanel | null }>
-  const all: NodeGenesis[] = [...nodes]
-  const listed = (genesis: string): boolean => forks?.networks.some(network => network.genesis === genesis) === true
-  if (forks !== null && all.every(node => !node.connected || node.genesisCid === null || listed(node.genesisCid))) {
+  if (forks !== null && everyGenesisListed(forks, nodes)) {
     networks = forks.networks.map(network => ({ genesis: network.genesis, nodes: network.nodes, main: network.main, panel: network.tracked ? network : null }))
   } else {
     const counts = new Map<string | null, number>()
-    for (const node of all) if (node.connected && node.genesisCid !== null) counts.set(node.genesisCid, (counts.get(node.genesisCid) ?? 0) + 1)
+    let withNull = 0
+    for (const node of nodes.values()) {
+      if (!node.connected) continue
+      if (node.genesisCid === null) withNull++
+      else counts.set(node.genesisCid, (counts.get(node.genesisCid) ?? 0) + 1)
+    }
     const ranked = [...counts].sort(([a, x], [b, y]) => y - x || ((a ?? '') < (b ?? '') ? -1 : 1))
     const main = ranked[0]?.[0] ?? null
-    const withNull = all.filter(node => node.connected && node.genesisCid === null).length
     // a panel the relay did publish still goes with its network
     const panelOf = (genesis: string | null): NetworkPanel | null => forks?.networks.find(network => network.genesis === genesis && network.tracked) ?? null
     networks = ranked.map(([genesis, count]) => ({ genesis, nodes: count + (genesis === main ? withNull : 0), main: genesis === main, panel: panelOf(genesis) }))

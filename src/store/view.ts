@@ -196,7 +196,7 @@ export function deriveView (
   const pins = new Set(options.pins)
 
   // the network shown; nodes of others are counted apart and judge nothing here
-  const network = chooseNetwork(state.forks, state.nodes.values(), options.genesis ?? null)
+  const network = chooseNetwork(state.forks, state.nodes, options.genesis ?? null)
   const panel = network.panel
   const branches = panelBranches(panel, state.byIndex)
 
