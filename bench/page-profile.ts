@@ -78,10 +78,11 @@ export async function withTaskTrace<T> (browser: Browser, page: Page, body: () =
   }
   const seconds = (Date.now() - started) / 1000
   const { traceEvents } = JSON.parse(traced.toString()) as { traceEvents: TraceEvent[] }
+  const tasks = (events: TraceEvent[]): TraceEvent[] => events.filter(e => e.ph === 'X' && e.name === RUN_TASK)
   const main = pageMainThread(traceEvents)
+  const mainTasks = tasks(main)
   const pid = main[0]?.pid
   const workers = new Set(traceEvents.filter(e => e.name === 'thread_name' && e.pid === pid && e.args?.name === 'DedicatedWorker thread').map(e => e.tid))
-  const tasks = (events: TraceEvent[]): TraceEvent[] => events.filter(e => e.ph === 'X' && e.name === RUN_TASK)
   const cpu = (events: TraceEvent[]): number => events.reduce((sum, e) => sum + (e.tdur ?? 0), 0) / 1000
   // every thread's tasks (a pool thread's are ThreadPool_RunTask), named by process and thread
   const names = new Map(traceEvents.filter(e => e.ph === 'M' && e.name === 'thread_name').map(e => [`${e.pid}:${e.tid}`, e.args?.name ?? '?']))
@@ -101,9 +102,9 @@ export async function withTaskTrace<T> (browser: Browser, page: Page, body: () =
   }
   return {
     result,
-    longTasks: tasks(main).filter(e => (e.dur ?? 0) > 50_000).map(e => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? NaN) / 1000, meanwhile: meanwhile(e.ts, e.ts + (e.dur ?? 0)) })).sort((a, b) => b.wallMs - a.wallMs),
+    longTasks: mainTasks.filter(e => (e.dur ?? 0) > 50_000).map(e => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? NaN) / 1000, meanwhile: meanwhile(e.ts, e.ts + (e.dur ?? 0)) })).sort((a, b) => b.wallMs - a.wallMs),
     cpuMsPerSecond: {
-      main: cpu(tasks(main)) / seconds,
+      main: cpu(mainTasks) / seconds,
       worker: cpu(tasks(traceEvents.filter(e => e.pid === pid && workers.has(e.tid)))) / seconds
     }
   }
@@ -113,17 +114,7 @@ export async function traceMainThread (browser: Browser, page: Page, seconds: nu
   await browser.startTracing(page, { categories: ['toplevel', 'blink', 'cc', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'] })
   await during(seconds)
   const { traceEvents } = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] }
-  // the busiest renderer main thread is the page's (about:blank and others idle)
-  const threads = new Map<string, TraceEvent[]>()
-  const mains = new Set(traceEvents.filter(e => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map(e => `${e.pid}:${e.tid}`))
-  for (const e of traceEvents) {
-    const thread = `${e.pid}:${e.tid}`
-    if (e.ph !== 'X' || e.dur == null || !mains.has(thread)) continue
-    const events = threads.get(thread) ?? []
-    events.push(e)
-    threads.set(thread, events)
-  }
-  const busiest = [...threads.values()].sort((a, b) => total(b) - total(a))[0] ?? []
+  const busiest = pageMainThread(traceEvents).filter(e => e.ph === 'X' && e.dur != null)
   // complete events on one thread nest: an event's self time is its duration less its children's
   const selfUs = new Map<string, number>()
   const open: Array<{ name: string, end: number }> = []
