@@ -23,6 +23,7 @@ import { relayRestart } from './restart.ts'
 import { historyOnScreen } from './history-page.ts'
 import { recordBytes, recordWrites } from './record.ts'
 import { wireCost } from './wire.ts'
+import { describeProbe, speedProbe } from './speed-probe.ts'
 import { headToPage, watcherCost } from './watch.ts'
 import { nodeDownToOffline } from './watch-down.ts'
 
@@ -37,6 +38,10 @@ const wanted = (name: string): boolean => only == null || only.includes(name)
 
 interface Row { row: string, measured: string, target: string, met: string, how: string }
 const rows: Row[] = []
+
+// the machine's speed before and after, written with the run (bench/speed-probe.ts)
+const probeBefore = speedProbe()
+log(`speed probe before (lower is faster): ${describeProbe(probeBefore)}`)
 
 if (wanted('capacity')) {
   log('relay capacity')
@@ -374,7 +379,11 @@ if (page != null) rmSync(page, { recursive: true, force: true })
 // -dirty: code differs from the commit (changed Markdown, this file's output included, does not count)
 const commit = execSync('git rev-parse --short=7 HEAD').toString().trim() +
   (execSync('git status --porcelain -- . ":(exclude)*.md"').toString().trim() === '' ? '' : '-dirty')
-const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}`
+const probeAfter = speedProbe()
+log(`speed probe after: ${describeProbe(probeAfter)}`)
+const probes = [...probeBefore.ms, ...probeAfter.ms].filter(ms => !Number.isNaN(ms))
+const probe = probes.length === 0 ? '' : `, probe ${Math.min(...probes)}–${Math.max(...probes)} ms`
+const run = `${mode}, ${new Date().toISOString().slice(0, 10)}, ${commit}${probe}`
 const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
 const ORDER = ['relay capacity', 'relay memory', 'wire', 'slow subscribers', 'oversized lines', 'flapping', 'first data', 'relay restart', 'render', 'heap', 'bundle', 'fork monitor', 'fork alarm', 'record bytes', 'record writes', 'history window', 'watcher', 'head to page', 'node down']
 const lines = new Map(rows.map(r => [r.row, `| ${r.row} | ${r.measured} | ${r.target} | ${r.met} | ${r.how} | ${run} |`]))
@@ -392,7 +401,7 @@ const narrative = previous.includes(NARRATIVE_MARK) ? '\n' + previous.slice(prev
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
 const text = `# Benchmarks
 
-Written by \`npm run bench\` (quick mode, about 7 minutes), \`npm run bench -- --full\` or \`npm run soak\` (the flapping and heap rows from their long runs: 2 and 15 minutes); the last column says which run (mode, date, commit) each row comes from.
+Written by \`npm run bench\` (quick mode, about 7 minutes), \`npm run bench -- --full\` or \`npm run soak\` (the flapping and heap rows from their long runs: 2 and 15 minutes); the last column says which run (mode, date, commit) each row comes from, and how fast the machine was during it: "probe" is the range of milliseconds a fixed piece of JS work took on each core before and after the run (\`bench/speed-probe.ts\`; lower is faster, ~100 ms on a quiet machine of this kind). The machines are shared, and the same commit has measured twice as slow on one day as on another.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.
 Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, subscribers, oversized, flapping, firstdata, restart, render, heap, bundle, forks, record, window, watcher, headtopage, nodedown); the other rows stay as they were.
 
