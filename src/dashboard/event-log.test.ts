@@ -70,6 +70,20 @@ describe('event log', () => {
     assert.equal(eventText({ id: 12, at: 0, kind: 'fork_began', peers: [], data: { id: 5, sides: [null, 3, { largest: true }, { largest: false, nodes: [7, { nickname: 'zed' }] }] } }, name).detail, 'zed on the other branch')
   })
 
+  it('counts the sides a fork\'s record does not list (otherSides) in its branches and its +N', () => {
+    const name = (p: string): string => `…${p}`
+    const side = (largest: boolean, nicknames: string[]): Record<string, unknown> => ({ tipHeight: 20, tipHead: '{ a }', largest, nodeCount: nicknames.length, nodes: nicknames.map((nickname, k) => ({ peerId: `p${k}`, nickname, client: null, clientVersion: null })) })
+    const sides = [side(true, ['ada', 'bo', 'cy']), side(false, ['eve']), side(false, ['fay'])]
+    // 3 sides listed, 24 more counted with 31 nodes: 27 branches, 33 nodes off the largest
+    const data = { id: 7, splitHeight: 99, depth: 1, durationMs: null, sides, otherSides: { count: 24, nodeCount: 31 } }
+    assert.deepEqual(eventText({ id: 1, at: 0, kind: 'fork_began', peers: [], data }, name), { badge: 'FORK #7', text: 'began · split after 99 · 27 branches', tone: 'loud', detail: 'eve, fay +31 on other branches' })
+    assert.equal(eventText({ id: 2, at: 0, kind: 'fork_ended', peers: [], data: { ...data, durationMs: 9_000 } }, name).detail, 'eve, fay +31 back on one chain')
+    // only the largest listed, its minority all counted: no names to show, the nodes counted
+    assert.equal(eventText({ id: 3, at: 0, kind: 'fork_began', peers: [], data: { ...data, sides: [sides[0]], otherSides: { count: 1, nodeCount: 4 } } }, name).detail, '4 nodes on the other branch')
+    // what the relay sent is checked: a count that is not one counts nothing
+    assert.equal(eventText({ id: 4, at: 0, kind: 'fork_began', peers: [], data: { ...data, otherSides: { count: 'many', nodeCount: 1e300 } } }, name).text, 'began · split after 99 · 3 branches')
+  })
+
   it('lists events by time: a fork is written when called but dated when its heads first differed', async () => {
     const answers: EventsAnswer[] = [{ events: [{ id: 1, at: 5_000, kind: 'behind', peers: ['p'] }, { id: 2, at: 3_000, kind: 'fork_began', peers: [] }] }]
     const log = new EventLog({ base: 'http://relay/', fetchEvents: async () => answers.shift() ?? { events: [] }, setInterval: () => 1, clearInterval: () => {} })

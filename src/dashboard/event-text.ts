@@ -18,8 +18,9 @@ export interface EventLine {
 // list's type); at least one name is always shown
 const FORK_NAMES_CHARS = 26
 
-/** The nodes off the largest side of a fork event's data, named as they were then; the relay
- *  wrote it, but the page checks what it reads. */
+/** The nodes off the largest side of a fork event's data, named as they were then, with the
+ *  sides past the ones it lists (`otherSides`) in the counts; the relay wrote it, but the page
+ *  checks what it reads. */
 function minority (data: Record<string, unknown> | undefined, name: (peerId: string) => string): { names: string[], count: number, sides: number } {
   const names: string[] = []
   // a node without a nickname is named by its peer ID, after the ones with names
@@ -41,11 +42,18 @@ function minority (data: Record<string, unknown> | undefined, name: (peerId: str
   }
   names.sort((a, b) => a.localeCompare(b))
   names.push(...unnamed)
-  return { names, count, sides: sides.length }
+  // the relay lists a fork's first sides, the largest among them; the rest are off the largest
+  // and named nowhere, so they are counted in the branches and the "+N"
+  const other = typeof data?.otherSides === 'object' && data.otherSides !== null ? data.otherSides as Record<string, unknown> : {}
+  const otherSides = wholeOf(other, 'count')
+  const otherNodes = otherSides > 0 ? wholeOf(other, 'nodeCount') : 0
+  return { names, count: count + otherNodes, sides: sides.length + otherSides }
 }
 
-/** "eve, fay +3": names while they fit the line, the rest counted. */
+/** "eve, fay +3": names while they fit the line, the rest counted ("31 nodes" with no name:
+ *  the nodes of sides the relay counts but does not list). */
 export function namesLine (names: readonly string[], count: number): string {
+  if (names.length === 0) return `${count} node${count === 1 ? '' : 's'}`
   const shown: string[] = []
   let length = 0
   for (const n of names) {
@@ -75,6 +83,12 @@ function forkLine (event: DevnetEvent, name: (peerId: string) => string): EventL
   const depth = num(event.data, 'depth')
   const text = `${badge} ${event.data?.interrupted === true ? 'cut off: relay stopped' : 'over'}${duration !== null ? ` after ${formatDuration(duration)}` : ''}${depth !== null ? ` · ${depth} deep` : ''}`
   return { text, tone: 'calm', ...(who !== '' ? { detail: `${who} ${event.data?.interrupted === true ? 'were off the largest' : 'back on one chain'}` } : {}) }
+}
+
+/** A count in what the relay sent: 0 when it is not one. */
+function wholeOf (data: Record<string, unknown>, key: string): number {
+  const value = data[key]
+  return Number.isSafeInteger(value) && (value as number) > 0 ? value as number : 0
 }
 
 function num (data: Record<string, unknown> | undefined, key: string): number | null {

@@ -164,10 +164,19 @@ export interface ForkRecord {
   splitHeight: number | null
   depth: number
   /** the sides at the fork's widest (the most nodes off the largest branch at once), the
-   *  largest first, each with its latest tip */
+   *  largest first, each with its latest tip; the first 16 (the relay's MAX_SIDES_LOGGED), the
+   *  largest always among them */
   sides: ForkSide[]
+  /** the sides past the first 16, counted, not listed: how many, and the nodes on them (a
+   *  partition where each node mines alone is a side per node). Only when there are any */
+  otherSides?: ForkOtherSides
   /** the relay stopped while it was open: endedAt is when it stopped, not when the fork healed */
   interrupted?: boolean
+}
+
+export interface ForkOtherSides {
+  count: number
+  nodeCount: number
 }
 
 export interface ForkSide {

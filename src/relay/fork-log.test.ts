@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import { FORK_BEGAN, FORK_ENDED } from '../protocol/index.ts'
 import { ManualClock } from '../testing/clock.ts'
 import { tempDir } from '../testing/record.ts'
-import { forkService } from './fork-service.ts'
+import { forkService, MAX_SIDE_NODES_LOGGED, MAX_SIDES_LOGGED } from './fork-service.ts'
 import { serveForks } from './history-routes.ts'
 import { historyService } from './history-service.ts'
 import { RecordQueries } from './record/index.ts'
@@ -105,6 +105,7 @@ describe('fork log in the record', () => {
     assert.equal(open[0]?.id, 1)
     assert.equal(open[0]?.endedAt, null)
     assert.deepEqual(open[0]?.sides.map(side => side.nodes.map(node => node.nickname).sort()), [['ada', 'bo', 'cy', 'di'], ['eve', 'fay']])
+    assert.equal(open[0] != null && 'otherSides' in open[0], false, 'two sides: all listed, none counted apart')
     // in the record as written (not only in memory): the began event, the minority as its peers
     clock.advance(BEAT_MS)
     const began = (await run.history.record.events({ from: 0, to: clock.now() })).events.filter(event => event.kind === FORK_BEGAN)
@@ -122,6 +123,7 @@ describe('fork log in the record', () => {
     assert.ok((fork.durationMs ?? 0) >= 4 * BLOCK_MS, `it ran for blocks: ${fork.durationMs}`)
     assert.ok(fork.depth >= 3, `depth ${fork.depth}`)
     assert.equal(fork.interrupted, undefined)
+    assert.equal('otherSides' in fork, false)
     const events = (await run.history.record.events({ from: 0, to: clock.now() })).events.filter(event => event.kind === FORK_ENDED)
     assert.equal(events.length, 1)
     assert.equal(events[0]?.at, fork.endedAt)
@@ -170,5 +172,95 @@ describe('fork log in the record', () => {
       assert.equal(res.status, 400, query)
       assert.match((await res.json() as { error: string }).error, /./)
     }
+  })
+})
+
+// A partition where nodes go off the chain one group at a time, each group on a chain of its
+// own: a side per group, more sides than a record lists.
+describe('fork log of a fork with many sides', () => {
+  let dir: string
+  let remove: () => Promise<void>
+  const clock = new ManualClock(Date.UTC(2026, 0, 6, 12, 0, 0))
+  let run: Run | undefined
+
+  before(async () => { ({ dir, remove } = await tempDir()) })
+  after(async () => {
+    await run?.stop()
+    await remove()
+  })
+
+  // 40 nodes stay on the main chain; group g goes its own way after height SPLIT + g. The
+  // first 16 groups have 2 nodes, the last 4 one: 21 sides, 5 past the cap (one group of 2,
+  // four of 1: 6 nodes, the smallest sides, as the largest come first)
+  const MAIN = 40
+  const GROUPS = [...Array.from({ length: 16 }, () => 2), 1, 1, 1, 1]
+  const SPLIT = 8
+  const group: number[] = [...Array.from({ length: MAIN }, () => -1), ...GROUPS.flatMap((size, g) => Array.from({ length: size }, () => g))]
+  const name = (k: number): string => `n${k}`
+
+  function play (height: number, blocks: number, apart: boolean): number {
+    for (let h = height; h < height + blocks; h++) {
+      for (let t = 0; t < BLOCK_MS; t += BEAT_MS) {
+        clock.advance(BEAT_MS)
+        for (let k = 0; k < group.length; k++) {
+          const g = group[k] ?? -1
+          const own = apart && g >= 0 && h > SPLIT + g
+          run?.registry.heartbeat(peer(k), { head: own ? `{ bafyg${g}x${h} }` : `{ bafym${h} }`, height: h, nickname: name(k), minerAddress: null, genesisCid: null }, clock.now())
+        }
+      }
+    }
+    return height + blocks
+  }
+
+  it('lists the first MAX_SIDES_LOGGED sides, the largest first, and counts the rest in otherSides', async () => {
+    assert.equal(MAX_SIDES_LOGGED, 16, 'the scenario is sized for 16')
+    run = new Run(dir, clock)
+    await run.start()
+    let height = play(1, SPLIT, false)
+    height = play(height, GROUPS.length + 4, true)
+    const check = (fork: ForkRecord | undefined, label: string): void => {
+      assert.ok(fork != null, label)
+      assert.equal(fork.sides.length, MAX_SIDES_LOGGED, `${label}: sides listed`)
+      assert.equal(fork.sides[0]?.largest, true, `${label}: the largest first`)
+      assert.equal(fork.sides[0]?.nodeCount, MAIN, label)
+      assert.ok(fork.sides.slice(1).every(side => !side.largest && side.nodeCount === 2), `${label}: then the largest of the others`)
+      assert.deepEqual(fork.otherSides, { count: 5, nodeCount: 6 }, `${label}: the rest counted`)
+    }
+    const open = await run.apiForks()
+    assert.equal(open.length, 1)
+    check(open[0], 'open, from the monitor')
+
+    // back on one chain: the fork ends, logged at its widest
+    height = play(height, 4, false)
+    const [ended] = await run.apiForks()
+    assert.ok(ended?.endedAt != null, 'ended')
+    check(ended, 'ended')
+    clock.advance(BEAT_MS)
+    // as the record has it, read back from the disk (the reader accepts the new field)
+    const [recorded] = await new RecordQueries(run.history.record.file).forks({ from: 0, to: clock.now() })
+    check(recorded, 'from the record')
+    // the event names the nodes of the listed sides off the largest, none of the counted ones
+    const events = (await run.history.record.events({ from: 0, to: clock.now() })).events
+    const endedEvent = events.find(event => event.kind === FORK_ENDED)
+    assert.equal(endedEvent?.peers.length, 15 * 2)
+    assert.ok((endedEvent?.peers.length ?? Infinity) <= (MAX_SIDES_LOGGED - 1) * MAX_SIDE_NODES_LOGGED)
+    // the fork as called: its first groups had split, fewer sides than the cap, none counted apart
+    const began = events.find(event => event.kind === FORK_BEGAN)?.data as ForkRecord | undefined
+    assert.ok(began != null && began.sides.length < MAX_SIDES_LOGGED, `called with ${began?.sides.length} sides`)
+    assert.equal('otherSides' in began, false)
+  })
+
+  it('reads a record whose otherSides is not two whole numbers as damaged', async () => {
+    const record = run?.history.record
+    assert.ok(record != null)
+    const at = clock.now()
+    const fork = { id: 900, genesis: null, startedAt: at, calledAt: at, endedAt: at, durationMs: 0, splitHeight: 1, depth: 1, sides: [] }
+    record.event(at, FORK_ENDED, [], { ...fork, otherSides: { count: 'many', nodeCount: 3 } })
+    record.event(at, FORK_ENDED, [], { ...fork, id: 901, otherSides: { count: 2, nodeCount: -1 } })
+    record.event(at, FORK_ENDED, [], { ...fork, id: 902, otherSides: { count: 2, nodeCount: 3 } })
+    clock.advance(BEAT_MS)
+    record.flush()
+    const read = await new RecordQueries(record.file).forks({ from: at, to: clock.now() })
+    assert.deepEqual(read.map(fork => [fork.id, fork.otherSides]), [[902, { count: 2, nodeCount: 3 }]])
   })
 })

@@ -37,6 +37,11 @@ export const PROPAGATION_SEND_MS = 2_000
 export const FORK_LOG_SIZE = 200
 // Nodes a fork's side lists by name in the log; more are counted (1,000 names is not a log line)
 export const MAX_SIDE_NODES_LOGGED = 100
+// Sides a fork's record lists, the largest first; the rest are counted in `otherSides`. A
+// partition where each node mines alone is a side per node: a thousand sides would put most of
+// the registry's names in one record, in its event's peers, and in each of the page's 200
+// events. A fork of two or three sides is the usual one; past 16 nobody reads them one by one
+export const MAX_SIDES_LOGGED = 16
 // Registry changes held for the monitor between evaluations: 20,000 heartbeats a second (the
 // relay's capacity target) is 5,000 per evaluation. Past this the queue is applied at once (it
 // never drops and never grows further)
@@ -304,7 +309,7 @@ export class ForkService {
   #logEvent (event: MonitorEvent): void {
     const record = this.#describe(event.genesis, event.fork)
     if (event.kind === 'fork_started') {
-      log('fork %d started at height %s: %d sides', record.id, record.splitHeight ?? '?', record.sides.length)
+      log('fork %d started at height %s: %d sides', record.id, record.splitHeight ?? '?', record.sides.length + (record.otherSides?.count ?? 0))
       this.#logged(FORK_BEGAN, record)
     } else {
       log('fork %d ended after %d ms, %d deep', record.id, record.durationMs ?? 0, record.depth)
@@ -314,7 +319,9 @@ export class ForkService {
 
   /** Into the memory log and the record: began at its start, ended at its end (relay clock),
    *  so ?at= shows a fork from when its heads first differed. The peers are the nodes off the
-   *  largest side, named (the ones the fork concerns); data is the whole log entry. */
+   *  largest side, named (the ones the fork concerns): at most MAX_SIDES_LOGGED - 1 sides of
+   *  MAX_SIDE_NODES_LOGGED names, as the record lists them (the sides it counts in `otherSides`
+   *  name nobody). data is the whole log entry. */
   #logged (kind: typeof FORK_BEGAN | typeof FORK_ENDED, record: ForkRecord): void {
     const k = this.#log.findIndex(entry => entry.id === record.id)
     if (k >= 0) this.#log[k] = record
@@ -330,7 +337,12 @@ export class ForkService {
   /** A tracked fork with its nodes named, as the log keeps it (nicknames and clients as the
    *  registry has them now, which is when the fork began or ended). */
   #describe (genesis: string | null, fork: TrackedFork): ForkRecord {
-    return {
+    // the tracker sorts the largest first; were it not, the largest would still be listed
+    const sides = fork.sides[0]?.largest === false ? [...fork.sides].sort((a, b) => Number(b.largest) - Number(a.largest)) : fork.sides
+    const listed = sides.slice(0, MAX_SIDES_LOGGED)
+    let otherNodes = 0
+    for (let k = MAX_SIDES_LOGGED; k < sides.length; k++) otherNodes += sides[k]?.nodes.length ?? 0
+    const record: ForkRecord = {
       id: fork.id,
       genesis,
       startedAt: fork.startedAt,
@@ -339,7 +351,7 @@ export class ForkService {
       durationMs: fork.endedAt === null ? null : fork.endedAt - fork.startedAt,
       splitHeight: fork.splitHeight,
       depth: fork.depth,
-      sides: fork.sides.map(side => ({
+      sides: listed.map(side => ({
         tipHeight: side.tipHeight,
         tipHead: side.tipHead,
         largest: side.largest,
@@ -351,5 +363,7 @@ export class ForkService {
         })
       }))
     }
+    if (sides.length > listed.length) record.otherSides = { count: sides.length - listed.length, nodeCount: otherNodes }
+    return record
   }
 }

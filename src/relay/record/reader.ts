@@ -442,10 +442,21 @@ function parseForkRecord (json: string | null): ForkRecord | null {
   try {
     const value = JSON.parse(json) as Partial<ForkRecord> | null
     if (value == null || typeof value !== 'object' || !Number.isSafeInteger(value.id) || typeof value.startedAt !== 'number' || !Array.isArray(value.sides)) return null
+    // the sides counted past the listed ones: two whole numbers, or absent (a record from before
+    // the relay capped its sides has none, and lists them all); anything else is damage
+    const other: unknown = value.otherSides
+    if (other !== undefined && !(isCount(other, 'count') && isCount(other, 'nodeCount'))) return null
     return value as ForkRecord
   } catch {
     return null
   }
+}
+
+/** value[key] is a whole number. */
+function isCount (value: unknown, key: string): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const n = (value as Record<string, unknown>)[key]
+  return Number.isSafeInteger(n) && (n as number) >= 0
 }
 
 function parseStrings (json: string): string[] {
