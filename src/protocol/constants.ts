@@ -10,7 +10,8 @@ export const FEED_PROTOCOL = '/devnet-dashboard/feed/1.0.0'
 // 2: NodeRecord gained client, clientVersion, nodePeerId, syncing and finalizedHeight, and
 // firstSeenAt/lastHeartbeatAt may be null (a roster node never heard)
 // 3: the fork monitor's `forks` and `prop` messages (src/protocol/forks.ts)
-export const FEED_VERSION = 3
+// 4: a `forks` round's `nodes` may be the set of ids as base64 bits, where that is shorter
+export const FEED_VERSION = 4
 
 // go-filecoin writes ~200-byte lines; anything near this is not a heartbeat. Past it the
 // framing is lost (no newline in sight), so the stream is reset rather than buffered.

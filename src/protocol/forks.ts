@@ -195,6 +195,71 @@ export interface ForkSideNode {
   clientVersion: string | null
 }
 
+// ---- the feed's encoding of the panel (the relay) ----
+
+/** A `forks` message as the feed carries it, one line. A round's `nodes` is the list of its
+ *  nodes' feed ids, or, where shorter, the set of them as bits (bit i of byte i >> 3, in
+ *  base64): a thousand nodes on one round are 3.9 kB as a list and 168 characters as a set, and
+ *  the panel goes out up to 4 times a second as nodes move from round to round. Also returns
+ *  the networks' part alone, which tells whether the panel changed. */
+export function encodeForksLine (at: number, networks: readonly NetworkPanel[]): { line: string, networks: string } {
+  const text = JSON.stringify(networks, compactRoundNodes)
+  return { line: `{"t":"forks","at":${JSON.stringify(at)},"networks":${text}}\n`, networks: text }
+}
+
+/** JSON.stringify's replacer: a round's `nodes` (the only array of that name in a panel) as
+ *  the shorter of its list and its set. */
+function compactRoundNodes (key: string, value: unknown): unknown {
+  if (key !== 'nodes' || !Array.isArray(value) || value.length < 8) return value
+  const ids = value as number[]
+  let listChars = 2
+  let top = 0
+  for (const i of ids) {
+    listChars += String(i).length + 1
+    if (i > top) top = i
+  }
+  const bytes = new Uint8Array((top >> 3) + 1)
+  for (const i of ids) bytes[i >> 3] = (bytes[i >> 3] ?? 0) | (1 << (i & 7))
+  const setChars = Math.ceil(bytes.length / 3) * 4 + 2
+  return setChars < listChars ? toBase64(bytes) : value
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const BASE64_VALUE = new Map([...BASE64].map((c, k) => [c, k]))
+
+// the relay and the page's worker both run this: neither Buffer nor atob is on both sides'
+// types, and Uint8Array's own base64 is not in Node 24
+function toBase64 (bytes: Uint8Array): string {
+  let out = ''
+  for (let k = 0; k < bytes.length; k += 3) {
+    const n = ((bytes[k] ?? 0) << 16) | ((bytes[k + 1] ?? 0) << 8) | (bytes[k + 2] ?? 0)
+    out += BASE64.charAt(n >> 18) + BASE64.charAt((n >> 12) & 63)
+    out += k + 1 < bytes.length ? BASE64.charAt((n >> 6) & 63) : '='
+    out += k + 2 < bytes.length ? BASE64.charAt(n & 63) : '='
+  }
+  return out
+}
+
+/** null when it is not padded base64. */
+function fromBase64 (text: string): Uint8Array | null {
+  if (text.length % 4 !== 0) return null
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
+  const out = new Uint8Array(text.length / 4 * 3 - pad)
+  for (let k = 0, o = 0; k < text.length; k += 4) {
+    let n = 0
+    for (let c = 0; c < 4; c++) {
+      const char = text.charAt(k + c)
+      const v = char === '=' && k + c >= text.length - pad ? 0 : BASE64_VALUE.get(char)
+      if (v === undefined) return null
+      n = (n << 6) | v
+    }
+    if (o < out.length) out[o++] = n >> 16
+    if (o < out.length) out[o++] = (n >> 8) & 255
+    if (o < out.length) out[o++] = n & 255
+  }
+  return out
+}
+
 // ---- checking what the relay sent (the page) ----
 
 function fail (detail: string): never {
@@ -227,6 +292,23 @@ function array (value: unknown, name: string, max: number): unknown[] {
 
 // a thousand-node devnet's ids, with room; more is a broken relay
 const MAX_LISTED_NODES = 20_000
+// a set of them as bits, in base64: 4 characters per 3 bytes
+const MAX_NODE_SET_CHARS = Math.ceil(MAX_LISTED_NODES / 8 / 3) * 4
+
+/** A round's nodes as the page reads them: ids ascending, from the list or the set. */
+function parseRoundNodes (value: unknown): number[] {
+  if (typeof value !== 'string') return array(value, 'round.nodes', MAX_LISTED_NODES).map(i => whole(i, 'a node id'))
+  if (value.length > MAX_NODE_SET_CHARS) fail(`round.nodes as a set must be at most ${MAX_NODE_SET_CHARS} characters`)
+  const bytes = fromBase64(value)
+  if (bytes === null) fail('round.nodes as a set must be base64')
+  const ids: number[] = []
+  for (let byte = 0; byte < bytes.length; byte++) {
+    const bits = bytes[byte] ?? 0
+    if (bits === 0) continue
+    for (let bit = 0; bit < 8; bit++) if ((bits & (1 << bit)) !== 0) ids.push(byte * 8 + bit)
+  }
+  return ids
+}
 
 function parseRound (value: unknown): PanelRound {
   if (!isRecord(value)) fail('a round is an object')
@@ -237,7 +319,7 @@ function parseRound (value: unknown): PanelRound {
     head,
     blocks: whole(value.blocks, 'round.blocks'),
     views: whole(value.views, 'round.views'),
-    nodes: array(value.nodes, 'round.nodes', MAX_LISTED_NODES).map(i => whole(i, 'a node id')),
+    nodes: parseRoundNodes(value.nodes),
     partial: whole(value.partial, 'round.partial'),
     seen: whole(value.seen, 'round.seen'),
     parent: orNull(value.parent, v => whole(v, 'round.parent')),

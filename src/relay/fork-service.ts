@@ -14,7 +14,7 @@
 // network's work, did.
 import { logger } from '@libp2p/logger'
 import { repeat, systemClock } from '../p2p/clock.ts'
-import { encodeFeedMessage, FORK_BEGAN, FORK_ENDED } from '../protocol/index.ts'
+import { encodeFeedMessage, encodeForksLine, FORK_BEGAN, FORK_ENDED } from '../protocol/index.ts'
 import { ForkMonitor } from './fork-monitor.ts'
 import { RecordUnavailableError } from './record/index.ts'
 import type { Clock } from '../p2p/clock.ts'
@@ -26,6 +26,7 @@ import type { ForksQuery } from './record/index.ts'
 import type { NodeRegistry, RegistryChange } from './registry.ts'
 
 const log = logger('devnet:relay:forks')
+const utf8 = new TextEncoder()
 
 // How often the branches are evaluated: a fork is called within this of the moment its split
 // has lasted a block time; 4 a second cost a few ms at 1,000 nodes
@@ -289,11 +290,10 @@ export class ForkService {
   evaluate (): void {
     const now = this.#clock.now()
     for (const event of this.monitor.evaluate(now)) this.#logEvent(event)
-    const panels = this.monitor.panels(now)
-    const text = JSON.stringify(panels)
-    if (text === this.#lastPanel) return
-    this.#lastPanel = text
-    this.#publish('forks', encodeFeedMessage({ t: 'forks', at: now, networks: panels }))
+    const { line, networks } = encodeForksLine(now, this.monitor.panels(now))
+    if (networks === this.#lastPanel) return
+    this.#lastPanel = networks
+    this.#publish('forks', utf8.encode(line))
   }
 
   /** Publishes each node's median propagation, when it changed. */
