@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { decodeFeedLine } from './feed.ts'
-import { encodeForksLine } from './forks.ts'
+import { encodeForksLine, encodePropagationLine } from './forks.ts'
 import type { ForksMessage, NetworkPanel, PanelRound } from './forks.ts'
 
 function round (id: number, nodes: number[]): PanelRound {
@@ -79,5 +79,24 @@ describe('the forks message on the feed', () => {
     // an empty set is no nodes; padding is read
     assert.deepEqual(roundOf(decodeFeedLine(line('')) as ForksMessage, 0)?.nodes, [])
     assert.deepEqual(roundOf(decodeFeedLine(line('BgE=')) as ForksMessage, 0)?.nodes, [1, 2, 8])
+  })
+})
+
+describe('the prop message on the feed', () => {
+  it('carries the ids as a set and the medians beside them, read back as [i, ms] pairs', () => {
+    const medians: Array<[number, number]> = Array.from({ length: 1_000 }, (_, i) => [i, (i * 37) % 4_000])
+    const { line } = encodePropagationLine(7_000, medians)
+    const wire = JSON.parse(line)
+    assert.equal(typeof wire.ids, 'string')
+    const read = decodeFeedLine(line.slice(0, -1))
+    assert.deepEqual(read, { t: 'prop', at: 7_000, medians })
+    // [i, ms] pairs for 1,000 nodes were ~10.5 kB
+    assert.ok(line.length < 5_000, `${line.length} characters`)
+    assert.deepEqual(decodeFeedLine(encodePropagationLine(1, [[4, 120], [90, 2_000]]).line.slice(0, -1)), { t: 'prop', at: 1, medians: [[4, 120], [90, 2_000]] })
+  })
+
+  it('refuses medians that do not pair with the ids', () => {
+    assert.throws(() => decodeFeedLine('{"t":"prop","at":1,"ids":[1,2],"ms":[5]}'), (err: Error) => err.name === 'InvalidFeedMessageError')
+    assert.throws(() => decodeFeedLine('{"t":"prop","at":1,"ids":[1],"ms":[-5]}'), (err: Error) => err.name === 'InvalidFeedMessageError')
   })
 })

@@ -14,11 +14,11 @@
 // network's work, did.
 import { logger } from '@libp2p/logger'
 import { repeat, systemClock } from '../p2p/clock.ts'
-import { encodeFeedMessage, encodeForksLine, FORK_BEGAN, FORK_ENDED } from '../protocol/index.ts'
+import { encodeForksLine, encodePropagationLine, FORK_BEGAN, FORK_ENDED } from '../protocol/index.ts'
 import { ForkMonitor } from './fork-monitor.ts'
 import { RecordUnavailableError } from './record/index.ts'
 import type { Clock } from '../p2p/clock.ts'
-import type { ForkRecord, ForkSideNode, PropagationMessage } from '../protocol/index.ts'
+import type { ForkRecord, ForkSideNode, NetworkPanel } from '../protocol/index.ts'
 import type { MonitorEvent } from './fork-monitor.ts'
 import type { TrackedFork } from './fork-tracker.ts'
 import type { RelayMetrics } from './metrics.ts'
@@ -31,6 +31,9 @@ const utf8 = new TextEncoder()
 // How often the branches are evaluated: a fork is called within this of the moment its split
 // has lasted a block time; 4 a second cost a few ms at 1,000 nodes
 export const FORK_EVALUATE_MS = 250
+// A panel whose rounds, branches and fork are as before (only its nodes moved) is sent at most
+// this often
+export const PANEL_MOVES_SEND_MS = 1_000
 // Each node's median propagation moves once a block; sent at most this often
 export const PROPAGATION_SEND_MS = 2_000
 // Forks kept in memory: the record's writes lag by a flush (200 ms), and a record that cannot
@@ -139,8 +142,10 @@ export class ForkService {
   #stopEvaluating?: () => void
   #stopPropagation?: () => void
   #lastPanel = ''
+  #lastShape = ''
+  #lastPanelAt = -Infinity
   // nothing is sent until some node has a median
-  #lastMedians = '[]'
+  #lastMedians = encodePropagationLine(0, []).medians
 
   /** The monitor, with every change the registry has announced applied. */
   get monitor (): ForkMonitor {
@@ -290,20 +295,26 @@ export class ForkService {
   evaluate (): void {
     const now = this.#clock.now()
     for (const event of this.monitor.evaluate(now)) this.#logEvent(event)
-    const { line, networks } = encodeForksLine(now, this.monitor.panels(now))
+    const panels = this.monitor.panels(now)
+    const { line, networks } = encodeForksLine(now, panels)
     if (networks === this.#lastPanel) return
+    // nodes moving between the rounds shown go out at most once a second (a thousand nodes
+    // move all the time, and each panel names them all); a new round, branch, divergence or
+    // fork at once, as the alarm's latency counts from it
+    const shape = panelShape(panels)
+    if (shape === this.#lastShape && now - this.#lastPanelAt < PANEL_MOVES_SEND_MS) return
     this.#lastPanel = networks
+    this.#lastShape = shape
+    this.#lastPanelAt = now
     this.#publish('forks', utf8.encode(line))
   }
 
   /** Publishes each node's median propagation, when it changed. */
   sendPropagation (): void {
-    const medians = this.monitor.medians()
-    const text = JSON.stringify(medians)
-    if (text === this.#lastMedians) return
-    this.#lastMedians = text
-    const message: PropagationMessage = { t: 'prop', at: this.#clock.now(), medians }
-    this.#publish('prop', encodeFeedMessage(message))
+    const { line, medians } = encodePropagationLine(this.#clock.now(), this.monitor.medians())
+    if (medians === this.#lastMedians) return
+    this.#lastMedians = medians
+    this.#publish('prop', utf8.encode(line))
   }
 
   #logEvent (event: MonitorEvent): void {
@@ -366,4 +377,21 @@ export class ForkService {
     if (sides.length > listed.length) record.otherSides = { count: sides.length - listed.length, nodeCount: otherNodes }
     return record
   }
+}
+
+/** What of the panels is sent at once when it changes: per network its rounds (by id, with
+ *  their branch), its branches, divergence and fork; not who is on them, nor the counts. */
+function panelShape (panels: readonly NetworkPanel[]): string {
+  let shape = ''
+  for (const p of panels) {
+    shape += `${p.genesis ?? ''}|${String(p.main)}|${String(p.tracked)}|${p.fork?.id ?? ''}|${p.divergingSince ?? ''}|`
+    for (const b of p.branches) shape += `${b.tip}:${String(b.forked)}:${String(b.largest)},`
+    shape += '|'
+    for (const c of p.columns) {
+      for (const r of c.rounds) shape += `${r.id}:${r.branch},`
+      shape += ';'
+    }
+    shape += '\n'
+  }
+  return shape
 }
