@@ -264,3 +264,49 @@ describe('fork log of a fork with many sides', () => {
     assert.deepEqual(read.map(fork => [fork.id, fork.otherSides]), [[902, { count: 2, nodeCount: 3 }]])
   })
 })
+
+describe('fork log of a devnet cut in three', () => {
+  let dir: string
+  let remove: () => Promise<void>
+  const clock = new ManualClock(Date.UTC(2026, 0, 7, 12, 0, 0))
+  let run: Run | undefined
+
+  before(async () => { ({ dir, remove } = await tempDir()) })
+  after(async () => {
+    await run?.stop()
+    await remove()
+  })
+
+  // nodes 0-2 stay on the main chain, 3-4 and 5 each make their own from the same height on:
+  // two minority branches leaving one round
+  const CHAIN = ['m', 'm', 'm', 'f', 'f', 'g']
+  const SPLIT = 6
+
+  function play (height: number, blocks: number, apart: boolean): number {
+    for (let h = height; h < height + blocks; h++) {
+      for (let t = 0; t < BLOCK_MS; t += BEAT_MS) {
+        clock.advance(BEAT_MS)
+        for (let k = 0; k < CHAIN.length; k++) {
+          const chain = apart && h > SPLIT ? CHAIN[k] ?? 'm' : 'm'
+          run?.registry.heartbeat(peer(k), { head: `{ bafy${chain}${h} }`, height: h, nickname: NICKS[k] ?? '', minerAddress: null, genesisCid: null }, clock.now())
+        }
+      }
+    }
+    return height + blocks
+  }
+
+  it('logs three sides, each with its own nodes and tip, not two', async () => {
+    run = new Run(dir, clock)
+    await run.start()
+    let height = play(1, SPLIT, false)
+    height = play(height, 5, true)
+    const [open] = await run.apiForks()
+    assert.ok(open != null, 'a fork is open')
+    assert.deepEqual(open.sides.map(side => side.nodes.map(node => node.nickname)), [['ada', 'bo', 'cy'], ['di', 'eve'], ['fay']])
+    assert.deepEqual(open.sides.map(side => side.tipHead), [`{ bafym${height - 1} }`, `{ bafyf${height - 1} }`, `{ bafyg${height - 1} }`])
+    play(height, 4, false)
+    const [ended] = await run.apiForks()
+    assert.ok(ended?.endedAt != null, 'ended')
+    assert.equal(ended.sides.length, 3)
+  })
+})

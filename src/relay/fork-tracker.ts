@@ -659,8 +659,15 @@ export class ForkTracker {
     fork.depth = Math.max(fork.depth, depth)
     if (fork.splitHeight === null || (lowest !== null && lowest < fork.splitHeight)) fork.splitHeight = lowest
     // each node's tally of sides, for a node not seen at the widest (below): the side it was
-    // on for most of the fork; each side with its latest tip
-    const keyOf = (branch: Branch): string => branch === largest ? 'largest' : branch.split === null ? 'root' : `r${find(branch.split).id}`
+    // on for most of the fork; each side with its latest tip. A side is a line off the
+    // largest: its first round past the split, so three groups leaving one round (a devnet
+    // cut in three) are three sides, and a side's tip moving on keeps it one
+    const keyOf = (branch: Branch): string => {
+      if (branch === largest) return 'largest'
+      if (branch.split === null) return 'root'
+      const child = branch.line[branch.line.indexOf(branch.split) - 1]
+      return `r${find(branch.split).id}:${child === undefined ? '' : find(child).id}`
+    }
     for (const branch of [largest, ...called]) {
       const key = keyOf(branch)
       fork.tips.set(key, { tipHeight: branch.tip.height, tipHead: representativeHead(branch.tip) })
