@@ -88,7 +88,9 @@ if (wanted('memory')) {
 
 if (wanted('wire')) {
   log('feed wire cost')
-  const result = await wireCost({ nodes: 1_000, seconds: full ? 60 : 15, log })
+  // a minute in both modes: the fork panel fills its 12 columns and each node's propagation
+  // median appears over the first minute, and 15 s measured 97 B where 60 s measured 118
+  const result = await wireCost({ nodes: 1_000, seconds: 60, log })
   rows.push({
     row: 'wire',
     measured: `${result.liveBytesPerHeartbeat} B per heartbeat live; ${result.bytesPerHeartbeat} B counting the snapshot over ${result.seconds} s`,
@@ -401,7 +403,7 @@ const narrative = previous.includes(NARRATIVE_MARK) ? '\n' + previous.slice(prev
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
 const text = `# Benchmarks
 
-Written by \`npm run bench\` (quick mode, about 7 minutes), \`npm run bench -- --full\` or \`npm run soak\` (the flapping and heap rows from their long runs: 2 and 15 minutes); the last column says which run (mode, date, commit) each row comes from, and how fast the machine was during it: "probe" is the range of milliseconds a fixed piece of JS work took on each core before and after the run (\`bench/speed-probe.ts\`; lower is faster, ~100 ms on a quiet machine of this kind). The machines are shared, and the same commit has measured twice as slow on one day as on another.
+Written by \`npm run bench\` (quick mode, about 10 minutes), \`npm run bench -- --full\` or \`npm run soak\` (the flapping and heap rows from their long runs: 2 and 15 minutes); the last column says which run (mode, date, commit) each row comes from, and how fast the machine was during it: "probe" is the range of milliseconds a fixed piece of JS work took on each core before and after the run (\`bench/speed-probe.ts\`; lower is faster, ~100 ms on a quiet machine of this kind). The machines are shared, and the same commit has measured twice as slow on one day as on another.
 Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}.
 Run some rows with \`node_modules/.bin/node bench/run.ts --only=capacity,memory\` (capacity, memory, wire, subscribers, oversized, flapping, firstdata, restart, render, heap, bundle, forks, record, window, watcher, headtopage, nodedown); the other rows stay as they were.
 
