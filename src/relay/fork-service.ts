@@ -348,8 +348,8 @@ export class ForkService {
   /** A tracked fork with its nodes named, as the log keeps it (nicknames and clients as the
    *  registry has them now, which is when the fork began or ended). */
   #describe (genesis: string | null, fork: TrackedFork): ForkRecord {
-    // the tracker sorts the largest first; were it not, the largest would still be listed
-    const sides = fork.sides[0]?.largest === false ? [...fork.sides].sort((a, b) => Number(b.largest) - Number(a.largest)) : fork.sides
+    // the tracker gives the sides largest first (fork-tracker.ts, reported), then by size
+    const sides = fork.sides
     const listed = sides.slice(0, MAX_SIDES_LOGGED)
     let otherNodes = 0
     for (let k = MAX_SIDES_LOGGED; k < sides.length; k++) otherNodes += sides[k]?.nodes.length ?? 0
