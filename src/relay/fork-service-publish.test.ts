@@ -85,4 +85,32 @@ describe('the fork panel on the feed', () => {
       stop()
     }
   })
+
+  it('with rounds faster than a second, still sends the nodes that follow a new round onto it', () => {
+    const { clock, registry, sent, stop } = setUp()
+    try {
+      for (let k = 0; k < NODES; k++) beat(registry, clock, k, 1)
+      clock.advance(1_000)
+      sent.length = 0
+      // a block every 600 ms: node 0 has it first, the others 100 and 300 ms later. A panel
+      // goes out at once for each new round, showing node 0 alone on it
+      for (let height = 2; height < 14; height++) {
+        beat(registry, clock, 0, height)
+        clock.advance(100)
+        for (let k = 1; k < NODES / 2; k++) beat(registry, clock, k, height)
+        clock.advance(200)
+        for (let k = NODES / 2; k < NODES; k++) beat(registry, clock, k, height)
+        clock.advance(300)
+      }
+      const full = sent.filter(({ message }) => {
+        const columns = message.networks[0]?.columns ?? []
+        const top = columns.at(-1)
+        return top !== undefined && onRound(message, top.height) === NODES
+      })
+      assert.ok(full.length >= 3, `${full.length} of ${sent.length} panels showed every node on the newest round`)
+    } finally {
+      stop()
+    }
+  })
 })
+

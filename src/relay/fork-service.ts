@@ -32,7 +32,7 @@ const utf8 = new TextEncoder()
 // has lasted a block time; 4 a second cost a few ms at 1,000 nodes
 export const FORK_EVALUATE_MS = 250
 // A panel whose rounds, branches and fork are as before (only its nodes moved) is sent at most
-// this often
+// this often (panels with a new round, branch or fork go out at once, besides)
 export const PANEL_MOVES_SEND_MS = 1_000
 // Each node's median propagation moves once a block; sent at most this often
 export const PROPAGATION_SEND_MS = 2_000
@@ -143,7 +143,7 @@ export class ForkService {
   #stopPropagation?: () => void
   #lastPanel = ''
   #lastShape = ''
-  #lastPanelAt = -Infinity
+  #lastMovesAt = -Infinity
   // nothing is sent until some node has a median
   #lastMedians = encodePropagationLine(0, []).medians
 
@@ -298,14 +298,17 @@ export class ForkService {
     const panels = this.monitor.panels(now)
     const { line, networks } = encodeForksLine(now, panels)
     if (networks === this.#lastPanel) return
-    // nodes moving between the rounds shown go out at most once a second (a thousand nodes
-    // move all the time, and each panel names them all); a new round, branch, divergence or
-    // fork at once, as the alarm's latency counts from it
+    // a new round, branch, divergence or fork goes out at once, as the alarm's latency counts
+    // from it; nodes moving between the rounds shown, at most once a second besides (a
+    // thousand nodes move all the time, and each panel names them all). Counted apart: a
+    // panel sent for a new round shows its first node alone on it, and with rounds coming
+    // faster than a second, moves timed from any send would never show the rest arriving
     const shape = panelShape(panels)
-    if (shape === this.#lastShape && now - this.#lastPanelAt < PANEL_MOVES_SEND_MS) return
+    const movesOnly = shape === this.#lastShape
+    if (movesOnly && now - this.#lastMovesAt < PANEL_MOVES_SEND_MS) return
+    if (movesOnly) this.#lastMovesAt = now
     this.#lastPanel = networks
     this.#lastShape = shape
-    this.#lastPanelAt = now
     this.#publish('forks', utf8.encode(line))
   }
 
