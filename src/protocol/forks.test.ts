@@ -73,7 +73,7 @@ describe('the forks message on the feed', () => {
       message.networks[0].columns[0].rounds[0].nodes = nodes
       return JSON.stringify(message)
     }
-    for (const bad of ['AB$=', 'ABC', 'A===', '=AAA', 'A'.repeat(4 * 2_000)]) {
+    for (const bad of ['AB$=', 'ABC', 'A===', '=AAA', 'AB C', 'AAAAA', 'AA=A', 'A'.repeat(4 * 2_000)]) {
       assert.throws(() => decodeFeedLine(line(bad)), (err: Error) => err.name === 'InvalidFeedMessageError', JSON.stringify(bad.slice(0, 12)))
     }
     // an empty set is no nodes; padding is read

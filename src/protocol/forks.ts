@@ -234,39 +234,23 @@ function compactRoundNodes (key: string, value: unknown): unknown {
   return setChars < listChars ? toBase64(bytes) : value
 }
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-const BASE64_VALUE = new Map([...BASE64].map((c, k) => [c, k]))
-
-// the relay and the page's worker both run this: neither Buffer nor atob is on both sides'
-// types, and Uint8Array's own base64 is not in Node 24
+// btoa and atob are on both sides (Node and the page's worker); they take bytes as a string
+// of char codes 0-255
 function toBase64 (bytes: Uint8Array): string {
-  let out = ''
-  for (let k = 0; k < bytes.length; k += 3) {
-    const n = ((bytes[k] ?? 0) << 16) | ((bytes[k + 1] ?? 0) << 8) | (bytes[k + 2] ?? 0)
-    out += BASE64.charAt(n >> 18) + BASE64.charAt((n >> 12) & 63)
-    out += k + 1 < bytes.length ? BASE64.charAt((n >> 6) & 63) : '='
-    out += k + 2 < bytes.length ? BASE64.charAt(n & 63) : '='
-  }
-  return out
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary)
 }
+
+// padded base64 only: atob alone would also take it unpadded or with spaces in it
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /** null when it is not padded base64. */
 function fromBase64 (text: string): Uint8Array | null {
-  if (text.length % 4 !== 0) return null
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
-  const out = new Uint8Array(text.length / 4 * 3 - pad)
-  for (let k = 0, o = 0; k < text.length; k += 4) {
-    let n = 0
-    for (let c = 0; c < 4; c++) {
-      const char = text.charAt(k + c)
-      const v = char === '=' && k + c >= text.length - pad ? 0 : BASE64_VALUE.get(char)
-      if (v === undefined) return null
-      n = (n << 6) | v
-    }
-    if (o < out.length) out[o++] = n >> 16
-    if (o < out.length) out[o++] = (n >> 8) & 255
-    if (o < out.length) out[o++] = n & 255
-  }
+  if (!BASE64.test(text)) return null
+  const binary = atob(text)
+  const out = new Uint8Array(binary.length)
+  for (let k = 0; k < binary.length; k++) out[k] = binary.charCodeAt(k)
   return out
 }
 
