@@ -212,7 +212,7 @@ export function encodeForksLine (at: number, networks: readonly NetworkPanel[]):
  *  1,000 nodes were 10.5 kB every 2 s, a tenth of the live feed's bytes. `medians` must be
  *  sorted by id, as the monitor gives them. Also returns the part that tells whether it changed. */
 export function encodePropagationLine (at: number, medians: ReadonlyArray<readonly [number, number]>): { line: string, medians: string } {
-  const ids = compactRoundNodes('nodes', medians.map(m => m[0]))
+  const ids = compactIds(medians.map(m => m[0]))
   const text = `"ids":${JSON.stringify(ids)},"ms":${JSON.stringify(medians.map(m => m[1]))}`
   return { line: `{"t":"prop","at":${JSON.stringify(at)},${text}}\n`, medians: text }
 }
@@ -220,8 +220,12 @@ export function encodePropagationLine (at: number, medians: ReadonlyArray<readon
 /** JSON.stringify's replacer: a round's `nodes` (the only array of that name in a panel) as
  *  the shorter of its list and its set. */
 function compactRoundNodes (key: string, value: unknown): unknown {
-  if (key !== 'nodes' || !Array.isArray(value) || value.length < 8) return value
-  const ids = value as number[]
+  return key === 'nodes' && Array.isArray(value) ? compactIds(value as number[]) : value
+}
+
+/** Feed ids as the shorter of their list and their set of bits in base64. */
+function compactIds (ids: number[]): number[] | string {
+  if (ids.length < 8) return ids
   let listChars = 2
   let top = 0
   for (const i of ids) {
@@ -231,7 +235,7 @@ function compactRoundNodes (key: string, value: unknown): unknown {
   const bytes = new Uint8Array((top >> 3) + 1)
   for (const i of ids) bytes[i >> 3] = (bytes[i >> 3] ?? 0) | (1 << (i & 7))
   const setChars = Math.ceil(bytes.length / 3) * 4 + 2
-  return setChars < listChars ? toBase64(bytes) : value
+  return setChars < listChars ? toBase64(bytes) : ids
 }
 
 // btoa and atob are on both sides (Node and the page's worker); they take bytes as a string

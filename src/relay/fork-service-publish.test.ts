@@ -23,6 +23,10 @@ function setUp (): { clock: ManualClock, registry: NodeRegistry, sent: Array<{ a
     }
   })
   service.start()
+  // every node on height 1, and what that sent forgotten
+  for (let k = 0; k < NODES; k++) beat(registry, clock, k, 1)
+  clock.advance(1_000)
+  sent.length = 0
   return { clock, registry, sent, stop: () => { service.stop() } }
 }
 
@@ -37,10 +41,7 @@ describe('the fork panel on the feed', () => {
   it('sends nodes moving between the rounds shown at most once a second, a new round at once, and the last move in the end', () => {
     const { clock, registry, sent, stop } = setUp()
     try {
-      for (let k = 0; k < NODES; k++) beat(registry, clock, k, 1)
-      clock.advance(1_000)
       // a new head: node 0 first, the others one every 100 ms after it
-      sent.length = 0
       beat(registry, clock, 0, 2)
       clock.advance(250)
       const first = sent.length
@@ -89,9 +90,6 @@ describe('the fork panel on the feed', () => {
   it('with rounds faster than a second, still sends the nodes that follow a new round onto it', () => {
     const { clock, registry, sent, stop } = setUp()
     try {
-      for (let k = 0; k < NODES; k++) beat(registry, clock, k, 1)
-      clock.advance(1_000)
-      sent.length = 0
       // a block every 600 ms: node 0 has it first, the others 100 and 300 ms later. A panel
       // goes out at once for each new round, showing node 0 alone on it
       for (let height = 2; height < 14; height++) {
